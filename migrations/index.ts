@@ -1,0 +1,4 @@
+import { InitialSchema1764028800000 } from './1764028800000-InitialSchema';
+
+/** Every migration, oldest first. A new migration is added here as well as in this folder. */
+export const MIGRATIONS = [InitialSchema1764028800000];

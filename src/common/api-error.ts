@@ -1,0 +1,57 @@
+import { HttpStatus } from '@nestjs/common';
+
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'server_error';
+
+/** The body every error response carries, exactly as OpenAI shapes it. */
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+/**
+ * An error a client is meant to see: status, OpenAI error type, param and code.
+ * Thrown anywhere; the global exception filter turns it into the response.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    readonly type: ErrorType = defaultType(status),
+    /** Seconds a client should wait before retrying (429 / 503). */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+
+  static badRequest(message: string, param: string | null = null, code: string | null = 'invalid_value'): ApiError {
+    return new ApiError(HttpStatus.BAD_REQUEST, message, code, param);
+  }
+
+  static notFound(message: string, param: string | null = null, code: string | null = null): ApiError {
+    return new ApiError(HttpStatus.NOT_FOUND, message, code, param);
+  }
+
+  static conflict(message: string, code: string, param: string | null = null): ApiError {
+    return new ApiError(HttpStatus.CONFLICT, message, code, param);
+  }
+
+  static tooManyRequests(message: string, retryAfter: number, code = 'rate_limit_exceeded'): ApiError {
+    return new ApiError(HttpStatus.TOO_MANY_REQUESTS, message, code, null, 'rate_limit_error', retryAfter);
+  }
+
+  static responseNotFound(id: string): ApiError {
+    return ApiError.notFound(`No response found with id '${id}'.`, 'response_id', 'response_not_found');
+  }
+
+  toBody(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+function defaultType(status: number): ErrorType {
+  if (status === 401 || status === 403) return 'authentication_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}

@@ -1,0 +1,117 @@
+/** Wire types of the Responses API that several modules share (a subset of OpenAI's, kept as plain JSON). */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface FunctionTool {
+  type: 'function';
+  name: string;
+  description: string | null;
+  parameters: JsonObject | null;
+  strict: boolean | null;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+
+export type TextFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: JsonObject; strict?: boolean | null; description?: string | null };
+
+export interface Usage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export interface OutputText {
+  type: 'output_text';
+  text: string;
+  annotations: Json[];
+  logprobs: Json[];
+}
+export interface Refusal {
+  type: 'refusal';
+  refusal: string;
+}
+
+export interface MessageItem {
+  id: string;
+  type: 'message';
+  role: 'assistant';
+  status: ItemStatus;
+  content: Array<OutputText | Refusal>;
+}
+
+export interface FunctionCallItem {
+  id: string;
+  type: 'function_call';
+  status: ItemStatus;
+  call_id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface ReasoningItem {
+  id: string;
+  type: 'reasoning';
+  status?: ItemStatus;
+  summary: Json[];
+  content?: Array<{ type: 'reasoning_text'; text: string }>;
+}
+
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+
+/** Any input item as a client sent it (validated by the responses DTOs), with the id we gave it. */
+export type InputItem = JsonObject & { type: string; id?: string };
+
+export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'incomplete' | 'cancelled';
+
+export interface ResponseErrorBody {
+  code: string;
+  message: string;
+}
+
+/** The Response object exactly as the API returns it. */
+export interface ResponseObject {
+  id: string;
+  object: 'response';
+  created_at: number;
+  status: ResponseStatus;
+  background: boolean;
+  completed_at: number | null;
+  error: ResponseErrorBody | null;
+  incomplete_details: { reason: string } | null;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  max_tool_calls: number | null;
+  model: string;
+  output: OutputItem[];
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  prompt_cache_key: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  safety_identifier: string | null;
+  service_tier: string;
+  store: boolean;
+  temperature: number;
+  top_p: number;
+  presence_penalty: number;
+  frequency_penalty: number;
+  top_logprobs: number;
+  text: { format: TextFormat; verbosity: string };
+  tool_choice: ToolChoice;
+  tools: FunctionTool[];
+  truncation: 'auto' | 'disabled';
+  usage: Usage | null;
+  user: string | null;
+  metadata: Record<string, string>;
+  conversation: null;
+  prompt: null;
+}
+
+/** A streaming event: its type, sequence_number and the type-specific fields. */
+export type StreamEvent = { type: string; sequence_number: number } & Record<string, unknown>;

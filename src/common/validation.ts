@@ -1,0 +1,70 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { registerDecorator, type ValidationArguments } from 'class-validator';
+import { ApiError } from './api-error';
+
+/** What a structural check finds: the normalized value, or the exact param path and message of the first problem. */
+export type CheckResult<T> = { value: T } | { param: string; message: string };
+
+const details = new WeakMap<object, Map<string, { param: string; message: string }>>();
+
+/**
+ * Validates (and normalizes) a polymorphic field with a plain function. class-validator cannot say which element
+ * of a union array is wrong; this keeps the exact path (`input[2].content[0].text`) for the error's `param`.
+ */
+export function CheckedBy<T>(check: (value: unknown, param: string) => CheckResult<T>): PropertyDecorator {
+  return (target, propertyKey) => {
+    registerDecorator({
+      name: 'checkedBy',
+      target: target.constructor,
+      propertyName: String(propertyKey),
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          if (value === undefined || value === null) return true;
+          const result = check(value, args.property);
+          const object = args.object as Record<string, unknown>;
+          if ('value' in result) {
+            object[args.property] = result.value;
+            return true;
+          }
+          const byProperty = details.get(object) ?? new Map();
+          byProperty.set(args.property, result);
+          details.set(object, byProperty);
+          return false;
+        },
+        defaultMessage(args: ValidationArguments) {
+          return details.get(args.object)?.get(args.property)?.message ?? `Invalid '${args.property}'.`;
+        },
+      },
+    });
+  };
+}
+
+/** The first validation problem, as OpenAI words it: the full param path, and `unknown_parameter` for extra fields. */
+export function toValidationApiError(errors: ValidationError[], prefix = ''): ApiError {
+  const error = errors[0];
+  const param = `${prefix}${prefix && !/^\d+$/.test(error.property) ? '.' : ''}${/^\d+$/.test(error.property) ? `[${error.property}]` : error.property}`;
+  if (error.children && error.children.length > 0 && !error.constraints) return toValidationApiError(error.children, param);
+  const constraints = error.constraints ?? {};
+  if (constraints.whitelistValidation) {
+    return ApiError.badRequest(`Unknown parameter: '${param}'.`, param, 'unknown_parameter');
+  }
+  const detail = error.target ? details.get(error.target)?.get(error.property) : undefined;
+  if (detail && constraints.checkedBy) {
+    return ApiError.badRequest(detail.message, prefix ? `${prefix}.${detail.param}` : detail.param, 'invalid_value');
+  }
+  const [name, message] = Object.entries(constraints)[0] ?? ['invalid', `Invalid value for '${param}'.`];
+  const code = name === 'isDefined' || name === 'isNotEmpty' ? 'missing_required_parameter' : name.startsWith('is') && name !== 'isIn' ? 'invalid_type' : 'invalid_value';
+  return ApiError.badRequest(`Invalid value for '${param}': ${message}.`, param, code);
+}
+
+/** The pipe every controller uses: unknown fields are errors, types are converted only where the DTO says so. */
+export function apiValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: true,
+    validationError: { target: true, value: false },
+    exceptionFactory: (errors) => toValidationApiError(errors),
+  });
+}

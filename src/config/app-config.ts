@@ -1,0 +1,106 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase()) ? true
+    : ['0', 'false', 'no', 'off'].includes(String(value).toLowerCase()) ? false : value;
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Every environment variable the service reads, validated once at start-up. */
+export class AppConfig {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 8000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** When unset, an embedded Postgres is started under DATA_DIR. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DATABASE_POOL_SIZE = 20;
+
+  @IsString()
+  DATA_DIR = './.data';
+
+  @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'UPSTREAM_BASE_URL must be an http(s) URL such as http://127.0.0.1:11434/v1' })
+  UPSTREAM_BASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  UPSTREAM_API_KEY?: string;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  UPSTREAM_TIMEOUT_MS = 600_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(10)
+  UPSTREAM_MAX_RETRIES = 0;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MODELS_FILE?: string;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  STREAM_HEARTBEAT_MS = 15_000;
+
+  /** Leave out events that the Open Responses specification does not define (e.g. response.tool_call.delta). */
+  @Transform(toBoolean) @IsBoolean()
+  STRICT_EVENTS = false;
+
+  /** Comma-separated `key=tenant` pairs. Unset: authentication is off and everyone is the tenant "default". */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[^=,\s]+=[\w.-]+(,[^=,\s]+=[\w.-]+)*$/, { message: 'API_KEYS must be comma-separated key=tenant pairs' })
+  API_KEYS?: string;
+
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 20mb' })
+  BODY_LIMIT = '20mb';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Background jobs this process runs at once. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  JOB_CONCURRENCY = 16;
+
+  /** A job whose worker stops renewing its lease for this long is taken over by another replica. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  JOB_LEASE_MS = 30_000;
+
+  /** Creating a background response beyond this many queued jobs answers 429. */
+  @Transform(toInt) @IsInt() @Min(1)
+  MAX_QUEUED_JOBS = 10_000;
+
+  /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
+  @Transform(toInt) @IsInt() @Min(0)
+  SHUTDOWN_GRACE_MS = 10_000;
+}
+
+export class ConfigError extends Error {}
+
+/** Builds the configuration from the environment; a bad value throws a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const config = plainToInstance(AppConfig, { ...env }, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((error) => {
+      const value = JSON.stringify(env[error.property]);
+      return `${error.property}=${value}: ${Object.values(error.constraints ?? {}).join('; ')}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return config;
+}

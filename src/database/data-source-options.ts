@@ -1,0 +1,23 @@
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { ResponseEventEntity } from '../events/response-event.entity';
+import { JobEntity } from '../jobs/job.entity';
+import { ResponseInputItemEntity } from '../responses/entities/response-input-item.entity';
+import { ResponseEntity } from '../responses/entities/response.entity';
+import { ToolCallEntity } from '../tools/tool-call.entity';
+
+export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity];
+
+/** The schema only ever changes through the migrations in /migrations; `synchronize` stays off. */
+export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsRun: false,
+    synchronize: false,
+    extra: { max: poolSize },
+  };
+}

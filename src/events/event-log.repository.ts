@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { SerializedEvent } from './serialized-event';
+
+
+/** SQL for the response_events table. */
+@Injectable()
+export class EventLogRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Appends events in one statement; a sequence number written twice is kept once. */
+  async insert(responseId: string, events: SerializedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO response_events (response_id, sequence_number, type, payload)
+       SELECT $1, s, t, p::jsonb FROM unnest($2::int[], $3::text[], $4::text[]) AS e(s, t, p)
+       ON CONFLICT DO NOTHING`,
+      [responseId, events.map((e) => e.sequenceNumber), events.map((e) => e.type), events.map((e) => e.json)],
+    );
+  }
+
+  /** Events after `afterSequence`, in order, at most `limit`. */
+  async after(responseId: string, afterSequence: number, limit: number): Promise<SerializedEvent[]> {
+    const rows: Array<{ sequence_number: number; type: string; payload: string }> = await this.dataSource.query(
+      `SELECT sequence_number, type, payload::text AS payload FROM response_events
+       WHERE response_id = $1 AND sequence_number > $2 ORDER BY sequence_number LIMIT $3`,
+      [responseId, afterSequence, limit],
+    );
+    return rows.map((row) => ({ sequenceNumber: row.sequence_number, type: row.type, json: row.payload }));
+  }
+}

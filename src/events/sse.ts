@@ -1,0 +1,67 @@
+import type { Request, Response } from 'express';
+import type { Observable } from 'rxjs';
+import { toApiError } from '../common/all-exceptions.filter';
+
+export interface SseEvent {
+  type: string;
+  json: string;
+}
+
+export interface SseOptions {
+  heartbeatMs: number;
+  /** Heartbeats as `response.ping` events; otherwise as SSE comments, which every client ignores. */
+  pingEvents: boolean;
+}
+
+/** One SSE frame: a single write, LF line endings, as strict clients require. */
+export function sseFrame(event: SseEvent): string {
+  return `event: ${event.type}\ndata: ${event.json}\n\n`;
+}
+
+const PING_FRAME = sseFrame({ type: 'response.ping', json: '{"type":"response.ping"}' });
+
+/**
+ * Serves an Observable of events as server-sent events. A heartbeat goes out whenever the stream has been idle
+ * for `heartbeatMs`; the client going away unsubscribes, which cancels whatever produces the events.
+ */
+export function writeSse(req: Request, res: Response, events: Observable<SseEvent>, options: SseOptions): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('Connection', 'keep-alive');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.flushHeaders();
+  res.socket?.setNoDelay(true);
+
+  let heartbeat: NodeJS.Timeout | undefined;
+  const stopHeartbeat = () => clearTimeout(heartbeat);
+  const armHeartbeat = () => {
+    stopHeartbeat();
+    heartbeat = setTimeout(() => {
+      res.write(options.pingEvents ? PING_FRAME : ': ping\n\n');
+      armHeartbeat();
+    }, options.heartbeatMs);
+  };
+  armHeartbeat();
+  const subscription = events.subscribe({
+    next: (event) => {
+      res.write(sseFrame(event));
+      armHeartbeat();
+    },
+    error: (error: unknown) => {
+      stopHeartbeat();
+      const { code, message, param } = toApiError(error).toBody().error;
+      res.end(sseFrame({ type: 'error', json: JSON.stringify({ type: 'error', code, message, param }) }));
+    },
+    complete: () => {
+      stopHeartbeat();
+      res.end();
+    },
+  });
+  const close = () => {
+    stopHeartbeat();
+    subscription.unsubscribe();
+  };
+  req.on('close', close);
+  res.on('close', close);
+}

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { connectDatabase, type DatabaseConnection } from './database/database-connection';
+import { createServer } from './server';
+
+const log = (line: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const database: DatabaseConnection = await connectDatabase(config, log);
+  const app = await createServer(config, database.url);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  await app.listen(config.PORT, config.HOST);
+  log(`responses-server listening on http://${config.HOST}:${config.PORT} (API at /v1, docs at /docs)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import OpenAI from 'openai';
+import { ApiError } from '../common/api-error';
+
+/**
+ * The backend failed after the request was accepted, or could not be reached: the response ends `failed`
+ * with this code, rather than the HTTP call failing.
+ */
+export class GenerationFailure extends Error {
+  constructor(
+    readonly code: 'server_error' | 'upstream_timeout' | 'upstream_unavailable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps what the openai SDK throws to what our clients see: an HTTP error (ApiError) or a failed response. */
+export function fromUpstreamError(error: unknown, model: string): ApiError | GenerationFailure {
+  if (error instanceof ApiError || error instanceof GenerationFailure) return error;
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return new GenerationFailure('upstream_timeout', 'The model backend did not answer in time.');
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    return new GenerationFailure('upstream_unavailable', `The model backend could not be reached: ${error.message}`);
+  }
+  if (error instanceof OpenAI.APIError) {
+    const upstreamMessage = (error.error as { message?: string } | undefined)?.message ?? error.message;
+    switch (error.status) {
+      case 429: {
+        const retryAfter = Number(error.headers?.get('retry-after'));
+        return ApiError.tooManyRequests(`The model backend is rate limited: ${upstreamMessage}`, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : 1);
+      }
+      case 404:
+        return ApiError.notFound(`The model '${model}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+      case 400:
+      case 413:
+      case 422:
+        return new ApiError(400, upstreamMessage, error.code ?? 'invalid_request', (error.param as string | null) ?? null);
+      case 401:
+      case 403:
+        return new ApiError(502, 'The model backend rejected this server\'s credentials.', 'upstream_auth_error', null, 'server_error');
+      default:
+        return new GenerationFailure('server_error', `The model backend failed (${error.status ?? 'no status'}): ${upstreamMessage}`);
+    }
+  }
+  if (error instanceof Error && error.name === 'AbortError') return new GenerationFailure('server_error', 'The generation was aborted.');
+  return new GenerationFailure('server_error', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,45 @@
+import type { Observable } from 'rxjs';
+import type { FunctionTool, InputItem, TextFormat, ToolChoice, Usage } from '../common/openai/types';
+
+/** What a model backend is asked to do: the whole conversation in Responses terms, backend-agnostic. */
+export interface GenerationRequest {
+  model: string;
+  instructions: string | null;
+  /** Every item of the conversation so far (history first), as Responses input/output items. */
+  input: InputItem[];
+  tools: FunctionTool[];
+  toolChoice: ToolChoice;
+  parallelToolCalls: boolean;
+  temperature?: number;
+  topP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  maxOutputTokens?: number;
+  textFormat: TextFormat;
+  reasoningEffort?: string;
+  user?: string;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/** One piece of a generation as it arrives from a backend. */
+export type GenerationChunk =
+  | { type: 'text'; delta: string }
+  | { type: 'refusal'; delta: string }
+  | { type: 'reasoning'; delta: string }
+  /** A function call or a piece of it; `index` tells parallel calls apart. */
+  | { type: 'tool_call'; index: number; callId?: string; name?: string; argumentsDelta: string }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: FinishReason };
+
+/**
+ * A model backend. `generate` resolves once the backend has accepted the request (so that rate limits and bad
+ * requests surface as HTTP errors before any event is sent); the Observable then emits the chunks, and
+ * unsubscribing from it aborts the backend's work.
+ */
+export interface ModelBackend {
+  readonly name: string;
+  generate(request: GenerationRequest, signal?: AbortSignal): Promise<Observable<GenerationChunk>>;
+  /** The exact number of input tokens the backend would see for this request. */
+  countInputTokens(request: GenerationRequest): Promise<number>;
+}

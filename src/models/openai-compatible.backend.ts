@@ -1,0 +1,175 @@
+import OpenAI from 'openai';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { Observable, throwError, timeout } from 'rxjs';
+import type { TextFormat, Usage } from '../common/openai/types';
+import { fromUpstreamError, GenerationFailure } from './backend-errors';
+import { toChatMessages } from './chat-messages';
+import type { FinishReason, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
+
+export interface UpstreamOptions {
+  baseURL: string;
+  apiKey?: string;
+  /** The model name the upstream knows, when it differs from the one clients use. */
+  upstreamModel?: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+/** Any OpenAI-compatible Chat Completions server (vLLM, Ollama, llama.cpp, LM Studio, OpenAI, Azure…), through the official SDK. */
+export class OpenAICompatibleBackend implements ModelBackend {
+  readonly name: string;
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: UpstreamOptions) {
+    this.name = options.baseURL;
+    this.client = new OpenAI({
+      baseURL: options.baseURL,
+      apiKey: options.apiKey ?? 'not-needed',
+      timeout: options.timeoutMs,
+      maxRetries: options.maxRetries,
+    });
+  }
+
+  async generate(request: GenerationRequest, signal?: AbortSignal): Promise<Observable<GenerationChunk>> {
+    const params: ChatCompletionCreateParamsStreaming = { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } };
+    let stream: Awaited<ReturnType<typeof this.client.chat.completions.create>> & AsyncIterable<ChatCompletionChunk>;
+    try {
+      stream = await this.client.chat.completions.create(params, { signal });
+    } catch (error) {
+      throw fromUpstreamError(error, request.model);
+    }
+    const chunks = new Observable<GenerationChunk>((subscriber) => {
+      let closed = false;
+      const pump = async () => {
+        try {
+          for await (const chunk of stream) {
+            if (closed) return;
+            for (const piece of fromChatChunk(chunk)) subscriber.next(piece);
+          }
+          subscriber.complete();
+        } catch (error) {
+          if (!closed) subscriber.error(fromUpstreamError(error, request.model));
+        }
+      };
+      void pump();
+      return () => {
+        closed = true;
+        stream.controller.abort();
+      };
+    });
+    // A stream that goes silent for the whole timeout is as dead as a dropped connection.
+    return chunks.pipe(
+      timeout({
+        each: this.options.timeoutMs,
+        with: () => throwError(() => new GenerationFailure('upstream_timeout', `The model backend sent nothing for ${this.options.timeoutMs} ms.`)),
+      }),
+    );
+  }
+
+  async countInputTokens(request: GenerationRequest): Promise<number> {
+    try {
+      // The backend's own tokenizer is the only exact count: ask for one token and read the prompt usage.
+      const completion = await this.client.chat.completions.create({ ...this.chatParams(request), max_tokens: 1, stream: false });
+      if (!completion.usage) throw new GenerationFailure('server_error', 'The model backend does not report token usage.');
+      return completion.usage.prompt_tokens;
+    } catch (error) {
+      throw fromUpstreamError(error, request.model);
+    }
+  }
+
+  private chatParams(request: GenerationRequest) {
+    const tools = request.tools.map((tool) => ({
+      type: 'function' as const,
+      function: {
+        name: tool.name,
+        ...(tool.description != null ? { description: tool.description } : {}),
+        ...(tool.parameters != null ? { parameters: tool.parameters } : {}),
+        ...(tool.strict != null ? { strict: tool.strict } : {}),
+      },
+    }));
+    const choice = request.toolChoice;
+    return {
+      model: this.options.upstreamModel ?? request.model,
+      messages: toChatMessages(request.instructions, request.input),
+      ...(tools.length > 0
+        ? {
+            tools,
+            tool_choice: typeof choice === 'string' ? choice : { type: 'function' as const, function: { name: choice.name } },
+            parallel_tool_calls: request.parallelToolCalls,
+          }
+        : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+      ...(request.presencePenalty !== undefined ? { presence_penalty: request.presencePenalty } : {}),
+      ...(request.frequencyPenalty !== undefined ? { frequency_penalty: request.frequencyPenalty } : {}),
+      ...(request.maxOutputTokens !== undefined ? { max_tokens: request.maxOutputTokens } : {}),
+      ...(request.reasoningEffort ? { reasoning_effort: request.reasoningEffort as 'low' } : {}),
+      ...(request.user ? { user: request.user } : {}),
+      ...responseFormat(request.textFormat),
+    };
+  }
+}
+
+function responseFormat(format: TextFormat) {
+  switch (format.type) {
+    case 'json_object':
+      return { response_format: { type: 'json_object' as const } };
+    case 'json_schema':
+      return {
+        response_format: {
+          type: 'json_schema' as const,
+          json_schema: {
+            name: format.name,
+            schema: format.schema,
+            ...(format.strict != null ? { strict: format.strict } : {}),
+            ...(format.description != null ? { description: format.description } : {}),
+          },
+        },
+      };
+    default:
+      return {};
+  }
+}
+
+const FINISH_REASONS: Record<string, FinishReason> = {
+  stop: 'stop',
+  length: 'length',
+  tool_calls: 'tool_calls',
+  function_call: 'tool_calls',
+  content_filter: 'content_filter',
+};
+
+/** One Chat Completions chunk as backend-agnostic generation chunks. */
+export function fromChatChunk(chunk: ChatCompletionChunk): GenerationChunk[] {
+  const pieces: GenerationChunk[] = [];
+  const choice = chunk.choices?.[0];
+  if (choice) {
+    const delta = choice.delta as typeof choice.delta & { reasoning_content?: string | null; reasoning?: string | null };
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (reasoning) pieces.push({ type: 'reasoning', delta: reasoning });
+    if (delta.content) pieces.push({ type: 'text', delta: delta.content });
+    if (delta.refusal) pieces.push({ type: 'refusal', delta: delta.refusal });
+    for (const call of delta.tool_calls ?? []) {
+      pieces.push({
+        type: 'tool_call',
+        index: call.index,
+        callId: call.id ?? undefined,
+        name: call.function?.name ?? undefined,
+        argumentsDelta: call.function?.arguments ?? '',
+      });
+    }
+    if (choice.finish_reason) pieces.push({ type: 'finish', reason: FINISH_REASONS[choice.finish_reason] ?? 'stop' });
+  }
+  if (chunk.usage) pieces.push({ type: 'usage', usage: toUsage(chunk.usage) });
+  return pieces;
+}
+
+function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
+  return {
+    input_tokens: usage.prompt_tokens,
+    input_tokens_details: { cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0 },
+    output_tokens: usage.completion_tokens,
+    output_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
+    total_tokens: usage.total_tokens,
+  };
+}

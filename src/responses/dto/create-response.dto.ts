@@ -1,0 +1,249 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { CheckedBy } from '../../common/validation';
+import type { FunctionTool, InputItem, TextFormat, ToolChoice } from '../../common/openai/types';
+import { checkToolChoice, checkTools } from '../../tools/tool-definitions';
+import { checkInput } from '../input-items';
+import { checkMetadata } from './metadata';
+import { checkTextFormat } from './text-format';
+
+export const INCLUDABLE = [
+  'message.output_text.logprobs',
+  'reasoning.encrypted_content',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'file_search_call.results',
+  'web_search_call.results',
+  'web_search_call.action.sources',
+  'code_interpreter_call.outputs',
+];
+
+export class TextConfigDto {
+  @ApiPropertyOptional({
+    description: 'Output format: {"type":"text"}, {"type":"json_object"} or {"type":"json_schema","name","schema","strict"}.',
+    example: { type: 'text' },
+  })
+  @IsOptional() @CheckedBy(checkTextFormat)
+  format?: TextFormat;
+
+  @ApiPropertyOptional({ enum: ['low', 'medium', 'high'] })
+  @IsOptional() @IsIn(['low', 'medium', 'high'])
+  verbosity?: 'low' | 'medium' | 'high';
+}
+
+export class ReasoningDto {
+  @ApiPropertyOptional({ enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'], nullable: true })
+  @IsOptional() @IsIn(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])
+  effort?: string | null;
+
+  @ApiPropertyOptional({ enum: ['auto', 'concise', 'detailed'], nullable: true })
+  @IsOptional() @IsIn(['auto', 'concise', 'detailed'])
+  summary?: string | null;
+
+  @ApiPropertyOptional({ enum: ['auto', 'concise', 'detailed'], nullable: true, deprecated: true })
+  @IsOptional() @IsIn(['auto', 'concise', 'detailed'])
+  generate_summary?: string | null;
+}
+
+export class StreamOptionsDto {
+  @ApiPropertyOptional()
+  @IsOptional() @IsBoolean()
+  include_obfuscation?: boolean;
+}
+
+export class FunctionToolDto {
+  @ApiProperty({ enum: ['function'] }) type: 'function';
+  @ApiProperty({ example: 'get_time' }) name: string;
+  @ApiPropertyOptional({ nullable: true }) description?: string | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, example: { type: 'object', properties: {} } })
+  parameters?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ nullable: true }) strict?: boolean | null;
+}
+
+export class NestedFunctionToolDto {
+  @ApiProperty({ enum: ['function'] }) type: 'function';
+  @ApiProperty({ description: 'The Chat-Completions form older clients send.', type: FunctionToolDto }) function: Omit<FunctionToolDto, 'type'>;
+}
+
+/** The body of POST /v1/responses. */
+@ApiExtraModels(FunctionToolDto, NestedFunctionToolDto)
+export class CreateResponseDto {
+  @ApiProperty({ example: 'gpt-4o-mini', description: 'Model name; MODELS_FILE routes it to a backend.' })
+  @IsString() @IsNotEmpty()
+  model: string;
+
+  @ApiPropertyOptional({
+    description: 'A string (one user message) or a list of input items: messages (user, assistant, system, developer), function_call, function_call_output.',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
+    example: 'Say hello.',
+  })
+  @IsOptional() @CheckedBy(checkInput)
+  input?: InputItem[];
+
+  @ApiPropertyOptional({ nullable: true, description: 'A system message placed first; not carried over to responses chained with previous_response_id.' })
+  @IsOptional() @IsString()
+  instructions?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, example: 'resp_…' })
+  @IsOptional() @IsString() @IsNotEmpty()
+  previous_response_id?: string | null;
+
+  @ApiPropertyOptional({ default: true, description: 'Keep the response so that it can be retrieved and chained.' })
+  @IsOptional() @IsBoolean()
+  store?: boolean | null;
+
+  @ApiPropertyOptional({ default: false, description: 'Run as a durable background job; answers at once with status "queued".' })
+  @IsOptional() @IsBoolean()
+  background?: boolean | null;
+
+  @ApiPropertyOptional({ default: false, description: 'Answer with server-sent events.' })
+  @IsOptional() @IsBoolean()
+  stream?: boolean | null;
+
+  @ApiPropertyOptional({ type: StreamOptionsDto })
+  @IsOptional() @ValidateNested() @Type(() => StreamOptionsDto)
+  stream_options?: StreamOptionsDto | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Up to 16 string pairs; keys up to 64 characters, values up to 512.' })
+  @IsOptional() @CheckedBy(checkMetadata)
+  metadata?: Record<string, string> | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2, nullable: true })
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(2)
+  temperature?: number | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true })
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1)
+  top_p?: number | null;
+
+  @ApiPropertyOptional({ minimum: -2, maximum: 2, nullable: true })
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(-2) @Max(2)
+  presence_penalty?: number | null;
+
+  @ApiPropertyOptional({ minimum: -2, maximum: 2, nullable: true })
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(-2) @Max(2)
+  frequency_penalty?: number | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 20, nullable: true })
+  @IsOptional() @IsInt() @Min(0) @Max(20)
+  top_logprobs?: number | null;
+
+  @ApiPropertyOptional({ minimum: 1, nullable: true })
+  @IsOptional() @IsInt() @Min(1)
+  max_output_tokens?: number | null;
+
+  @ApiPropertyOptional({ minimum: 1, nullable: true, description: 'Most function calls the response may make.' })
+  @IsOptional() @IsInt() @Min(1)
+  max_tool_calls?: number | null;
+
+  @ApiPropertyOptional({ type: TextConfigDto })
+  @IsOptional() @ValidateNested() @Type(() => TextConfigDto)
+  text?: TextConfigDto | null;
+
+  @ApiPropertyOptional({ type: ReasoningDto })
+  @IsOptional() @ValidateNested() @Type(() => ReasoningDto)
+  reasoning?: ReasoningDto | null;
+
+  @ApiPropertyOptional({
+    description: 'Function tools, in the Responses form or the nested Chat-Completions form.',
+    type: 'array',
+    items: { oneOf: [{ $ref: getSchemaPath(FunctionToolDto) }, { $ref: getSchemaPath(NestedFunctionToolDto) }] },
+  })
+  @IsOptional() @CheckedBy(checkTools)
+  tools?: FunctionTool[] | null;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string', enum: ['auto', 'none', 'required'] }, { type: 'object', properties: { type: { enum: ['function'] }, name: { type: 'string' } } }],
+  })
+  @IsOptional() @CheckedBy(checkToolChoice)
+  tool_choice?: ToolChoice | null;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional() @IsBoolean()
+  parallel_tool_calls?: boolean | null;
+
+  @ApiPropertyOptional({ enum: ['auto', 'disabled'], default: 'disabled' })
+  @IsOptional() @IsIn(['auto', 'disabled'])
+  truncation?: 'auto' | 'disabled' | null;
+
+  @ApiPropertyOptional({ type: [String], enum: INCLUDABLE })
+  @IsOptional() @IsArray() @IsIn(INCLUDABLE, { each: true })
+  include?: string[] | null;
+
+  @ApiPropertyOptional({ deprecated: true, description: 'Use safety_identifier and prompt_cache_key.' })
+  @IsOptional() @IsString() @MaxLength(512)
+  user?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(512)
+  safety_identifier?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(512)
+  prompt_cache_key?: string | null;
+
+  @ApiPropertyOptional({ enum: ['in-memory', '24h'], nullable: true })
+  @IsOptional() @IsIn(['in-memory', '24h'])
+  prompt_cache_retention?: string | null;
+
+  @ApiPropertyOptional({ enum: ['auto', 'default', 'flex', 'scale', 'priority'] })
+  @IsOptional() @IsIn(['auto', 'default', 'flex', 'scale', 'priority'])
+  service_tier?: string | null;
+}
+
+/** POST /v1/responses/input_tokens: the fields that shape the model's input. */
+export class CountInputTokensDto {
+  @ApiProperty({ example: 'gpt-4o-mini' })
+  @IsString() @IsNotEmpty()
+  model: string;
+
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }] })
+  @IsOptional() @CheckedBy(checkInput)
+  input?: InputItem[];
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional() @IsString()
+  instructions?: string | null;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional() @IsString() @IsNotEmpty()
+  previous_response_id?: string | null;
+
+  @ApiPropertyOptional({ type: 'array', items: { $ref: getSchemaPath(FunctionToolDto) } })
+  @IsOptional() @CheckedBy(checkTools)
+  tools?: FunctionTool[] | null;
+
+  @ApiPropertyOptional()
+  @IsOptional() @CheckedBy(checkToolChoice)
+  tool_choice?: ToolChoice | null;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsBoolean()
+  parallel_tool_calls?: boolean | null;
+
+  @ApiPropertyOptional({ type: TextConfigDto })
+  @IsOptional() @ValidateNested() @Type(() => TextConfigDto)
+  text?: TextConfigDto | null;
+
+  @ApiPropertyOptional({ type: ReasoningDto })
+  @IsOptional() @ValidateNested() @Type(() => ReasoningDto)
+  reasoning?: ReasoningDto | null;
+
+  @ApiPropertyOptional({ enum: ['auto', 'disabled'] })
+  @IsOptional() @IsIn(['auto', 'disabled'])
+  truncation?: 'auto' | 'disabled' | null;
+}

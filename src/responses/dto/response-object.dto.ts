@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** Swagger schemas of what the API returns (documentation only; the service builds plain objects). */
+
+export class OutputTextDto {
+  @ApiProperty({ enum: ['output_text'] }) type: 'output_text';
+  @ApiProperty() text: string;
+  @ApiProperty({ type: 'array', items: { type: 'object' } }) annotations: unknown[];
+  @ApiProperty({ type: 'array', items: { type: 'object' } }) logprobs: unknown[];
+}
+
+export class OutputItemDto {
+  @ApiProperty({ example: 'msg_…' }) id: string;
+  @ApiProperty({ enum: ['message', 'function_call', 'reasoning'] }) type: string;
+  @ApiProperty({ enum: ['in_progress', 'completed', 'incomplete'] }) status: string;
+  @ApiPropertyOptional({ enum: ['assistant'], description: 'message items' }) role?: string;
+  @ApiPropertyOptional({ type: [OutputTextDto], description: 'message items' }) content?: OutputTextDto[];
+  @ApiPropertyOptional({ example: 'call_…', description: 'function_call items: the id to answer with function_call_output' }) call_id?: string;
+  @ApiPropertyOptional({ description: 'function_call items' }) name?: string;
+  @ApiPropertyOptional({ description: 'function_call items: a JSON string' }) arguments?: string;
+}
+
+export class UsageDto {
+  @ApiProperty() input_tokens: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { cached_tokens: 0 } }) input_tokens_details: { cached_tokens: number };
+  @ApiProperty() output_tokens: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { reasoning_tokens: 0 } }) output_tokens_details: { reasoning_tokens: number };
+  @ApiProperty() total_tokens: number;
+}
+
+export class ResponseErrorDto {
+  @ApiProperty({ example: 'server_error' }) code: string;
+  @ApiProperty() message: string;
+}
+
+export class ResponseObjectDto {
+  @ApiProperty({ example: 'resp_…' }) id: string;
+  @ApiProperty({ enum: ['response'] }) object: 'response';
+  @ApiProperty({ description: 'Unix seconds' }) created_at: number;
+  @ApiProperty({
+    enum: ['queued', 'in_progress', 'completed', 'failed', 'incomplete', 'cancelled'],
+    description: 'A response whose output ends in function_call items is `completed` and waits for their outputs (see submit_tool_outputs).',
+  })
+  status: string;
+  @ApiProperty() background: boolean;
+  @ApiProperty({ nullable: true, type: Number }) completed_at: number | null;
+  @ApiProperty({ nullable: true, type: ResponseErrorDto }) error: ResponseErrorDto | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, properties: { reason: { type: 'string', enum: ['max_output_tokens', 'content_filter'] } } }) incomplete_details: { reason: string } | null;
+  @ApiProperty({ nullable: true, type: String }) instructions: string | null;
+  @ApiProperty({ nullable: true, type: Number }) max_output_tokens: number | null;
+  @ApiProperty({ nullable: true, type: Number }) max_tool_calls: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata: Record<string, string>;
+  @ApiProperty() model: string;
+  @ApiProperty({ type: [OutputItemDto] }) output: OutputItemDto[];
+  @ApiProperty() parallel_tool_calls: boolean;
+  @ApiProperty({ nullable: true, type: String }) previous_response_id: string | null;
+  @ApiProperty({ nullable: true, type: String }) prompt_cache_key: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { effort: null, summary: null } }) reasoning: { effort: string | null; summary: string | null };
+  @ApiProperty({ nullable: true, type: String }) safety_identifier: string | null;
+  @ApiProperty({ example: 'default' }) service_tier: string;
+  @ApiProperty() store: boolean;
+  @ApiProperty() temperature: number;
+  @ApiProperty() top_p: number;
+  @ApiProperty() presence_penalty: number;
+  @ApiProperty() frequency_penalty: number;
+  @ApiProperty() top_logprobs: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { format: { type: 'text' }, verbosity: 'medium' } }) text: Record<string, unknown>;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'object' }], example: 'auto' }) tool_choice: unknown;
+  @ApiProperty({ type: 'array', items: { type: 'object' } }) tools: unknown[];
+  @ApiProperty({ enum: ['auto', 'disabled'] }) truncation: string;
+  @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
+  @ApiProperty({ nullable: true, type: String }) user: string | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, description: 'Conversations are not supported; always null.' }) conversation: null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, description: 'Prompt templates are not supported; always null.' }) prompt: null;
+}
+
+export class DeletedResponseDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['response'] }) object: 'response';
+  @ApiProperty({ enum: [true] }) deleted: true;
+}
+
+export class InputItemListDto {
+  @ApiProperty({ enum: ['list'] }) object: 'list';
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) data: unknown[];
+  @ApiProperty({ nullable: true, type: String }) first_id: string | null;
+  @ApiProperty({ nullable: true, type: String }) last_id: string | null;
+  @ApiProperty() has_more: boolean;
+}
+
+export class InputTokensDto {
+  @ApiProperty({ enum: ['response.input_tokens'] }) object: 'response.input_tokens';
+  @ApiProperty() input_tokens: number;
+}
+
+export class ErrorDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { message: "Invalid value for 'temperature': temperature must not be greater than 2.", type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' },
+  })
+  error: { message: string; type: string; param: string | null; code: string | null };
+}

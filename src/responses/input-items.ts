@@ -1,0 +1,95 @@
+import type { CheckResult } from '../common/validation';
+import type { InputItem, Json } from '../common/openai/types';
+
+const ROLES = ['user', 'assistant', 'system', 'developer'];
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+type Problem = { param: string; message: string };
+
+/**
+ * Checks `input` (a string or a list of items) and normalizes it to full items: a string becomes one user message,
+ * string contents become content parts, as OpenAI lists them under input_items.
+ */
+export function checkInput(value: unknown, param = 'input'): CheckResult<InputItem[]> {
+  if (typeof value === 'string') return { value: [textMessage('user', value)] };
+  if (!Array.isArray(value)) return { param, message: `'${param}' must be a string or an array of input items.` };
+  const items: InputItem[] = [];
+  for (const [index, raw] of value.entries()) {
+    const at = `${param}[${index}]`;
+    if (!isObject(raw)) return { param: at, message: `${at} must be an object.` };
+    const result = checkItem(raw, at);
+    if ('message' in result) return result;
+    items.push(result.item);
+  }
+  return { value: items };
+}
+
+function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem } | Problem {
+  const type = raw.type ?? 'message';
+  switch (type) {
+    case 'message':
+      return checkMessage(raw, at);
+    case 'function_call':
+      for (const field of ['call_id', 'name', 'arguments']) {
+        if (typeof raw[field] !== 'string') return { param: `${at}.${field}`, message: `A function_call item needs a string '${field}'.` };
+      }
+      return { item: pick(raw, ['type', 'id', 'call_id', 'name', 'arguments', 'status']) };
+    case 'function_call_output':
+      if (typeof raw.call_id !== 'string' || raw.call_id === '') {
+        return { param: `${at}.call_id`, message: `A function_call_output item needs the 'call_id' of the call it answers.` };
+      }
+      if (typeof raw.output !== 'string' && !Array.isArray(raw.output)) {
+        return { param: `${at}.output`, message: `'output' must be a string or an array of content parts.` };
+      }
+      return { item: pick(raw, ['type', 'id', 'call_id', 'output', 'status']) };
+    case 'reasoning':
+      return { item: pick(raw, ['type', 'id', 'summary', 'content', 'encrypted_content', 'status']) };
+    default:
+      return { param: `${at}.type`, message: `Input items of type '${String(type)}' are not supported by this server.` };
+  }
+}
+
+function checkMessage(raw: Record<string, unknown>, at: string): { item: InputItem } | Problem {
+  const role = raw.role;
+  if (typeof role !== 'string' || !ROLES.includes(role)) {
+    return { param: `${at}.role`, message: `'role' must be one of ${ROLES.map((r) => `'${r}'`).join(', ')}.` };
+  }
+  const extra = Object.keys(raw).find((key) => !['type', 'id', 'role', 'content', 'status'].includes(key));
+  if (extra) return { param: `${at}.${extra}`, message: `Unknown parameter: '${at}.${extra}'.` };
+  if (typeof raw.content === 'string') return { item: { ...textMessage(role, raw.content), ...(typeof raw.id === 'string' ? { id: raw.id } : {}) } };
+  if (!Array.isArray(raw.content)) return { param: `${at}.content`, message: `'content' must be a string or an array of content parts.` };
+  for (const [index, part] of raw.content.entries()) {
+    const problem = checkPart(part, `${at}.content[${index}]`, role);
+    if (problem) return problem;
+  }
+  return { item: { type: 'message', role, content: raw.content as Json[], ...(typeof raw.id === 'string' ? { id: raw.id } : {}) } };
+}
+
+function checkPart(part: unknown, at: string, role: string): Problem | null {
+  if (!isObject(part)) return { param: at, message: `${at} must be an object.` };
+  switch (part.type) {
+    case 'input_text':
+    case 'output_text':
+      if (typeof part.text !== 'string') return { param: `${at}.text`, message: `A ${part.type} part needs a string 'text'.` };
+      if (part.type === 'output_text' && role !== 'assistant') return { param: `${at}.type`, message: `'output_text' parts belong to assistant messages.` };
+      return null;
+    case 'refusal':
+      return typeof part.refusal === 'string' ? null : { param: `${at}.refusal`, message: `A refusal part needs a string 'refusal'.` };
+    case 'input_image':
+      if (typeof part.image_url !== 'string' && typeof part.file_id !== 'string') {
+        return { param: `${at}.image_url`, message: `An input_image part needs an 'image_url'.` };
+      }
+      return null;
+    case 'input_file':
+      return null;
+    default:
+      return { param: `${at}.type`, message: `Content parts of type '${String(part.type)}' are not supported.` };
+  }
+}
+
+function textMessage(role: string, text: string): InputItem {
+  return { type: 'message', role, content: [{ type: role === 'assistant' ? 'output_text' : 'input_text', text }] };
+}
+
+function pick(raw: Record<string, unknown>, keys: string[]): InputItem {
+  return Object.fromEntries(keys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]])) as InputItem;
+}

@@ -1,0 +1,157 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Observable, type Subscription } from 'rxjs';
+import { ApiError } from '../common/api-error';
+import type { InputItem, ResponseErrorBody, ResponseObject } from '../common/openai/types';
+import { AppConfig } from '../config/app-config';
+import { EventLogService, type EventLogWriter } from '../events/event-log.service';
+import { GenerationFailure } from '../models/backend-errors';
+import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
+import { ToolCallsService } from '../tools/tool-calls.service';
+import type { SerializedEvent } from '../events/serialized-event';
+import { ResponseStreamBuilder } from './response-stream-builder';
+import { ResponsesRepository } from './responses.repository';
+
+/** How a run keeps its state. */
+export type Persistence =
+  /** store: false: nothing is written. */
+  | { kind: 'none' }
+  /** A stored, non-streaming response: one insert when it ends. */
+  | { kind: 'final'; tenantId: string; inputItems: InputItem[] }
+  /** A stored, streamed response: inserted at start, events logged as they happen, updated when it ends. */
+  | { kind: 'logged'; tenantId: string; inputItems: InputItem[]; insert: boolean };
+
+export interface RunSpec {
+  response: ResponseObject;
+  /** Sequence number the run's events continue from (-1 for a new response). */
+  lastSequenceNumber: number;
+  /** `created` for a new response, `in_progress` for a queued one starting or a continuation. */
+  opening: 'created' | 'in_progress';
+  request: GenerationRequest;
+  backend: ModelBackend;
+  persistence: Persistence;
+}
+
+export interface Run {
+  /** The events, hot once subscribed; unsubscribing before the end cancels the run. Subscribe once. */
+  events: Observable<SerializedEvent>;
+  /** The response as the run builds it. */
+  response: ResponseObject;
+}
+
+/**
+ * Runs one generation: backend chunks in, Response events out, state persisted on the way. The live stream never
+ * waits for the event log; only the terminal event waits until the final state is durable, so that a client that
+ * saw `response.completed` can read and chain the response at once.
+ */
+@Injectable()
+export class ResponseRunner {
+  private readonly logger = new Logger(ResponseRunner.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly responses: ResponsesRepository,
+    private readonly eventLog: EventLogService,
+    private readonly toolCalls: ToolCallsService,
+  ) {}
+
+  /**
+   * Resolves once the backend accepted the request. Errors that are the request's (rate limit, bad request,
+   * unknown model) reject here, before any event, so that they can still be HTTP errors.
+   */
+  async start(spec: RunSpec): Promise<Run> {
+    const { persistence, response } = spec;
+    const builder = new ResponseStreamBuilder(response, spec.lastSequenceNumber, { toolCallDeltaEvents: !this.config.STRICT_EVENTS });
+    const abort = new AbortController();
+    const inserted =
+      persistence.kind === 'logged' && persistence.insert
+        ? this.responses.insert(persistence.tenantId, { ...response, status: 'in_progress' }, persistence.inputItems, spec.lastSequenceNumber)
+        : Promise.resolve();
+    let chunks: Observable<GenerationChunk> | undefined;
+    let openFailure: GenerationFailure | undefined;
+    const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate(spec.request, abort.signal)]);
+    if (openResult.status === 'fulfilled') chunks = openResult.value;
+    else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
+    if (insertResult.status === 'rejected' || (openResult.status === 'rejected' && !openFailure)) {
+      abort.abort();
+      if (insertResult.status === 'fulfilled' && persistence.kind === 'logged' && persistence.insert) {
+        await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
+      }
+      throw insertResult.status === 'rejected' ? insertResult.reason : (openResult as PromiseRejectedResult).reason;
+    }
+    const log = persistence.kind === 'logged' ? this.eventLog.writer(response.id) : undefined;
+    return { events: this.events(spec, builder, log, abort, chunks, openFailure), response };
+  }
+
+  private events(
+    spec: RunSpec,
+    builder: ResponseStreamBuilder,
+    log: EventLogWriter | undefined,
+    abort: AbortController,
+    chunks: Observable<GenerationChunk> | undefined,
+    openFailure: GenerationFailure | undefined,
+  ): Observable<SerializedEvent> {
+    return new Observable<SerializedEvent>((subscriber) => {
+      let ended = false;
+      let upstream: Subscription | undefined;
+      const emit = (events: SerializedEvent[]) => {
+        log?.append(events);
+        for (const event of events) subscriber.next(event);
+      };
+      const end = (events: SerializedEvent[]) => {
+        if (ended) return;
+        ended = true;
+        log?.append(events);
+        this.persistEnd(spec, builder, log).then(
+          () => {
+            for (const event of events) subscriber.next(event);
+            subscriber.complete();
+          },
+          (error: unknown) => {
+            this.logger.error(`could not store the end of ${spec.response.id}: ${String(error)}`);
+            subscriber.error(new ApiError(500, 'The response finished but could not be stored.', 'storage_error'));
+          },
+        );
+      };
+
+      emit(spec.opening === 'created' ? builder.created() : builder.inProgress());
+      if (openFailure || !chunks) {
+        end(builder.fail(failureBody(openFailure)));
+      } else {
+        upstream = chunks.subscribe({
+          next: (chunk) => emit(builder.push(chunk)),
+          error: (error: unknown) => end(builder.fail(failureBody(error))),
+          complete: () => end(builder.complete()),
+        });
+      }
+      return () => {
+        upstream?.unsubscribe();
+        abort.abort();
+        if (ended) return;
+        // The consumer left before the end (client disconnect, cancel): stop the backend and keep what exists.
+        ended = true;
+        log?.append(builder.cancel());
+        this.persistEnd(spec, builder, log).catch((error: unknown) =>
+          this.logger.error(`could not store the cancellation of ${spec.response.id}: ${String(error)}`),
+        );
+      };
+    });
+  }
+
+  private async persistEnd(spec: RunSpec, builder: ResponseStreamBuilder, log: EventLogWriter | undefined): Promise<void> {
+    const { persistence, response } = spec;
+    if (persistence.kind === 'none') return;
+    if (persistence.kind === 'final') {
+      await this.responses.insert(persistence.tenantId, response, persistence.inputItems, builder.lastSequenceNumber);
+    } else {
+      await log!.flush();
+      await this.responses.updateState(response, builder.lastSequenceNumber);
+    }
+    await this.toolCalls.recordCalls(response.id, builder.newToolCalls.filter((call) => call.status === 'completed'));
+  }
+}
+
+function failureBody(error: unknown): ResponseErrorBody {
+  if (error instanceof GenerationFailure) return { code: error.code, message: error.message };
+  if (error instanceof ApiError) return { code: error.code ?? 'server_error', message: error.message };
+  return { code: 'server_error', message: 'The model backend failed while generating this response.' };
+}

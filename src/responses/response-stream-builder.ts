@@ -1,0 +1,272 @@
+import type { ApiError } from '../common/api-error';
+import { newId } from '../common/ids';
+import type {
+  FunctionCallItem,
+  ItemStatus,
+  MessageItem,
+  OutputText,
+  ReasoningItem,
+  ResponseErrorBody,
+  ResponseObject,
+  ResponseStatus,
+} from '../common/openai/types';
+import type { SerializedEvent } from '../events/serialized-event';
+import type { FinishReason, GenerationChunk } from '../models/generation';
+
+
+export interface BuilderOptions {
+  /** Also emit `response.tool_call.delta`, the older event that some clients read call ids from. */
+  toolCallDeltaEvents: boolean;
+}
+
+interface OpenMessage {
+  item: MessageItem;
+  outputIndex: number;
+  kind?: 'output_text' | 'refusal';
+}
+interface OpenToolCall {
+  item: FunctionCallItem;
+  outputIndex: number;
+}
+interface OpenReasoning {
+  item: ReasoningItem;
+  outputIndex: number;
+}
+
+export const TERMINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
+
+/**
+ * Turns a backend's generation chunks into the Responses object and its streaming events, in the exact order
+ * OpenAI sends them. It owns the sequence numbers; a continuation (submit_tool_outputs) resumes from the last one.
+ */
+export class ResponseStreamBuilder {
+  private sequence: number;
+  private message?: OpenMessage;
+  private reasoning?: OpenReasoning;
+  private readonly toolCalls = new Map<number, OpenToolCall>();
+  private finishReason?: FinishReason;
+
+  constructor(
+    readonly response: ResponseObject,
+    lastSequenceNumber: number,
+    private readonly options: BuilderOptions,
+  ) {
+    this.sequence = lastSequenceNumber;
+  }
+
+  get lastSequenceNumber(): number {
+    return this.sequence;
+  }
+
+  /** `response.created` and `response.queued`, for a background response waiting for a worker. */
+  queued(): SerializedEvent[] {
+    this.response.status = 'queued';
+    return [this.emit('response.created', { response: this.response }), this.emit('response.queued', { response: this.response })];
+  }
+
+  /** `response.created` then `response.in_progress` for a fresh response. */
+  created(): SerializedEvent[] {
+    this.response.status = 'in_progress';
+    return [this.emit('response.created', { response: this.response }), this.emit('response.in_progress', { response: this.response })];
+  }
+
+  /** `response.in_progress` when a queued response starts or a response resumes after tool outputs. */
+  inProgress(): SerializedEvent[] {
+    this.response.status = 'in_progress';
+    this.response.completed_at = null;
+    return [this.emit('response.in_progress', { response: this.response })];
+  }
+
+  push(chunk: GenerationChunk): SerializedEvent[] {
+    switch (chunk.type) {
+      case 'text':
+      case 'refusal':
+        return this.pushMessage(chunk.type === 'text' ? 'output_text' : 'refusal', chunk.delta);
+      case 'reasoning':
+        return this.pushReasoning(chunk.delta);
+      case 'tool_call':
+        return this.pushToolCall(chunk);
+      case 'usage':
+        this.response.usage = chunk.usage;
+        return [];
+      case 'finish':
+        this.finishReason = chunk.reason;
+        return [];
+    }
+  }
+
+  /** Closes every open item and ends the response as completed, or incomplete when the output was cut short. */
+  complete(): SerializedEvent[] {
+    const incompleteReason = this.finishReason === 'length' ? 'max_output_tokens' : this.finishReason === 'content_filter' ? 'content_filter' : null;
+    const events = this.closeAll(incompleteReason ? 'incomplete' : 'completed');
+    if (incompleteReason) {
+      this.response.incomplete_details = { reason: incompleteReason };
+      return [...events, ...this.finish('incomplete', 'response.incomplete')];
+    }
+    return [...events, ...this.finish('completed', 'response.completed')];
+  }
+
+  fail(error: ResponseErrorBody): SerializedEvent[] {
+    const events = this.closeAll('incomplete');
+    this.response.error = error;
+    return [...events, ...this.finish('failed', 'response.failed')];
+  }
+
+  /** The client went away or cancelled: what was generated stays, marked incomplete. */
+  cancel(): SerializedEvent[] {
+    const events = this.closeAll('incomplete');
+    return [...events, ...this.finish('cancelled', 'response.cancelled')];
+  }
+
+  /** An `error` event, for failures that are the request's fault and not the response's. */
+  error(error: ApiError): SerializedEvent {
+    return this.emit('error', { code: error.code, message: error.message, param: error.param });
+  }
+
+  /** Function calls produced since the builder started (for tool-call records). */
+  get newToolCalls(): FunctionCallItem[] {
+    return [...this.toolCalls.values()].map((call) => call.item);
+  }
+
+  private finish(status: ResponseStatus, type: string): SerializedEvent[] {
+    this.response.status = status;
+    this.response.completed_at = status === 'completed' ? Math.floor(Date.now() / 1000) : null;
+    return [this.emit(type, { response: this.response })];
+  }
+
+  private pushMessage(kind: 'output_text' | 'refusal', delta: string): SerializedEvent[] {
+    const events = [...this.closeReasoning('completed'), ...this.closeToolCalls('completed')];
+    if (!this.message) {
+      const item: MessageItem = { id: newId('msg'), type: 'message', status: 'in_progress', content: [], role: 'assistant' };
+      this.message = { item, outputIndex: this.addOutput(item) };
+      events.push(this.emit('response.output_item.added', { output_index: this.message.outputIndex, item }));
+    }
+    const message = this.message;
+    if (message.kind !== kind) {
+      if (message.kind) events.push(...this.closePart(message));
+      message.kind = kind;
+      const part = kind === 'output_text' ? emptyText() : { type: 'refusal' as const, refusal: '' };
+      message.item.content.push(part);
+      events.push(this.emit('response.content_part.added', { ...this.partRef(message), part }));
+    }
+    const part = message.item.content[message.item.content.length - 1];
+    if (part.type === 'output_text') {
+      part.text += delta;
+      events.push(this.emit('response.output_text.delta', { ...this.partRef(message), delta, logprobs: [] }));
+    } else {
+      part.refusal += delta;
+      events.push(this.emit('response.refusal.delta', { ...this.partRef(message), delta }));
+    }
+    return events;
+  }
+
+  private pushReasoning(delta: string): SerializedEvent[] {
+    const events: SerializedEvent[] = [];
+    if (!this.reasoning) {
+      const item: ReasoningItem = { id: newId('rs'), type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: '' }] };
+      this.reasoning = { item, outputIndex: this.addOutput(item) };
+      events.push(this.emit('response.output_item.added', { output_index: this.reasoning.outputIndex, item: { ...item, content: [] } }));
+    }
+    const { item, outputIndex } = this.reasoning;
+    item.content![0].text += delta;
+    events.push(this.emit('response.reasoning_text.delta', { item_id: item.id, output_index: outputIndex, content_index: 0, delta }));
+    return events;
+  }
+
+  private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
+    const events: SerializedEvent[] = [];
+    let call = this.toolCalls.get(chunk.index);
+    if (!call) {
+      events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
+      const item: FunctionCallItem = {
+        id: newId('fc'),
+        type: 'function_call',
+        status: 'in_progress',
+        arguments: '',
+        call_id: chunk.callId ?? newId('call'),
+        name: chunk.name ?? '',
+      };
+      call = { item, outputIndex: this.addOutput(item) };
+      this.toolCalls.set(chunk.index, call);
+      events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
+    } else if (chunk.name && !call.item.name) {
+      call.item.name = chunk.name;
+    }
+    if (chunk.argumentsDelta) {
+      call.item.arguments += chunk.argumentsDelta;
+      events.push(this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta: chunk.argumentsDelta }));
+    }
+    if (this.options.toolCallDeltaEvents) {
+      const calls = [...this.toolCalls.values()].map(({ item }) => ({ id: item.call_id, type: 'function', name: item.name, arguments: item.arguments }));
+      events.push(this.emit('response.tool_call.delta', { item_id: call.item.id, output_index: call.outputIndex, delta: JSON.stringify(calls) }));
+    }
+    return events;
+  }
+
+  private closeAll(status: ItemStatus): SerializedEvent[] {
+    return [...this.closeReasoning(status), ...this.closeMessage(status), ...this.closeToolCalls(status)];
+  }
+
+  private closeMessage(status: ItemStatus): SerializedEvent[] {
+    const message = this.message;
+    if (!message) return [];
+    this.message = undefined;
+    const events = message.kind ? this.closePart(message) : [];
+    message.item.status = status;
+    events.push(this.emit('response.output_item.done', { output_index: message.outputIndex, item: message.item }));
+    return events;
+  }
+
+  private closePart(message: OpenMessage): SerializedEvent[] {
+    const part = message.item.content[message.item.content.length - 1];
+    const ref = this.partRef(message);
+    const done =
+      part.type === 'output_text'
+        ? this.emit('response.output_text.done', { ...ref, text: part.text, logprobs: [] })
+        : this.emit('response.refusal.done', { ...ref, refusal: part.refusal });
+    return [done, this.emit('response.content_part.done', { ...ref, part })];
+  }
+
+  private closeReasoning(status: ItemStatus): SerializedEvent[] {
+    const reasoning = this.reasoning;
+    if (!reasoning) return [];
+    this.reasoning = undefined;
+    const { item, outputIndex } = reasoning;
+    item.status = status;
+    return [
+      this.emit('response.reasoning_text.done', { item_id: item.id, output_index: outputIndex, content_index: 0, text: item.content![0].text }),
+      this.emit('response.output_item.done', { output_index: outputIndex, item }),
+    ];
+  }
+
+  private closeToolCalls(status: ItemStatus): SerializedEvent[] {
+    const events: SerializedEvent[] = [];
+    for (const call of [...this.toolCalls.values()].filter(({ item }) => item.status === 'in_progress')) {
+      const { item, outputIndex } = call;
+      item.status = status;
+      events.push(
+        this.emit('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments }),
+        this.emit('response.output_item.done', { output_index: outputIndex, item }),
+      );
+    }
+    return events;
+  }
+
+  private partRef(message: OpenMessage) {
+    return { item_id: message.item.id, output_index: message.outputIndex, content_index: message.item.content.length - 1 };
+  }
+
+  private addOutput(item: MessageItem | FunctionCallItem | ReasoningItem): number {
+    this.response.output.push(item);
+    return this.response.output.length - 1;
+  }
+
+  private emit(type: string, fields: Record<string, unknown>): SerializedEvent {
+    this.sequence += 1;
+    return { type, sequenceNumber: this.sequence, json: JSON.stringify({ type, ...fields, sequence_number: this.sequence }) };
+  }
+}
+
+function emptyText(): OutputText {
+  return { type: 'output_text', text: '', annotations: [], logprobs: [] };
+}

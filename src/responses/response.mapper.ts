@@ -1,0 +1,94 @@
+import type { FunctionTool, OutputItem, ResponseObject, ResponseStatus, TextFormat, ToolChoice, Usage } from '../common/openai/types';
+
+/** The request parameters a Response echoes back, stored together as `params`. */
+export interface EchoedParams {
+  instructions: string | null;
+  max_output_tokens: number | null;
+  max_tool_calls: number | null;
+  parallel_tool_calls: boolean;
+  temperature: number;
+  top_p: number;
+  presence_penalty: number;
+  frequency_penalty: number;
+  top_logprobs: number;
+  text: { format: TextFormat; verbosity: string };
+  tool_choice: ToolChoice;
+  tools: FunctionTool[];
+  truncation: 'auto' | 'disabled';
+  reasoning: { effort: string | null; summary: string | null };
+  user: string | null;
+  safety_identifier: string | null;
+  prompt_cache_key: string | null;
+  service_tier: string;
+  metadata: Record<string, string>;
+  store: boolean;
+}
+
+const toSeconds = (date: Date | string | null) => (date === null ? null : Math.floor(new Date(date).getTime() / 1000));
+
+/** A stored row as the Response object the API returns; every key present, in OpenAI's order. */
+export function toResponseObject(row: RawResponseRow): ResponseObject {
+  const params = row.params as unknown as EchoedParams;
+  return {
+    id: row.id,
+    object: 'response',
+    created_at: toSeconds(row.created_at)!,
+    status: row.status as ResponseStatus,
+    background: row.background,
+    completed_at: toSeconds(row.completed_at),
+    conversation: null,
+    error: (row.error as ResponseObject['error']) ?? null,
+    frequency_penalty: params.frequency_penalty,
+    incomplete_details: (row.incomplete_details as ResponseObject['incomplete_details']) ?? null,
+    instructions: params.instructions,
+    max_output_tokens: params.max_output_tokens,
+    max_tool_calls: params.max_tool_calls,
+    metadata: params.metadata,
+    model: row.model,
+    output: row.output as OutputItem[],
+    parallel_tool_calls: params.parallel_tool_calls,
+    presence_penalty: params.presence_penalty,
+    previous_response_id: row.previous_response_id,
+    prompt: null,
+    prompt_cache_key: params.prompt_cache_key,
+    reasoning: params.reasoning,
+    safety_identifier: params.safety_identifier,
+    service_tier: params.service_tier,
+    store: params.store,
+    temperature: params.temperature,
+    text: params.text,
+    tool_choice: params.tool_choice,
+    tools: params.tools,
+    top_logprobs: params.top_logprobs,
+    top_p: params.top_p,
+    truncation: params.truncation,
+    usage: (row.usage as Usage | null) ?? null,
+    user: params.user,
+  };
+}
+
+/** The parameters of a Response object that are stored as `params`. */
+export function echoedParams(response: ResponseObject): EchoedParams {
+  const { instructions, max_output_tokens, max_tool_calls, parallel_tool_calls, temperature, top_p, presence_penalty, frequency_penalty,
+    top_logprobs, text, tool_choice, tools, truncation, reasoning, user, safety_identifier, prompt_cache_key, service_tier, metadata, store } = response;
+  return { instructions, max_output_tokens, max_tool_calls, parallel_tool_calls, temperature, top_p, presence_penalty, frequency_penalty,
+    top_logprobs, text, tool_choice, tools, truncation, reasoning, user, safety_identifier, prompt_cache_key, service_tier, metadata, store };
+}
+
+/** A row as raw SQL returns it (snake_case columns). */
+export interface RawResponseRow {
+  id: string;
+  tenant_id: string;
+  status: string;
+  model: string;
+  created_at: Date;
+  completed_at: Date | null;
+  previous_response_id: string | null;
+  background: boolean;
+  params: Record<string, unknown>;
+  output: unknown[];
+  usage: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  incomplete_details: Record<string, unknown> | null;
+  last_sequence_number: number;
+}

@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Tenant } from '../auth/tenant.guard';
+import { AppConfig } from '../config/app-config';
+import { writeSse } from '../events/sse';
+import { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
+import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
+import { DeletedResponseDto, ErrorDto, InputItemListDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
+import { ResponsesService } from './responses.service';
+
+@ApiTags('responses')
+@ApiBearerAuth()
+@ApiResponse({ status: 400, type: ErrorDto, description: 'Invalid request' })
+@Controller('v1/responses')
+export class ResponsesController {
+  constructor(
+    private readonly responses: ResponsesService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a model response', description: 'With `stream: true` the answer is a stream of server-sent events.' })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ type: ResponseObjectDto })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'model_not_found' })
+  @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
+  async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const result = await this.responses.create(tenant, body, closedSignal(req, res));
+    if (result.kind === 'object') return result.response;
+    this.stream(req, res, result.events);
+  }
+
+  @Post('input_tokens')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Count the input tokens a create request would use' })
+  @ApiOkResponse({ type: InputTokensDto })
+  countInputTokens(@Tenant() tenant: string, @Body() body: CountInputTokensDto) {
+    return this.responses.countInputTokens(tenant, body);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Retrieve a response', description: 'With `stream=true`, replays its events after `starting_after`.' })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ type: ResponseObjectDto })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  async retrieve(@Tenant() tenant: string, @Param('id') id: string, @Query() query: RetrieveResponseQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    if (query.stream !== 'true') return this.responses.retrieve(tenant, id);
+    this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1));
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a response' })
+  @ApiOkResponse({ type: DeletedResponseDto })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  delete(@Tenant() tenant: string, @Param('id') id: string) {
+    return this.responses.delete(tenant, id);
+  }
+
+  @Get(':id/input_items')
+  @ApiOperation({ summary: 'List the input items of a response' })
+  @ApiOkResponse({ type: InputItemListDto })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  listInputItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListInputItemsQuery) {
+    return this.responses.listInputItems(tenant, id, query);
+  }
+
+  private stream(req: Request, res: Response, events: Parameters<typeof writeSse>[2]): void {
+    writeSse(req, res, events, { heartbeatMs: this.config.STREAM_HEARTBEAT_MS, pingEvents: !this.config.STRICT_EVENTS });
+  }
+}
+
+/** Aborts when the client goes away before the answer was sent. */
+function closedSignal(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}

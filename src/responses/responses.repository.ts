@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { InputItem, ResponseObject } from '../common/openai/types';
+import { echoedParams, type RawResponseRow } from './response.mapper';
+
+export interface InputItemsPage {
+  items: InputItem[];
+  hasMore: boolean;
+}
+
+export interface ListOptions {
+  after?: string;
+  before?: string;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+const COLUMNS = `id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output, usage, error,
+  incomplete_details, last_sequence_number`;
+
+/** SQL for responses and their input items. Every read and write is scoped to a tenant. */
+@Injectable()
+export class ResponsesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Inserts a response with its input items in one statement (one round trip, atomic). */
+  async insert(tenantId: string, response: ResponseObject, inputItems: InputItem[], lastSequenceNumber: number): Promise<void> {
+    await this.dataSource.query(
+      `WITH response AS (
+         INSERT INTO responses (id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output,
+                                usage, error, incomplete_details, last_sequence_number)
+         VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7, $8, $9, $10, $11, $12, $13, $14)
+       )
+       INSERT INTO response_input_items (response_id, position, item_id, item)
+       SELECT $1, ordinality - 1, item->>'id', item FROM jsonb_array_elements($15::jsonb) WITH ORDINALITY AS items(item, ordinality)`,
+      [
+        response.id,
+        tenantId,
+        response.status,
+        response.model,
+        response.created_at,
+        response.completed_at,
+        response.previous_response_id,
+        response.background,
+        JSON.stringify(echoedParams(response)),
+        JSON.stringify(response.output),
+        JSON.stringify(response.usage),
+        JSON.stringify(response.error),
+        JSON.stringify(response.incomplete_details),
+        lastSequenceNumber,
+        JSON.stringify(inputItems),
+      ],
+    );
+  }
+
+  /** Writes the state a run reached. `expectedStatus` guards against overwriting a state another writer set. */
+  async updateState(response: ResponseObject, lastSequenceNumber: number, expectedStatus?: string[]): Promise<boolean> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `UPDATE responses SET status = $2, completed_at = to_timestamp($3), output = $4, usage = $5, error = $6, incomplete_details = $7,
+              last_sequence_number = $8, updated_at = now()
+       WHERE id = $1 ${expectedStatus ? 'AND status = ANY($9)' : ''}`,
+      [
+        response.id,
+        response.status,
+        response.completed_at,
+        JSON.stringify(response.output),
+        JSON.stringify(response.usage),
+        JSON.stringify(response.error),
+        JSON.stringify(response.incomplete_details),
+        lastSequenceNumber,
+        ...(expectedStatus ? [expectedStatus] : []),
+      ],
+    );
+    return result[1] > 0;
+  }
+
+  async find(tenantId: string, id: string): Promise<RawResponseRow | null> {
+    const rows: RawResponseRow[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM responses WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    return rows[0] ?? null;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result: [unknown[], number] = await this.dataSource.query(`DELETE FROM responses WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    return result[1] > 0;
+  }
+
+  /**
+   * The conversation a new response continues: for each response of the chain, oldest first, its input items
+   * then its output items. Null when the response does not exist for this tenant.
+   */
+  async conversation(tenantId: string, id: string): Promise<InputItem[] | null> {
+    const rows: Array<{ input: InputItem[]; output: InputItem[] }> = await this.dataSource.query(
+      `WITH RECURSIVE chain AS (
+         SELECT id, previous_response_id, output, 0 AS depth FROM responses WHERE id = $1 AND tenant_id = $2
+         UNION ALL
+         SELECT r.id, r.previous_response_id, r.output, chain.depth + 1
+         FROM responses r JOIN chain ON r.id = chain.previous_response_id
+         WHERE r.tenant_id = $2
+       )
+       SELECT chain.output,
+              COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM response_input_items i WHERE i.response_id = chain.id), '[]') AS input
+       FROM chain ORDER BY chain.depth DESC`,
+      [id, tenantId],
+    );
+    if (rows.length === 0) return null;
+    return rows.flatMap((row) => [...row.input, ...row.output]);
+  }
+
+  /** One page of a response's input items; the cursor is an item id. */
+  async listInputItems(responseId: string, options: ListOptions): Promise<InputItemsPage> {
+    const params: unknown[] = [responseId, options.limit + 1];
+    const conditions = ['i.response_id = $1'];
+    for (const [cursor, op] of [[options.after, options.order === 'asc' ? '>' : '<'], [options.before, options.order === 'asc' ? '<' : '>']] as const) {
+      if (!cursor) continue;
+      params.push(cursor);
+      conditions.push(`i.position ${op} COALESCE((SELECT position FROM response_input_items WHERE response_id = $1 AND item_id = $${params.length}), -1)`);
+    }
+    const rows: Array<{ item: InputItem }> = await this.dataSource.query(
+      `SELECT i.item FROM response_input_items i WHERE ${conditions.join(' AND ')}
+       ORDER BY i.position ${options.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $2`,
+      params,
+    );
+    return { items: rows.slice(0, options.limit).map((row) => row.item), hasMore: rows.length > options.limit };
+  }
+}

@@ -1,0 +1,178 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A small OpenAI-compatible Chat Completions server: the test double for a model backend. What it does is scripted
+ * by the last message it receives:
+ * - a tool result → "The tool said: <result>"
+ * - `CALL <name> <json>` → a call of that tool; `CALL2` → two parallel calls of the first tool
+ * - `HTTP <status>` → that error status (429 carries Retry-After: 7)
+ * - `DROP` → two chunks, then the connection is cut; `HANG` → one chunk, then silence
+ * - `LENGTH` → cut short with finish_reason "length"; `REASON` → reasoning_content first
+ * - `JSON` or a response_format → a JSON answer
+ * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart
+ * - anything else → "Hello! You said: <text>", word by word
+ */
+export interface StubUpstream {
+  baseURL: string;
+  /** Every chat completion request body received, oldest first. */
+  requests: Array<Record<string, any>>;
+  /** Connections the stub saw closed by the client before it finished streaming. */
+  aborted: number;
+  close(): Promise<void>;
+}
+
+export interface StubOptions {
+  port?: number;
+  /** Milliseconds between streamed chunks (default 0). */
+  chunkDelayMs?: number;
+}
+
+type Message = { role: string; content: unknown; tool_calls?: unknown[] };
+
+export async function startStubUpstream(options: StubOptions = {}): Promise<StubUpstream> {
+  const requests: Array<Record<string, any>> = [];
+  const state = { aborted: 0 };
+  const server: Server = createServer((req, res) => {
+    void handle(req, res, requests, state, options.chunkDelayMs ?? 0);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    get aborted() {
+      return state.aborted;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, requests: Array<Record<string, any>>, state: { aborted: number }, delayMs: number) {
+  let raw = '';
+  for await (const chunk of req) raw += chunk;
+  if (req.method === 'GET' && req.url?.endsWith('/models')) {
+    return json(res, 200, { object: 'list', data: [{ id: 'stub-model', object: 'model', created: 0, owned_by: 'stub' }] });
+  }
+  if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return json(res, 404, { error: { message: 'not found' } });
+  const body = JSON.parse(raw);
+  requests.push(body);
+  const messages: Message[] = body.messages;
+  const last = messages[messages.length - 1];
+  const text = textOf(last);
+  const promptTokens = messages.reduce((sum, m) => sum + words(textOf(m)).length, 0);
+
+  const status = /^HTTP (\d{3})/.exec(text);
+  if (status) {
+    const code = Number(status[1]);
+    if (code === 429) res.setHeader('Retry-After', '7');
+    return json(res, code, { error: { message: `stub error ${code}`, type: 'stub_error', param: null, code: null } });
+  }
+  if (body.model === 'missing-model') return json(res, 404, { error: { message: 'The model does not exist', type: 'invalid_request_error', code: 'model_not_found' } });
+
+  const plan = planReply(last, text, body);
+  const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const completionTokens = plan.pieces.length + plan.calls.length;
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: plan.reasoning ? 1 : 0 } };
+
+  if (!body.stream) {
+    const message: Record<string, unknown> = { role: 'assistant', content: plan.calls.length ? null : plan.pieces.join('') };
+    if (plan.calls.length) message.tool_calls = plan.calls.map((c, i) => ({ id: `call_stub${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+    return json(res, 200, { id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message, finish_reason: plan.finish }], usage });
+  }
+
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+  let finished = false;
+  res.on('close', () => {
+    if (!finished) state.aborted += 1;
+  });
+  const send = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`);
+  const pause = () => (plan.delayMs > 0 ? new Promise((r) => setTimeout(r, plan.delayMs)) : Promise.resolve());
+
+  send({ role: 'assistant', content: '' });
+  if (plan.reasoning) send({ reasoning_content: plan.reasoning });
+  for (const [index, piece] of plan.pieces.entries()) {
+    if (res.destroyed) return;
+    await pause();
+    send({ content: piece });
+    if (plan.drop && index === 1) {
+      res.socket?.destroy();
+      return;
+    }
+    if (plan.hang) return;
+  }
+  for (const [index, call] of plan.calls.entries()) {
+    await pause();
+    const half = Math.ceil(call.arguments.length / 2);
+    send({ tool_calls: [{ index, id: `call_${id.slice(9)}_${index}`, type: 'function', function: { name: call.name, arguments: call.arguments.slice(0, half) } }] });
+    send({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] });
+  }
+  send({}, plan.finish);
+  if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+  res.write('data: [DONE]\n\n');
+  finished = true;
+  res.end();
+}
+
+interface Plan {
+  pieces: string[];
+  calls: Array<{ name: string; arguments: string }>;
+  finish: string;
+  delayMs: number;
+  reasoning?: string;
+  drop?: boolean;
+  hang?: boolean;
+}
+
+function planReply(last: Message, text: string, body: Record<string, any>): Plan {
+  const plan: Plan = { pieces: [], calls: [], finish: 'stop', delayMs: 0 };
+  const call = /^CALL (\w+)(?: (.*))?$/s.exec(text);
+  const tokens = /^TOKENS (\d+)(?: (\d+))?/.exec(text);
+  if (last.role === 'tool') {
+    plan.pieces = words(`The tool said: ${text}`);
+  } else if (call) {
+    plan.calls = [{ name: call[1], arguments: call[2] ?? '{}' }];
+    plan.finish = 'tool_calls';
+  } else if (text.startsWith('CALL2')) {
+    const name = body.tools?.[0]?.function?.name ?? 'tool';
+    plan.calls = [{ name, arguments: '{"city":"Paris"}' }, { name, arguments: '{"city":"Tokyo"}' }];
+    plan.finish = 'tool_calls';
+  } else if (tokens) {
+    plan.pieces = Array.from({ length: Number(tokens[1]) }, (_, i) => `t${i} `);
+    plan.delayMs = Number(tokens[2] ?? 0);
+  } else if (text === 'JSON' || body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object') {
+    plan.pieces = ['{"answer":', ' "ok"}'];
+  } else {
+    plan.pieces = words(`Hello! You said: ${text}`);
+    plan.drop = text === 'DROP';
+    plan.hang = text === 'HANG';
+    if (text === 'LENGTH') plan.finish = 'length';
+    if (text === 'REASON') plan.reasoning = 'Thinking it over.';
+    if (text.startsWith('SLOW')) plan.delayMs = 50;
+  }
+  return plan;
+}
+
+function textOf(message: Message | undefined): string {
+  if (!message) return '';
+  if (typeof message.content === 'string') return message.content;
+  if (Array.isArray(message.content)) return message.content.map((p: any) => p.text ?? '').join('');
+  return '';
+}
+
+function words(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [];
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
