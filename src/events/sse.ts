@@ -45,6 +45,7 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   armHeartbeat();
   const subscription = events.subscribe({
     next: (event) => {
+      if (res.writableEnded) return;
       res.write(sseFrame(event));
       armHeartbeat();
     },

@@ -26,10 +26,10 @@ export class ResponsesController {
   @ApiOkResponse({ type: ResponseObjectDto })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'model_not_found' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
-  async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const result = await this.responses.create(tenant, body, closedSignal(req, res));
-    if (result.kind === 'object') return result.response;
-    this.stream(req, res, result.events);
+  async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const result = await this.responses.create(tenant, body, closedSignal(res));
+    if (result.kind === 'object') res.status(200).json(result.response);
+    else this.stream(req, res, result.events);
   }
 
   @Post('input_tokens')
@@ -45,9 +45,9 @@ export class ResponsesController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ResponseObjectDto })
   @ApiResponse({ status: 404, type: ErrorDto })
-  async retrieve(@Tenant() tenant: string, @Param('id') id: string, @Query() query: RetrieveResponseQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    if (query.stream !== 'true') return this.responses.retrieve(tenant, id);
-    this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1));
+  async retrieve(@Tenant() tenant: string, @Param('id') id: string, @Query() query: RetrieveResponseQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (query.stream !== 'true') res.status(200).json(await this.responses.retrieve(tenant, id));
+    else this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1));
   }
 
   @Delete(':id')
@@ -72,7 +72,7 @@ export class ResponsesController {
 }
 
 /** Aborts when the client goes away before the answer was sent. */
-function closedSignal(req: Request, res: Response): AbortSignal {
+function closedSignal(res: Response): AbortSignal {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();

@@ -1,0 +1,190 @@
+import OpenAI from 'openai';
+import { startTestServer, type TestServer } from './support/test-server';
+
+describe('Responses API with the official SDK', () => {
+  let server: TestServer;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    client = server.client;
+  });
+  afterAll(() => server.close());
+
+  it('creates a response with every field of the Response object', async () => {
+    const response = await client.responses.create({ model: 'stub-model', input: 'Say hi', instructions: 'Be brief.', metadata: { topic: 'greeting' } });
+    expect(response.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    expect(response.object).toBe('response');
+    expect(response.status).toBe('completed');
+    expect(response.output_text).toBe('Hello! You said: Say hi');
+    expect(response.output).toHaveLength(1);
+    expect(response.output[0]).toMatchObject({ type: 'message', role: 'assistant', status: 'completed' });
+    expect(response.usage).toEqual({
+      input_tokens: 4,
+      input_tokens_details: { cached_tokens: 2 },
+      output_tokens: 5,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 9,
+    });
+    expect(response).toMatchObject({
+      instructions: 'Be brief.',
+      metadata: { topic: 'greeting' },
+      temperature: 1,
+      top_p: 1,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      store: true,
+      background: false,
+      error: null,
+      incomplete_details: null,
+      previous_response_id: null,
+      tools: [],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      truncation: 'disabled',
+      text: { format: { type: 'text' }, verbosity: 'medium' },
+      reasoning: { effort: null, summary: null },
+    });
+    for (const key of ['max_output_tokens', 'user', 'safety_identifier', 'prompt_cache_key', 'service_tier', 'completed_at', 'created_at']) {
+      expect(response).toHaveProperty(key);
+    }
+    expect(response.completed_at).toBeGreaterThanOrEqual(response.created_at);
+    // What the upstream received: instructions as the system message, then the user's input.
+    expect(server.stub.requests.at(-1)!.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: [{ type: 'text', text: 'Say hi' }] },
+    ]);
+  });
+
+  it('answers 200 (not 201) and is readable at once', async () => {
+    const res = await fetch(`${server.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'stub-model', input: 'ping' }),
+    });
+    expect(res.status).toBe(200);
+    const created = (await res.json()) as { id: string };
+    const retrieved = await client.responses.retrieve(created.id);
+    expect(retrieved.output_text).toBe('Hello! You said: ping');
+  });
+
+  it('chains responses with previous_response_id, without the earlier instructions', async () => {
+    const first = await client.responses.create({ model: 'stub-model', input: 'My name is Ada.', instructions: 'Speak like a pirate.' });
+    const second = await client.responses.create({ model: 'stub-model', input: 'What is my name?', previous_response_id: first.id });
+    expect(second.previous_response_id).toBe(first.id);
+    expect(server.stub.requests.at(-1)!.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'My name is Ada.' }] },
+      { role: 'assistant', content: 'Hello! You said: My name is Ada.' },
+      { role: 'user', content: [{ type: 'text', text: 'What is my name?' }] },
+    ]);
+    const third = await client.responses.create({ model: 'stub-model', input: 'And again?', previous_response_id: second.id });
+    expect(server.stub.requests.at(-1)!.messages).toHaveLength(5);
+    expect(third.status).toBe('completed');
+  });
+
+  it('translates every input role and content type', async () => {
+    await client.responses.create({
+      model: 'stub-model',
+      input: [
+        { role: 'developer', content: 'Dev rules.' },
+        { role: 'system', content: [{ type: 'input_text', text: 'System rules.' }] },
+        { role: 'user', content: [{ type: 'input_text', text: 'Look:' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' }] },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'A picture.', annotations: [] }] },
+        { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'found' },
+        { role: 'user', content: 'Thanks' },
+      ],
+    });
+    expect(server.stub.requests.at(-1)!.messages).toEqual([
+      { role: 'system', content: 'Dev rules.' },
+      { role: 'system', content: 'System rules.' },
+      { role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } }] },
+      { role: 'assistant', content: 'A picture.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+      { role: 'user', content: [{ type: 'text', text: 'Thanks' }] },
+    ]);
+  });
+
+  it('maps text.format and sampling parameters to the upstream request', async () => {
+    const response = await client.responses.create({
+      model: 'stub-model',
+      input: 'Give JSON',
+      temperature: 0.2,
+      top_p: 0.9,
+      max_output_tokens: 50,
+      text: { format: { type: 'json_schema', name: 'answer', schema: { type: 'object', properties: { answer: { type: 'string' } } }, strict: true } },
+    });
+    expect(JSON.parse(response.output_text)).toEqual({ answer: 'ok' });
+    expect(response.text?.format).toMatchObject({ type: 'json_schema', name: 'answer', strict: true });
+    expect(server.stub.requests.at(-1)).toMatchObject({
+      temperature: 0.2,
+      top_p: 0.9,
+      max_tokens: 50,
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', strict: true, schema: { type: 'object' } } },
+    });
+    await client.responses.create({ model: 'stub-model', input: 'x', text: { format: { type: 'json_object' } } });
+    expect(server.stub.requests.at(-1)!.response_format).toEqual({ type: 'json_object' });
+  });
+
+  it('lists input items with cursor pagination', async () => {
+    const response = await client.responses.create({
+      model: 'stub-model',
+      input: [
+        { role: 'user', content: 'one' },
+        { role: 'user', content: 'two' },
+        { role: 'user', content: 'three' },
+      ],
+    });
+    const all = await client.responses.inputItems.list(response.id, { order: 'asc' });
+    expect(all.data.map((item) => (item as { content: Array<{ text: string }> }).content[0].text)).toEqual(['one', 'two', 'three']);
+    expect(all.data.every((item) => item.id?.startsWith('msg_'))).toBe(true);
+    const firstPage = await client.responses.inputItems.list(response.id, { order: 'asc', limit: 2 });
+    expect(firstPage.data).toHaveLength(2);
+    expect(firstPage.has_more).toBe(true);
+    const next = await client.responses.inputItems.list(response.id, { order: 'asc', limit: 2, after: firstPage.data[1].id });
+    expect(next.data.map((item) => item.id)).toEqual([all.data[2].id]);
+    expect(next.has_more).toBe(false);
+    const desc = await client.responses.inputItems.list(response.id);
+    expect(desc.data.map((item) => item.id)).toEqual(all.data.map((item) => item.id).reverse());
+    const before = await client.responses.inputItems.list(response.id, { order: 'asc', before: all.data[2].id });
+    expect(before.data.map((item) => item.id)).toEqual([all.data[0].id, all.data[1].id]);
+    // The SDK's auto-pagination walks every page.
+    const walked: string[] = [];
+    for await (const item of client.responses.inputItems.list(response.id, { order: 'asc', limit: 1 })) walked.push(item.id!);
+    expect(walked).toEqual(all.data.map((item) => item.id));
+  });
+
+  it('deletes a response for good', async () => {
+    const response = await client.responses.create({ model: 'stub-model', input: 'forget me' });
+    await client.responses.delete(response.id);
+    await expect(client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.responses.delete(response.id)).rejects.toMatchObject({ status: 404 });
+    await expect(client.responses.create({ model: 'stub-model', input: 'x', previous_response_id: response.id })).rejects.toMatchObject({
+      status: 400,
+      code: 'previous_response_not_found',
+      param: 'previous_response_id',
+    });
+  });
+
+  it('keeps nothing when store is false', async () => {
+    const response = await client.responses.create({ model: 'stub-model', input: 'ephemeral', store: false });
+    expect(response.store).toBe(false);
+    expect(response.output_text).toBe('Hello! You said: ephemeral');
+    await expect(client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('counts input tokens with the backend', async () => {
+    const count = await client.responses.inputTokens.count({ model: 'stub-model', input: 'one two three', instructions: 'four' });
+    expect(count).toEqual({ object: 'response.input_tokens', input_tokens: 4 });
+  });
+
+  it('reports reasoning, truncation and refusals as OpenAI does', async () => {
+    const reasoned = await client.responses.create({ model: 'stub-model', input: 'REASON' });
+    expect(reasoned.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(reasoned.usage?.output_tokens_details.reasoning_tokens).toBe(1);
+    const cut = await client.responses.create({ model: 'stub-model', input: 'LENGTH', max_output_tokens: 16 });
+    expect(cut.status).toBe('incomplete');
+    expect(cut.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(cut.output[0]).toMatchObject({ type: 'message', status: 'incomplete' });
+  });
+});
