@@ -5,6 +5,8 @@ import { ApiError } from './api-error';
 /** What a structural check finds: the normalized value, or the exact param path and message of the first problem. */
 export type CheckResult<T> = { value: T } | { param: string; message: string };
 
+const TYPE_CONSTRAINTS = new Set(['isString', 'isNumber', 'isInt', 'isBoolean', 'isArray', 'isObject', 'nestedValidation']);
+
 const details = new WeakMap<object, Map<string, { param: string; message: string }>>();
 
 /**
@@ -52,8 +54,12 @@ export function toValidationApiError(errors: ValidationError[], prefix = ''): Ap
   if (detail && constraints.checkedBy) {
     return ApiError.badRequest(detail.message, prefix ? `${prefix}.${detail.param}` : detail.param, 'invalid_value');
   }
-  const [name, message] = Object.entries(constraints)[0] ?? ['invalid', `Invalid value for '${param}'.`];
-  const code = name === 'isDefined' || name === 'isNotEmpty' ? 'missing_required_parameter' : name.startsWith('is') && name !== 'isIn' ? 'invalid_type' : 'invalid_value';
+  // A wrong type is the root problem; range checks on a string are noise.
+  const entries = Object.entries(constraints);
+  const [name, message] = entries.find(([key]) => TYPE_CONSTRAINTS.has(key)) ?? entries[0] ?? ['invalid', `Invalid value for '${param}'.`];
+  const missing = error.value === undefined || error.value === null;
+  const code = missing ? 'missing_required_parameter' : TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value';
+  if (missing) return ApiError.badRequest(`Missing required parameter: '${param}'.`, param, code);
   return ApiError.badRequest(`Invalid value for '${param}': ${message}.`, param, code);
 }
 
@@ -63,8 +69,7 @@ export function apiValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    stopAtFirstError: true,
-    validationError: { target: true, value: false },
+    validationError: { target: true, value: true },
     exceptionFactory: (errors) => toValidationApiError(errors),
   });
 }

@@ -48,7 +48,7 @@ export class OpenAICompatibleBackend implements ModelBackend {
           }
           subscriber.complete();
         } catch (error) {
-          if (!closed) subscriber.error(fromUpstreamError(error, request.model));
+          if (!closed) subscriber.error(midStreamFailure(error, request.model));
         }
       };
       void pump();
@@ -108,6 +108,15 @@ export class OpenAICompatibleBackend implements ModelBackend {
       ...responseFormat(request.textFormat),
     };
   }
+}
+
+/** Once streaming, a lost connection is a backend failure, not an unreachable backend. */
+function midStreamFailure(error: unknown, model: string): Error {
+  const mapped = fromUpstreamError(error, model);
+  if (mapped instanceof GenerationFailure && mapped.code === 'upstream_unavailable') {
+    return new GenerationFailure('server_error', `The connection to the model backend was lost mid-response: ${mapped.message}`);
+  }
+  return mapped;
 }
 
 function responseFormat(format: TextFormat) {

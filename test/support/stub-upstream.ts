@@ -153,6 +153,7 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
   } else {
     plan.pieces = words(`Hello! You said: ${text}`);
     plan.drop = text === 'DROP';
+    if (plan.drop) plan.delayMs = 20;
     plan.hang = text === 'HANG';
     if (text === 'LENGTH') plan.finish = 'length';
     if (text === 'REASON') plan.reasoning = 'Thinking it over.';

@@ -1,0 +1,69 @@
+import type { ResponseObject } from '../common/openai/types';
+import { ResponseStreamBuilder } from './response-stream-builder';
+
+const skeleton = () => ({ id: 'resp_1', output: [], status: 'in_progress', usage: null, error: null, incomplete_details: null, completed_at: null }) as unknown as ResponseObject;
+const parse = (events: Array<{ json: string }>) => events.map((event) => JSON.parse(event.json));
+
+describe('ResponseStreamBuilder', () => {
+  it('interleaves text and parallel tool calls into items with the right indexes', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: true });
+    const events = parse([
+      ...builder.created(),
+      ...builder.push({ type: 'text', delta: 'Let me check.' }),
+      ...builder.push({ type: 'tool_call', index: 0, callId: 'call_a', name: 'weather', argumentsDelta: '{"city":' }),
+      ...builder.push({ type: 'tool_call', index: 1, callId: 'call_b', name: 'weather', argumentsDelta: '{"city":"Oslo"}' }),
+      ...builder.push({ type: 'tool_call', index: 0, argumentsDelta: '"Rome"}' }),
+      ...builder.push({ type: 'finish', reason: 'tool_calls' }),
+      ...builder.complete(),
+    ]);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(builder.response.output.map((item) => item.type)).toEqual(['message', 'function_call', 'function_call']);
+    const [message, first, second] = builder.response.output as any[];
+    expect(first).toMatchObject({ call_id: 'call_a', arguments: '{"city":"Rome"}', status: 'completed' });
+    expect(second).toMatchObject({ call_id: 'call_b', arguments: '{"city":"Oslo"}', status: 'completed' });
+    // The message closes before the first call opens.
+    const types = events.map((e) => `${e.type}@${e.output_index ?? ''}`);
+    expect(types.indexOf('response.output_item.done@0')).toBeLessThan(types.indexOf('response.output_item.added@1'));
+    const argDeltas = events.filter((e) => e.type === 'response.function_call_arguments.delta');
+    expect(argDeltas.map((e) => [e.item_id, e.output_index])).toEqual([[first.id, 1], [second.id, 2], [first.id, 1]]);
+    const legacy = events.filter((e) => e.type === 'response.tool_call.delta').at(-1);
+    expect(JSON.parse(legacy.delta)).toEqual([
+      { id: 'call_a', type: 'function', name: 'weather', arguments: '{"city":"Rome"}' },
+      { id: 'call_b', type: 'function', name: 'weather', arguments: '{"city":"Oslo"}' },
+    ]);
+    expect(message.content[0].text).toBe('Let me check.');
+    expect(events.at(-1).type).toBe('response.completed');
+  });
+
+  it('leaves out response.tool_call.delta in strict mode', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
+    const events = parse([...builder.push({ type: 'tool_call', index: 0, callId: 'c', name: 'f', argumentsDelta: '{}' }), ...builder.complete()]);
+    expect(events.map((e) => e.type)).not.toContain('response.tool_call.delta');
+  });
+
+  it('continues sequence numbers and output indexes for a continuation', () => {
+    const response = skeleton();
+    response.output.push({ id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'c', name: 'f', arguments: '{}' });
+    const builder = new ResponseStreamBuilder(response, 9, { toolCallDeltaEvents: false });
+    const events = parse([...builder.inProgress(), ...builder.push({ type: 'text', delta: 'Done' }), ...builder.complete()]);
+    expect(events[0]).toMatchObject({ type: 'response.in_progress', sequence_number: 10 });
+    expect(events.find((e) => e.type === 'response.output_text.delta')).toMatchObject({ output_index: 1, content_index: 0 });
+  });
+
+  it('marks a cut-short response incomplete with the reason', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
+    builder.push({ type: 'text', delta: 'Once upon' });
+    builder.push({ type: 'finish', reason: 'length' });
+    const events = parse(builder.complete());
+    expect(events.at(-1)).toMatchObject({ type: 'response.incomplete', response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } });
+    expect(builder.response.output[0]).toMatchObject({ status: 'incomplete' });
+  });
+
+  it('fails with an error body and keeps the partial output', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
+    builder.push({ type: 'text', delta: 'Half' });
+    const events = parse(builder.fail({ code: 'server_error', message: 'boom' }));
+    expect(events.at(-1)).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'server_error', message: 'boom' } } });
+    expect((builder.response.output[0] as any).content[0].text).toBe('Half');
+  });
+});
