@@ -8,17 +8,18 @@ import { GenerationFailure } from '../models/backend-errors';
 import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import type { SerializedEvent } from '../events/serialized-event';
+import type { Sampling } from './response-factory';
 import { ResponseStreamBuilder } from './response-stream-builder';
 import { ResponsesRepository } from './responses.repository';
 
-/** How a run keeps its state. */
+/**
+ * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
+ * when it is new, or updated when it exists; with `logEvents` its events go to the event log as they happen and a
+ * new row is inserted at the start (so that it can be read while it runs), otherwise it is written once at the end.
+ */
 export type Persistence =
-  /** store: false: nothing is written. */
   | { kind: 'none' }
-  /** A stored, non-streaming response: one insert when it ends. */
-  | { kind: 'final'; tenantId: string; inputItems: InputItem[] }
-  /** A stored, streamed response: inserted at start, events logged as they happen, updated when it ends. */
-  | { kind: 'logged'; tenantId: string; inputItems: InputItem[]; insert: boolean };
+  | { kind: 'stored'; tenantId: string; logEvents: boolean; newInputItems?: InputItem[] };
 
 export interface RunSpec {
   response: ResponseObject;
@@ -27,6 +28,8 @@ export interface RunSpec {
   /** `created` for a new response, `in_progress` for a queued one starting or a continuation. */
   opening: 'created' | 'in_progress';
   request: GenerationRequest;
+  /** The client's explicit sampling settings, stored so that continuations send the same. */
+  sampling: Sampling;
   backend: ModelBackend;
   persistence: Persistence;
 }
@@ -62,10 +65,10 @@ export class ResponseRunner {
     const { persistence, response } = spec;
     const builder = new ResponseStreamBuilder(response, spec.lastSequenceNumber, { toolCallDeltaEvents: !this.config.STRICT_EVENTS });
     const abort = new AbortController();
-    const inserted =
-      persistence.kind === 'logged' && persistence.insert
-        ? this.responses.insert(persistence.tenantId, { ...response, status: 'in_progress' }, persistence.inputItems, spec.lastSequenceNumber)
-        : Promise.resolve();
+    const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
+    const inserted = insertsFirst
+      ? this.responses.insert(persistence.tenantId, { ...response, status: 'in_progress' }, persistence.newInputItems!, spec.sampling, spec.lastSequenceNumber)
+      : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
     const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate(spec.request, abort.signal)]);
@@ -73,12 +76,12 @@ export class ResponseRunner {
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
     if (insertResult.status === 'rejected' || (openResult.status === 'rejected' && !openFailure)) {
       abort.abort();
-      if (insertResult.status === 'fulfilled' && persistence.kind === 'logged' && persistence.insert) {
+      if (insertResult.status === 'fulfilled' && insertsFirst) {
         await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
       }
       throw insertResult.status === 'rejected' ? insertResult.reason : (openResult as PromiseRejectedResult).reason;
     }
-    const log = persistence.kind === 'logged' ? this.eventLog.writer(response.id) : undefined;
+    const log = persistence.kind === 'stored' && persistence.logEvents ? this.eventLog.writer(response.id) : undefined;
     return { events: this.events(spec, builder, log, abort, chunks, openFailure), response };
   }
 
@@ -140,10 +143,10 @@ export class ResponseRunner {
   private async persistEnd(spec: RunSpec, builder: ResponseStreamBuilder, log: EventLogWriter | undefined): Promise<void> {
     const { persistence, response } = spec;
     if (persistence.kind === 'none') return;
-    if (persistence.kind === 'final') {
-      await this.responses.insert(persistence.tenantId, response, persistence.inputItems, builder.lastSequenceNumber);
+    if (log) await log.flush();
+    if (persistence.newInputItems && !persistence.logEvents) {
+      await this.responses.insert(persistence.tenantId, response, persistence.newInputItems, spec.sampling, builder.lastSequenceNumber);
     } else {
-      await log!.flush();
       await this.responses.updateState(response, builder.lastSequenceNumber);
     }
     await this.toolCalls.recordCalls(response.id, builder.newToolCalls.filter((call) => call.status === 'completed'));

@@ -1,3 +1,4 @@
+import type { Sampling } from './response-factory';
 import type { FunctionTool, OutputItem, ResponseObject, ResponseStatus, TextFormat, ToolChoice, Usage } from '../common/openai/types';
 
 /** The request parameters a Response echoes back, stored together as `params`. */
@@ -65,6 +66,11 @@ export function toResponseObject(row: RawResponseRow): ResponseObject {
     usage: (row.usage as Usage | null) ?? null,
     user: params.user,
   };
+}
+
+/** The explicit sampling settings stored beside the echoed parameters. */
+export function samplingOfRow(row: RawResponseRow): Sampling {
+  return (row.params.sampling as Sampling | undefined) ?? {};
 }
 
 /** The parameters of a Response object that are stored as `params`. */

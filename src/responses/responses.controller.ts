@@ -7,7 +7,9 @@ import { writeSse } from '../events/sse';
 import { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { DeletedResponseDto, ErrorDto, InputItemListDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
-import { ResponsesService } from './responses.service';
+import { type CreateResult, ResponsesService } from './responses.service';
+import { ToolOutputsService } from './tool-outputs.service';
+import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
 
 @ApiTags('responses')
 @ApiBearerAuth()
@@ -16,6 +18,7 @@ import { ResponsesService } from './responses.service';
 export class ResponsesController {
   constructor(
     private readonly responses: ResponsesService,
+    private readonly toolOutputs: ToolOutputsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -27,9 +30,7 @@ export class ResponsesController {
   @ApiResponse({ status: 404, type: ErrorDto, description: 'model_not_found' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
   async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const result = await this.responses.create(tenant, body, closedSignal(res));
-    if (result.kind === 'object') res.status(200).json(result.response);
-    else this.stream(req, res, result.events);
+    this.send(req, res, await this.responses.create(tenant, body, closedSignal(res)));
   }
 
   @Post('input_tokens')
@@ -58,12 +59,33 @@ export class ResponsesController {
     return this.responses.delete(tenant, id);
   }
 
+  @Post(':id/submit_tool_outputs')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Answer a response\'s function calls in place',
+    description:
+      'A response waiting for tool output is `completed` and ends with function_call items whose calls have no output yet. ' +
+      'Submit `{tool_call_id, output}` or `{tool_outputs: [...]}`; once every call has its output, the same response continues ' +
+      '(streamed with `stream: true`, its sequence numbers going on) and its new output items are appended.',
+  })
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ type: ResponseObjectDto })
+  @ApiResponse({ status: 409, type: ErrorDto, description: 'Output already submitted, or the response is not waiting for tool output' })
+  async submitToolOutputs(@Tenant() tenant: string, @Param('id') id: string, @Body() body: SubmitToolOutputsDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.send(req, res, await this.toolOutputs.submit(tenant, id, body, closedSignal(res)));
+  }
+
   @Get(':id/input_items')
   @ApiOperation({ summary: 'List the input items of a response' })
   @ApiOkResponse({ type: InputItemListDto })
   @ApiResponse({ status: 404, type: ErrorDto })
   listInputItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListInputItemsQuery) {
     return this.responses.listInputItems(tenant, id, query);
+  }
+
+  private send(req: Request, res: Response, result: CreateResult): void {
+    if (result.kind === 'object') res.status(200).json(result.response);
+    else this.stream(req, res, result.events);
   }
 
   private stream(req: Request, res: Response, events: Parameters<typeof writeSse>[2]): void {

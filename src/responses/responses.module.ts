@@ -6,11 +6,12 @@ import { ResponseRunner } from './response-runner';
 import { ResponsesController } from './responses.controller';
 import { ResponsesRepository } from './responses.repository';
 import { ResponsesService } from './responses.service';
+import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete. */
 @Module({
   imports: [ModelsModule, EventsModule, ToolsModule],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseRunner, ResponsesService],
+  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService],
 })
 export class ResponsesModule {}

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { echoedParams, type RawResponseRow } from './response.mapper';
+import type { Sampling } from './response-factory';
 
 export interface InputItemsPage {
   items: InputItem[];
@@ -25,7 +26,7 @@ export class ResponsesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Inserts a response with its input items in one statement (one round trip, atomic). */
-  async insert(tenantId: string, response: ResponseObject, inputItems: InputItem[], lastSequenceNumber: number): Promise<void> {
+  async insert(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, lastSequenceNumber: number): Promise<void> {
     await this.dataSource.query(
       `WITH response AS (
          INSERT INTO responses (id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output,
@@ -43,7 +44,7 @@ export class ResponsesRepository {
         response.completed_at,
         response.previous_response_id,
         response.background,
-        JSON.stringify(echoedParams(response)),
+        JSON.stringify({ ...echoedParams(response), sampling }),
         JSON.stringify(response.output),
         JSON.stringify(response.usage),
         JSON.stringify(response.error),
@@ -73,6 +74,24 @@ export class ResponsesRepository {
       ],
     );
     return result[1] > 0;
+  }
+
+  /** Moves a response from one status to another only if it is still in the first: the winner of a race is the one that gets true. */
+  async claimStatus(id: string, from: string, to: string): Promise<boolean> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `UPDATE responses SET status = $3, completed_at = CASE WHEN $3 = 'completed' THEN completed_at ELSE NULL END, updated_at = now()
+       WHERE id = $1 AND status = $2`,
+      [id, from, to],
+    );
+    return result[1] > 0;
+  }
+
+  async inputItems(responseId: string): Promise<InputItem[]> {
+    const rows: Array<{ item: InputItem }> = await this.dataSource.query(
+      `SELECT item FROM response_input_items WHERE response_id = $1 ORDER BY position`,
+      [responseId],
+    );
+    return rows.map((row) => row.item);
   }
 
   async find(tenantId: string, id: string): Promise<RawResponseRow | null> {

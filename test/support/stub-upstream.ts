@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
  * A small OpenAI-compatible Chat Completions server: the test double for a model backend. What it does is scripted
  * by the last message it receives:
  * - a tool result → "The tool said: <result>"
- * - `CALL <name> <json>` → a call of that tool; `CALL2` → two parallel calls of the first tool
+ * - `CALL <name> <json>` → a call of that tool; `CALL2` → two parallel calls of the first tool; a question
+ *   (ending in `?`) when tools are offered and tool_choice is not "none" → a call of the first tool with `{}`
  * - `HTTP <status>` → that error status (429 carries Retry-After: 7)
  * - `DROP` → two chunks, then the connection is cut; `HANG` → one chunk, then silence
  * - `LENGTH` → cut short with finish_reason "length"; `REASON` → reasoning_content first
@@ -140,6 +141,9 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
     plan.pieces = words(`The tool said: ${text}`);
   } else if (call) {
     plan.calls = [{ name: call[1], arguments: call[2] ?? '{}' }];
+    plan.finish = 'tool_calls';
+  } else if (text.endsWith('?') && body.tools?.length && body.tool_choice !== 'none') {
+    plan.calls = [{ name: body.tools[0].function.name, arguments: '{}' }];
     plan.finish = 'tool_calls';
   } else if (text.startsWith('CALL2')) {
     const name = body.tools?.[0]?.function?.name ?? 'tool';

@@ -1,0 +1,91 @@
+import { newId } from '../common/ids';
+import type { InputItem, ResponseObject } from '../common/openai/types';
+import type { GenerationRequest } from '../models/generation';
+import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
+
+/** Sampling settings the client set explicitly: only these go upstream, so that backends keep their own defaults. */
+export interface Sampling {
+  temperature?: number;
+  topP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  maxOutputTokens?: number;
+  user?: string;
+}
+
+export function samplingOf(dto: CreateResponseDto | CountInputTokensDto): Sampling {
+  const create = dto as CreateResponseDto;
+  return {
+    temperature: create.temperature ?? undefined,
+    topP: create.top_p ?? undefined,
+    presencePenalty: create.presence_penalty ?? undefined,
+    frequencyPenalty: create.frequency_penalty ?? undefined,
+    maxOutputTokens: create.max_output_tokens ?? undefined,
+    user: create.safety_identifier ?? create.user ?? undefined,
+  };
+}
+
+/** Input items get ids as OpenAI lists them (msg_…, fc_…, fco_…), unless the client gave one. */
+export function withIds(items: InputItem[]): InputItem[] {
+  return items.map((item) => {
+    if (typeof item.id === 'string' && item.id) return item;
+    const prefix = item.type === 'function_call' ? 'fc' : item.type === 'function_call_output' ? 'fco' : item.type === 'reasoning' ? 'rs' : 'msg';
+    return { id: newId(prefix), ...item };
+  });
+}
+
+/** A new Response object with every field OpenAI returns, defaults filled in. */
+export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store: boolean): ResponseObject {
+  const create = dto as CreateResponseDto;
+  return {
+    id: newId('resp'),
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: 'in_progress',
+    background: create.background ?? false,
+    completed_at: null,
+    conversation: null,
+    error: null,
+    frequency_penalty: create.frequency_penalty ?? 0,
+    incomplete_details: null,
+    instructions: dto.instructions ?? null,
+    max_output_tokens: create.max_output_tokens ?? null,
+    max_tool_calls: create.max_tool_calls ?? null,
+    metadata: create.metadata ?? {},
+    model: dto.model,
+    output: [],
+    parallel_tool_calls: dto.parallel_tool_calls ?? true,
+    presence_penalty: create.presence_penalty ?? 0,
+    previous_response_id: dto.previous_response_id ?? null,
+    prompt: null,
+    prompt_cache_key: create.prompt_cache_key ?? null,
+    reasoning: { effort: dto.reasoning?.effort ?? null, summary: dto.reasoning?.summary ?? dto.reasoning?.generate_summary ?? null },
+    safety_identifier: create.safety_identifier ?? null,
+    service_tier: create.service_tier ?? 'default',
+    store,
+    temperature: create.temperature ?? 1,
+    text: { format: dto.text?.format ?? { type: 'text' }, verbosity: dto.text?.verbosity ?? 'medium' },
+    tool_choice: dto.tool_choice ?? 'auto',
+    tools: dto.tools ?? [],
+    top_logprobs: create.top_logprobs ?? 0,
+    top_p: create.top_p ?? 1,
+    truncation: dto.truncation ?? 'disabled',
+    usage: null,
+    user: create.user ?? null,
+  };
+}
+
+/** What the backend is asked: the response's settings, the client's explicit sampling, and the whole conversation. */
+export function generationRequest(response: ResponseObject, sampling: Sampling, input: InputItem[]): GenerationRequest {
+  return {
+    model: response.model,
+    instructions: response.instructions,
+    input,
+    tools: response.tools,
+    toolChoice: response.tool_choice,
+    parallelToolCalls: response.parallel_tool_calls,
+    ...sampling,
+    textFormat: response.text.format,
+    reasoningEffort: response.reasoning.effort ?? undefined,
+  };
+}

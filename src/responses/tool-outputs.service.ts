@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { ignoreElements, lastValueFrom } from 'rxjs';
+import { ApiError } from '../common/api-error';
+import { newId } from '../common/ids';
+import type { InputItem, ResponseObject } from '../common/openai/types';
+import { EventLogService } from '../events/event-log.service';
+import { ModelRegistry } from '../models/model-registry.service';
+import { ToolCallsService } from '../tools/tool-calls.service';
+import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
+import { samplingOfRow, toResponseObject } from './response.mapper';
+import { generationRequest } from './response-factory';
+import { eventsOfFinishedResponse } from './response-replay';
+import { ResponseRunner } from './response-runner';
+import { ResponsesRepository } from './responses.repository';
+import type { CreateResult } from './responses.service';
+import { abortOn } from './abort-on';
+
+/**
+ * Answers a response's function calls in place: the outputs are recorded, and once every call of the response has
+ * its output the same response continues (status back to in_progress, new output items appended, sequence numbers
+ * going on). A response waiting for tool output is `completed` with function_call items whose calls are pending.
+ */
+@Injectable()
+export class ToolOutputsService {
+  constructor(
+    private readonly repository: ResponsesRepository,
+    private readonly toolCalls: ToolCallsService,
+    private readonly runner: ResponseRunner,
+    private readonly eventLog: EventLogService,
+    private readonly models: ModelRegistry,
+  ) {}
+
+  async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, signal: AbortSignal): Promise<CreateResult> {
+    const outputs = outputsOf(dto);
+    const row = await this.repository.find(tenantId, id);
+    if (!row) throw ApiError.responseNotFound(id);
+    const calls = new Map((await this.toolCalls.list(id)).map((call) => [call.callId, call]));
+    for (const [index, { callId }] of outputs.entries()) {
+      const call = calls.get(callId);
+      const param = dto.tool_outputs ? `tool_outputs[${index}].tool_call_id` : 'tool_call_id';
+      if (!call) throw ApiError.badRequest(`Response '${id}' has no tool call with id '${callId}'.`, param, 'invalid_tool_call_id');
+      if (call.status !== 'pending') throw ApiError.conflict(`Tool call '${callId}' already has its output.`, 'tool_output_already_submitted', param);
+    }
+    if (row.status !== 'completed') {
+      throw ApiError.conflict(`Response '${id}' is ${row.status}; it is not waiting for tool output.`, 'response_not_waiting_for_tool_output');
+    }
+    if (!(await this.toolCalls.complete(id, outputs))) {
+      throw ApiError.conflict('Another submission answered these tool calls first.', 'tool_output_already_submitted');
+    }
+    const answered = await this.toolCalls.list(id);
+    const response = toResponseObject(row);
+    // Parallel calls: the response goes on once the last of them is answered, and only one submission may start it.
+    if (answered.some((call) => call.status === 'pending') || !(await this.repository.claimStatus(id, 'completed', 'in_progress'))) {
+      // Nothing to stream yet: the answer is the response as it stands.
+      return { kind: 'object', response: toResponseObject((await this.repository.find(tenantId, id)) ?? row) };
+    }
+    try {
+      return await this.continueResponse(tenantId, row.previous_response_id, response, answered, row, dto.stream ?? false, signal);
+    } catch (error) {
+      await this.repository.claimStatus(id, 'in_progress', 'completed');
+      await this.toolCalls.reopen(id, outputs.map((output) => output.callId));
+      throw error;
+    }
+  }
+
+  private async continueResponse(
+    tenantId: string,
+    previousResponseId: string | null,
+    response: ResponseObject,
+    calls: Array<{ callId: string; output: unknown }>,
+    row: NonNullable<Awaited<ReturnType<ResponsesRepository['find']>>>,
+    stream: boolean,
+    signal: AbortSignal,
+  ): Promise<CreateResult> {
+    const history = previousResponseId ? ((await this.repository.conversation(tenantId, previousResponseId)) ?? []) : [];
+    const ownInput = await this.repository.inputItems(response.id);
+    const outputs: InputItem[] = calls.map((call) => ({ type: 'function_call_output', id: newId('fco'), call_id: call.callId, output: call.output as string }));
+    let lastSequenceNumber = row.last_sequence_number;
+    let logEvents = stream;
+    if (await this.eventLog.isLogged(response.id)) {
+      logEvents = true;
+    } else if (stream) {
+      // The response was not streamed before: log what it was, so that a replay from 0 shows the whole story.
+      const earlier = eventsOfFinishedResponse(response);
+      await this.eventLog.append(response.id, earlier);
+      lastSequenceNumber = earlier.length - 1;
+    }
+    const run = await this.runner.start({
+      response,
+      lastSequenceNumber,
+      opening: 'in_progress',
+      request: generationRequest(response, samplingOfRow(row), [...history, ...ownInput, ...response.output.map((item) => item as unknown as InputItem), ...outputs]),
+      sampling: samplingOfRow(row),
+      backend: this.models.backendFor(response.model),
+      persistence: { kind: 'stored', tenantId, logEvents },
+    });
+    if (stream) return { kind: 'stream', events: run.events };
+    await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(signal)), { defaultValue: undefined });
+    return { kind: 'object', response: run.response };
+  }
+}
+
+function outputsOf(dto: SubmitToolOutputsDto): Array<{ callId: string; output: ToolOutput }> {
+  const list = dto.tool_outputs ?? [dto];
+  return list.map((entry, index) => {
+    const param = dto.tool_outputs ? `tool_outputs[${index}]` : '';
+    const callId = entry.tool_call_id ?? entry.call_id;
+    if (!callId) throw ApiError.badRequest('Each tool output needs the tool_call_id it answers.', `${param}${param ? '.' : ''}tool_call_id`, 'missing_required_parameter');
+    if (entry.output === undefined) throw ApiError.badRequest('Each tool output needs an output.', `${param}${param ? '.' : ''}output`, 'missing_required_parameter');
+    return { callId, output: entry.output };
+  });
+}
