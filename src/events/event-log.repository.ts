@@ -20,6 +20,14 @@ export class EventLogRepository {
     );
   }
 
+  async lastSequenceNumber(responseId: string): Promise<number | undefined> {
+    const rows: Array<{ max: number | null }> = await this.dataSource.query(
+      `SELECT max(sequence_number) AS max FROM response_events WHERE response_id = $1`,
+      [responseId],
+    );
+    return rows[0]?.max ?? undefined;
+  }
+
   /** Events after `afterSequence`, in order, at most `limit`. */
   async after(responseId: string, afterSequence: number, limit: number): Promise<SerializedEvent[]> {
     const rows: Array<{ sequence_number: number; type: string; payload: string }> = await this.dataSource.query(

@@ -59,6 +59,11 @@ export class EventLogService {
     await this.repository.insert(responseId, events);
   }
 
+  /** The highest sequence number logged for a response, if any. */
+  lastSequenceNumber(responseId: string): Promise<number | undefined> {
+    return this.repository.lastSequenceNumber(responseId);
+  }
+
   async isLogged(responseId: string): Promise<boolean> {
     return (await this.repository.after(responseId, -1, 1)).length > 0;
   }

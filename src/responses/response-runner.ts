@@ -11,6 +11,7 @@ import type { SerializedEvent } from '../events/serialized-event';
 import type { Sampling } from './response-factory';
 import { ResponseStreamBuilder } from './response-stream-builder';
 import { ResponsesRepository } from './responses.repository';
+import { StaleResponseSweeper } from './stale-response-sweeper';
 
 /**
  * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
@@ -55,6 +56,7 @@ export class ResponseRunner {
     private readonly responses: ResponsesRepository,
     private readonly eventLog: EventLogService,
     private readonly toolCalls: ToolCallsService,
+    private readonly sweeper: StaleResponseSweeper,
   ) {}
 
   /**
@@ -94,6 +96,7 @@ export class ResponseRunner {
     openFailure: GenerationFailure | undefined,
   ): Observable<SerializedEvent> {
     return new Observable<SerializedEvent>((subscriber) => {
+      const untrack = log ? this.sweeper.track(spec.response.id) : () => undefined;
       let ended = false;
       let upstream: Subscription | undefined;
       const emit = (events: SerializedEvent[]) => {
@@ -104,7 +107,7 @@ export class ResponseRunner {
         if (ended) return;
         ended = true;
         log?.append(events);
-        this.persistEnd(spec, builder, log).then(
+        this.persistEnd(spec, builder, log).finally(untrack).then(
           () => {
             for (const event of events) subscriber.next(event);
             subscriber.complete();
@@ -133,7 +136,7 @@ export class ResponseRunner {
         // The consumer left before the end (client disconnect, cancel): stop the backend and keep what exists.
         ended = true;
         log?.append(builder.cancel());
-        this.persistEnd(spec, builder, log).catch((error: unknown) =>
+        this.persistEnd(spec, builder, log).finally(untrack).catch((error: unknown) =>
           this.logger.error(`could not store the cancellation of ${spec.response.id}: ${String(error)}`),
         );
       };
@@ -146,8 +149,10 @@ export class ResponseRunner {
     if (log) await log.flush();
     if (persistence.newInputItems && !persistence.logEvents) {
       await this.responses.insert(persistence.tenantId, response, persistence.newInputItems, spec.sampling, builder.lastSequenceNumber);
-    } else {
-      await this.responses.updateState(response, builder.lastSequenceNumber);
+    } else if (!(await this.responses.updateState(response, builder.lastSequenceNumber, ['in_progress']))) {
+      // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
+      this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
+      return;
     }
     await this.toolCalls.recordCalls(response.id, builder.newToolCalls.filter((call) => call.status === 'completed'));
   }

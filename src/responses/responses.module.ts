@@ -6,12 +6,13 @@ import { ResponseRunner } from './response-runner';
 import { ResponsesController } from './responses.controller';
 import { ResponsesRepository } from './responses.repository';
 import { ResponsesService } from './responses.service';
+import { StaleResponseSweeper } from './stale-response-sweeper';
 import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete. */
 @Module({
   imports: [ModelsModule, EventsModule, ToolsModule],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService],
+  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper],
 })
 export class ResponsesModule {}

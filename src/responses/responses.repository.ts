@@ -94,6 +94,21 @@ export class ResponsesRepository {
     return rows.map((row) => row.item);
   }
 
+  /** Marks responses as still being worked on (see StaleResponseSweeper). */
+  async touch(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.dataSource.query(`UPDATE responses SET updated_at = now() WHERE id = ANY($1)`, [ids]);
+  }
+
+  /** Foreground responses left running by a process that stopped touching them. */
+  async findAbandoned(olderThanMs: number, limit: number): Promise<RawResponseRow[]> {
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM responses
+       WHERE status IN ('queued', 'in_progress') AND background = false AND updated_at < now() - make_interval(secs => $1::float / 1000)
+       ORDER BY updated_at LIMIT $2`,
+      [olderThanMs, limit],
+    );
+  }
+
   async find(tenantId: string, id: string): Promise<RawResponseRow | null> {
     const rows: RawResponseRow[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM responses WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
     return rows[0] ?? null;
