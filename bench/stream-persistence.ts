@@ -4,6 +4,7 @@
  * token and the gaps between deltas. Run with `npm run bench`; it rewrites its section of BENCHMARKS.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   const stub = await startStubUpstream();
   const app = await createServer(loadConfig({ LOG_LEVEL: 'silent', UPSTREAM_BASE_URL: stub.baseURL }), url);
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address();
+  const { port } = app.getHttpServer().address() as AddressInfo;
   const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'bench', maxRetries: 0 });
   const results: Record<'stored' | 'unstored', Sample[]> = { stored: [], unstored: [] };
   try {

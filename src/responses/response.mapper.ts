@@ -1,29 +1,13 @@
 import type { Sampling } from './response-factory';
-import type { FunctionTool, OutputItem, ResponseObject, ResponseStatus, TextFormat, ToolChoice, Usage } from '../common/openai/types';
+import type { OutputItem, ResponseObject, ResponseStatus, Usage } from '../common/openai/types';
 
 /** The request parameters a Response echoes back, stored together as `params`. */
-export interface EchoedParams {
-  instructions: string | null;
-  max_output_tokens: number | null;
-  max_tool_calls: number | null;
-  parallel_tool_calls: boolean;
-  temperature: number;
-  top_p: number;
-  presence_penalty: number;
-  frequency_penalty: number;
-  top_logprobs: number;
-  text: { format: TextFormat; verbosity: string };
-  tool_choice: ToolChoice;
-  tools: FunctionTool[];
-  truncation: 'auto' | 'disabled';
-  reasoning: { effort: string | null; summary: string | null };
-  user: string | null;
-  safety_identifier: string | null;
-  prompt_cache_key: string | null;
-  service_tier: string;
-  metadata: Record<string, string>;
-  store: boolean;
-}
+const ECHOED = [
+  'instructions', 'max_output_tokens', 'max_tool_calls', 'parallel_tool_calls', 'temperature', 'top_p', 'presence_penalty',
+  'frequency_penalty', 'top_logprobs', 'text', 'tool_choice', 'tools', 'truncation', 'reasoning', 'user', 'safety_identifier',
+  'prompt_cache_key', 'service_tier', 'metadata', 'store',
+] as const;
+export type EchoedParams = Pick<ResponseObject, (typeof ECHOED)[number]>;
 
 const toSeconds = (date: Date | string | null) => (date === null ? null : Math.floor(new Date(date).getTime() / 1000));
 
@@ -75,10 +59,7 @@ export function samplingOfRow(row: RawResponseRow): Sampling {
 
 /** The parameters of a Response object that are stored as `params`. */
 export function echoedParams(response: ResponseObject): EchoedParams {
-  const { instructions, max_output_tokens, max_tool_calls, parallel_tool_calls, temperature, top_p, presence_penalty, frequency_penalty,
-    top_logprobs, text, tool_choice, tools, truncation, reasoning, user, safety_identifier, prompt_cache_key, service_tier, metadata, store } = response;
-  return { instructions, max_output_tokens, max_tool_calls, parallel_tool_calls, temperature, top_p, presence_penalty, frequency_penalty,
-    top_logprobs, text, tool_choice, tools, truncation, reasoning, user, safety_identifier, prompt_cache_key, service_tier, metadata, store };
+  return Object.fromEntries(ECHOED.map((key) => [key, response[key]])) as EchoedParams;
 }
 
 /** A row as raw SQL returns it (snake_case columns). */

@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsArray,
@@ -206,44 +206,15 @@ export class CreateResponseDto {
 }
 
 /** POST /v1/responses/input_tokens: the fields that shape the model's input. */
-export class CountInputTokensDto {
-  @ApiProperty({ example: 'gpt-4o-mini' })
-  @IsString() @IsNotEmpty()
-  model: string;
-
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }] })
-  @IsOptional() @CheckedBy(checkInput)
-  input?: InputItem[];
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional() @IsString()
-  instructions?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional() @IsString() @IsNotEmpty()
-  previous_response_id?: string | null;
-
-  @ApiPropertyOptional({ type: 'array', items: { $ref: getSchemaPath(FunctionToolDto) } })
-  @IsOptional() @CheckedBy(checkTools)
-  tools?: FunctionTool[] | null;
-
-  @ApiPropertyOptional()
-  @IsOptional() @CheckedBy(checkToolChoice)
-  tool_choice?: ToolChoice | null;
-
-  @ApiPropertyOptional()
-  @IsOptional() @IsBoolean()
-  parallel_tool_calls?: boolean | null;
-
-  @ApiPropertyOptional({ type: TextConfigDto })
-  @IsOptional() @ValidateNested() @Type(() => TextConfigDto)
-  text?: TextConfigDto | null;
-
-  @ApiPropertyOptional({ type: ReasoningDto })
-  @IsOptional() @ValidateNested() @Type(() => ReasoningDto)
-  reasoning?: ReasoningDto | null;
-
-  @ApiPropertyOptional({ enum: ['auto', 'disabled'] })
-  @IsOptional() @IsIn(['auto', 'disabled'])
-  truncation?: 'auto' | 'disabled' | null;
-}
+export class CountInputTokensDto extends PickType(CreateResponseDto, [
+  'model',
+  'input',
+  'instructions',
+  'previous_response_id',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'text',
+  'reasoning',
+  'truncation',
+] as const) {}
