@@ -35,6 +35,16 @@ describe('ResponseStreamBuilder', () => {
     expect(events.at(-1).type).toBe('response.completed');
   });
 
+  it('drops calls beyond max_tool_calls', () => {
+    const response = { ...skeleton(), max_tool_calls: 1 } as ResponseObject;
+    const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false });
+    builder.push({ type: 'tool_call', index: 0, callId: 'a', name: 'f', argumentsDelta: '{}' });
+    const dropped = builder.push({ type: 'tool_call', index: 1, callId: 'b', name: 'f', argumentsDelta: '{}' });
+    builder.complete();
+    expect(dropped).toEqual([]);
+    expect(builder.response.output.map((item) => (item as { call_id: string }).call_id)).toEqual(['a']);
+  });
+
   it('leaves out response.tool_call.delta in strict mode', () => {
     const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
     const events = parse([...builder.push({ type: 'tool_call', index: 0, callId: 'c', name: 'f', argumentsDelta: '{}' }), ...builder.complete()]);

@@ -176,6 +176,7 @@ export class ResponseStreamBuilder {
   private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
     const events: SerializedEvent[] = [];
     let call = this.toolCalls.get(chunk.index);
+    if (!call && this.callLimitReached()) return events;
     if (!call) {
       events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
       const item: FunctionCallItem = {
@@ -201,6 +202,12 @@ export class ResponseStreamBuilder {
       events.push(this.emit('response.tool_call.delta', { item_id: call.item.id, output_index: call.outputIndex, delta: JSON.stringify(calls) }));
     }
     return events;
+  }
+
+  /** `max_tool_calls` counts every call of the response, continuations included; calls beyond it are dropped. */
+  private callLimitReached(): boolean {
+    const limit = this.response.max_tool_calls;
+    return limit !== null && limit !== undefined && this.response.output.filter((item) => item.type === 'function_call').length >= limit;
   }
 
   private closeAll(status: ItemStatus): SerializedEvent[] {
