@@ -20,6 +20,18 @@ export class EventLogRepository {
     );
   }
 
+  /** Appends one event right after the last logged one, whatever that is now; its sequence_number is set to match. */
+  async appendAtEnd(responseId: string, type: string, json: string): Promise<boolean> {
+    const inserted: unknown[] = await this.dataSource.query(
+      `INSERT INTO response_events (response_id, sequence_number, type, payload)
+       SELECT $1, next.n, $2, jsonb_set($3::jsonb, '{sequence_number}', to_jsonb(next.n))
+       FROM (SELECT COALESCE(max(sequence_number), -1) + 1 AS n FROM response_events WHERE response_id = $1) next
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [responseId, type, json],
+    );
+    return inserted.length > 0;
+  }
+
   async lastSequenceNumber(responseId: string): Promise<number | undefined> {
     const rows: Array<{ max: number | null }> = await this.dataSource.query(
       `SELECT max(sequence_number) AS max FROM response_events WHERE response_id = $1`,

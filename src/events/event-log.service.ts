@@ -64,6 +64,14 @@ export class EventLogService {
     return this.repository.lastSequenceNumber(responseId);
   }
 
+  /** Appends a closing event after whatever the log holds now (a writer may still be racing it), retrying a lost race. */
+  async appendAtEnd(responseId: string, event: SerializedEvent): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await this.repository.appendAtEnd(responseId, event.type, event.json)) return;
+    }
+    throw new Error(`could not append ${event.type} to the log of ${responseId}`);
+  }
+
   async isLogged(responseId: string): Promise<boolean> {
     return (await this.repository.after(responseId, -1, 1)).length > 0;
   }

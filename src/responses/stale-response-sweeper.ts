@@ -52,7 +52,7 @@ export class StaleResponseSweeper implements OnApplicationBootstrap, OnModuleDes
         const events = builder.fail({ code: 'server_error', message: 'The server running this response stopped before it finished.' });
         // Only the sweeper that moves the row wins; the event follows its win.
         if (await this.repository.updateState(builder.response, builder.lastSequenceNumber, ['queued', 'in_progress'])) {
-          await this.eventLog.append(row.id, events);
+          for (const event of events) await this.eventLog.appendAtEnd(row.id, event);
           swept += 1;
         }
       }
