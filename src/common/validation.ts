@@ -54,13 +54,13 @@ export function toValidationApiError(errors: ValidationError[], prefix = ''): Ap
   if (detail && constraints.checkedBy) {
     return ApiError.badRequest(detail.message, prefix ? `${prefix}.${detail.param}` : detail.param, 'invalid_value');
   }
+  if (error.value === undefined || error.value === null) {
+    return ApiError.badRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  }
   // A wrong type is the root problem; range checks on a string are noise.
   const entries = Object.entries(constraints);
   const [name, message] = entries.find(([key]) => TYPE_CONSTRAINTS.has(key)) ?? entries[0] ?? ['invalid', `Invalid value for '${param}'.`];
-  const missing = error.value === undefined || error.value === null;
-  const code = missing ? 'missing_required_parameter' : TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value';
-  if (missing) return ApiError.badRequest(`Missing required parameter: '${param}'.`, param, code);
-  return ApiError.badRequest(`Invalid value for '${param}': ${message}.`, param, code);
+  return ApiError.badRequest(`Invalid value for '${param}': ${message}.`, param, TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value');
 }
 
 /** The pipe every controller uses: unknown fields are errors, types are converted only where the DTO says so. */

@@ -33,8 +33,6 @@ interface OpenReasoning {
   outputIndex: number;
 }
 
-export const TERMINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
-
 /**
  * Turns a backend's generation chunks into the Responses object and its streaming events, in the exact order
  * OpenAI sends them. It owns the sequence numbers; a continuation (submit_tool_outputs) resumes from the last one.

@@ -86,14 +86,6 @@ export class ResponsesRepository {
     return result[1] > 0;
   }
 
-  async inputItems(responseId: string): Promise<InputItem[]> {
-    const rows: Array<{ item: InputItem }> = await this.dataSource.query(
-      `SELECT item FROM response_input_items WHERE response_id = $1 ORDER BY position`,
-      [responseId],
-    );
-    return rows.map((row) => row.item);
-  }
-
   /** Marks responses as still being worked on (see StaleResponseSweeper). */
   async touch(ids: string[]): Promise<void> {
     if (ids.length > 0) await this.dataSource.query(`UPDATE responses SET updated_at = now() WHERE id = ANY($1)`, [ids]);

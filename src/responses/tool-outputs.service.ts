@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { ignoreElements, lastValueFrom } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
-import type { InputItem, ResponseObject } from '../common/openai/types';
+import type { InputItem } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
 import { ModelRegistry } from '../models/model-registry.service';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
-import { samplingOfRow, toResponseObject } from './response.mapper';
+import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { generationRequest } from './response-factory';
 import { eventsOfFinishedResponse } from './response-replay';
 import { ResponseRunner } from './response-runner';
@@ -48,14 +48,13 @@ export class ToolOutputsService {
       throw ApiError.conflict('Another submission answered these tool calls first.', 'tool_output_already_submitted');
     }
     const answered = await this.toolCalls.list(id);
-    const response = toResponseObject(row);
     // Parallel calls: the response goes on once the last of them is answered, and only one submission may start it.
     if (answered.some((call) => call.status === 'pending') || !(await this.repository.claimStatus(id, 'completed', 'in_progress'))) {
       // Nothing to stream yet: the answer is the response as it stands.
       return { kind: 'object', response: toResponseObject((await this.repository.find(tenantId, id)) ?? row) };
     }
     try {
-      return await this.continueResponse(tenantId, row.previous_response_id, response, answered, row, dto.stream ?? false, signal);
+      return await this.continueResponse(tenantId, row, answered, dto.stream ?? false, signal);
     } catch (error) {
       await this.repository.claimStatus(id, 'in_progress', 'completed');
       await this.toolCalls.reopen(id, outputs.map((output) => output.callId));
@@ -65,15 +64,15 @@ export class ToolOutputsService {
 
   private async continueResponse(
     tenantId: string,
-    previousResponseId: string | null,
-    response: ResponseObject,
+    row: RawResponseRow,
     calls: Array<{ callId: string; output: unknown }>,
-    row: NonNullable<Awaited<ReturnType<ResponsesRepository['find']>>>,
     stream: boolean,
     signal: AbortSignal,
   ): Promise<CreateResult> {
-    const history = previousResponseId ? ((await this.repository.conversation(tenantId, previousResponseId)) ?? []) : [];
-    const ownInput = await this.repository.inputItems(response.id);
+    const response = toResponseObject(row);
+    const sampling = samplingOfRow(row);
+    // The chain up to and including this response: its input items, then its output ending in the calls.
+    const conversation = (await this.repository.conversation(tenantId, response.id)) ?? [];
     const outputs: InputItem[] = calls.map((call) => ({ type: 'function_call_output', id: newId('fco'), call_id: call.callId, output: call.output as string }));
     let lastSequenceNumber = row.last_sequence_number;
     let logEvents = stream;
@@ -89,8 +88,8 @@ export class ToolOutputsService {
       response,
       lastSequenceNumber,
       opening: 'in_progress',
-      request: generationRequest(response, samplingOfRow(row), [...history, ...ownInput, ...response.output.map((item) => item as unknown as InputItem), ...outputs]),
-      sampling: samplingOfRow(row),
+      request: generationRequest(response, sampling, [...conversation, ...outputs]),
+      sampling,
       backend: this.models.backendFor(response.model),
       persistence: { kind: 'stored', tenantId, logEvents },
     });
