@@ -1,8 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { SerializedEvent } from './serialized-event';
 
+/** Notified with a response id when events of a response that others may be following are appended. */
+export const EVENTS_APPENDED_CHANNEL = 'response_events_appended';
+
+export interface InsertOptions {
+  /** Wake the followers of this response on every replica. */
+  notify?: boolean;
+  /** Write inside this transaction. */
+  manager?: EntityManager;
+}
 
 /** SQL for the response_events table. */
 @Injectable()
@@ -10,23 +19,27 @@ export class EventLogRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Appends events in one statement; a sequence number written twice is kept once. */
-  async insert(responseId: string, events: SerializedEvent[]): Promise<void> {
+  async insert(responseId: string, events: SerializedEvent[], options: InsertOptions = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.dataSource.query(
-      `INSERT INTO response_events (response_id, sequence_number, type, payload)
+    const insert = `INSERT INTO response_events (response_id, sequence_number, type, payload)
        SELECT $1, s, t, p::jsonb FROM unnest($2::int[], $3::text[], $4::text[]) AS e(s, t, p)
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING`;
+    await (options.manager ?? this.dataSource).query(
+      options.notify ? `WITH inserted AS (${insert}) SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', $1)` : insert,
       [responseId, events.map((e) => e.sequenceNumber), events.map((e) => e.type), events.map((e) => e.json)],
     );
   }
 
-  /** Appends one event right after the last logged one, whatever that is now; its sequence_number is set to match. */
+  /** Appends one event right after the last logged one, whatever that is now; its sequence_number is set to match. Followers are woken. */
   async appendAtEnd(responseId: string, type: string, json: string): Promise<boolean> {
     const inserted: unknown[] = await this.dataSource.query(
-      `INSERT INTO response_events (response_id, sequence_number, type, payload)
-       SELECT $1, next.n, $2, jsonb_set($3::jsonb, '{sequence_number}', to_jsonb(next.n))
-       FROM (SELECT COALESCE(max(sequence_number), -1) + 1 AS n FROM response_events WHERE response_id = $1) next
-       ON CONFLICT DO NOTHING RETURNING 1`,
+      `WITH inserted AS (
+         INSERT INTO response_events (response_id, sequence_number, type, payload)
+         SELECT $1, next.n, $2, jsonb_set($3::jsonb, '{sequence_number}', to_jsonb(next.n))
+         FROM (SELECT COALESCE(max(sequence_number), -1) + 1 AS n FROM response_events WHERE response_id = $1) next
+         ON CONFLICT DO NOTHING RETURNING 1
+       )
+       SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', $1) FROM inserted`,
       [responseId, type, json],
     );
     return inserted.length > 0;

@@ -1,9 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { EventLogRepository } from './event-log.repository';
+import { PgNotifications } from '../database/pg-notifications';
+import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type InsertOptions } from './event-log.repository';
 import type { SerializedEvent } from './serialized-event';
 
 const REPLAY_PAGE = 500;
+/** A follower looks at the log at least this often, for writers that do not notify (foreground streams). */
+const FOLLOW_POLL_MS = 250;
+/** The events after which a response's stream ends. */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
 
 /**
  * Appends one response's events to the log without holding up the live stream: events queue in memory and are
@@ -17,6 +22,7 @@ export class EventLogWriter {
   constructor(
     private readonly responseId: string,
     private readonly repository: EventLogRepository,
+    private readonly notify: boolean,
   ) {}
 
   append(events: SerializedEvent[]): void {
@@ -37,26 +43,39 @@ export class EventLogWriter {
     this.pending = [];
     if (batch.length === 0) return;
     try {
-      await this.repository.insert(this.responseId, batch);
+      await this.repository.insert(this.responseId, batch, { notify: this.notify });
     } catch (error) {
       this.failure ??= error;
     }
   }
 }
 
-/** The event log of stored responses: batched appends and ordered replay. */
+/** The event log of stored responses: batched appends, ordered replay, and following a running response's log live. */
 @Injectable()
-export class EventLogService {
+export class EventLogService implements OnModuleInit {
   private readonly logger = new Logger(EventLogService.name);
+  /** Wake-up calls of this process's followers, by response id. */
+  private readonly followers = new Map<string, Set<() => void>>();
 
-  constructor(private readonly repository: EventLogRepository) {}
+  constructor(
+    private readonly repository: EventLogRepository,
+    private readonly notifications: PgNotifications,
+  ) {}
 
-  writer(responseId: string): EventLogWriter {
-    return new EventLogWriter(responseId, this.repository);
+  onModuleInit(): void {
+    this.notifications.listen(EVENTS_APPENDED_CHANNEL, (responseId) => {
+      for (const wake of this.followers.get(responseId) ?? []) wake();
+    });
   }
 
-  async append(responseId: string, events: SerializedEvent[]): Promise<void> {
-    await this.repository.insert(responseId, events);
+  /** A batching writer; with `notify`, followers on every replica are woken by each batch. */
+  writer(responseId: string, options: { notify: boolean }): EventLogWriter {
+    return new EventLogWriter(responseId, this.repository, options.notify);
+  }
+
+  /** Appends at once (inside a transaction, and waking followers, as `options` say). */
+  async append(responseId: string, events: SerializedEvent[], options: InsertOptions = {}): Promise<void> {
+    await this.repository.insert(responseId, events, options);
   }
 
   /** The highest sequence number logged for a response, if any. */
@@ -99,6 +118,57 @@ export class EventLogService {
       });
       return () => {
         closed = true;
+      };
+    });
+  }
+
+  /**
+   * The log after `afterSequence`, then its live tail as other processes append to it, until the response's
+   * terminal event. Unsubscribing stops following; it never affects the response.
+   */
+  follow(responseId: string, afterSequence: number): Observable<SerializedEvent> {
+    return new Observable<SerializedEvent>((subscriber) => {
+      let cursor = afterSequence;
+      let closed = false;
+      let woken = false;
+      let wake: (() => void) | undefined;
+      const onAppend = () => {
+        woken = true;
+        wake?.();
+      };
+      let set = this.followers.get(responseId);
+      if (!set) this.followers.set(responseId, (set = new Set()));
+      set.add(onAppend);
+      const read = async () => {
+        while (!closed) {
+          woken = false;
+          const page = await this.repository.after(responseId, cursor, REPLAY_PAGE);
+          for (const event of page) {
+            if (closed) return;
+            subscriber.next(event);
+            cursor = event.sequenceNumber;
+            if (TERMINAL_EVENT_TYPES.has(event.type)) return subscriber.complete();
+          }
+          if (page.length === REPLAY_PAGE || woken || closed) continue;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, FOLLOW_POLL_MS);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      };
+      read().catch((error: unknown) => {
+        this.logger.error(error);
+        subscriber.error(error);
+      });
+      return () => {
+        closed = true;
+        wake?.();
+        set.delete(onAppend);
+        if (set.size === 0) this.followers.delete(responseId);
       };
     });
   }

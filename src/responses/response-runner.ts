@@ -20,7 +20,7 @@ import { StaleResponseSweeper } from './stale-response-sweeper';
  */
 export type Persistence =
   | { kind: 'none' }
-  | { kind: 'stored'; tenantId: string; logEvents: boolean; newInputItems?: InputItem[] };
+  | { kind: 'stored'; tenantId: string; logEvents: boolean; newInputItems?: InputItem[]; notifyFollowers?: boolean };
 
 export interface RunSpec {
   response: ResponseObject;
@@ -40,6 +40,18 @@ export interface Run {
   events: Observable<SerializedEvent>;
   /** The response as the run builds it. */
   response: ResponseObject;
+  /**
+   * Makes unsubscribing stop the backend without ending the response (no cancel, state left as it is), for a job
+   * handed to another worker that will run it again.
+   */
+  detach(): void;
+  /** Resolves once what the run wrote (its end, or its log when detached) is durable. */
+  settled(): Promise<void>;
+}
+
+interface RunControl {
+  detached: boolean;
+  settled: Promise<void>;
 }
 
 /**
@@ -83,8 +95,15 @@ export class ResponseRunner {
       }
       throw insertResult.status === 'rejected' ? insertResult.reason : (openResult as PromiseRejectedResult).reason;
     }
-    const log = persistence.kind === 'stored' && persistence.logEvents ? this.eventLog.writer(response.id) : undefined;
-    return { events: this.events(spec, builder, log, abort, chunks, openFailure), response };
+    const log =
+      persistence.kind === 'stored' && persistence.logEvents ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
+    const control: RunControl = { detached: false, settled: Promise.resolve() };
+    return {
+      events: this.events(spec, builder, log, abort, chunks, openFailure, control),
+      response,
+      detach: () => (control.detached = true),
+      settled: () => control.settled,
+    };
   }
 
   private events(
@@ -94,6 +113,7 @@ export class ResponseRunner {
     abort: AbortController,
     chunks: Observable<GenerationChunk> | undefined,
     openFailure: GenerationFailure | undefined,
+    control: RunControl,
   ): Observable<SerializedEvent> {
     return new Observable<SerializedEvent>((subscriber) => {
       const untrack = log ? this.sweeper.track(spec.response.id) : () => undefined;
@@ -107,7 +127,7 @@ export class ResponseRunner {
         if (ended) return;
         ended = true;
         log?.append(events);
-        this.persistEnd(spec, builder, log).finally(untrack).then(
+        (control.settled = this.persistEnd(spec, builder, log).finally(untrack)).then(
           () => {
             for (const event of events) subscriber.next(event);
             subscriber.complete();
@@ -133,12 +153,15 @@ export class ResponseRunner {
         upstream?.unsubscribe();
         abort.abort();
         if (ended) return;
-        // The consumer left before the end (client disconnect, cancel): stop the backend and keep what exists.
         ended = true;
+        if (control.detached) {
+          control.settled = (log?.flush() ?? Promise.resolve()).finally(untrack);
+          return;
+        }
+        // The consumer left before the end (client disconnect, cancel): stop the backend and keep what exists.
         log?.append(builder.cancel());
-        this.persistEnd(spec, builder, log).finally(untrack).catch((error: unknown) =>
-          this.logger.error(`could not store the cancellation of ${spec.response.id}: ${String(error)}`),
-        );
+        control.settled = this.persistEnd(spec, builder, log).finally(untrack);
+        control.settled.catch((error: unknown) => this.logger.error(`could not store the cancellation of ${spec.response.id}: ${String(error)}`));
       };
     });
   }

@@ -7,9 +7,13 @@ import { writeSse } from '../events/sse';
 import { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { DeletedResponseDto, ErrorDto, InputItemListDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
-import { type CreateResult, ResponsesService } from './responses.service';
+import type { CreateResult } from './create-result';
+import { ResponsesService } from './responses.service';
 import { ToolOutputsService } from './tool-outputs.service';
 import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
+
+/** Seconds a client polling a running response is told to wait before its next GET. */
+const POLL_AGAIN_AFTER_S = 1;
 
 @ApiTags('responses')
 @ApiBearerAuth()
@@ -42,13 +46,21 @@ export class ResponsesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Retrieve a response', description: 'With `stream=true`, replays its events after `starting_after`.' })
+  @ApiOperation({
+    summary: 'Retrieve a response',
+    description:
+      'With `stream=true`, replays its events after `starting_after`, then follows a running response live until it ends. ' +
+      'A queued or in-progress response comes with a `Retry-After` header (seconds) for polling clients.',
+  })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ResponseObjectDto })
   @ApiResponse({ status: 404, type: ErrorDto })
   async retrieve(@Tenant() tenant: string, @Param('id') id: string, @Query() query: RetrieveResponseQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
-    if (query.stream !== 'true') res.status(200).json(await this.responses.retrieve(tenant, id));
-    else this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1));
+    if (query.stream !== 'true') {
+      const response = await this.responses.retrieve(tenant, id);
+      if (response.status === 'queued' || response.status === 'in_progress') res.setHeader('Retry-After', String(POLL_AGAIN_AFTER_S));
+      res.status(200).json(response);
+    } else this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1));
   }
 
   @Delete(':id')
@@ -57,6 +69,18 @@ export class ResponsesController {
   @ApiResponse({ status: 404, type: ErrorDto })
   delete(@Tenant() tenant: string, @Param('id') id: string) {
     return this.responses.delete(tenant, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a background response',
+    description: 'Stops a queued or running background response, on whichever replica runs it. A finished one is returned unchanged.',
+  })
+  @ApiOkResponse({ type: ResponseObjectDto })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  cancel(@Tenant() tenant: string, @Param('id') id: string) {
+    return this.responses.cancel(tenant, id);
   }
 
   @Post(':id/submit_tool_outputs')

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
+import { JobsModule } from '../jobs/jobs.module';
 import { ModelsModule } from '../models/models.module';
 import { ToolsModule } from '../tools/tools.module';
+import { BackgroundResponses } from './background-responses';
+import { ResponseCloser } from './response-closer';
 import { ResponseRunner } from './response-runner';
 import { ResponsesController } from './responses.controller';
 import { ResponsesRepository } from './responses.repository';
@@ -9,10 +12,10 @@ import { ResponsesService } from './responses.service';
 import { StaleResponseSweeper } from './stale-response-sweeper';
 import { ToolOutputsService } from './tool-outputs.service';
 
-/** The Responses API: create, retrieve, stream, chain, delete. */
+/** The Responses API: create, retrieve, stream, chain, delete, run in the background, cancel. */
 @Module({
-  imports: [ModelsModule, EventsModule, ToolsModule],
+  imports: [ModelsModule, EventsModule, ToolsModule, JobsModule],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper],
+  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses],
 })
 export class ResponsesModule {}

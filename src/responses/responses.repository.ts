@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { echoedParams, type RawResponseRow } from './response.mapper';
 import type { Sampling } from './response-factory';
@@ -25,9 +25,21 @@ const COLUMNS = `id, tenant_id, status, model, created_at, completed_at, previou
 export class ResponsesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Inserts a response with its input items in one statement (one round trip, atomic). */
-  async insert(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, lastSequenceNumber: number): Promise<void> {
-    await this.dataSource.query(
+  /** Runs `work` in one transaction; repositories given its manager write inside it. */
+  inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Inserts a response with its input items in one statement (one round trip, atomic), inside `manager`'s transaction if given. */
+  async insert(
+    tenantId: string,
+    response: ResponseObject,
+    inputItems: InputItem[],
+    sampling: Sampling,
+    lastSequenceNumber: number,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await (manager ?? this.dataSource).query(
       `WITH response AS (
          INSERT INTO responses (id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output,
                                 usage, error, incomplete_details, last_sequence_number)

@@ -12,9 +12,10 @@ import { ResponseRunner } from './response-runner';
 import type { SerializedEvent } from '../events/serialized-event';
 import { abortOn } from './abort-on';
 import { eventsOfFinishedResponse } from './response-replay';
+import { BackgroundResponses } from './background-responses';
+import type { CreateResult } from './create-result';
 import { ResponsesRepository } from './responses.repository';
 
-export type CreateResult = { kind: 'object'; response: ResponseObject } | { kind: 'stream'; events: Observable<SerializedEvent> };
 
 /** The Responses API use cases. */
 @Injectable()
@@ -24,17 +25,19 @@ export class ResponsesService {
     private readonly repository: ResponsesRepository,
     private readonly runner: ResponseRunner,
     private readonly eventLog: EventLogService,
+    private readonly background: BackgroundResponses,
   ) {}
 
   async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal): Promise<CreateResult> {
     const store = dto.store ?? true;
-    if (dto.background) throw ApiError.badRequest('Background responses are not available yet.', 'background', 'unsupported_parameter');
+    if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
     const backend = this.models.backendFor(dto.model);
     const inputItems = withIds(dto.input ?? []);
     const history = dto.previous_response_id ? await this.history(tenantId, dto.previous_response_id) : [];
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
+    if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false);
     const run = await this.runner.start({
       response,
       lastSequenceNumber: -1,
@@ -55,16 +58,25 @@ export class ResponsesService {
     return toResponseObject(row);
   }
 
-  /** A stored response's events after `startingAfter`: the event log, or the finished object's events when it was not streamed. */
+  /**
+   * A stored response's events after `startingAfter`: its event log (followed live until its end while it runs),
+   * or the finished object's events when it was not streamed.
+   */
   async replay(tenantId: string, id: string, startingAfter: number): Promise<Observable<SerializedEvent>> {
     const row = await this.repository.find(tenantId, id);
     if (!row) throw ApiError.responseNotFound(id);
     const response = toResponseObject(row);
+    const logged = await this.eventLog.isLogged(id);
     if (!isFinished(response)) {
-      throw ApiError.badRequest('This response is still running; streaming its live tail is not available yet.', 'stream');
+      if (!logged) throw ApiError.badRequest('This response was not created with `stream: true` or `background: true`; its events are not stored while it runs.', 'stream');
+      return this.eventLog.follow(id, startingAfter);
     }
-    if (await this.eventLog.isLogged(id)) return this.eventLog.replay(id, startingAfter);
+    if (logged) return this.eventLog.replay(id, startingAfter);
     return from(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter));
+  }
+
+  cancel(tenantId: string, id: string): Promise<ResponseObject> {
+    return this.background.cancel(tenantId, id);
   }
 
   async delete(tenantId: string, id: string): Promise<{ id: string; object: 'response'; deleted: true }> {

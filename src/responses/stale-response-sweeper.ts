@@ -1,7 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { EventLogService } from '../events/event-log.service';
-import { toResponseObject } from './response.mapper';
-import { ResponseStreamBuilder } from './response-stream-builder';
+import { ResponseCloser } from './response-closer';
 import { ResponsesRepository } from './responses.repository';
 
 /** How often a process marks its running responses as alive. */
@@ -22,7 +20,7 @@ export class StaleResponseSweeper implements OnApplicationBootstrap, OnModuleDes
 
   constructor(
     private readonly repository: ResponsesRepository,
-    private readonly eventLog: EventLogService,
+    private readonly closer: ResponseCloser,
   ) {}
 
   /** Registers a stored response this process is running; call the returned function when it ends. */
@@ -47,14 +45,7 @@ export class StaleResponseSweeper implements OnApplicationBootstrap, OnModuleDes
       let swept = 0;
       for (const row of await this.repository.findAbandoned(abandonedAfterMs, 100)) {
         if (this.running.has(row.id)) continue;
-        const last = await this.eventLog.lastSequenceNumber(row.id);
-        const builder = new ResponseStreamBuilder(toResponseObject(row), Math.max(last ?? -1, row.last_sequence_number), { toolCallDeltaEvents: false });
-        const events = builder.fail({ code: 'server_error', message: 'The server running this response stopped before it finished.' });
-        // Only the sweeper that moves the row wins; the event follows its win.
-        if (await this.repository.updateState(builder.response, builder.lastSequenceNumber, ['queued', 'in_progress'])) {
-          for (const event of events) await this.eventLog.appendAtEnd(row.id, event);
-          swept += 1;
-        }
+        if (await this.closer.fail(row, { code: 'server_error', message: 'The server running this response stopped before it finished.' })) swept += 1;
       }
       if (swept > 0) this.logger.warn(`ended ${swept} abandoned response(s) as failed`);
       return swept;

@@ -12,7 +12,7 @@ import { generationRequest } from './response-factory';
 import { eventsOfFinishedResponse } from './response-replay';
 import { ResponseRunner } from './response-runner';
 import { ResponsesRepository } from './responses.repository';
-import type { CreateResult } from './responses.service';
+import type { CreateResult } from './create-result';
 import { abortOn } from './abort-on';
 
 /**

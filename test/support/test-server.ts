@@ -15,11 +15,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real listening server on the test database, in front of a stub upstream. `env` overrides configuration. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** A real listening server on the test database (or `databaseUrl`), in front of a stub upstream. `env` overrides configuration. */
+export async function startTestServer(env: Record<string, string> = {}, databaseUrl = process.env.TEST_DATABASE_URL!): Promise<TestServer> {
   const stub = await startStubUpstream();
   const config = loadConfig({ LOG_LEVEL: 'silent', UPSTREAM_BASE_URL: stub.baseURL, PORT: '0', HOST: '127.0.0.1', ...env });
-  const app = await createServer(config, process.env.TEST_DATABASE_URL!);
+  const app = await createServer(config, databaseUrl);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

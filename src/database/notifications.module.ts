@@ -1,0 +1,15 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DATABASE_URL, PgNotifications } from './pg-notifications';
+
+/** Postgres LISTEN/NOTIFY, shared by every module of the process. */
+@Global()
+@Module({})
+export class NotificationsModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    return {
+      module: NotificationsModule,
+      providers: [{ provide: DATABASE_URL, useValue: databaseUrl }, PgNotifications],
+      exports: [PgNotifications],
+    };
+  }
+}

@@ -1,0 +1,147 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppConfig } from '../config/app-config';
+import { PgNotifications } from '../database/pg-notifications';
+import { type ClaimedJob, JOB_CANCEL_CHANNEL, JOB_QUEUED_CHANNEL, JobsRepository } from './jobs.repository';
+
+export interface JobControl {
+  /** Aborts when a client cancelled the job: stop the work and leave the response cancelled. */
+  cancelled: AbortSignal;
+  /** Aborts when this process gives the job up (shutdown, lost lease): stop without ending the response, another worker will run it. */
+  released: AbortSignal;
+}
+
+/** Runs one job to its end. Resolving means done (or, after `released`, stopped); throwing puts the job back in the queue. */
+export type JobHandler = (job: ClaimedJob, control: JobControl) => Promise<void>;
+
+/** Safety net for lost notifications and for taking over jobs whose lease ran out. */
+const POLL_EVERY_MS = 1000;
+/** Jobs claimed per query. */
+const CLAIM_BATCH = 32;
+
+interface RunningJob {
+  cancel: AbortController;
+  release: AbortController;
+  done?: Promise<void>;
+}
+
+/**
+ * Claims jobs from the Postgres queue (woken by NOTIFY, polling as a fallback), runs up to JOB_CONCURRENCY at once,
+ * renews their leases every second (which also notices cancels whose notification was lost), and on shutdown lets
+ * running jobs finish within SHUTDOWN_GRACE_MS before handing the rest back to the queue.
+ */
+@Injectable()
+export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** This process's name on the leases it holds. */
+  readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  private readonly logger = new Logger(JobWorker.name);
+  private readonly running = new Map<string, RunningJob>();
+  private readonly stops: Array<() => void> = [];
+  private handler?: JobHandler;
+  private claiming = false;
+  private claimAgain = false;
+  private stopping = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repository: JobsRepository,
+    private readonly notifications: PgNotifications,
+  ) {}
+
+  /** The one handler for every job; the module that owns the work registers it at start-up. */
+  register(handler: JobHandler): void {
+    if (this.handler) throw new Error('JobWorker already has a handler');
+    this.handler = handler;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.handler) throw new Error('JobWorker has no job handler registered');
+    if (this.config.JOB_CONCURRENCY === 0) return;
+    this.stops.push(
+      this.notifications.listen(JOB_QUEUED_CHANNEL, () => this.poke()),
+      this.notifications.listen(JOB_CANCEL_CHANNEL, (id) => this.running.get(id)?.cancel.abort()),
+      every(POLL_EVERY_MS, () => this.poke()),
+      every(Math.min(1000, this.config.JOB_LEASE_MS / 3), () => void this.renewLeases()),
+    );
+    this.poke();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const stop of this.stops) stop();
+    if (this.running.size === 0) return;
+    this.logger.log(`waiting up to ${this.config.SHUTDOWN_GRACE_MS} ms for ${this.running.size} running job(s)`);
+    const finished = Promise.all([...this.running.values()].map((job) => job.done));
+    await Promise.race([finished, sleep(this.config.SHUTDOWN_GRACE_MS)]);
+    if (this.running.size === 0) return;
+    this.logger.log(`handing ${this.running.size} job(s) back to the queue`);
+    for (const job of this.running.values()) job.release.abort();
+    await finished;
+  }
+
+  /** Claims what there is room for; called on every wake-up. */
+  poke(): void {
+    if (this.stopping || !this.handler) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = true;
+    this.claimLoop()
+      .catch((error: unknown) => this.logger.error(`claiming jobs failed: ${String(error)}`))
+      .finally(() => (this.claiming = false));
+  }
+
+  private async claimLoop(): Promise<void> {
+    do {
+      this.claimAgain = false;
+      const room = Math.min(CLAIM_BATCH, this.config.JOB_CONCURRENCY - this.running.size);
+      if (room <= 0 || this.stopping) return;
+      const jobs = await this.repository.claim(this.owner, room, this.config.JOB_LEASE_MS);
+      for (const job of jobs) this.run(job);
+      if (jobs.length === room) this.claimAgain = true;
+    } while (this.claimAgain);
+  }
+
+  private run(job: ClaimedJob): void {
+    const entry: RunningJob = { cancel: new AbortController(), release: new AbortController() };
+    this.running.set(job.responseId, entry);
+    entry.done = (async () => {
+      try {
+        await this.handler!(job, { cancelled: entry.cancel.signal, released: entry.release.signal });
+        if (entry.release.signal.aborted) await this.repository.release(this.owner, [job.responseId]);
+        else await this.repository.finish(this.owner, job.responseId);
+      } catch (error) {
+        this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}), back to the queue: ${String(error)}`);
+        await this.repository.release(this.owner, [job.responseId]).catch(() => undefined);
+      } finally {
+        this.running.delete(job.responseId);
+        this.poke();
+      }
+    })();
+  }
+
+  private async renewLeases(): Promise<void> {
+    try {
+      const held = await this.repository.renew(this.owner, [...this.running.keys()], this.config.JOB_LEASE_MS);
+      for (const [id, job] of this.running) {
+        if (!held.has(id)) {
+          this.logger.warn(`lost the lease of job ${id}; another worker has it now`);
+          job.release.abort();
+        } else if (held.get(id)) {
+          job.cancel.abort();
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`renewing job leases failed: ${String(error)}`);
+    }
+  }
+}
+
+function every(ms: number, tick: () => void): () => void {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export const JOB_QUEUED_CHANNEL = 'jobs_queued';
+export const JOB_CANCEL_CHANNEL = 'jobs_cancel';
+
+export interface ClaimedJob {
+  responseId: string;
+  tenantId: string;
+  /** How many times a worker has claimed it, this claim included. */
+  attempts: number;
+  cancelRequested: boolean;
+}
+
+interface ClaimedRow {
+  response_id: string;
+  tenant_id: string;
+  attempts: number;
+  cancel_requested: boolean;
+}
+
+/** SQL for the jobs table: a queue claimed with FOR UPDATE SKIP LOCKED, held by renewable leases. */
+@Injectable()
+export class JobsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Queues a job inside the caller's transaction; workers are woken when it commits. */
+  async enqueue(manager: EntityManager, tenantId: string, responseId: string): Promise<void> {
+    await manager.query(
+      `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state) VALUES ($1, $2, 'queued'))
+       SELECT pg_notify('${JOB_QUEUED_CHANNEL}', '')`,
+      [responseId, tenantId],
+    );
+  }
+
+  async countQueued(): Promise<number> {
+    const rows: Array<{ count: number }> = await this.dataSource.query(`SELECT count(*)::int AS count FROM jobs WHERE state = 'queued'`);
+    return rows[0].count;
+  }
+
+  /** Takes up to `limit` jobs: queued ones, oldest first, and running ones whose lease ran out (their worker died). */
+  async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [rows]: [ClaimedRow[], number] = await this.dataSource.query(
+      `WITH next AS (
+         SELECT response_id FROM jobs
+         WHERE state = 'queued' OR (state = 'running' AND lease_expires_at < now())
+         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::float / 1000),
+                       attempts = jobs.attempts + 1, updated_at = now()
+       FROM next WHERE jobs.response_id = next.response_id
+       RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested`,
+      [owner, limit, leaseMs],
+    );
+    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested }));
+  }
+
+  /** Renews the owner's leases; answers the jobs it still holds and whether a cancel was asked for each. */
+  async renew(owner: string, ids: string[], leaseMs: number): Promise<Map<string, boolean>> {
+    if (ids.length === 0) return new Map();
+    const [rows]: [Array<{ response_id: string; cancel_requested: boolean }>, number] = await this.dataSource.query(
+      `UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3::float / 1000), updated_at = now()
+       WHERE response_id = ANY($2) AND state = 'running' AND lease_owner = $1
+       RETURNING response_id, cancel_requested`,
+      [owner, ids, leaseMs],
+    );
+    return new Map(rows.map((row) => [row.response_id, row.cancel_requested]));
+  }
+
+  async finish(owner: string, responseId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE response_id = $1 AND lease_owner = $2`,
+      [responseId, owner],
+    );
+  }
+
+  /** Puts the owner's jobs back in the queue for another worker, and wakes the workers. */
+  async release(owner: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `WITH released AS (
+         UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         WHERE response_id = ANY($2) AND state = 'running' AND lease_owner = $1 RETURNING 1
+       )
+       SELECT pg_notify('${JOB_QUEUED_CHANNEL}', '') FROM (SELECT count(*) FROM released) r`,
+      [owner, ids],
+    );
+  }
+
+  /**
+   * A cancel: a queued job is taken off the queue at once ('dequeued'); a running one is flagged and its worker
+   * told ('signalled'); a finished or unknown one is left alone ('none').
+   */
+  async requestCancel(responseId: string): Promise<'dequeued' | 'signalled' | 'none'> {
+    const rows: Array<{ previous: string }> = await this.dataSource.query(
+      `WITH target AS (SELECT response_id, state FROM jobs WHERE response_id = $1 AND state <> 'done' FOR UPDATE),
+       updated AS (
+         UPDATE jobs SET cancel_requested = true, updated_at = now(),
+                         state = CASE WHEN target.state = 'queued' THEN 'done' ELSE jobs.state END
+         FROM target WHERE jobs.response_id = target.response_id
+         RETURNING target.state AS previous
+       )
+       SELECT previous, pg_notify('${JOB_CANCEL_CHANNEL}', $1) FROM updated`,
+      [responseId],
+    );
+    if (rows.length === 0) return 'none';
+    return rows[0].previous === 'queued' ? 'dequeued' : 'signalled';
+  }
+}

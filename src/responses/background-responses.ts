@@ -1,0 +1,140 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError } from '../common/api-error';
+import type { InputItem, ResponseObject } from '../common/openai/types';
+import { EventLogService } from '../events/event-log.service';
+import { JobQueue } from '../jobs/job-queue.service';
+import { type JobControl, JobWorker } from '../jobs/job-worker';
+import type { ClaimedJob } from '../jobs/jobs.repository';
+import { ModelRegistry } from '../models/model-registry.service';
+import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
+import { ResponseCloser } from './response-closer';
+import { generationRequest, type Sampling } from './response-factory';
+import { type Run, ResponseRunner } from './response-runner';
+import { ResponseStreamBuilder } from './response-stream-builder';
+import { ResponsesRepository } from './responses.repository';
+import type { CreateResult } from './create-result';
+
+/** A job claimed this many times without ending (its workers kept dying) is ended as failed rather than tried again. */
+const MAX_ATTEMPTS = 3;
+/** How long a cancel waits for the worker to stop before answering with the response as it stands. */
+const CANCEL_WAIT_MS = 5000;
+
+/**
+ * Background responses: created as `queued` together with their job, run by whichever replica claims the job, and
+ * followed or cancelled from any replica. A job taken over from a worker that died or shut down runs again from
+ * the start: its new attempt opens with `response.in_progress` carrying the reset response (empty output), and the
+ * final object holds that attempt's output only.
+ */
+@Injectable()
+export class BackgroundResponses implements OnModuleInit {
+  private readonly logger = new Logger(BackgroundResponses.name);
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly worker: JobWorker,
+    private readonly repository: ResponsesRepository,
+    private readonly eventLog: EventLogService,
+    private readonly runner: ResponseRunner,
+    private readonly closer: ResponseCloser,
+    private readonly models: ModelRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.worker.register((job, control) => this.run(job, control));
+  }
+
+  /** Stores the response as queued with its first events and its job, in one transaction. */
+  async enqueue(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, stream: boolean): Promise<CreateResult> {
+    await this.queue.assertRoom();
+    const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false });
+    const events = builder.queued();
+    const queued = structuredClone(builder.response);
+    await this.repository.inTransaction(async (manager) => {
+      await this.repository.insert(tenantId, queued, inputItems, sampling, builder.lastSequenceNumber, manager);
+      await this.eventLog.append(queued.id, events, { manager, notify: true });
+      await this.queue.enqueue(manager, tenantId, queued.id);
+    });
+    if (stream) return { kind: 'stream', events: this.eventLog.follow(queued.id, -1) };
+    return { kind: 'object', response: queued };
+  }
+
+  /** Cancels a queued or running background response from any replica; a finished one comes back unchanged. */
+  async cancel(tenantId: string, id: string): Promise<ResponseObject> {
+    const row = await this.repository.find(tenantId, id);
+    if (!row) throw ApiError.responseNotFound(id);
+    if (!row.background) throw ApiError.badRequest('Cannot cancel a synchronous response.', null, null);
+    if (!isActive(row)) return toResponseObject(row);
+    if ((await this.queue.requestCancel(id)) === 'signalled') {
+      // Its worker stops it and stores it as cancelled; wait for that to show.
+      for (let waited = 0; waited < CANCEL_WAIT_MS; waited += 50) {
+        const now = await this.repository.find(tenantId, id);
+        if (!now || !isActive(now)) return toResponseObject(now ?? row);
+        await sleep(50);
+      }
+    } else {
+      await this.closer.cancel(row);
+    }
+    return toResponseObject((await this.repository.find(tenantId, id)) ?? row);
+  }
+
+  private async run(job: ClaimedJob, control: JobControl): Promise<void> {
+    const row = await this.repository.find(job.tenantId, job.responseId);
+    if (!row || !isActive(row)) return;
+    if (job.cancelRequested) {
+      await this.closer.cancel(row);
+      return;
+    }
+    if (job.attempts > MAX_ATTEMPTS) {
+      await this.closer.fail(row, { code: 'server_error', message: `The workers running this response stopped ${MAX_ATTEMPTS} times before it finished.` });
+      return;
+    }
+    if (row.status === 'queued' && !(await this.repository.claimStatus(row.id, 'queued', 'in_progress'))) return;
+    const response: ResponseObject = { ...toResponseObject(row), status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
+    const sampling = samplingOfRow(row);
+    const conversation = (await this.repository.conversation(job.tenantId, row.id)) ?? [];
+    const lastSequenceNumber = Math.max((await this.eventLog.lastSequenceNumber(row.id)) ?? -1, row.last_sequence_number);
+    let run: Run;
+    try {
+      run = await this.runner.start({
+        response,
+        lastSequenceNumber,
+        opening: 'in_progress',
+        request: generationRequest(response, sampling, conversation),
+        sampling,
+        backend: this.models.backendFor(response.model),
+        persistence: { kind: 'stored', tenantId: job.tenantId, logEvents: true, notifyFollowers: true },
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      // The backend refused the request (rate limit, unknown model, invalid request): the response fails with its reason.
+      this.logger.warn(`background response ${row.id} refused by its backend: ${error.message}`);
+      await this.closer.fail({ ...row, status: 'in_progress' }, { code: error.code ?? 'server_error', message: error.message });
+      return;
+    }
+    await runToEnd(run, control);
+  }
+}
+
+/** Drives a run until it ends, is cancelled (stored as cancelled) or is released (left for another worker). */
+function runToEnd(run: Run, control: JobControl): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const subscription = run.events.subscribe({ complete: () => run.settled().then(resolve, reject), error: reject });
+    const stop = (detach: boolean) => {
+      if (subscription.closed) return;
+      if (detach) run.detach();
+      subscription.unsubscribe();
+      run.settled().then(resolve, reject);
+    };
+    const onCancel = () => stop(false);
+    const onRelease = () => stop(true);
+    control.cancelled.addEventListener('abort', onCancel, { once: true });
+    control.released.addEventListener('abort', onRelease, { once: true });
+    if (control.released.aborted) onRelease();
+    else if (control.cancelled.aborted) onCancel();
+  });
+}
+
+function isActive(row: RawResponseRow): boolean {
+  return row.status === 'queued' || row.status === 'in_progress';
+}

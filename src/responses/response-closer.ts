@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import type { ResponseErrorBody } from '../common/openai/types';
+import { EventLogService } from '../events/event-log.service';
+import type { SerializedEvent } from '../events/serialized-event';
+import { type RawResponseRow, toResponseObject } from './response.mapper';
+import { ResponseStreamBuilder } from './response-stream-builder';
+import { ResponsesRepository } from './responses.repository';
+
+/**
+ * Ends a stored response that no run is driving (any more): a job cancelled before it started, a response whose
+ * process died. Its closing event is appended after whatever its log holds, so a racing writer cannot drop it.
+ */
+@Injectable()
+export class ResponseCloser {
+  constructor(
+    private readonly repository: ResponsesRepository,
+    private readonly eventLog: EventLogService,
+  ) {}
+
+  fail(row: RawResponseRow, error: ResponseErrorBody): Promise<boolean> {
+    return this.close(row, (builder) => builder.fail(error));
+  }
+
+  cancel(row: RawResponseRow): Promise<boolean> {
+    return this.close(row, (builder) => builder.cancel());
+  }
+
+  /** Only the caller that moves the row out of queued/in_progress wins (true); its events follow its win. */
+  private async close(row: RawResponseRow, end: (builder: ResponseStreamBuilder) => SerializedEvent[]): Promise<boolean> {
+    const last = await this.eventLog.lastSequenceNumber(row.id);
+    const builder = new ResponseStreamBuilder(toResponseObject(row), Math.max(last ?? -1, row.last_sequence_number), { toolCallDeltaEvents: false });
+    const events = end(builder);
+    if (!(await this.repository.updateState(builder.response, builder.lastSequenceNumber, ['queued', 'in_progress']))) return false;
+    for (const event of events) await this.eventLog.appendAtEnd(row.id, event);
+    return true;
+  }
+}
