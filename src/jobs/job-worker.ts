@@ -111,11 +111,11 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     entry.done = (async () => {
       try {
         await this.handler!(job, { cancelled: entry.cancel.signal, released: entry.release.signal });
-        if (entry.release.signal.aborted) await this.repository.release(this.owner, [job.responseId]);
+        if (entry.release.signal.aborted) await this.repository.release(this.owner, [job.responseId], false);
         else await this.repository.finish(this.owner, job.responseId);
       } catch (error) {
         this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}), back to the queue: ${String(error)}`);
-        await this.repository.release(this.owner, [job.responseId]).catch(() => undefined);
+        await this.repository.release(this.owner, [job.responseId], true).catch(() => undefined);
       } finally {
         this.running.delete(job.responseId);
         this.poke();

@@ -77,16 +77,20 @@ export class JobsRepository {
     );
   }
 
-  /** Puts the owner's jobs back in the queue for another worker, and wakes the workers. */
-  async release(owner: string, ids: string[]): Promise<void> {
+  /**
+   * Puts the owner's jobs back in the queue for another worker, and wakes the workers. A job handed back in good
+   * order (shutdown) does not count the attempt against it; one whose run failed does.
+   */
+  async release(owner: string, ids: string[], countAttempt: boolean): Promise<void> {
     if (ids.length === 0) return;
     await this.dataSource.query(
       `WITH released AS (
-         UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+                         attempts = jobs.attempts - CASE WHEN $3 THEN 0 ELSE 1 END
          WHERE response_id = ANY($2) AND state = 'running' AND lease_owner = $1 RETURNING 1
        )
        SELECT pg_notify('${JOB_QUEUED_CHANNEL}', '') FROM (SELECT count(*) FROM released) r`,
-      [owner, ids],
+      [owner, ids, countAttempt],
     );
   }
 
