@@ -1,13 +1,20 @@
 import { streamingChat } from '../examples/responses_api/streaming_chat';
 import { toolCallWorkflow } from '../examples/responses_api/tool_calls';
+import { backgroundJob } from '../examples/responses_api/background';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 describe('README examples', () => {
+  let db: FreshDatabase;
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    db = await createFreshDatabase();
+    server = await startTestServer({}, db.url);
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    await db.drop();
+  });
 
   it('streaming_chat prints the deltas as they arrive', async () => {
     const written: string[] = [];
@@ -25,5 +32,14 @@ describe('README examples', () => {
     const request = server.stub.requests.at(-1)!;
     expect(request.messages.at(-2).tool_calls[0].function.name).toBe('get_time');
     expect(request.messages.at(-1)).toMatchObject({ role: 'tool', content: 'It is 18:42 UTC.' });
+  });
+
+  it('background queues a job and polls it to completion', async () => {
+    const lines: string[] = [];
+    const text = await backgroundJob(server.client, 'stub-model', 'TOKENS 10 30', (line) => lines.push(line), 100);
+    expect(text).toBe(Array.from({ length: 10 }, (_, i) => `t${i} `).join(''));
+    expect(lines[0]).toMatch(/^queued resp_\w+$/);
+    expect(lines).toContain('completed');
+    expect(lines.at(-1)).toBe(text);
   });
 });
