@@ -1,0 +1,90 @@
+/**
+ * Background jobs: how long a job waits on an idle queue before a worker starts it, and how fast a backlog drains.
+ * Baselines from the same run: the same request in the foreground (time to first delta), and foreground stored
+ * creates at the same concurrency (requests per second).
+ */
+import type OpenAI from 'openai';
+import { Client } from 'pg';
+import { startStubUpstream } from '../test/support/stub-upstream';
+import { machine, percentile, startBenchServer, writeSection } from './support';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 100);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 2000);
+const CONCURRENCY = 64;
+
+/** Milliseconds from sending the create to the first text delta, and (background) from `queued` to `in_progress`. */
+async function firstDelta(client: OpenAI, background: boolean): Promise<{ firstDeltaMs: number; pickupMs: number }> {
+  const start = performance.now();
+  const stream = await client.responses.create({ model: 'bench', input: 'hello', stream: true, background });
+  let queuedAt = start;
+  let pickupMs = 0;
+  let firstDeltaMs = 0;
+  for await (const event of stream) {
+    if (event.type === 'response.queued') queuedAt = performance.now();
+    if (event.type === 'response.in_progress' && !pickupMs) pickupMs = performance.now() - queuedAt;
+    if (event.type === 'response.output_text.delta' && !firstDeltaMs) firstDeltaMs = performance.now() - start;
+  }
+  return { firstDeltaMs, pickupMs };
+}
+
+async function inParallel(count: number, concurrency: number, task: () => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next++ < count) await task();
+  }));
+}
+
+export async function backgroundJobs(databaseUrl: string): Promise<void> {
+  const stub = await startStubUpstream();
+  const env = { UPSTREAM_BASE_URL: stub.baseURL, MAX_QUEUED_JOBS: String(BACKLOG * 2) };
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const foreground: number[] = [];
+  const background: number[] = [];
+  const pickups: number[] = [];
+  let foregroundRate = 0;
+  let drainRate = 0;
+  // One process serves the API without running jobs; the worker process is started once the backlog is queued.
+  const api = await startBenchServer(databaseUrl, { ...env, JOB_CONCURRENCY: '0' });
+  try {
+    const worker = await startBenchServer(databaseUrl, { ...env, JOB_CONCURRENCY: String(CONCURRENCY) });
+    for (let i = 0; i < 5; i++) await firstDelta(api.client, true); // warm-up
+    for (let i = 0; i < RUNS; i++) {
+      foreground.push((await firstDelta(api.client, false)).firstDeltaMs);
+      const sample = await firstDelta(api.client, true);
+      background.push(sample.firstDeltaMs);
+      pickups.push(sample.pickupMs);
+    }
+    await worker.close();
+
+    let started = performance.now();
+    await inParallel(BACKLOG, CONCURRENCY, () => api.client.responses.create({ model: 'bench', input: 'hello' }));
+    foregroundRate = BACKLOG / ((performance.now() - started) / 1000);
+
+    await inParallel(BACKLOG, CONCURRENCY, () => api.client.responses.create({ model: 'bench', input: 'hello', background: true }));
+    started = performance.now();
+    const drainer = await startBenchServer(databaseUrl, { ...env, JOB_CONCURRENCY: String(CONCURRENCY) });
+    for (;;) {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state <> 'done'`);
+      if (rows[0].n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    drainRate = BACKLOG / ((performance.now() - started) / 1000);
+    await drainer.close();
+  } finally {
+    await api.close();
+    await stub.close();
+    await db.end();
+  }
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  writeSection('background-jobs', [
+    `${machine()}; ${RUNS} interleaved pairs on an idle queue; a backlog of ${BACKLOG} jobs drained by one worker process running ${CONCURRENCY} at once.`,
+    '',
+    '| Measure | baseline | background | ratio |',
+    '|---|---|---|---|',
+    `| Create → first delta, p50 (baseline: foreground stream) | ${ms(percentile(foreground, 50))} | ${ms(percentile(background, 50))} | ${(percentile(background, 50) / percentile(foreground, 50)).toFixed(2)}× |`,
+    `| Create → first delta, p99 (baseline: foreground stream) | ${ms(percentile(foreground, 99))} | ${ms(percentile(background, 99))} | ${(percentile(background, 99) / percentile(foreground, 99)).toFixed(2)}× |`,
+    `| Pickup (\`response.queued\` → \`response.in_progress\` at the client), p50 / p99 | – | ${ms(percentile(pickups, 50))} / ${ms(percentile(pickups, 99))} | – |`,
+    `| Throughput (baseline: foreground stored creates, ${CONCURRENCY} concurrent) | ${foregroundRate.toFixed(0)} req/s | ${drainRate.toFixed(0)} jobs/s drained | ${(drainRate / foregroundRate).toFixed(2)}× |`,
+  ]);
+}

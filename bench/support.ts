@@ -1,0 +1,59 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import OpenAI from 'openai';
+import { loadConfig } from '../src/config/app-config';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { runMigrations } from '../src/database/migrate';
+import { createServer } from '../src/server';
+
+export interface BenchDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL's server when set, an embedded Postgres in a temporary folder otherwise; migrated. */
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  const embedded = process.env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: join(tmpdir(), `bench-pg-${process.pid}`), port: 45000 + (process.pid % 1000), ephemeral: true });
+  const url = process.env.DATABASE_URL ?? embedded!.url;
+  await runMigrations(url);
+  return { url, stop: async () => embedded?.stop() };
+}
+
+export interface BenchServer {
+  app: NestExpressApplication;
+  client: OpenAI;
+  close(): Promise<void>;
+}
+
+/** The server in this process, listening on a free port. */
+export async function startBenchServer(databaseUrl: string, env: Record<string, string>): Promise<BenchServer> {
+  const app = await createServer(loadConfig({ LOG_LEVEL: 'silent', ...env }), databaseUrl);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, client: new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'bench', maxRetries: 0 }), close: () => app.close() };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function machine(): string {
+  const database = process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL' : 'embedded PostgreSQL';
+  return `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${database}`;
+}
+
+/** Replaces the section between `<!-- name:start -->` and `<!-- name:end -->` of BENCHMARKS.md, and prints it. */
+export function writeSection(name: string, lines: string[]): void {
+  const section = [`<!-- ${name}:start -->`, ...lines, `<!-- ${name}:end -->`].join('\n');
+  const file = join(__dirname, '..', 'BENCHMARKS.md');
+  const current = readFileSync(file, 'utf8');
+  const pattern = new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`);
+  writeFileSync(file, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
+  console.log(section);
+}
