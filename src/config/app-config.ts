@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -87,9 +89,49 @@ export class AppConfig {
   /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;
+
+  /**
+   * The embedded engine's model when no upstream serves a model: a local `.gguf` file, an `hf:<user>/<repo>:<quant>`
+   * URI or a URL (downloaded once into DATA_DIR/models). Unset with no UPSTREAM_BASE_URL and no MODELS_FILE: a
+   * small default instruct model.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MODEL_PATH?: string;
+
+  /** Threads of the embedded engine; defaults to the physical cores (more is much slower). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(512)
+  LLAMA_THREADS = physicalCores();
+
+  /** Requests one embedded model serves at once; more wait in line. Each holds LLAMA_CONTEXT_SIZE tokens of memory. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  LLAMA_SEQUENCES = 4;
+
+  /** Tokens of context per request on the embedded engine. */
+  @Transform(toInt) @IsInt() @Min(256)
+  LLAMA_CONTEXT_SIZE = 4096;
+
+  /** GPU of the embedded engine: auto (the best prebuilt binary that loads), false (CPU only), cuda, vulkan or metal. */
+  @IsIn(['auto', 'false', 'cuda', 'vulkan', 'metal'])
+  LLAMA_GPU = 'auto';
 }
 
 export class ConfigError extends Error {}
+
+/** Physical CPU cores (hyper-threads share one), which is what llama.cpp evaluation scales with. */
+export function physicalCores(): number {
+  try {
+    const cores = new Set(
+      readFileSync('/proc/cpuinfo', 'utf8')
+        .split('\n\n')
+        .map((block) => `${/physical id\s*:\s*(\d+)/.exec(block)?.[1]}:${/core id\s*:\s*(\d+)/.exec(block)?.[1] ?? block}`)
+        .filter((key) => !key.endsWith(':')),
+    );
+    if (cores.size > 0) return cores.size;
+  } catch {
+    // Not Linux: fall through.
+  }
+  return Math.max(1, availableParallelism());
+}
 
 /** Builds the configuration from the environment; a bad value throws a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

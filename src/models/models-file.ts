@@ -1,17 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { plainToInstance, Type } from 'class-transformer';
-import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Min, ValidateNested, validateSync } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Min, ValidateIf, ValidateNested, validateSync } from 'class-validator';
 
 export class ModelRoute {
   /** An exact model name, or a glob such as `gpt-4o*` or `llama-*`. */
   @IsString()
   name: string;
 
-  @IsOptional() @IsIn(['openai'])
-  type: 'openai' = 'openai';
+  /** `openai`: an OpenAI-compatible server at base_url; `embedded`: a GGUF model run in this process. */
+  @IsOptional() @IsIn(['openai', 'embedded'])
+  type: 'openai' | 'embedded' = 'openai';
 
+  @ValidateIf((route: ModelRoute) => route.type !== 'embedded')
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   base_url: string;
+
+  /** For `embedded`: a local .gguf file, an `hf:<user>/<repo>:<quant>` URI or a URL. */
+  @ValidateIf((route: ModelRoute) => route.type === 'embedded')
+  @IsString()
+  model_path?: string;
 
   @IsOptional() @IsString()
   api_key?: string;
