@@ -17,7 +17,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const database: DatabaseConnection = await connectDatabase(config, log);
-  const app = await createServer(config, database.url);
+  let app: Awaited<ReturnType<typeof createServer>>;
+  try {
+    app = await createServer(config, database.url);
+    await app.listen(config.PORT, config.HOST);
+  } catch (error) {
+    await database.close();
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -29,7 +40,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-  await app.listen(config.PORT, config.HOST);
   log(`responses-server listening on http://${config.HOST}:${config.PORT} (API at /v1, docs at /docs)`);
 }
 

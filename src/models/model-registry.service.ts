@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { resolve } from 'node:path';
 import picomatch from 'picomatch';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, ConfigError } from '../config/app-config';
 import { ApiError } from '../common/api-error';
 import { EmbeddedBackend } from './embedded/embedded.backend';
 import { LlamaEngine } from './embedded/llama-engine';
@@ -57,7 +57,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
       try {
         await backend.prepare();
       } catch (error) {
-        throw new Error(
+        throw new ConfigError(
           `Could not load the embedded model ${backend.source}: ${(error as Error).message}\n` +
             'Set UPSTREAM_BASE_URL to an OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1 for Ollama), or MODEL_PATH to a local .gguf file ' +
             `(or download the model once, with network access, into ${this.modelsDir()}).`,

@@ -15,6 +15,8 @@ export interface TinyModelScript {
   firstTurn?: string[];
   /** Characters whose presence in the context (a tool result, say) switches `firstTurn` to `reply`. */
   signal?: string;
+  /** Repeat `reply` forever instead of ending it (for cancelling a generation midway). */
+  loop?: boolean;
 }
 
 const CONTROL = ['<|im_start|>', '<|im_end|>', '<|endoftext|>'];
@@ -56,7 +58,7 @@ export function buildTinyModel(script: TinyModelScript): Buffer {
   const imEnd = idOf.get('<|im_end|>')!;
   const newline = idOf.get(byteChars[10])!;
   const chain = (pieces: string[]) => [newline, ...pieces.map(tokenFor), imEnd];
-  const replyChain = chain(script.reply);
+  const replyChain = script.loop ? [newline, ...script.reply.map(tokenFor), tokenFor(script.reply[0])] : chain(script.reply);
   const firstChain = script.firstTurn ? chain(script.firstTurn) : undefined;
 
   const vocab = tokens.length;
