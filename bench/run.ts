@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark in one run, each rewriting its section of BENCHMARKS.md. */
 import { backgroundJobs } from './background-jobs';
+import { embeddedEngine } from './embedded-engine';
 import { streamPersistence } from './stream-persistence';
 import { startBenchDatabase } from './support';
 
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   try {
     await streamPersistence(database.url);
     await backgroundJobs(database.url);
+    await embeddedEngine(database.url);
   } finally {
     await database.stop();
   }
