@@ -61,12 +61,19 @@ export function buildTinyModel(script: TinyModelScript): Buffer {
   const replyChain = script.loop ? [newline, ...script.reply.map(tokenFor), tokenFor(script.reply[0])] : chain(script.reply);
   const firstChain = script.firstTurn ? chain(script.firstTurn) : undefined;
 
+  // Only the scripted tokens need an identity (one dimension each); every other token embeds as zeros but the
+  // signal characters, which share one dimension. Attention writes "a signal was seen" into one more.
   const vocab = tokens.length;
-  const signalDim = vocab;
-  const dim = vocab + 1 + ((vocab + 1) % 2); // even, for RoPE
+  const scripted = [...new Set([...replyChain, ...(firstChain ?? [])])];
+  const dimOf = new Map(scripted.map((id, index) => [id, index]));
+  const signalIn = scripted.length;
+  const signalSeen = scripted.length + 1;
+  const dim = Math.max(8, 2 * Math.ceil((scripted.length + 2) / 2)); // even, for RoPE
   const matrix = (rows: number, cols: number) => new Float32Array(rows * cols);
   const tokenEmbd = matrix(vocab, dim);
-  for (let t = 0; t < vocab; t++) tokenEmbd[t * dim + t] = 1;
+  for (const [id, index] of dimOf) tokenEmbd[id * dim + index] = 1;
+  const signalTokens = [...Buffer.from(script.signal ?? '', 'utf8')].map((b) => idOf.get(byteChars[b])!);
+  for (const id of signalTokens) tokenEmbd[id * dim + signalIn] = 1;
 
   const output = matrix(vocab, dim);
   const next = new Map<number, number>();
@@ -76,7 +83,7 @@ export function buildTinyModel(script: TinyModelScript): Buffer {
       if (existing !== undefined && existing !== to) throw new Error(`token ${tokens[from]} would need two successors: give pieces that do not repeat`);
       next.set(from, to);
     }
-    output[to * dim + from] = weight;
+    output[to * dim + dimOf.get(from)!] = weight;
   };
   const linkChain = (ids: number[], firstWeight: number) => ids.slice(0, -1).forEach((id, i) => link(id, ids[i + 1], i === 0 ? firstWeight : STRONG));
   const attnV = matrix(dim, dim);
@@ -84,10 +91,11 @@ export function buildTinyModel(script: TinyModelScript): Buffer {
   if (firstChain) {
     linkChain(firstChain, STRONG);
     linkChain(replyChain, STRONG / 2);
-    // Seeing the signal anywhere pushes the first turn's opening token far down, so that the reply wins.
-    output[firstChain[1] * dim + signalDim] = -SUPPRESS;
-    for (const char of script.signal ?? '') for (const b of Buffer.from(char, 'utf8')) attnV[0 * dim + idOf.get(byteChars[b])!] = 1;
-    attnOutput[signalDim * dim + 0] = 100;
+    // Attention spreads evenly over the context, so its output carries the share of signal characters in it...
+    attnV[0 * dim + signalIn] = 1;
+    attnOutput[signalSeen * dim + 0] = 100;
+    // ...and any signal pushes the first turn's opening token far down, so that the reply wins.
+    output[firstChain[1] * dim + signalSeen] = -SUPPRESS;
   } else {
     linkChain(replyChain, STRONG);
   }
