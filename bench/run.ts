@@ -1,15 +1,33 @@
-/** `npm run bench`: every benchmark in one run, each rewriting its section of BENCHMARKS.md. */
+/**
+ * `npm run bench`: every benchmark in one run, each rewriting its section of BENCHMARKS.md. `BENCH_ONLY=a,b` runs
+ * some of them (gateway, stream-persistence, background-jobs, embedded-engine).
+ */
 import { backgroundJobs } from './background-jobs';
 import { embeddedEngine } from './embedded-engine';
+import { gateway } from './gateway';
+import { pinSelf } from './processes';
 import { streamPersistence } from './stream-persistence';
 import { startBenchDatabase } from './support';
 
+const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
+  gateway,
+  'stream-persistence': streamPersistence,
+  'background-jobs': backgroundJobs,
+  'embedded-engine': embeddedEngine,
+};
+
 async function main(): Promise<void> {
+  // The load generator and Postgres (started from here) share core 1; gateways under test get core 0.
+  pinSelf('1');
+  const only = process.env.BENCH_ONLY?.split(',');
   const database = await startBenchDatabase();
   try {
-    await streamPersistence(database.url);
-    await backgroundJobs(database.url);
-    await embeddedEngine(database.url);
+    for (const [name, run] of Object.entries(BENCHMARKS)) {
+      if (only && !only.includes(name)) continue;
+      const started = Date.now();
+      await run(database.url);
+      console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
   } finally {
     await database.stop();
   }

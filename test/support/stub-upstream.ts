@@ -27,6 +27,8 @@ export interface StubOptions {
   port?: number;
   /** Milliseconds between streamed chunks (default 0). */
   chunkDelayMs?: number;
+  /** Keep every request body in `requests` (default true; benchmarks turn it off). */
+  recordRequests?: boolean;
 }
 
 type Message = { role: string; content: unknown; tool_calls?: unknown[] };
@@ -35,7 +37,7 @@ export async function startStubUpstream(options: StubOptions = {}): Promise<Stub
   const requests: Array<Record<string, any>> = [];
   const state = { aborted: 0 };
   const server: Server = createServer((req, res) => {
-    void handle(req, res, requests, state, options.chunkDelayMs ?? 0);
+    void handle(req, res, options.recordRequests === false ? undefined : requests, state, options.chunkDelayMs ?? 0);
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -54,7 +56,7 @@ export async function startStubUpstream(options: StubOptions = {}): Promise<Stub
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requests: Array<Record<string, any>>, state: { aborted: number }, delayMs: number) {
+async function handle(req: IncomingMessage, res: ServerResponse, requests: Array<Record<string, any>> | undefined, state: { aborted: number }, delayMs: number) {
   let raw = '';
   for await (const chunk of req) raw += chunk;
   if (req.method === 'GET' && req.url?.endsWith('/models')) {
@@ -62,7 +64,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   }
   if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return json(res, 404, { error: { message: 'not found' } });
   const body = JSON.parse(raw);
-  requests.push(body);
+  requests?.push(body);
   const messages: Message[] = body.messages;
   const last = messages[messages.length - 1];
   const text = textOf(last);

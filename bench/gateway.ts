@@ -1,0 +1,220 @@
+/**
+ * What a gateway adds on top of the model server, in one run: the stub upstream directly (the baseline), our
+ * Responses API (stored: every response written to Postgres), and the Portkey gateway's Chat Completions
+ * pass-through (which stores nothing). The gateway under test runs alone on core 0; the stub, Postgres and this
+ * load generator share core 1.
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { largestGap, fixedRate, get, post, stream, type Target } from './load';
+import { type BenchProcess, canPin, startProcess } from './processes';
+import { machine, percentile, writeSection } from './support';
+
+const ROOT = join(__dirname, '..');
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 300);
+const RATES = [250, 500, 1000, 1500, 2000, 2500, 3000, 4000];
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 3);
+const STREAM_COUNTS = [128, 256, 512, 1024, 2048, 4096];
+const MAX_GAP_MS = 200;
+const MAX_P99_MS = 50;
+
+const chatBody = (prompt: string, stream: boolean) => ({ model: 'bench', messages: [{ role: 'user', content: prompt }], stream });
+const chatFirstText = (frame: string) => frame.includes('"content":"') && !frame.includes('"content":""');
+const chatTerminal = (frame: string) => frame === 'data: [DONE]';
+const oursTerminal = (frame: string) => frame.startsWith('event: response.completed');
+
+function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess): Record<'direct' | 'ours' | 'portkey', Target> {
+  return {
+    direct: { name: 'stub directly', url: stub.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
+    ours: {
+      name: 'responses-server',
+      url: ours.url,
+      path: '/v1/responses',
+      headers: {},
+      body: (prompt, stream) => ({ model: 'bench', input: prompt, stream, store: true }),
+      isFirstText: (frame) => frame.startsWith('event: response.output_text.delta'),
+    },
+    portkey: {
+      name: 'Portkey',
+      url: portkey.url,
+      path: '/v1/chat/completions',
+      headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${stub.url}/v1`, authorization: 'Bearer bench' },
+      body: chatBody,
+      isFirstText: chatFirstText,
+    },
+  };
+}
+
+export async function gateway(databaseUrl: string): Promise<void> {
+  const node = process.execPath;
+  const stub = await startProcess({ name: 'stub', cores: '1', command: node, args: (port) => ['-r', '@swc-node/register', join(ROOT, 'bench/stub-server.ts'), String(port)], readyPath: '/v1/models' });
+  const ours = await startProcess({
+    name: 'responses-server',
+    cores: '0',
+    command: node,
+    args: () => ['-r', '@swc-node/register', join(ROOT, 'src/main.ts')],
+    env: { DATABASE_URL: databaseUrl, UPSTREAM_BASE_URL: `${stub.url}/v1`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', DATABASE_POOL_SIZE: '20' },
+    readyPath: '/ready',
+  });
+  const portkey = await startProcess({
+    name: 'Portkey',
+    cores: '0',
+    command: node,
+    args: (port) => ['--import', join(ROOT, 'bench/portkey-fetch-fix.mjs'), join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'],
+    env: { NODE_ENV: 'production' },
+    readyPath: '/',
+  });
+  const t = targets(stub, ours, portkey);
+  const lines: string[] = [];
+  try {
+    lines.push(...(await addedLatency(t)), '', ...(await addedTimeToFirstToken(t)), '', ...(await throughput(t, ours, portkey)), '', ...(await concurrentStreams(t, ours, portkey)));
+  } finally {
+    await Promise.all([ours.stop(), portkey.stop()]);
+    await stub.stop();
+  }
+  writeSection('gateway', [
+    `${machine()}; ${canPin ? 'gateway under test pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
+      `Portkey ${version('@portkey-ai/gateway')}, stored responses in Postgres.`,
+    '',
+    ...lines,
+  ]);
+}
+
+/** 1. Non-streaming creates at concurrency 1, the three legs interleaved request by request. */
+async function addedLatency(t: ReturnType<typeof targets>): Promise<string[]> {
+  const added = { ours: [] as number[], portkey: [] as number[] };
+  const direct: number[] = [];
+  for (let i = 0; i < PAIRS + 30; i++) {
+    const d = await post(t.direct, t.direct.body('hello', false));
+    const o = await post(t.ours, t.ours.body('hello', false));
+    const p = await post(t.portkey, t.portkey.body('hello', false));
+    if (d.status !== 200 || o.status !== 200 || p.status !== 200) throw new Error(`added latency: statuses ${d.status} ${o.status} ${p.status}: ${o.body} ${p.body}`);
+    if (i < 30) continue; // warm-up
+    direct.push(d.ms);
+    added.ours.push(o.ms - d.ms);
+    added.portkey.push(p.ms - d.ms);
+  }
+  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  return [
+    `**Added latency**, non-streaming create at concurrency 1 (${PAIRS} interleaved triples; baseline: the stub directly, p50 ${ms(percentile(direct, 50))}, p99 ${ms(percentile(direct, 99))}):`,
+    '',
+    '| | added p50 | added p99 | target |',
+    '|---|---|---|---|',
+    `| responses-server, \`POST /v1/responses\` stored | ${ms(percentile(added.ours, 50))} | ${ms(percentile(added.ours, 99))} | ≤ 1.5 ms / ≤ 5 ms |`,
+    `| Portkey, \`POST /v1/chat/completions\` pass-through | ${ms(percentile(added.portkey, 50))} | ${ms(percentile(added.portkey, 99))} | – |`,
+  ];
+}
+
+/** 2. Streaming: the first generated text through each gateway against the stub's own first text chunk. */
+async function addedTimeToFirstToken(t: ReturnType<typeof targets>): Promise<string[]> {
+  const prompt = 'TOKENS 16 5';
+  const added = { ours: [] as number[], portkey: [] as number[] };
+  const direct: number[] = [];
+  for (let i = 0; i < PAIRS / 2 + 20; i++) {
+    const d = await stream(t.direct, t.direct.body(prompt, true), chatTerminal);
+    const o = await stream(t.ours, t.ours.body(prompt, true), oursTerminal);
+    const p = await stream(t.portkey, t.portkey.body(prompt, true), chatTerminal);
+    if (!d.complete || !o.complete || !p.complete) throw new Error('time to first token: a stream did not complete');
+    if (i < 20) continue;
+    direct.push(d.firstTextMs);
+    added.ours.push(o.firstTextMs - d.firstTextMs);
+    added.portkey.push(p.firstTextMs - d.firstTextMs);
+  }
+  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  return [
+    `**Added time to first token**, streaming (${PAIRS / 2} interleaved triples of 16 tokens 5 ms apart; baseline: the stub's first text chunk, p50 ${ms(percentile(direct, 50))}):`,
+    '',
+    '| | added p50 | added p99 | target |',
+    '|---|---|---|---|',
+    `| responses-server, first \`response.output_text.delta\`, stored | ${ms(percentile(added.ours, 50))} | ${ms(percentile(added.ours, 99))} | ≤ 2 ms p50 |`,
+    `| Portkey, first content chunk | ${ms(percentile(added.portkey, 50))} | ${ms(percentile(added.portkey, 99))} | – |`,
+  ];
+}
+
+/** 3. The highest fixed rate with no error and p99 under 50 ms; for us, every response is then read back. */
+async function throughput(t: ReturnType<typeof targets>, ours: BenchProcess, portkey: BenchProcess): Promise<string[]> {
+  const rows: string[] = [];
+  const best: Record<string, number> = {};
+  for (const [key, process_] of [['ours', ours], ['portkey', portkey]] as const) {
+    const target = t[key];
+    let passed: { rate: number; p99: number; cpu: number } | undefined;
+    let failure = '';
+    for (const rate of RATES) {
+      const cpuBefore = process_.cpuMicros();
+      const result = await fixedRate(target, target.body('hello', false), rate, RATE_SECONDS);
+      const cpu = (process_.cpuMicros() - cpuBefore) / result.sent;
+      let unreadable = 0;
+      if (key === 'ours' && result.errors === 0) unreadable = await unreadableResponses(ours.url, result.replies.map((reply) => (JSON.parse(reply.body) as { id: string }).id));
+      if (result.errors > 0 || result.p99 > MAX_P99_MS || unreadable > 0) {
+        failure = `at ${rate} req/s: ${result.errors} errors, p99 ${result.p99.toFixed(1)} ms${unreadable ? `, ${unreadable} responses not readable` : ''}`;
+        break;
+      }
+      passed = { rate, p99: result.p99, cpu };
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    best[key] = passed?.rate ?? 0;
+    rows.push(
+      `| ${target.name} | ${passed ? `${passed.rate} req/s` : 'none'} | ${passed ? `${passed.p99.toFixed(1)} ms` : '–'} | ${passed ? `${Math.round(passed.cpu)} µs` : '–'} | ${failure || 'every rate passed'} |`,
+    );
+  }
+  return [
+    `**Throughput**: the highest fixed rate (of ${RATES.join(', ')} req/s, ${RATE_SECONDS} s each, open loop) with no error and p99 ≤ ${MAX_P99_MS} ms; for responses-server every response created is then read back with GET. Target: ≥ 2,000 req/s stored and ≥ 2× Portkey (ratio here: ${(best.ours / Math.max(1, best.portkey)).toFixed(2)}×).`,
+    '',
+    '| | highest passing rate | p99 there | gateway CPU per request | first failure |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+async function unreadableResponses(url: string, ids: string[]): Promise<number> {
+  let missing = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < ids.length) {
+        const reply = await get(`${url}/v1/responses/${ids[next++]}`);
+        if (reply.status !== 200 || !reply.body.includes('"status":"completed"')) missing += 1;
+      }
+    }),
+  );
+  return missing;
+}
+
+/** 4. The most simultaneous streams (64 tokens, 20 ms apart) in which every event arrives with no gap over 200 ms. */
+async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProcess, portkey: BenchProcess): Promise<string[]> {
+  const rows: string[] = [];
+  for (const [key, process_, terminal] of [['ours', ours, oursTerminal], ['portkey', portkey, chatTerminal]] as const) {
+    const target = t[key];
+    let passed: { count: number; gap: number; perStreamKb: number } | undefined;
+    let failure = '';
+    for (const count of STREAM_COUNTS) {
+      const rssBefore = process_.rssBytes();
+      let rssPeak = rssBefore;
+      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process_.rssBytes())), 50);
+      const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
+      clearInterval(sampler);
+      const incomplete = results.filter((r) => !r || !r.complete || r.status !== 200).length;
+      const gap = Math.max(...results.map((r) => (r ? largestGap(r.frameTimes) : Infinity)));
+      if (incomplete > 0 || gap > MAX_GAP_MS) {
+        failure = `at ${count}: ${incomplete} incomplete, largest gap ${Number.isFinite(gap) ? `${gap.toFixed(0)} ms` : '–'}`;
+        break;
+      }
+      passed = { count, gap, perStreamKb: (rssPeak - rssBefore) / count / 1024 };
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    rows.push(
+      `| ${target.name} | ${passed?.count ?? 'none'} | ${passed ? `${passed.gap.toFixed(0)} ms` : '–'} | ${passed ? `${passed.perStreamKb.toFixed(0)} KB` : '–'} | ${failure || 'every count passed'} |`,
+    );
+  }
+  return [
+    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event. Memory per stream: the gateway's peak RSS growth over the run ÷ streams. Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
+    '',
+    '| | most streams passed | largest gap there | memory per open stream | first failure |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+function version(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}

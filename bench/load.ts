@@ -1,0 +1,145 @@
+import { Agent, request } from 'node:http';
+
+/** One keep-alive agent for the whole bench, with no cap on sockets: the load generator must never be the queue. */
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
+
+export interface Target {
+  name: string;
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The request body for a prompt, streamed or not. */
+  body(prompt: string, stream: boolean): unknown;
+  /** Whether an SSE `data:` payload (with its `event:` line, if any) carries the first generated text. */
+  isFirstText(frame: string): boolean;
+}
+
+export interface Reply {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+export function post(target: Target, payload: unknown): Promise<Reply> {
+  return send('POST', target.url + target.path, target.headers, JSON.stringify(payload));
+}
+
+export function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return send('GET', url, headers);
+}
+
+function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent, headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, ms: performance.now() - start }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export interface StreamResult {
+  status: number;
+  /** Milliseconds from sending the request to the first generated text. */
+  firstTextMs: number;
+  /** Arrival times (ms, from the request) of every SSE frame. */
+  frameTimes: number[];
+  frames: number;
+  /** Whether the stream ended with its terminal frame. */
+  complete: boolean;
+}
+
+/** Sends a streaming request and times its SSE frames as they arrive, without parsing them beyond what it must. */
+export function stream(target: Target, payload: unknown, isTerminal: (frame: string) => boolean): Promise<StreamResult> {
+  const body = JSON.stringify(payload);
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      target.url + target.path,
+      { method: 'POST', agent, headers: { ...target.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const result: StreamResult = { status: res.statusCode ?? 0, firstTextMs: 0, frameTimes: [], frames: 0, complete: false };
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const now = performance.now() - start;
+          pending += chunk;
+          let end: number;
+          while ((end = pending.indexOf('\n\n')) >= 0) {
+            const frame = pending.slice(0, end);
+            pending = pending.slice(end + 2);
+            if (frame.startsWith(':')) continue;
+            result.frames += 1;
+            result.frameTimes.push(now);
+            if (!result.firstTextMs && target.isFirstText(frame)) result.firstTextMs = now;
+            if (isTerminal(frame)) result.complete = true;
+          }
+        });
+        res.on('end', () => resolve(result));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The largest gap between consecutive frames, in ms. */
+export function largestGap(times: number[]): number {
+  let largest = 0;
+  for (let i = 1; i < times.length; i++) largest = Math.max(largest, times[i] - times[i - 1]);
+  return largest;
+}
+
+export interface RateResult {
+  rate: number;
+  sent: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  replies: Reply[];
+}
+
+/**
+ * Open-loop load: requests leave on a fixed schedule whatever the answers do, and each latency counts from its
+ * scheduled time, so that a slow server cannot hide its queue (no coordinated omission).
+ */
+export async function fixedRate(target: Target, payload: unknown, rate: number, seconds: number): Promise<RateResult> {
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  const replies: Reply[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+      for (; sent < due; sent++) {
+        const scheduled = start + (sent / rate) * 1000;
+        inFlight.push(
+          post(target, payload).then(
+            (reply) => {
+              latencies.push(performance.now() - scheduled);
+              if (reply.status !== 200) errors += 1;
+              else replies.push(reply);
+            },
+            () => void (errors += 1),
+          ),
+        );
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return { rate, sent, errors, p50: at(0.5), p99: at(0.99), replies };
+}

@@ -1,0 +1,88 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** Whether `taskset` can pin processes to cores here (Linux with util-linux). */
+export const canPin = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Pins this process (all its threads, and the children it starts from now on) to `cores`. */
+export function pinSelf(cores: string): void {
+  if (canPin) execFileSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
+}
+
+export interface BenchProcess {
+  name: string;
+  pid: number;
+  url: string;
+  /** CPU time (user + system) the process has used, in microseconds. */
+  cpuMicros(): number;
+  /** Resident memory, in bytes. */
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** Starts `command args` pinned to `cores`, and waits until `readyPath` on its port answers. */
+export async function startProcess(options: {
+  name: string;
+  cores: string;
+  command: string;
+  args: (port: number) => string[];
+  env?: Record<string, string>;
+  readyPath: string;
+  readyHeaders?: Record<string, string>;
+}): Promise<BenchProcess> {
+  const port = await freePort();
+  const args = options.args(port);
+  const child: ChildProcess = canPin
+    ? spawn('taskset', ['-c', options.cores, options.command, ...args], { env: { ...process.env, ...options.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(options.command, args, { env: { ...process.env, ...options.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let waited = 0; ; waited += 100) {
+    if (child.exitCode !== null) throw new Error(`${options.name} exited at start:\n${output}`);
+    const ready = await fetch(`${url}${options.readyPath}`, { headers: options.readyHeaders }).then((res) => res.status < 500, () => false);
+    if (ready) break;
+    if (waited > 60_000) throw new Error(`${options.name} not ready after 60 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const pid = child.pid!;
+  return {
+    name: options.name,
+    pid,
+    url,
+    cpuMicros: () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
+    },
+    rssBytes: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
