@@ -2,7 +2,9 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { Observable, throwError, timeout } from 'rxjs';
 import type { TextFormat, Usage } from '../common/openai/types';
+import type { IncomingMessage } from 'node:http';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
+import { ChatCompletionsTransport, readEventData } from './chat-completions-transport';
 import { toChatMessages } from './chat-messages';
 import type { FinishReason, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
 
@@ -15,10 +17,13 @@ export interface UpstreamOptions {
   maxRetries: number;
 }
 
-/** Any OpenAI-compatible Chat Completions server (vLLM, Ollama, llama.cpp, LM Studio, OpenAI, Azure…), through the official SDK. */
+/** Any OpenAI-compatible Chat Completions server (vLLM, Ollama, llama.cpp, LM Studio, OpenAI, Azure…). */
 export class OpenAICompatibleBackend implements ModelBackend {
   readonly name: string;
+  /** For the cold paths (token counting). */
   private readonly client: OpenAI;
+  /** For generation, the hot path. */
+  private readonly transport: ChatCompletionsTransport;
 
   constructor(private readonly options: UpstreamOptions) {
     this.name = options.baseURL;
@@ -28,35 +33,34 @@ export class OpenAICompatibleBackend implements ModelBackend {
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
     });
+    this.transport = new ChatCompletionsTransport(options);
   }
 
   async generate(request: GenerationRequest, signal?: AbortSignal): Promise<Observable<GenerationChunk>> {
     const params: ChatCompletionCreateParamsStreaming = { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } };
-    let stream: Awaited<ReturnType<typeof this.client.chat.completions.create>> & AsyncIterable<ChatCompletionChunk>;
+    let res: IncomingMessage;
     try {
-      stream = await this.client.chat.completions.create(params, { signal });
+      res = await this.transport.open(params, signal);
     } catch (error) {
       throw fromUpstreamError(error, request.model);
     }
-    const chunks = new Observable<GenerationChunk>((subscriber) => {
-      let closed = false;
-      const pump = async () => {
-        try {
-          for await (const chunk of stream) {
-            if (closed) return;
-            for (const piece of fromChatChunk(chunk)) subscriber.next(piece);
+    const chunks = new Observable<GenerationChunk>((subscriber) =>
+      readEventData(res, {
+        data: (payload) => {
+          if (payload === '[DONE]') return;
+          let chunk: ChatCompletionChunk & { error?: { message?: string } };
+          try {
+            chunk = JSON.parse(payload) as typeof chunk;
+          } catch {
+            return subscriber.error(new GenerationFailure('server_error', 'The model backend sent a chunk that is not JSON.'));
           }
-          subscriber.complete();
-        } catch (error) {
-          if (!closed) subscriber.error(midStreamFailure(error, request.model));
-        }
-      };
-      void pump();
-      return () => {
-        closed = true;
-        stream.controller.abort();
-      };
-    });
+          if (chunk.error) return subscriber.error(new GenerationFailure('server_error', `The model backend failed mid-response: ${chunk.error.message ?? 'unknown error'}`));
+          for (const piece of fromChatChunk(chunk)) subscriber.next(piece);
+        },
+        end: () => subscriber.complete(),
+        error: (error) => subscriber.error(midStreamFailure(error, request.model)),
+      }),
+    );
     // A stream that goes silent for the whole timeout is as dead as a dropped connection.
     return chunks.pipe(
       timeout({

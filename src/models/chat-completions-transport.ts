@@ -1,0 +1,152 @@
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import OpenAI, { APIError } from 'openai';
+
+export interface TransportOptions {
+  baseURL: string;
+  apiKey?: string;
+  /** Longest wait for the upstream to answer (headers), per attempt. */
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+const RETRIED_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
+
+/**
+ * The hot path to an OpenAI-compatible server: a streaming `POST /chat/completions` over node:http with a
+ * keep-alive agent, its server-sent events read straight off the socket. Profiling showed the SDK's fetch-based
+ * streaming (WHATWG streams, AbortSignal plumbing, per-request ids) to be about a third of this server's CPU per
+ * request. Errors are the SDK's own classes (`APIError.generate`, `APIConnectionError`), so callers map them alike;
+ * the SDK still serves the cold paths (token counting).
+ */
+export class ChatCompletionsTransport {
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpRequest;
+
+  constructor(private readonly options: TransportOptions) {
+    this.url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
+    const https = this.url.protocol === 'https:';
+    this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: Infinity }) : new HttpAgent({ keepAlive: true, maxSockets: Infinity });
+    this.send = https ? httpsRequest : httpRequest;
+  }
+
+  /** Resolves with the event stream once the upstream answered 2xx, retrying what is worth retrying; throws like the SDK. */
+  async open(body: object, signal?: AbortSignal): Promise<IncomingMessage> {
+    const payload = JSON.stringify(body);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(payload, signal);
+      } catch (error) {
+        const status = error instanceof OpenAI.APIError ? error.status : undefined;
+        const retryable = error instanceof OpenAI.APIConnectionError || (status !== undefined && RETRIED_STATUSES.has(status));
+        if (!retryable || attempt >= this.options.maxRetries || signal?.aborted) throw error;
+        const retryAfter = Number((error as APIError).headers?.get('retry-after'));
+        const waitMs = Number.isFinite(retryAfter) && retryAfter >= 0 && retryAfter <= 60 ? retryAfter * 1000 : Math.min(8000, 500 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+
+  private attempt(payload: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError());
+      const req = this.send(this.url, {
+        method: 'POST',
+        agent: this.agent,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          'content-length': Buffer.byteLength(payload),
+          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
+      });
+      const onAbort = () => req.destroy(abortError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => req.destroy(new OpenAI.APIConnectionTimeoutError()), this.options.timeoutMs);
+      req.on('response', (res) => {
+        clearTimeout(timer);
+        res.once('close', () => signal?.removeEventListener('abort', onAbort));
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => reject(errorOf(status, text, res)));
+        res.on('error', (error) => reject(new OpenAI.APIConnectionError({ cause: error })));
+      });
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error instanceof OpenAI.APIError || error.name === 'AbortError') reject(error);
+        else reject(new OpenAI.APIConnectionError({ message: error.message, cause: error }));
+      });
+      req.end(payload);
+    });
+  }
+}
+
+/**
+ * Reads the `data:` payloads of a server-sent event stream as they arrive. Returns the function that stops reading
+ * (and closes the connection).
+ */
+export function readEventData(res: IncomingMessage, handlers: { data(payload: string): void; end(): void; error(error: Error): void }): () => void {
+  let buffer = '';
+  let done = false;
+  const finish = (error?: Error) => {
+    if (done) return;
+    done = true;
+    if (error) handlers.error(error);
+    else handlers.end();
+  };
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk;
+    let end: number;
+    while (!done && (end = eventEnd(buffer)) >= 0) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end).replace(/^(\r?\n)+/, '');
+      const data = event
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
+        .join('\n');
+      if (data) handlers.data(data);
+    }
+  });
+  res.on('end', () => finish());
+  res.on('error', (error) => finish(new OpenAI.APIConnectionError({ message: error.message, cause: error })));
+  res.on('close', () => {
+    if (!res.complete) finish(new OpenAI.APIConnectionError({ message: 'The connection was closed before the stream ended.' }));
+  });
+  return () => {
+    done = true;
+    res.destroy();
+  };
+}
+
+function eventEnd(buffer: string): number {
+  const lf = buffer.indexOf('\n\n');
+  const crlf = buffer.indexOf('\r\n\r\n');
+  if (lf < 0) return crlf;
+  if (crlf < 0) return lf;
+  return Math.min(lf, crlf);
+}
+
+function errorOf(status: number, text: string, res: IncomingMessage): APIError {
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = undefined;
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
+  return OpenAI.APIError.generate(status, body, body ? undefined : text || undefined, headers);
+}
+
+function abortError(): Error {
+  const error = new Error('The request was aborted.');
+  error.name = 'AbortError';
+  return error;
+}
