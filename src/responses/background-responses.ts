@@ -103,6 +103,7 @@ export class BackgroundResponses implements OnModuleInit {
         request: generationRequest(response, sampling, conversation),
         sampling,
         backend: this.models.backendFor(response.model),
+        streamed: false,
         persistence: { kind: 'stored', tenantId: job.tenantId, logEvents: true, notifyFollowers: true },
       });
     } catch (error) {

@@ -33,6 +33,8 @@ export interface RunSpec {
   sampling: Sampling;
   backend: ModelBackend;
   persistence: Persistence;
+  /** Whether a client reads the events as a stream. */
+  streamed: boolean;
 }
 
 export interface Run {
@@ -77,7 +79,12 @@ export class ResponseRunner {
    */
   async start(spec: RunSpec): Promise<Run> {
     const { persistence, response } = spec;
-    const builder = new ResponseStreamBuilder(response, spec.lastSequenceNumber, { toolCallDeltaEvents: !this.config.STRICT_EVENTS });
+    const logged = persistence.kind === 'stored' && persistence.logEvents;
+    const builder = new ResponseStreamBuilder(response, spec.lastSequenceNumber, {
+      toolCallDeltaEvents: !this.config.STRICT_EVENTS,
+      // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
+      serialize: spec.streamed || logged,
+    });
     const abort = new AbortController();
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     const inserted = insertsFirst
@@ -96,7 +103,7 @@ export class ResponseRunner {
       throw insertResult.status === 'rejected' ? insertResult.reason : (openResult as PromiseRejectedResult).reason;
     }
     const log =
-      persistence.kind === 'stored' && persistence.logEvents ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
+      logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     return {
       events: this.events(spec, builder, log, abort, chunks, openFailure, control),
@@ -151,9 +158,9 @@ export class ResponseRunner {
       }
       return () => {
         upstream?.unsubscribe();
-        abort.abort();
         if (ended) return;
         ended = true;
+        abort.abort();
         if (control.detached) {
           control.settled = (log?.flush() ?? Promise.resolve()).finally(untrack);
           return;

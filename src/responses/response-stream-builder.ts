@@ -17,6 +17,8 @@ import type { FinishReason, GenerationChunk } from '../models/generation';
 export interface BuilderOptions {
   /** Also emit `response.tool_call.delta`, the older event that some clients read call ids from. */
   toolCallDeltaEvents: boolean;
+  /** Write each event's JSON (default true); without it events carry only their type and sequence number. */
+  serialize?: boolean;
 }
 
 interface OpenMessage {
@@ -268,6 +270,7 @@ export class ResponseStreamBuilder {
 
   private emit(type: string, fields: Record<string, unknown>): SerializedEvent {
     this.sequence += 1;
+    if (this.options.serialize === false) return { type, sequenceNumber: this.sequence, json: '' };
     return { type, sequenceNumber: this.sequence, json: JSON.stringify({ type, ...fields, sequence_number: this.sequence }) };
   }
 }

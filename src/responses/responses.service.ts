@@ -45,6 +45,7 @@ export class ResponsesService {
       request: generationRequest(response, sampling, [...history, ...inputItems]),
       sampling,
       backend,
+      streamed: dto.stream ?? false,
       persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems } : { kind: 'none' },
     });
     if (dto.stream) return { kind: 'stream', events: run.events };

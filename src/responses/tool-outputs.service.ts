@@ -91,6 +91,7 @@ export class ToolOutputsService {
       request: generationRequest(response, sampling, [...conversation, ...outputs]),
       sampling,
       backend: this.models.backendFor(response.model),
+      streamed: stream,
       persistence: { kind: 'stored', tenantId, logEvents },
     });
     if (stream) return { kind: 'stream', events: run.events };
