@@ -30,6 +30,19 @@ export class EventLogRepository {
     );
   }
 
+  /** Appends the events of many responses in one statement, and wakes the followers of `notifyIds`. */
+  async insertRows(rows: Array<{ responseId: string; event: SerializedEvent }>, notifyIds: string[]): Promise<void> {
+    await this.dataSource.query(
+      `WITH inserted AS (
+         INSERT INTO response_events (response_id, sequence_number, type, payload)
+         SELECT r, s, t, p::jsonb FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS e(r, s, t, p)
+         ON CONFLICT DO NOTHING
+       )
+       SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', id) FROM unnest($5::text[]) AS n(id)`,
+      [rows.map((row) => row.responseId), rows.map((row) => row.event.sequenceNumber), rows.map((row) => row.event.type), rows.map((row) => row.event.json), notifyIds],
+    );
+  }
+
   /** Appends one event right after the last logged one, whatever that is now; its sequence_number is set to match. Followers are woken. */
   async appendAtEnd(responseId: string, type: string, json: string): Promise<boolean> {
     const inserted: unknown[] = await this.dataSource.query(

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { PgNotifications } from '../database/pg-notifications';
+import { EventLogBatcher } from './event-log-batcher';
 import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type InsertOptions } from './event-log.repository';
 import type { SerializedEvent } from './serialized-event';
 
@@ -11,42 +12,27 @@ const FOLLOW_POLL_MS = 250;
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
 
 /**
- * Appends one response's events to the log without holding up the live stream: events queue in memory and are
- * written in batches, one insert in flight at a time (group commit). `flush()` waits until all appended are durable.
+ * Appends one response's events to the log without holding up the live stream: they join the process-wide group
+ * commit (EventLogBatcher). `flush()` waits until everything appended is durable.
  */
 export class EventLogWriter {
-  private pending: SerializedEvent[] = [];
-  private inFlight: Promise<void> = Promise.resolve();
+  private written: Promise<void> = Promise.resolve();
   private failure?: unknown;
 
   constructor(
     private readonly responseId: string,
-    private readonly repository: EventLogRepository,
+    private readonly batcher: EventLogBatcher,
     private readonly notify: boolean,
   ) {}
 
   append(events: SerializedEvent[]): void {
     if (events.length === 0) return;
-    const idle = this.pending.length === 0;
-    this.pending.push(...events);
-    if (idle) this.inFlight = this.inFlight.then(() => this.writeBatch());
+    this.written = this.batcher.add(this.responseId, events, this.notify).catch((error: unknown) => void (this.failure ??= error));
   }
 
   async flush(): Promise<void> {
-    while (this.pending.length > 0) await (this.inFlight = this.inFlight.then(() => this.writeBatch()));
-    await this.inFlight;
+    await this.written;
     if (this.failure) throw this.failure;
-  }
-
-  private async writeBatch(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    try {
-      await this.repository.insert(this.responseId, batch, { notify: this.notify });
-    } catch (error) {
-      this.failure ??= error;
-    }
   }
 }
 
@@ -57,10 +43,14 @@ export class EventLogService implements OnModuleInit {
   /** Wake-up calls of this process's followers, by response id. */
   private readonly followers = new Map<string, Set<() => void>>();
 
+  private readonly batcher: EventLogBatcher;
+
   constructor(
     private readonly repository: EventLogRepository,
     private readonly notifications: PgNotifications,
-  ) {}
+  ) {
+    this.batcher = new EventLogBatcher(repository);
+  }
 
   onModuleInit(): void {
     this.notifications.listen(EVENTS_APPENDED_CHANNEL, (responseId) => {
@@ -70,7 +60,7 @@ export class EventLogService implements OnModuleInit {
 
   /** A batching writer; with `notify`, followers on every replica are woken by each batch. */
   writer(responseId: string, options: { notify: boolean }): EventLogWriter {
-    return new EventLogWriter(responseId, this.repository, options.notify);
+    return new EventLogWriter(responseId, this.batcher, options.notify);
   }
 
   /** Appends at once (inside a transaction, and waking followers, as `options` say). */
