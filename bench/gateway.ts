@@ -45,7 +45,15 @@ function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess):
   };
 }
 
-export async function gateway(databaseUrl: string): Promise<void> {
+interface Gateways {
+  stub: BenchProcess;
+  ours: BenchProcess;
+  portkey: BenchProcess;
+  targets: ReturnType<typeof targets>;
+  stop(): Promise<void>;
+}
+
+async function startGateways(databaseUrl: string): Promise<Gateways> {
   const node = process.execPath;
   const stub = await startProcess({ name: 'stub', cores: '1', command: node, args: (port) => ['-r', '@swc-node/register', join(ROOT, 'bench/stub-server.ts'), String(port)], readyPath: '/v1/models' });
   const ours = await startProcess({
@@ -53,7 +61,7 @@ export async function gateway(databaseUrl: string): Promise<void> {
     cores: '0',
     command: node,
     args: () => ['-r', '@swc-node/register', join(ROOT, 'src/main.ts')],
-    env: { DATABASE_URL: databaseUrl, UPSTREAM_BASE_URL: `${stub.url}/v1`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', DATABASE_POOL_SIZE: '20' },
+    env: { DATABASE_URL: databaseUrl, UPSTREAM_BASE_URL: `${stub.url}/v1`, LOG_LEVEL: 'warn', HOST: '127.0.0.1' },
     readyPath: '/ready',
   });
   const portkey = await startProcess({
@@ -64,13 +72,30 @@ export async function gateway(databaseUrl: string): Promise<void> {
     env: { NODE_ENV: 'production' },
     readyPath: '/',
   });
-  const t = targets(stub, ours, portkey);
+  return {
+    stub,
+    ours,
+    portkey,
+    targets: targets(stub, ours, portkey),
+    stop: async () => {
+      await Promise.all([ours.stop(), portkey.stop()]);
+      await stub.stop();
+    },
+  };
+}
+
+export async function gateway(databaseUrl: string): Promise<void> {
   const lines: string[] = [];
+  let gateways = await startGateways(databaseUrl);
   try {
-    lines.push(...(await addedLatency(t)), '', ...(await addedTimeToFirstToken(t)), '', ...(await throughput(t, ours, portkey)), '', ...(await concurrentStreams(t, ours, portkey)));
+    lines.push(...(await addedLatency(gateways.targets)), '', ...(await addedTimeToFirstToken(gateways.targets)), '');
+    lines.push(...(await throughput(gateways.targets, gateways.ours, gateways.portkey)), '');
+    // Fresh processes, so that memory per stream is measured from an idle gateway.
+    await gateways.stop();
+    gateways = await startGateways(databaseUrl);
+    lines.push(...(await concurrentStreams(gateways.targets, gateways.ours, gateways.portkey)));
   } finally {
-    await Promise.all([ours.stop(), portkey.stop()]);
-    await stub.stop();
+    await gateways.stop();
   }
   writeSection('gateway', [
     `${machine()}; ${canPin ? 'gateway under test pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
@@ -187,9 +212,9 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
     const target = t[key];
     let passed: { count: number; gap: number; perStreamKb: number } | undefined;
     let failure = '';
+    const rssIdle = process_.rssBytes();
     for (const count of STREAM_COUNTS) {
-      const rssBefore = process_.rssBytes();
-      let rssPeak = rssBefore;
+      let rssPeak = rssIdle;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process_.rssBytes())), 50);
       const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
       clearInterval(sampler);
@@ -199,7 +224,7 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
         failure = `at ${count}: ${incomplete} incomplete, largest gap ${Number.isFinite(gap) ? `${gap.toFixed(0)} ms` : '–'}`;
         break;
       }
-      passed = { count, gap, perStreamKb: (rssPeak - rssBefore) / count / 1024 };
+      passed = { count, gap, perStreamKb: (rssPeak - rssIdle) / count / 1024 };
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     rows.push(
@@ -207,7 +232,7 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
     );
   }
   return [
-    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event. Memory per stream: the gateway's peak RSS growth over the run ÷ streams. Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
+    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event. Memory per stream: the gateway's peak RSS during the largest passing run, less its RSS when idle (a fresh process), ÷ streams. Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
     '',
     '| | most streams passed | largest gap there | memory per open stream | first failure |',
     '|---|---|---|---|---|',
