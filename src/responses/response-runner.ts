@@ -134,9 +134,12 @@ export class ResponseRunner {
         if (ended) return;
         ended = true;
         log?.append(events);
+        // The items close at once; only the terminal event waits until the final state is durable.
+        const terminal = events[events.length - 1];
+        for (const event of events.slice(0, -1)) subscriber.next(event);
         (control.settled = this.persistEnd(spec, builder, log).finally(untrack)).then(
           () => {
-            for (const event of events) subscriber.next(event);
+            subscriber.next(terminal);
             subscriber.complete();
           },
           (error: unknown) => {
