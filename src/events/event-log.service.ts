@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { PgNotifications } from '../database/pg-notifications';
-import { EventLogBatcher } from './event-log-batcher';
+import { GroupCommit } from '../common/group-commit';
 import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type InsertOptions } from './event-log.repository';
 import type { SerializedEvent } from './serialized-event';
 
@@ -11,9 +11,16 @@ const FOLLOW_POLL_MS = 250;
 /** The events after which a response's stream ends. */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
 
+interface Appended {
+  responseId: string;
+  events: SerializedEvent[];
+  notify: boolean;
+}
+
 /**
  * Appends one response's events to the log without holding up the live stream: they join the process-wide group
- * commit (EventLogBatcher). `flush()` waits until everything appended is durable.
+ * commit, so that a thousand streams cost a few inserts per tick rather than one each. `flush()` waits until
+ * everything appended is durable.
  */
 export class EventLogWriter {
   private written: Promise<void> = Promise.resolve();
@@ -21,13 +28,13 @@ export class EventLogWriter {
 
   constructor(
     private readonly responseId: string,
-    private readonly batcher: EventLogBatcher,
+    private readonly commit: GroupCommit<Appended, void>,
     private readonly notify: boolean,
   ) {}
 
   append(events: SerializedEvent[]): void {
     if (events.length === 0) return;
-    this.written = this.batcher.add(this.responseId, events, this.notify).catch((error: unknown) => void (this.failure ??= error));
+    this.written = this.commit.add({ responseId: this.responseId, events, notify: this.notify }).catch((error: unknown) => void (this.failure ??= error));
   }
 
   async flush(): Promise<void> {
@@ -43,13 +50,20 @@ export class EventLogService implements OnModuleInit {
   /** Wake-up calls of this process's followers, by response id. */
   private readonly followers = new Map<string, Set<() => void>>();
 
-  private readonly batcher: EventLogBatcher;
+  /** One insert in flight at a time, so that batches commit in order: followers read the log by sequence number. */
+  private readonly commit: GroupCommit<Appended, void>;
 
   constructor(
     private readonly repository: EventLogRepository,
     private readonly notifications: PgNotifications,
   ) {
-    this.batcher = new EventLogBatcher(repository);
+    this.commit = new GroupCommit(async (batch) => {
+      await repository.insertRows(
+        batch.flatMap(({ responseId, events }) => events.map((event) => ({ responseId, event }))),
+        [...new Set(batch.filter((entry) => entry.notify).map((entry) => entry.responseId))],
+      );
+      return batch.map(() => undefined);
+    }, 1);
   }
 
   onModuleInit(): void {
@@ -60,7 +74,7 @@ export class EventLogService implements OnModuleInit {
 
   /** A batching writer; with `notify`, followers on every replica are woken by each batch. */
   writer(responseId: string, options: { notify: boolean }): EventLogWriter {
-    return new EventLogWriter(responseId, this.batcher, options.notify);
+    return new EventLogWriter(responseId, this.commit, options.notify);
   }
 
   /** Appends at once (inside a transaction, and waking followers, as `options` say). */

@@ -51,7 +51,7 @@ export class BackgroundResponses implements OnModuleInit {
     const events = builder.queued();
     const queued = structuredClone(builder.response);
     await this.repository.inTransaction(async (manager) => {
-      await this.repository.insert(tenantId, queued, inputItems, sampling, builder.lastSequenceNumber, manager);
+      await this.repository.insertMany([{ tenantId, response: queued, inputItems, sampling, lastSequenceNumber: builder.lastSequenceNumber }], manager);
       await this.eventLog.append(queued.id, events, { manager, notify: true });
       await this.queue.enqueue(manager, tenantId, queued.id);
     });

@@ -11,6 +11,7 @@ import type { SerializedEvent } from '../events/serialized-event';
 import type { Sampling } from './response-factory';
 import { ResponseStreamBuilder } from './response-stream-builder';
 import { ResponsesRepository } from './responses.repository';
+import { ResponseWrites } from './response-writes';
 import { StaleResponseSweeper } from './stale-response-sweeper';
 
 /**
@@ -68,6 +69,7 @@ export class ResponseRunner {
   constructor(
     private readonly config: AppConfig,
     private readonly responses: ResponsesRepository,
+    private readonly writes: ResponseWrites,
     private readonly eventLog: EventLogService,
     private readonly toolCalls: ToolCallsService,
     private readonly sweeper: StaleResponseSweeper,
@@ -88,7 +90,13 @@ export class ResponseRunner {
     const abort = new AbortController();
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     const inserted = insertsFirst
-      ? this.responses.insert(persistence.tenantId, { ...response, status: 'in_progress' }, persistence.newInputItems!, spec.sampling, spec.lastSequenceNumber)
+      ? this.writes.insert({
+          tenantId: persistence.tenantId,
+          response: { ...response, status: 'in_progress' },
+          inputItems: persistence.newInputItems!,
+          sampling: spec.sampling,
+          lastSequenceNumber: spec.lastSequenceNumber,
+        })
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
@@ -181,8 +189,14 @@ export class ResponseRunner {
     if (persistence.kind === 'none') return;
     if (log) await log.flush();
     if (persistence.newInputItems && !persistence.logEvents) {
-      await this.responses.insert(persistence.tenantId, response, persistence.newInputItems, spec.sampling, builder.lastSequenceNumber);
-    } else if (!(await this.responses.updateState(response, builder.lastSequenceNumber, ['in_progress']))) {
+      await this.writes.insert({
+        tenantId: persistence.tenantId,
+        response,
+        inputItems: persistence.newInputItems,
+        sampling: spec.sampling,
+        lastSequenceNumber: builder.lastSequenceNumber,
+      });
+    } else if (!(await this.writes.updateState({ response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] }))) {
       // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
       this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
       return;

@@ -6,6 +6,7 @@ import { ToolsModule } from '../tools/tools.module';
 import { BackgroundResponses } from './background-responses';
 import { ResponseCloser } from './response-closer';
 import { ResponseRunner } from './response-runner';
+import { ResponseWrites } from './response-writes';
 import { ResponsesController } from './responses.controller';
 import { ResponsesRepository } from './responses.repository';
 import { ResponsesService } from './responses.service';
@@ -16,6 +17,6 @@ import { ToolOutputsService } from './tool-outputs.service';
 @Module({
   imports: [ModelsModule, EventsModule, ToolsModule, JobsModule],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses],
+  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites],
 })
 export class ResponsesModule {}

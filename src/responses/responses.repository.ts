@@ -10,6 +10,21 @@ export interface InputItemsPage {
   hasMore: boolean;
 }
 
+export interface NewResponseRow {
+  tenantId: string;
+  response: ResponseObject;
+  inputItems: InputItem[];
+  sampling: Sampling;
+  lastSequenceNumber: number;
+}
+
+export interface StateUpdate {
+  response: ResponseObject;
+  lastSequenceNumber: number;
+  /** The row is written only while its status is one of these (another writer may have ended it). */
+  expectedStatus: string[];
+}
+
 export interface ListOptions {
   after?: string;
   before?: string;
@@ -30,62 +45,79 @@ export class ResponsesRepository {
     return this.dataSource.transaction(work);
   }
 
-  /** Inserts a response with its input items in one statement (one round trip, atomic), inside `manager`'s transaction if given. */
-  async insert(
-    tenantId: string,
-    response: ResponseObject,
-    inputItems: InputItem[],
-    sampling: Sampling,
-    lastSequenceNumber: number,
-    manager?: EntityManager,
-  ): Promise<void> {
+  /** Inserts responses with their input items in one statement (atomic), inside `manager`'s transaction if given. */
+  async insertMany(rows: NewResponseRow[], manager?: EntityManager): Promise<void> {
+    const document = JSON.stringify(
+      rows.map(({ tenantId, response, inputItems, sampling, lastSequenceNumber }) => ({
+        id: response.id,
+        tenant_id: tenantId,
+        status: response.status,
+        model: response.model,
+        created_at: response.created_at,
+        completed_at: response.completed_at,
+        previous_response_id: response.previous_response_id,
+        background: response.background,
+        params: { ...echoedParams(response), sampling },
+        output: response.output,
+        usage: response.usage,
+        error: response.error,
+        incomplete_details: response.incomplete_details,
+        last_sequence_number: lastSequenceNumber,
+        items: inputItems,
+      })),
+    );
     await (manager ?? this.dataSource).query(
-      `WITH response AS (
+      `WITH data AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id text, tenant_id text, status text, model text, created_at float8, completed_at float8,
+           previous_response_id text, background boolean, params jsonb, output jsonb, usage jsonb, error jsonb, incomplete_details jsonb,
+           last_sequence_number int, items jsonb)
+       ),
+       response AS (
          INSERT INTO responses (id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output,
                                 usage, error, incomplete_details, last_sequence_number)
-         VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7, $8, $9, $10, $11, $12, $13, $14)
+         SELECT id, tenant_id, status, model, to_timestamp(created_at), to_timestamp(completed_at), previous_response_id, background, params,
+                output, usage, error, incomplete_details, last_sequence_number
+         FROM data
        )
        INSERT INTO response_input_items (response_id, position, item_id, item)
-       SELECT $1, ordinality - 1, item->>'id', item FROM jsonb_array_elements($15::jsonb) WITH ORDINALITY AS items(item, ordinality)`,
-      [
-        response.id,
-        tenantId,
-        response.status,
-        response.model,
-        response.created_at,
-        response.completed_at,
-        response.previous_response_id,
-        response.background,
-        JSON.stringify({ ...echoedParams(response), sampling }),
-        JSON.stringify(response.output),
-        JSON.stringify(response.usage),
-        JSON.stringify(response.error),
-        JSON.stringify(response.incomplete_details),
-        lastSequenceNumber,
-        JSON.stringify(inputItems),
-      ],
+       SELECT data.id, item.ordinality - 1, item.value->>'id', item.value
+       FROM data, jsonb_array_elements(data.items) WITH ORDINALITY AS item(value, ordinality)`,
+      [document],
     );
   }
 
-  /** Writes the state a run reached. `expectedStatus` guards against overwriting a state another writer set. */
-  async updateState(response: ResponseObject, lastSequenceNumber: number, expectedStatus?: string[]): Promise<boolean> {
-    const result: [unknown[], number] = await this.dataSource.query(
-      `UPDATE responses SET status = $2, completed_at = to_timestamp($3), output = $4, usage = $5, error = $6, incomplete_details = $7,
-              last_sequence_number = $8, updated_at = now()
-       WHERE id = $1 ${expectedStatus ? 'AND status = ANY($9)' : ''}`,
-      [
-        response.id,
-        response.status,
-        response.completed_at,
-        JSON.stringify(response.output),
-        JSON.stringify(response.usage),
-        JSON.stringify(response.error),
-        JSON.stringify(response.incomplete_details),
-        lastSequenceNumber,
-        ...(expectedStatus ? [expectedStatus] : []),
-      ],
+  /** Final states of many responses in one statement; for each row, whether it was written (see `expectedStatus`). */
+  async updateStates(rows: StateUpdate[]): Promise<boolean[]> {
+    const document = JSON.stringify(
+      rows.map(({ response, lastSequenceNumber, expectedStatus }) => ({
+        id: response.id,
+        status: response.status,
+        completed_at: response.completed_at,
+        output: response.output,
+        usage: response.usage,
+        error: response.error,
+        incomplete_details: response.incomplete_details,
+        last_sequence_number: lastSequenceNumber,
+        expected: expectedStatus,
+      })),
     );
-    return result[1] > 0;
+    const [updated]: [Array<{ id: string }>, number] = await this.dataSource.query(
+      `UPDATE responses SET status = u.status, completed_at = to_timestamp(u.completed_at), output = u.output, usage = u.usage, error = u.error,
+              incomplete_details = u.incomplete_details, last_sequence_number = u.last_sequence_number, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS u(id text, status text, completed_at float8, output jsonb, usage jsonb, error jsonb,
+                                              incomplete_details jsonb, last_sequence_number int, expected text[])
+       WHERE responses.id = u.id AND responses.status = ANY(u.expected)
+       RETURNING responses.id`,
+      [document],
+    );
+    const ids = new Set(updated.map((row) => row.id));
+    return rows.map((row) => ids.has(row.response.id));
+  }
+
+  /** Writes the state a run reached, unless the response has left `expectedStatus` (another writer's state stands). */
+  async updateState(response: ResponseObject, lastSequenceNumber: number, expectedStatus: string[]): Promise<boolean> {
+    const [written] = await this.updateStates([{ response, lastSequenceNumber, expectedStatus }]);
+    return written;
   }
 
   /** Moves a response from one status to another only if it is still in the first: the winner of a race is the one that gets true. */
