@@ -14,6 +14,7 @@ const ROOT = join(__dirname, '..');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 300);
 const RATES = [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000];
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 3);
+const RUNS_PER_RATE = 3;
 const STREAM_COUNTS = [128, 256, 512, 1024, 2048, 4096];
 const MAX_GAP_MS = 200;
 const MAX_P99_MS = 50;
@@ -167,17 +168,26 @@ async function throughput(t: ReturnType<typeof targets>, ours: BenchProcess, por
     // Warm-up: the first thousand requests of a Node process mostly pay for JIT compilation.
     await fixedRate(target, target.body('hello', false), 500, 2);
     for (const rate of RATES) {
+      // Three runs per rate, judged by their median p99: one stall of this VM must not decide a rate either way.
+      const runs = [];
       const cpuBefore = process_.cpuMicros();
-      const result = await fixedRate(target, target.body('hello', false), rate, RATE_SECONDS);
-      const cpu = (process_.cpuMicros() - cpuBefore) / result.sent;
+      for (let run = 0; run < RUNS_PER_RATE; run++) {
+        runs.push(await fixedRate(target, target.body('hello', false), rate, RATE_SECONDS));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      const sent = runs.reduce((sum, r) => sum + r.sent, 0);
+      const cpu = (process_.cpuMicros() - cpuBefore) / sent;
+      const errors = runs.reduce((sum, r) => sum + r.errors, 0);
+      const p99 = percentile(runs.map((r) => r.p99), 50);
       let unreadable = 0;
-      if (key === 'ours' && result.errors === 0) unreadable = await unreadableResponses(ours.url, result.replies.map((reply) => (JSON.parse(reply.body) as { id: string }).id));
-      if (result.errors > 0 || result.p99 > MAX_P99_MS || unreadable > 0) {
-        failure = `at ${rate} req/s: ${result.errors} errors, p99 ${result.p99.toFixed(1)} ms${unreadable ? `, ${unreadable} responses not readable` : ''}`;
+      if (key === 'ours' && errors === 0) {
+        unreadable = await unreadableResponses(ours.url, runs.flatMap((r) => r.replies.map((reply) => (JSON.parse(reply.body) as { id: string }).id)));
+      }
+      if (errors > 0 || p99 > MAX_P99_MS || unreadable > 0) {
+        failure = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms${unreadable ? `, ${unreadable} responses not readable` : ''}`;
         break;
       }
-      passed = { rate, p99: result.p99, cpu };
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      passed = { rate, p99, cpu };
     }
     best[key] = passed?.rate ?? 0;
     rows.push(
@@ -185,7 +195,7 @@ async function throughput(t: ReturnType<typeof targets>, ours: BenchProcess, por
     );
   }
   return [
-    `**Throughput**: the highest fixed rate (of ${RATES.join(', ')} req/s, ${RATE_SECONDS} s each, open loop, after a 2 s warm-up at 500 req/s) with no error and p99 ≤ ${MAX_P99_MS} ms; for responses-server every response created is then read back with GET. Target: ≥ 2,000 req/s stored and ≥ 2× Portkey (ratio here: ${best.portkey ? `${(best.ours / best.portkey).toFixed(2)}×` : 'Portkey passed no rate'}).`,
+    `**Throughput**: the highest fixed rate (of ${RATES.join(', ')} req/s, ${RATE_SECONDS} s each, open loop, after a 2 s warm-up at 500 req/s) with no error and p99 ≤ ${MAX_P99_MS} ms (the median p99 of ${RUNS_PER_RATE} runs); for responses-server every response created is then read back with GET. Target: ≥ 2,000 req/s stored and ≥ 2× Portkey (ratio here: ${best.portkey ? `${(best.ours / best.portkey).toFixed(2)}×` : 'Portkey passed no rate'}).`,
     '',
     '| | highest passing rate | p99 there | gateway CPU per request | first failure |',
     '|---|---|---|---|---|',

@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark in one run, each rewriting its section of BENCHMARKS.md. `BENCH_ONLY=a,b` runs
  * some of them (gateway, stream-persistence, background-jobs, embedded-engine).
  */
+import { availableParallelism } from 'node:os';
 import { backgroundJobs } from './background-jobs';
 import { embeddedEngine } from './embedded-engine';
 import { gateway } from './gateway';
@@ -17,7 +18,8 @@ const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
 };
 
 async function main(): Promise<void> {
-  // The load generator and Postgres (started from here) share core 1; gateways under test get core 0.
+  // For the gateway benchmark the load generator and Postgres (started from here) share core 1, and the gateways
+  // under test get core 0; the in-process benchmarks after it get every core back.
   pinSelf('1');
   const only = process.env.BENCH_ONLY?.split(',');
   const database = await startBenchDatabase();
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     for (const [name, run] of Object.entries(BENCHMARKS)) {
       if (only && !only.includes(name)) continue;
       const started = Date.now();
+      if (name !== 'gateway') pinSelf(`0-${availableParallelism() - 1}`);
       await run(database.url);
       console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
