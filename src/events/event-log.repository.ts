@@ -6,7 +6,7 @@ import type { SerializedEvent } from './serialized-event';
 /** Notified with a response id when events of a response that others may be following are appended. */
 export const EVENTS_APPENDED_CHANNEL = 'response_events_appended';
 
-export interface InsertOptions {
+export interface AppendOptions {
   /** Wake the followers of this response on every replica. */
   notify?: boolean;
   /** Write inside this transaction. */
@@ -18,27 +18,16 @@ export interface InsertOptions {
 export class EventLogRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Appends events in one statement; a sequence number written twice is kept once. */
-  async insert(responseId: string, events: SerializedEvent[], options: InsertOptions = {}): Promise<void> {
-    if (events.length === 0) return;
-    const insert = `INSERT INTO response_events (response_id, sequence_number, type, payload)
-       SELECT $1, s, t, p::jsonb FROM unnest($2::int[], $3::text[], $4::text[]) AS e(s, t, p)
-       ON CONFLICT DO NOTHING`;
-    await (options.manager ?? this.dataSource).query(
-      options.notify ? `WITH inserted AS (${insert}) SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', $1)` : insert,
-      [responseId, events.map((e) => e.sequenceNumber), events.map((e) => e.type), events.map((e) => e.json)],
-    );
-  }
-
   /**
-   * Appends the events of many responses in one statement, and wakes the followers of `notifyIds`. The rows travel
-   * as one JSON document built by concatenation: each event's JSON is already written, so nothing is escaped again.
+   * Appends the events of many responses in one statement (inside `manager`'s transaction if given), and wakes the
+   * followers of `notifyIds`; a sequence number written twice is kept once. The rows travel as one JSON document built
+   * by concatenation: each event's JSON is already written, so nothing is escaped again.
    */
-  async insertRows(rows: Array<{ responseId: string; event: SerializedEvent }>, notifyIds: string[]): Promise<void> {
+  async insertRows(rows: Array<{ responseId: string; event: SerializedEvent }>, notifyIds: string[], manager?: EntityManager): Promise<void> {
     const document = `[${rows
       .map(({ responseId, event }) => `{"r":${JSON.stringify(responseId)},"s":${event.sequenceNumber},"t":${JSON.stringify(event.type)},"p":${event.json}}`)
       .join(',')}]`;
-    await this.dataSource.query(
+    await (manager ?? this.dataSource).query(
       `WITH inserted AS (
          INSERT INTO response_events (response_id, sequence_number, type, payload)
          SELECT r, s, t, p FROM jsonb_to_recordset($1::jsonb) AS e(r text, s int, t text, p jsonb)

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { PgNotifications } from '../database/pg-notifications';
 import { GroupCommit } from '../common/group-commit';
-import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type InsertOptions } from './event-log.repository';
+import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type AppendOptions } from './event-log.repository';
 import type { SerializedEvent } from './serialized-event';
 
 const REPLAY_PAGE = 500;
@@ -78,8 +78,13 @@ export class EventLogService implements OnModuleInit {
   }
 
   /** Appends at once (inside a transaction, and waking followers, as `options` say). */
-  async append(responseId: string, events: SerializedEvent[], options: InsertOptions = {}): Promise<void> {
-    await this.repository.insert(responseId, events, options);
+  async append(responseId: string, events: SerializedEvent[], options: AppendOptions = {}): Promise<void> {
+    if (events.length === 0) return;
+    await this.repository.insertRows(
+      events.map((event) => ({ responseId, event })),
+      options.notify ? [responseId] : [],
+      options.manager,
+    );
   }
 
   /** The highest sequence number logged for a response, if any. */

@@ -16,7 +16,6 @@ import { BackgroundResponses } from './background-responses';
 import type { CreateResult } from './create-result';
 import { ResponsesRepository } from './responses.repository';
 
-
 /** The Responses API use cases. */
 @Injectable()
 export class ResponsesService {
