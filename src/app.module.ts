@@ -12,6 +12,9 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
 
+/** Levels at which pino-http's request logs are written. */
+const REQUEST_LOG_LEVELS = ['trace', 'debug', 'info'];
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
@@ -20,6 +23,9 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
+          // Request logs are written at info; above it the per-request logger (and its async context) would cost CPU
+          // on every request for nothing.
+          ...(REQUEST_LOG_LEVELS.includes(config.LOG_LEVEL) ? {} : { forRoutes: [] }),
           pinoHttp: {
             level: config.LOG_LEVEL,
             autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
