@@ -1,4 +1,5 @@
 import { InitialSchema1764028800000 } from './1764028800000-InitialSchema';
+import { EventPayloadAsJson1795650000000 } from './1795650000000-EventPayloadAsJson';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
-export const MIGRATIONS = [InitialSchema1764028800000];
+export const MIGRATIONS = [InitialSchema1764028800000, EventPayloadAsJson1795650000000];

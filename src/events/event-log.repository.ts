@@ -30,7 +30,7 @@ export class EventLogRepository {
     await (manager ?? this.dataSource).query(
       `WITH inserted AS (
          INSERT INTO response_events (response_id, sequence_number, type, payload)
-         SELECT r, s, t, p FROM jsonb_to_recordset($1::jsonb) AS e(r text, s int, t text, p jsonb)
+         SELECT r, s, t, p FROM json_to_recordset($1::json) AS e(r text, s int, t text, p json)
          ON CONFLICT DO NOTHING
        )
        SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', id) FROM unnest($2::text[]) AS n(id)`,
@@ -43,7 +43,7 @@ export class EventLogRepository {
     const inserted: unknown[] = await this.dataSource.query(
       `WITH inserted AS (
          INSERT INTO response_events (response_id, sequence_number, type, payload)
-         SELECT $1, next.n, $2, jsonb_set($3::jsonb, '{sequence_number}', to_jsonb(next.n))
+         SELECT $1, next.n, $2, jsonb_set($3::jsonb, '{sequence_number}', to_jsonb(next.n))::json
          FROM (SELECT COALESCE(max(sequence_number), -1) + 1 AS n FROM response_events WHERE response_id = $1) next
          ON CONFLICT DO NOTHING RETURNING 1
        )

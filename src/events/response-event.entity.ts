@@ -12,8 +12,8 @@ export class ResponseEventEntity {
   @Column({ type: 'text' })
   type: string;
 
-  /** The event exactly as it went out on the wire. */
-  @Column({ type: 'jsonb' })
+  /** The event exactly as it went out on the wire (`json`: the text is kept as written). */
+  @Column({ type: 'json' })
   payload: Record<string, unknown>;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
