@@ -13,8 +13,8 @@ export interface TransportOptions {
 const RETRIED_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
 
 /**
- * The hot path to an OpenAI-compatible server: a streaming `POST /chat/completions` over node:http with a
- * keep-alive agent, its server-sent events read straight off the socket. Profiling showed the SDK's fetch-based
+ * The hot path to an OpenAI-compatible server: `POST /chat/completions` over node:http with a keep-alive agent,
+ * server-sent events read straight off the socket. Profiling showed the SDK's fetch-based
  * streaming (WHATWG streams, AbortSignal plumbing, per-request ids) to be about a third of this server's CPU per
  * request. Errors are the SDK's own classes (`APIError.generate`, `APIConnectionError`), so callers map them alike;
  * the SDK still serves the cold paths (token counting).
@@ -31,7 +31,10 @@ export class ChatCompletionsTransport {
     this.send = https ? httpsRequest : httpRequest;
   }
 
-  /** Resolves with the event stream once the upstream answered 2xx, retrying what is worth retrying; throws like the SDK. */
+  /**
+   * Resolves with the answer once the upstream answered 2xx (an event stream when `body.stream`), retrying what is
+   * worth retrying; throws like the SDK.
+   */
   async open(body: object, signal?: AbortSignal): Promise<IncomingMessage> {
     const payload = JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
@@ -56,7 +59,7 @@ export class ChatCompletionsTransport {
         agent: this.agent,
         headers: {
           'content-type': 'application/json',
-          accept: 'text/event-stream',
+          accept: 'text/event-stream, application/json',
           'content-length': Buffer.byteLength(payload),
           ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
         },
@@ -84,6 +87,27 @@ export class ChatCompletionsTransport {
       req.end(payload);
     });
   }
+}
+
+/** Reads a whole answer body, failing on a cut connection or when it takes longer than `timeoutMs`. */
+export function readBody(res: IncomingMessage, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => {
+      res.destroy();
+      reject(new OpenAI.APIConnectionTimeoutError());
+    }, timeoutMs);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.on('end', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    res.on('close', () => {
+      clearTimeout(timer);
+      if (!res.complete) reject(new OpenAI.APIConnectionError({ message: 'The connection was closed before the answer ended.' }));
+    });
+  });
 }
 
 /**
@@ -121,7 +145,8 @@ export function readEventData(res: IncomingMessage, handlers: { data(payload: st
   });
   return () => {
     done = true;
-    res.destroy();
+    // A finished answer's connection goes back to the keep-alive pool; only an unfinished one is cut.
+    if (!res.complete) res.destroy();
   };
 }
 

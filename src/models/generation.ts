@@ -18,6 +18,11 @@ export interface GenerationRequest {
   textFormat: TextFormat;
   reasoningEffort?: string;
   user?: string;
+  /**
+   * Whether the pieces are wanted as they are generated (a client or a log follows them live). Without it a backend
+   * may answer in one piece, which costs less (default: true).
+   */
+  incremental?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';

@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { Observable, throwError, timeout } from 'rxjs';
 import type { TextFormat, Usage } from '../common/openai/types';
 import type { IncomingMessage } from 'node:http';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
-import { ChatCompletionsTransport, readEventData } from './chat-completions-transport';
+import { ChatCompletionsTransport, readBody, readEventData } from './chat-completions-transport';
 import { toChatMessages } from './chat-messages';
 import type { FinishReason, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
 
@@ -37,13 +37,19 @@ export class OpenAICompatibleBackend implements ModelBackend {
   }
 
   async generate(request: GenerationRequest, signal?: AbortSignal): Promise<Observable<GenerationChunk>> {
-    const params: ChatCompletionCreateParamsStreaming = { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } };
+    const incremental = request.incremental ?? true;
+    // Nobody watching the pieces: one answer in one body costs both sides less than a stream of events.
+    const params = incremental ? { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } } : { ...this.chatParams(request), stream: false };
     let res: IncomingMessage;
     try {
       res = await this.transport.open(params, signal);
     } catch (error) {
       throw fromUpstreamError(error, request.model);
     }
+    return incremental ? this.streamed(res, request.model) : this.whole(res, request.model);
+  }
+
+  private streamed(res: IncomingMessage, model: string): Observable<GenerationChunk> {
     const chunks = new Observable<GenerationChunk>((subscriber) =>
       readEventData(res, {
         data: (payload) => {
@@ -58,7 +64,7 @@ export class OpenAICompatibleBackend implements ModelBackend {
           for (const piece of fromChatChunk(chunk)) subscriber.next(piece);
         },
         end: () => subscriber.complete(),
-        error: (error) => subscriber.error(midStreamFailure(error, request.model)),
+        error: (error) => subscriber.error(midStreamFailure(error, model)),
       }),
     );
     // A stream that goes silent for the whole timeout is as dead as a dropped connection.
@@ -68,6 +74,27 @@ export class OpenAICompatibleBackend implements ModelBackend {
         with: () => throwError(() => new GenerationFailure('upstream_timeout', `The model backend sent nothing for ${this.options.timeoutMs} ms.`)),
       }),
     );
+  }
+
+  private whole(res: IncomingMessage, model: string): Observable<GenerationChunk> {
+    return new Observable<GenerationChunk>((subscriber) => {
+      readBody(res, this.options.timeoutMs).then(
+        (text) => {
+          let completion: ChatCompletion;
+          try {
+            completion = JSON.parse(text) as ChatCompletion;
+          } catch {
+            return subscriber.error(new GenerationFailure('server_error', 'The model backend sent an answer that is not JSON.'));
+          }
+          for (const piece of fromChatCompletion(completion)) subscriber.next(piece);
+          subscriber.complete();
+        },
+        (error: unknown) => subscriber.error(midStreamFailure(error, model)),
+      );
+      return () => {
+        if (!res.complete) res.destroy();
+      };
+    });
   }
 
   async countInputTokens(request: GenerationRequest): Promise<number> {
@@ -152,29 +179,45 @@ const FINISH_REASONS: Record<string, FinishReason> = {
   content_filter: 'content_filter',
 };
 
+type ChoiceContent = {
+  content?: string | null;
+  refusal?: string | null;
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+  tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }>;
+};
+
+/** What one choice carries (a chunk's delta, or a whole answer's message), as generation chunks. */
+function piecesOf(content: ChoiceContent, finishReason: string | null | undefined, usage: ChatCompletionChunk['usage'] | undefined): GenerationChunk[] {
+  const pieces: GenerationChunk[] = [];
+  const reasoning = content.reasoning_content ?? content.reasoning;
+  if (reasoning) pieces.push({ type: 'reasoning', delta: reasoning });
+  if (content.content) pieces.push({ type: 'text', delta: content.content });
+  if (content.refusal) pieces.push({ type: 'refusal', delta: content.refusal });
+  (content.tool_calls ?? []).forEach((call, position) => {
+    pieces.push({
+      type: 'tool_call',
+      index: call.index ?? position,
+      callId: call.id ?? undefined,
+      name: call.function?.name ?? undefined,
+      argumentsDelta: call.function?.arguments ?? '',
+    });
+  });
+  if (finishReason) pieces.push({ type: 'finish', reason: FINISH_REASONS[finishReason] ?? 'stop' });
+  if (usage) pieces.push({ type: 'usage', usage: toUsage(usage) });
+  return pieces;
+}
+
 /** One Chat Completions chunk as backend-agnostic generation chunks. */
 export function fromChatChunk(chunk: ChatCompletionChunk): GenerationChunk[] {
-  const pieces: GenerationChunk[] = [];
   const choice = chunk.choices?.[0];
-  if (choice) {
-    const delta = choice.delta as typeof choice.delta & { reasoning_content?: string | null; reasoning?: string | null };
-    const reasoning = delta.reasoning_content ?? delta.reasoning;
-    if (reasoning) pieces.push({ type: 'reasoning', delta: reasoning });
-    if (delta.content) pieces.push({ type: 'text', delta: delta.content });
-    if (delta.refusal) pieces.push({ type: 'refusal', delta: delta.refusal });
-    for (const call of delta.tool_calls ?? []) {
-      pieces.push({
-        type: 'tool_call',
-        index: call.index,
-        callId: call.id ?? undefined,
-        name: call.function?.name ?? undefined,
-        argumentsDelta: call.function?.arguments ?? '',
-      });
-    }
-    if (choice.finish_reason) pieces.push({ type: 'finish', reason: FINISH_REASONS[choice.finish_reason] ?? 'stop' });
-  }
-  if (chunk.usage) pieces.push({ type: 'usage', usage: toUsage(chunk.usage) });
-  return pieces;
+  return piecesOf((choice?.delta ?? {}) as ChoiceContent, choice?.finish_reason, chunk.usage ?? undefined);
+}
+
+/** A whole (non-streamed) Chat Completions answer as generation chunks. */
+export function fromChatCompletion(completion: ChatCompletion): GenerationChunk[] {
+  const choice = completion.choices?.[0];
+  return piecesOf((choice?.message ?? {}) as ChoiceContent, choice?.finish_reason, completion.usage ?? undefined);
 }
 
 function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {

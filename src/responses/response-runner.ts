@@ -100,7 +100,7 @@ export class ResponseRunner {
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
-    const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate(spec.request, abort.signal)]);
+    const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate({ ...spec.request, incremental: spec.streamed || logged }, abort.signal)]);
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
     if (insertResult.status === 'rejected' || (openResult.status === 'rejected' && !openFailure)) {

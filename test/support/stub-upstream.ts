@@ -87,8 +87,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
 
   if (!body.stream) {
     const message: Record<string, unknown> = { role: 'assistant', content: plan.calls.length ? null : plan.pieces.join('') };
+    if (plan.reasoning) message.reasoning_content = plan.reasoning;
     if (plan.calls.length) message.tool_calls = plan.calls.map((c, i) => ({ id: `call_stub${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
-    return json(res, 200, { id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message, finish_reason: plan.finish }], usage });
+    const answer = JSON.stringify({ id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message, finish_reason: plan.finish }], usage });
+    if (plan.drop || plan.hang) {
+      // Headers and half the body, then the connection is cut (DROP) or goes silent (HANG).
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(answer.slice(0, answer.length / 2));
+      if (plan.drop) setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, plan.delayMs * plan.pieces.length));
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(answer) });
+    return res.end(answer);
   }
 
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
