@@ -25,7 +25,7 @@ describe('ChatCompletionsTransport', () => {
   afterEach(() => server?.close());
 
   it('reads data payloads whatever the line endings and however the bytes are split', async () => {
-    ({ server } = await serve((req, res) => {
+    ({ server } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"a":1}\r\n\r\n: a comment\n\ndata: {"b"');
       setTimeout(() => res.end(':2}\n\nevent: x\ndata: line one\ndata: line two\n\ndata: [DONE]\n\n'), 10);
@@ -35,7 +35,7 @@ describe('ChatCompletionsTransport', () => {
   });
 
   it('throws the SDK error classes, with the upstream body and headers', async () => {
-    ({ server } = await serve((req, res) => {
+    ({ server } = await serve((_req, res) => {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
       res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit', code: null, param: null } }));
     }));
@@ -48,7 +48,7 @@ describe('ChatCompletionsTransport', () => {
 
   it('retries a retryable status up to maxRetries, honouring Retry-After', async () => {
     let calls = 0;
-    ({ server } = await serve((req, res) => {
+    ({ server } = await serve((_req, res) => {
       calls += 1;
       if (calls === 1) {
         res.writeHead(503, { 'retry-after': '0' });
@@ -63,7 +63,7 @@ describe('ChatCompletionsTransport', () => {
   });
 
   it('reports a connection cut mid-stream as a connection error', async () => {
-    ({ server } = await serve((req, res) => {
+    ({ server } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"a":1}\n\n');
       setTimeout(() => res.socket?.destroy(), 10);

@@ -15,7 +15,7 @@ export class ResponseWrites {
   private readonly inserts: GroupCommit<NewResponseRow, Error | undefined>;
   private readonly updates: GroupCommit<StateUpdate, Error | boolean>;
 
-  constructor(private readonly repository: ResponsesRepository) {
+  constructor(repository: ResponsesRepository) {
     this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, (batch) => repository.insertMany(batch).then(() => batch.map(() => undefined))), IN_FLIGHT);
     this.updates = new GroupCommit((rows) => {
       // Two updates of one response in a batch would race inside the statement: those go one by one.

@@ -25,8 +25,6 @@ export interface StubUpstream {
 
 export interface StubOptions {
   port?: number;
-  /** Milliseconds between streamed chunks (default 0). */
-  chunkDelayMs?: number;
   /** Keep every request body in `requests` (default true; benchmarks turn it off). */
   recordRequests?: boolean;
 }
@@ -37,7 +35,7 @@ export async function startStubUpstream(options: StubOptions = {}): Promise<Stub
   const requests: Array<Record<string, any>> = [];
   const state = { aborted: 0 };
   const server: Server = createServer((req, res) => {
-    void handle(req, res, options.recordRequests === false ? undefined : requests, state, options.chunkDelayMs ?? 0);
+    void handle(req, res, options.recordRequests === false ? undefined : requests, state);
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -56,7 +54,7 @@ export async function startStubUpstream(options: StubOptions = {}): Promise<Stub
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requests: Array<Record<string, any>> | undefined, state: { aborted: number }, delayMs: number) {
+async function handle(req: IncomingMessage, res: ServerResponse, requests: Array<Record<string, any>> | undefined, state: { aborted: number }) {
   let raw = '';
   for await (const chunk of req) raw += chunk;
   if (req.method === 'GET' && req.url?.endsWith('/models')) {
