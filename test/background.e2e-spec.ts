@@ -139,6 +139,17 @@ describe('The background queue when no worker runs', () => {
     await db.drop();
   });
 
+  it('ends a live follow whose response is deleted while it waits', async () => {
+    const queued = await server.client.responses.create({ model: 'stub-model', input: 'never runs', background: true });
+    const following = streamStored(server.url, queued.id);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.client.responses.delete(queued.id);
+    const started = Date.now();
+    const events = await following;
+    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.queued']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('answers 429 with Retry-After beyond MAX_QUEUED_JOBS, and cancels a queued job at once', async () => {
     const a = await server.client.responses.create({ model: 'stub-model', input: 'a', background: true });
     await server.client.responses.create({ model: 'stub-model', input: 'b', background: true });

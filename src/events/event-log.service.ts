@@ -8,6 +8,8 @@ import type { SerializedEvent } from './serialized-event';
 const REPLAY_PAGE = 500;
 /** A follower looks at the log at least this often, for writers that do not notify (foreground streams). */
 const FOLLOW_POLL_MS = 250;
+/** How long a followed log may stay quiet before the follower checks that its response is still running. */
+const FOLLOW_CHECK_AFTER_MS = 5000;
 /** The events after which a response's stream ends. */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
 
@@ -135,9 +137,10 @@ export class EventLogService implements OnModuleInit {
    * The log after `afterSequence`, then its live tail as other processes append to it, until the response's
    * terminal event. Unsubscribing stops following; it never affects the response.
    */
-  follow(responseId: string, afterSequence: number): Observable<SerializedEvent> {
+  follow(responseId: string, afterSequence: number, stillRunning: () => Promise<boolean>): Observable<SerializedEvent> {
     return new Observable<SerializedEvent>((subscriber) => {
       let cursor = afterSequence;
+      let idleSince = Date.now();
       let closed = false;
       let woken = false;
       let wake: (() => void) | undefined;
@@ -158,7 +161,17 @@ export class EventLogService implements OnModuleInit {
             cursor = event.sequenceNumber;
             if (TERMINAL_EVENT_TYPES.has(event.type)) return subscriber.complete();
           }
+          if (page.length > 0) idleSince = Date.now();
           if (page.length === REPLAY_PAGE || woken || closed) continue;
+          // A log that stays quiet may belong to a response that ended without a terminal event in it (deleted, or
+          // ended by a process that died between its state and its event): then there is nothing left to follow.
+          if (Date.now() - idleSince > FOLLOW_CHECK_AFTER_MS) {
+            if (!(await stillRunning())) {
+              for (const event of await this.repository.after(responseId, cursor, REPLAY_PAGE)) if (!closed) subscriber.next(event);
+              return subscriber.complete();
+            }
+            idleSince = Date.now();
+          }
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, FOLLOW_POLL_MS);
             wake = () => {

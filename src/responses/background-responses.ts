@@ -55,7 +55,7 @@ export class BackgroundResponses implements OnModuleInit {
       await this.eventLog.append(queued.id, events, { manager, notify: true });
       await this.queue.enqueue(manager, tenantId, queued.id);
     });
-    if (stream) return { kind: 'stream', events: this.eventLog.follow(queued.id, -1) };
+    if (stream) return { kind: 'stream', events: this.eventLog.follow(queued.id, -1, () => this.repository.isRunning(tenantId, queued.id)) };
     return { kind: 'object', response: queued };
   }
 

@@ -150,6 +150,15 @@ export class ResponsesRepository {
     return rows[0] ?? null;
   }
 
+  /** Whether the response exists and is still queued or in progress. */
+  async isRunning(tenantId: string, id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM responses WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress')`,
+      [id, tenantId],
+    );
+    return rows.length > 0;
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     const result: [unknown[], number] = await this.dataSource.query(`DELETE FROM responses WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
     return result[1] > 0;

@@ -69,7 +69,7 @@ export class ResponsesService {
     const logged = await this.eventLog.isLogged(id);
     if (!isFinished(response)) {
       if (!logged) throw ApiError.badRequest('This response was not created with `stream: true` or `background: true`; its events are not stored while it runs.', 'stream');
-      return this.eventLog.follow(id, startingAfter);
+      return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id));
     }
     if (logged) return this.eventLog.replay(id, startingAfter);
     return from(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter));
