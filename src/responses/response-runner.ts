@@ -141,20 +141,22 @@ export class ResponseRunner {
       const end = (events: SerializedEvent[]) => {
         if (ended) return;
         ended = true;
-        log?.append(events);
-        // The items close at once; only the terminal event waits until the final state is durable.
+        // The items close at once; the terminal event waits until the final state is durable (for this client and,
+        // through the log, for every follower), so that whoever sees it can read the response as it ended.
         const terminal = events[events.length - 1];
-        for (const event of events.slice(0, -1)) subscriber.next(event);
-        (control.settled = this.persistEnd(spec, builder, log).finally(untrack)).then(
-          () => {
-            subscriber.next(terminal);
-            subscriber.complete();
-          },
-          (error: unknown) => {
-            this.logger.error(`could not store the end of ${spec.response.id}: ${String(error)}`);
-            subscriber.error(new ApiError(500, 'The response finished but could not be stored.', 'storage_error'));
-          },
-        );
+        const closing = events.slice(0, -1);
+        log?.append(closing);
+        for (const event of closing) subscriber.next(event);
+        let delivered = false;
+        const deliver = () => {
+          delivered = true;
+          subscriber.next(terminal);
+          subscriber.complete();
+        };
+        (control.settled = this.persistEnd(spec, builder, log, terminal, deliver).finally(untrack)).catch((error: unknown) => {
+          this.logger.error(`could not store the end of ${spec.response.id}: ${String(error)}`);
+          if (!delivered) subscriber.error(new ApiError(500, 'The response finished but could not be stored.', 'storage_error'));
+        });
       };
 
       emit(spec.opening === 'created' ? builder.created() : builder.inProgress());
@@ -177,16 +179,27 @@ export class ResponseRunner {
           return;
         }
         // The consumer left before the end (client disconnect, cancel): stop the backend and keep what exists.
-        log?.append(builder.cancel());
-        control.settled = this.persistEnd(spec, builder, log).finally(untrack);
+        const events = builder.cancel();
+        log?.append(events.slice(0, -1));
+        control.settled = this.persistEnd(spec, builder, log, events[events.length - 1]).finally(untrack);
         control.settled.catch((error: unknown) => this.logger.error(`could not store the cancellation of ${spec.response.id}: ${String(error)}`));
       };
     });
   }
 
-  private async persistEnd(spec: RunSpec, builder: ResponseStreamBuilder, log: EventLogWriter | undefined): Promise<void> {
+  /**
+   * Makes the end durable: the log so far, then the final state, then (`onStored` having been told) the terminal
+   * event in the log. A response someone else ended meanwhile keeps their state and their terminal event.
+   */
+  private async persistEnd(
+    spec: RunSpec,
+    builder: ResponseStreamBuilder,
+    log: EventLogWriter | undefined,
+    terminal: SerializedEvent,
+    onStored: () => void = () => undefined,
+  ): Promise<void> {
     const { persistence, response } = spec;
-    if (persistence.kind === 'none') return;
+    if (persistence.kind === 'none') return onStored();
     if (log) await log.flush();
     if (persistence.newInputItems && !persistence.logEvents) {
       await this.writes.insert({
@@ -199,10 +212,16 @@ export class ResponseRunner {
     } else if (!(await this.writes.updateState({ response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] }))) {
       // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
       this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
-      return;
+      return onStored();
     }
     await this.toolCalls.recordCalls(response.id, builder.newToolCalls.filter((call) => call.status === 'completed'));
+    onStored();
+    if (log) {
+      log.append([terminal]);
+      await log.flush();
+    }
   }
+
 }
 
 function failureBody(error: unknown): ResponseErrorBody {
