@@ -126,6 +126,24 @@ describe('Function tools', () => {
     expect(replay.at(-1)!.response.output.map((item: { type: string }) => item.type)).toEqual(['function_call', 'message']);
   });
 
+  it('follows a running continuation from the start of the log, past the first response.completed', async () => {
+    const first = await collect(await client.responses.create({ model: 'm', input: 'CALL weather {"city":"Quito"}', tools: [WEATHER], stream: true }));
+    const id = first[0].response.id;
+    const callId = first.find((e) => e.type === 'response.output_item.added')!.item.call_id;
+    const continuing = collect(
+      await client.post<AsyncIterable<AnyEvent>>(`/responses/${id}/submit_tool_outputs`, {
+        body: { tool_outputs: [{ call_id: callId, output: 'SLOW and sunny' }], stream: true },
+        stream: true,
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Another client, mid-continuation, reads the whole story from the start and follows it to its real end.
+    const followed = await collect(await client.responses.retrieve(id, { stream: true }));
+    const continued = await continuing;
+    expect(followed.filter((e) => e.type === 'response.completed')).toHaveLength(2);
+    expect(followed).toEqual([...first, ...continued]);
+  });
+
   it('waits for every parallel call before continuing', async () => {
     const waiting = await client.responses.create({ model: 'm', input: 'CALL2', tools: [WEATHER] });
     const [a, b] = waiting.output as OpenAI.Responses.ResponseFunctionToolCall[];

@@ -106,41 +106,19 @@ export class EventLogService implements OnModuleInit {
     return (await this.repository.after(responseId, -1, 1)).length > 0;
   }
 
-  /** Stored events after `afterSequence`, read page by page. */
-  replay(responseId: string, afterSequence: number): Observable<SerializedEvent> {
-    return new Observable<SerializedEvent>((subscriber) => {
-      let cursor = afterSequence;
-      let closed = false;
-      const read = async () => {
-        for (;;) {
-          const page = await this.repository.after(responseId, cursor, REPLAY_PAGE);
-          for (const event of page) {
-            if (closed) return;
-            subscriber.next(event);
-            cursor = event.sequenceNumber;
-          }
-          if (page.length < REPLAY_PAGE) break;
-        }
-        subscriber.complete();
-      };
-      read().catch((error: unknown) => {
-        this.logger.error(error);
-        subscriber.error(error);
-      });
-      return () => {
-        closed = true;
-      };
-    });
-  }
-
   /**
-   * The log after `afterSequence`, then its live tail as other processes append to it, until the response's
-   * terminal event. Unsubscribing stops following; it never affects the response.
+   * The log after `afterSequence`, read page by page; while `stillRunning` says the response runs, also its live
+   * tail as any process appends to it. It ends when the log is read to its end and the response is not running
+   * (asked when the last event read is terminal, when there was nothing to read at first, and after 5 quiet
+   * seconds), so a finished response's log is simply replayed, a continuation after a terminal event is followed,
+   * and a response ended or deleted without a terminal event in its log does not hold its followers forever.
+   * Unsubscribing stops reading; it never affects the response.
    */
   follow(responseId: string, afterSequence: number, stillRunning: () => Promise<boolean>): Observable<SerializedEvent> {
     return new Observable<SerializedEvent>((subscriber) => {
       let cursor = afterSequence;
       let idleSince = Date.now();
+      let first = true;
       let closed = false;
       let woken = false;
       let wake: (() => void) | undefined;
@@ -151,27 +129,31 @@ export class EventLogService implements OnModuleInit {
       let set = this.followers.get(responseId);
       if (!set) this.followers.set(responseId, (set = new Set()));
       set.add(onAppend);
+      const emit = (page: SerializedEvent[]) => {
+        for (const event of page) {
+          if (closed) return;
+          subscriber.next(event);
+          cursor = event.sequenceNumber;
+        }
+      };
       const read = async () => {
         while (!closed) {
           woken = false;
           const page = await this.repository.after(responseId, cursor, REPLAY_PAGE);
-          for (const event of page) {
-            if (closed) return;
-            subscriber.next(event);
-            cursor = event.sequenceNumber;
-            if (TERMINAL_EVENT_TYPES.has(event.type)) return subscriber.complete();
-          }
+          emit(page);
+          if (page.length === REPLAY_PAGE) continue;
+          const atTerminal = page.length > 0 && TERMINAL_EVENT_TYPES.has(page[page.length - 1].type);
           if (page.length > 0) idleSince = Date.now();
-          if (page.length === REPLAY_PAGE || woken || closed) continue;
-          // A log that stays quiet may belong to a response that ended without a terminal event in it (deleted, or
-          // ended by a process that died between its state and its event): then there is nothing left to follow.
-          if (Date.now() - idleSince > FOLLOW_CHECK_AFTER_MS) {
+          if (atTerminal || (first && page.length === 0) || Date.now() - idleSince > FOLLOW_CHECK_AFTER_MS) {
             if (!(await stillRunning())) {
-              for (const event of await this.repository.after(responseId, cursor, REPLAY_PAGE)) if (!closed) subscriber.next(event);
+              // Whatever was appended before the response stopped running.
+              emit(await this.repository.after(responseId, cursor, REPLAY_PAGE));
               return subscriber.complete();
             }
             idleSince = Date.now();
           }
+          first = false;
+          if (woken || closed) continue;
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, FOLLOW_POLL_MS);
             wake = () => {

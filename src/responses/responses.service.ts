@@ -66,12 +66,10 @@ export class ResponsesService {
     const row = await this.repository.find(tenantId, id);
     if (!row) throw ApiError.responseNotFound(id);
     const response = toResponseObject(row);
-    const logged = await this.eventLog.isLogged(id);
+    if (await this.eventLog.isLogged(id)) return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id));
     if (!isFinished(response)) {
-      if (!logged) throw ApiError.badRequest('This response was not created with `stream: true` or `background: true`; its events are not stored while it runs.', 'stream');
-      return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id));
+      throw ApiError.badRequest('This response was not created with `stream: true` or `background: true`; its events are not stored while it runs.', 'stream');
     }
-    if (logged) return this.eventLog.replay(id, startingAfter);
     return from(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter));
   }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A small OpenAI-compatible Chat Completions server: the test double for a model backend. What it does is scripted
  * by the last message it receives:
- * - a tool result → "The tool said: <result>"
+ * - a tool result → "The tool said: <result>" (50 ms between words when the result starts with SLOW)
  * - `CALL <name> <json>` → a call of that tool; `CALL2` → two parallel calls of the first tool; a question
  *   (ending in `?`) when tools are offered and tool_choice is not "none" → a call of the first tool with `{}`
  * - `HTTP <status>` → that error status (429 carries Retry-After: 7)
@@ -150,6 +150,7 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
   const tokens = /^TOKENS (\d+)(?: (\d+))?/.exec(text);
   if (last.role === 'tool') {
     plan.pieces = words(`The tool said: ${text}`);
+    if (text.startsWith('SLOW')) plan.delayMs = 50;
   } else if (call) {
     plan.calls = [{ name: call[1], arguments: call[2] ?? '{}' }];
     plan.finish = 'tool_calls';
