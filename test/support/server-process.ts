@@ -48,7 +48,8 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -2,14 +2,18 @@
  * A minimal GGUF v3 writer: metadata and F32 tensors, enough to build tiny models for tests.
  * Layout: header, metadata key/values, tensor infos, padding to the alignment, then the tensors' data (each aligned).
  */
+interface Scalars {
+  u32: number;
+  i32: number;
+  f32: number;
+  bool: boolean;
+  string: string;
+}
+type Scalar = keyof Scalars;
+
 export type GgufValue =
-  | { type: 'u32'; value: number }
-  | { type: 'i32'; value: number }
-  | { type: 'f32'; value: number }
-  | { type: 'bool'; value: boolean }
-  | { type: 'string'; value: string }
-  | { type: 'strings'; value: string[] }
-  | { type: 'i32s'; value: number[] };
+  | { [T in Scalar]: { type: T; value: Scalars[T] } }[Scalar]
+  | { [T in Scalar]: { type: 'array'; of: T; value: Array<Scalars[T]> } }[Scalar];
 
 export interface GgufTensor {
   name: string;
@@ -31,24 +35,19 @@ class ByteWriter {
     this.length += buffer.length;
   }
   u32(value: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value);
-    this.push(b);
+    this.fixed(4, (b) => b.writeUInt32LE(value));
   }
   i32(value: number): void {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(value);
-    this.push(b);
+    this.fixed(4, (b) => b.writeInt32LE(value));
   }
   u64(value: number): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(value));
-    this.push(b);
+    this.fixed(8, (b) => b.writeBigUInt64LE(BigInt(value)));
   }
   f32(value: number): void {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(value);
-    this.push(b);
+    this.fixed(4, (b) => b.writeFloatLE(value));
+  }
+  bool(value: boolean): void {
+    this.fixed(1, (b) => b.writeUInt8(value ? 1 : 0));
   }
   string(value: string): void {
     const bytes = Buffer.from(value, 'utf8');
@@ -62,42 +61,26 @@ class ByteWriter {
   toBuffer(): Buffer {
     return Buffer.concat(this.chunks);
   }
+  private fixed(size: number, write: (buffer: Buffer) => void): void {
+    const buffer = Buffer.alloc(size);
+    write(buffer);
+    this.push(buffer);
+  }
+}
+
+function writeScalar(out: ByteWriter, type: Scalar, value: Scalars[Scalar]): void {
+  (out[type] as (value: Scalars[Scalar]) => void).call(out, value);
 }
 
 function writeValue(out: ByteWriter, value: GgufValue): void {
-  switch (value.type) {
-    case 'u32':
-      out.u32(TYPE.u32);
-      out.u32(value.value);
-      break;
-    case 'i32':
-      out.u32(TYPE.i32);
-      out.i32(value.value);
-      break;
-    case 'f32':
-      out.u32(TYPE.f32);
-      out.f32(value.value);
-      break;
-    case 'bool':
-      out.u32(TYPE.bool);
-      out.push(Buffer.from([value.value ? 1 : 0]));
-      break;
-    case 'string':
-      out.u32(TYPE.string);
-      out.string(value.value);
-      break;
-    case 'strings':
-      out.u32(TYPE.array);
-      out.u32(TYPE.string);
-      out.u64(value.value.length);
-      for (const item of value.value) out.string(item);
-      break;
-    case 'i32s':
-      out.u32(TYPE.array);
-      out.u32(TYPE.i32);
-      out.u64(value.value.length);
-      for (const item of value.value) out.i32(item);
-      break;
+  if (value.type === 'array') {
+    out.u32(TYPE.array);
+    out.u32(TYPE[value.of]);
+    out.u64(value.value.length);
+    for (const item of value.value) writeScalar(out, value.of, item);
+  } else {
+    out.u32(TYPE[value.type]);
+    writeScalar(out, value.type, value.value);
   }
 }
 
