@@ -7,7 +7,7 @@ import { JobQueue } from '../jobs/job-queue.service';
 import { type JobControl, JobWorker } from '../jobs/job-worker';
 import type { ClaimedJob } from '../jobs/jobs.repository';
 import { ModelRegistry } from '../models/model-registry.service';
-import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
+import { isRunning, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
 import { generationRequest, type Sampling } from './response-factory';
 import { type Run, ResponseRunner } from './response-runner';
@@ -64,12 +64,12 @@ export class BackgroundResponses implements OnModuleInit {
     const row = await this.repository.find(tenantId, id);
     if (!row) throw ApiError.responseNotFound(id);
     if (!row.background) throw ApiError.badRequest('Cannot cancel a synchronous response.', null, null);
-    if (!isActive(row)) return toResponseObject(row);
+    if (!isRunning(row.status)) return toResponseObject(row);
     if ((await this.queue.requestCancel(id)) === 'signalled') {
       // Its worker stops it and stores it as cancelled; wait for that to show.
       for (let waited = 0; waited < CANCEL_WAIT_MS; waited += 50) {
         const now = await this.repository.find(tenantId, id);
-        if (!now || !isActive(now)) return toResponseObject(now ?? row);
+        if (!now || !isRunning(now.status)) return toResponseObject(now ?? row);
         await sleep(50);
       }
     } else {
@@ -80,7 +80,7 @@ export class BackgroundResponses implements OnModuleInit {
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
     const row = await this.repository.find(job.tenantId, job.responseId);
-    if (!row || !isActive(row)) return;
+    if (!row || !isRunning(row.status)) return;
     if (job.cancelRequested) {
       await this.closer.cancel(row);
       return;
@@ -134,8 +134,4 @@ function runToEnd(run: Run, control: JobControl): Promise<void> {
     if (control.released.aborted) onRelease();
     else if (control.cancelled.aborted) onCancel();
   });
-}
-
-function isActive(row: RawResponseRow): boolean {
-  return row.status === 'queued' || row.status === 'in_progress';
 }

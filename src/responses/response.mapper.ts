@@ -9,6 +9,11 @@ const ECHOED = [
 ] as const;
 export type EchoedParams = Pick<ResponseObject, (typeof ECHOED)[number]>;
 
+/** Whether a response is still to be worked on: queued, or in progress. */
+export function isRunning(status: string): boolean {
+  return status === 'queued' || status === 'in_progress';
+}
+
 const toSeconds = (date: Date | string | null) => (date === null ? null : Math.floor(new Date(date).getTime() / 1000));
 
 /** A stored row as the Response object the API returns; every key present, in OpenAI's order. */

@@ -8,6 +8,7 @@ import { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dt
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { DeletedResponseDto, ErrorDto, InputItemListDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
+import { isRunning } from './response.mapper';
 import { ResponsesService } from './responses.service';
 import { ToolOutputsService } from './tool-outputs.service';
 import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
@@ -58,7 +59,7 @@ export class ResponsesController {
   async retrieve(@Tenant() tenant: string, @Param('id') id: string, @Query() query: RetrieveResponseQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (query.stream !== 'true') {
       const response = await this.responses.retrieve(tenant, id);
-      if (response.status === 'queued' || response.status === 'in_progress') res.setHeader('Retry-After', String(POLL_AGAIN_AFTER_S));
+      if (isRunning(response.status)) res.setHeader('Retry-After', String(POLL_AGAIN_AFTER_S));
       res.status(200).json(response);
     } else this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1));
   }

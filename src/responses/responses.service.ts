@@ -6,7 +6,7 @@ import { EventLogService } from '../events/event-log.service';
 import { ModelRegistry } from '../models/model-registry.service';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import type { ListInputItemsQuery } from './dto/list-input-items.query';
-import { toResponseObject } from './response.mapper';
+import { isRunning, toResponseObject } from './response.mapper';
 import { generationRequest, newResponse, samplingOf, withIds } from './response-factory';
 import { ResponseRunner } from './response-runner';
 import type { SerializedEvent } from '../events/serialized-event';
@@ -67,7 +67,7 @@ export class ResponsesService {
     if (!row) throw ApiError.responseNotFound(id);
     const response = toResponseObject(row);
     if (await this.eventLog.isLogged(id)) return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id));
-    if (!isFinished(response)) {
+    if (isRunning(response.status)) {
       throw ApiError.badRequest('This response was not created with `stream: true` or `background: true`; its events are not stored while it runs.', 'stream');
     }
     return from(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter));
@@ -123,8 +123,4 @@ function checkCallOutputs(history: InputItem[], input: InputItem[]): void {
       );
     }
   });
-}
-
-function isFinished(response: ResponseObject): boolean {
-  return !['queued', 'in_progress'].includes(response.status);
 }
