@@ -5,6 +5,7 @@ import { JobEntity } from '../jobs/job.entity';
 import { ResponseInputItemEntity } from '../responses/entities/response-input-item.entity';
 import { ResponseEntity } from '../responses/entities/response.entity';
 import { ToolCallEntity } from '../tools/tool-call.entity';
+import { PreparingClient } from './preparing-client';
 
 export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity];
 
@@ -18,6 +19,6 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
-    extra: { max: poolSize },
+    extra: { max: poolSize, Client: PreparingClient },
   };
 }

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GroupCommit } from '../common/group-commit';
 import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
 import { type ClaimedJob, JOB_CANCEL_CHANNEL, JOB_QUEUED_CHANNEL, JobsRepository } from './jobs.repository';
@@ -39,6 +40,11 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   private readonly logger = new Logger(JobWorker.name);
   private readonly running = new Map<string, RunningJob>();
   private readonly stops: Array<() => void> = [];
+  /** Jobs that end together are marked done by one statement. */
+  private readonly finished = new GroupCommit<string, void>(async (ids) => {
+    await this.repository.finish(this.owner, ids);
+    return ids.map(() => undefined);
+  }, 1);
   private handler?: JobHandler;
   private claiming = false;
   private claimAgain = false;
@@ -112,7 +118,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       try {
         await this.handler!(job, { cancelled: entry.cancel.signal, released: entry.release.signal });
         if (entry.release.signal.aborted) await this.repository.release(this.owner, [job.responseId], false);
-        else await this.repository.finish(this.owner, job.responseId);
+        else await this.finished.add(job.responseId);
       } catch (error) {
         this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}), back to the queue: ${String(error)}`);
         await this.repository.release(this.owner, [job.responseId], true).catch(() => undefined);

@@ -79,7 +79,9 @@ export class BackgroundResponses implements OnModuleInit {
   }
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
-    const row = await this.repository.find(job.tenantId, job.responseId);
+    // The usual case, a queued response starting, takes one statement: it moves to in_progress and is read.
+    const fresh = job.cancelRequested || job.attempts > MAX_ATTEMPTS ? null : await this.repository.startQueued(job.tenantId, job.responseId);
+    const row = fresh ?? (await this.repository.find(job.tenantId, job.responseId));
     if (!row || !isRunning(row.status)) return;
     if (job.cancelRequested) {
       await this.closer.cancel(row);
@@ -93,7 +95,8 @@ export class BackgroundResponses implements OnModuleInit {
     const response: ResponseObject = { ...toResponseObject(row), status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
     const sampling = samplingOfRow(row);
     const conversation = (await this.repository.conversation(job.tenantId, row.id)) ?? [];
-    const lastSequenceNumber = Math.max((await this.eventLog.lastSequenceNumber(row.id)) ?? -1, row.last_sequence_number);
+    // A response that was still queued has only the events written with it; one taken over may have logged more.
+    const lastSequenceNumber = fresh ? row.last_sequence_number : Math.max((await this.eventLog.lastSequenceNumber(row.id)) ?? -1, row.last_sequence_number);
     let run: Run;
     try {
       run = await this.runner.start({

@@ -130,6 +130,15 @@ export class ResponsesRepository {
     return result[1] > 0;
   }
 
+  /** Moves a queued response to in_progress and answers it as it is now; null when it was not queued. */
+  async startQueued(tenantId: string, id: string): Promise<RawResponseRow | null> {
+    const [rows]: [RawResponseRow[], number] = await this.dataSource.query(
+      `UPDATE responses SET status = 'in_progress', updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = 'queued' RETURNING ${COLUMNS}`,
+      [id, tenantId],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Marks responses as still being worked on (see StaleResponseSweeper). */
   async touch(ids: string[]): Promise<void> {
     if (ids.length > 0) await this.dataSource.query(`UPDATE responses SET updated_at = now() WHERE id = ANY($1)`, [ids]);
