@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../common/group-commit';
 import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './responses.repository';
 
-/** Concurrent batches each: rows of different responses do not depend on each other's order. */
-const IN_FLIGHT = 4;
+/**
+ * One batch in flight while the next one gathers: against four in flight, Postgres spent a quarter less CPU per
+ * stored response at 2,000 creates/s, with the same latency.
+ */
+const IN_FLIGHT = 1;
 
 /**
  * The writes every run makes (its row, its final state), group-committed across concurrent runs: under load a
