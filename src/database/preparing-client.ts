@@ -24,7 +24,8 @@ export class PreparingClient extends Client {
   override query(...args: any[]): any {
     const [text, values, callback] = args;
     if (typeof text === 'string' && Array.isArray(values)) {
-      return callback === undefined ? super.query({ text, values, name: statementName(text) }) : super.query({ text, values, name: statementName(text) }, callback);
+      const prepared = { text, values, name: statementName(text) };
+      return callback === undefined ? super.query(prepared) : super.query(prepared, callback);
     }
     return (super.query as (...forwarded: any[]) => any)(...args);
   }

@@ -89,9 +89,12 @@ export class EventLogService implements OnModuleInit {
     );
   }
 
-  /** The highest sequence number logged for a response, if any. */
-  lastSequenceNumber(responseId: string): Promise<number | undefined> {
-    return this.repository.lastSequenceNumber(responseId);
+  /**
+   * The sequence number a response's next event follows: the highest logged, or `recorded` (its row's) when higher
+   * or when nothing is logged. A process that died may have logged past what its row recorded.
+   */
+  async lastSequenceNumber(responseId: string, recorded: number): Promise<number> {
+    return Math.max((await this.repository.lastSequenceNumber(responseId)) ?? -1, recorded);
   }
 
   /** Appends a closing event after whatever the log holds now (a writer may still be racing it), retrying a lost race. */

@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { APIConnectionError, RateLimitError } from 'openai';
 import { ChatCompletionsTransport, readEventData } from './chat-completions-transport';
 
-/** A one-route server whose answer each test scripts. */
-async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ baseURL: string; server: Server }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server };
+let server: Server | undefined;
+
+/** A transport to a one-route server whose answer each test scripts. */
+async function transportTo(handler: Parameters<typeof createServer>[1], maxRetries = 0): Promise<ChatCompletionsTransport> {
+  server = createServer(handler);
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return new ChatCompletionsTransport({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, timeoutMs: 1000, maxRetries });
 }
 
 function collect(transport: ChatCompletionsTransport): Promise<string[]> {
@@ -21,25 +23,22 @@ function collect(transport: ChatCompletionsTransport): Promise<string[]> {
 }
 
 describe('ChatCompletionsTransport', () => {
-  let server: Server | undefined;
   afterEach(() => server?.close());
 
   it('reads data payloads whatever the line endings and however the bytes are split', async () => {
-    ({ server } = await serve((_req, res) => {
+    const transport = await transportTo((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"a":1}\r\n\r\n: a comment\n\ndata: {"b"');
       setTimeout(() => res.end(':2}\n\nevent: x\ndata: line one\ndata: line two\n\ndata: [DONE]\n\n'), 10);
-    }));
-    const transport = new ChatCompletionsTransport({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, timeoutMs: 1000, maxRetries: 0 });
+    });
     expect(await collect(transport)).toEqual(['{"a":1}', '{"b":2}', 'line one\nline two', '[DONE]']);
   });
 
   it('throws the SDK error classes, with the upstream body and headers', async () => {
-    ({ server } = await serve((_req, res) => {
+    const transport = await transportTo((_req, res) => {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
       res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit', code: null, param: null } }));
-    }));
-    const transport = new ChatCompletionsTransport({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, timeoutMs: 1000, maxRetries: 0 });
+    });
     const error = await transport.open({ model: 'm' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect((error as RateLimitError).message).toBe('429 slow down');
@@ -48,7 +47,7 @@ describe('ChatCompletionsTransport', () => {
 
   it('retries a retryable status up to maxRetries, honouring Retry-After', async () => {
     let calls = 0;
-    ({ server } = await serve((_req, res) => {
+    const transport = await transportTo((_req, res) => {
       calls += 1;
       if (calls === 1) {
         res.writeHead(503, { 'retry-after': '0' });
@@ -56,19 +55,17 @@ describe('ChatCompletionsTransport', () => {
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end('data: [DONE]\n\n');
-    }));
-    const transport = new ChatCompletionsTransport({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, timeoutMs: 1000, maxRetries: 1 });
+    }, 1);
     expect(await collect(transport)).toEqual(['[DONE]']);
     expect(calls).toBe(2);
   });
 
   it('reports a connection cut mid-stream as a connection error', async () => {
-    ({ server } = await serve((_req, res) => {
+    const transport = await transportTo((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"a":1}\n\n');
       setTimeout(() => res.socket?.destroy(), 10);
-    }));
-    const transport = new ChatCompletionsTransport({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, timeoutMs: 1000, maxRetries: 0 });
+    });
     await expect(collect(transport)).rejects.toBeInstanceOf(APIConnectionError);
   });
 });

@@ -72,11 +72,7 @@ export class ChatCompletionsTransport {
         res.once('close', () => signal?.removeEventListener('abort', onAbort));
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => reject(errorOf(status, text, res)));
-        res.on('error', (error) => reject(new OpenAI.APIConnectionError({ cause: error })));
+        readBody(res, this.options.timeoutMs).then((text) => reject(errorOf(status, text, res)), reject);
       });
       req.on('error', (error) => {
         clearTimeout(timer);

@@ -79,7 +79,8 @@ export class BackgroundResponses implements OnModuleInit {
   }
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
-    // The usual case, a queued response starting, takes one statement: it moves to in_progress and is read.
+    // The usual case, a queued response starting, takes one statement: it moves to in_progress and is read. A response
+    // leaves queued only there (or when cancelled), so one that is not fresh is in progress (taken over) or ended.
     const fresh = job.cancelRequested || job.attempts > MAX_ATTEMPTS ? null : await this.repository.startQueued(job.tenantId, job.responseId);
     const row = fresh ?? (await this.repository.find(job.tenantId, job.responseId));
     if (!row || !isRunning(row.status)) return;
@@ -91,12 +92,11 @@ export class BackgroundResponses implements OnModuleInit {
       await this.closer.fail(row, { code: 'server_error', message: `The workers running this response stopped ${MAX_ATTEMPTS} times before it finished.` });
       return;
     }
-    if (row.status === 'queued' && !(await this.repository.claimStatus(row.id, 'queued', 'in_progress'))) return;
     const response: ResponseObject = { ...toResponseObject(row), status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
     const sampling = samplingOfRow(row);
     const conversation = (await this.repository.conversation(job.tenantId, row.id)) ?? [];
     // A response that was still queued has only the events written with it; one taken over may have logged more.
-    const lastSequenceNumber = fresh ? row.last_sequence_number : Math.max((await this.eventLog.lastSequenceNumber(row.id)) ?? -1, row.last_sequence_number);
+    const lastSequenceNumber = fresh ? row.last_sequence_number : await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
     let run: Run;
     try {
       run = await this.runner.start({

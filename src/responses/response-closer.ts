@@ -4,7 +4,7 @@ import { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import { type RawResponseRow, toResponseObject } from './response.mapper';
 import { ResponseStreamBuilder } from './response-stream-builder';
-import { ResponsesRepository } from './responses.repository';
+import { ResponseWrites } from './response-writes';
 
 /**
  * Ends a stored response that no run is driving (any more): a job cancelled before it started, a response whose
@@ -13,7 +13,7 @@ import { ResponsesRepository } from './responses.repository';
 @Injectable()
 export class ResponseCloser {
   constructor(
-    private readonly repository: ResponsesRepository,
+    private readonly writes: ResponseWrites,
     private readonly eventLog: EventLogService,
   ) {}
 
@@ -27,10 +27,12 @@ export class ResponseCloser {
 
   /** Only the caller that moves the row out of queued/in_progress wins (true); its events follow its win. */
   private async close(row: RawResponseRow, end: (builder: ResponseStreamBuilder) => SerializedEvent[]): Promise<boolean> {
-    const last = await this.eventLog.lastSequenceNumber(row.id);
-    const builder = new ResponseStreamBuilder(toResponseObject(row), Math.max(last ?? -1, row.last_sequence_number), { toolCallDeltaEvents: false });
+    const last = await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
+    const builder = new ResponseStreamBuilder(toResponseObject(row), last, { toolCallDeltaEvents: false });
     const events = end(builder);
-    if (!(await this.repository.updateState(builder.response, builder.lastSequenceNumber, ['queued', 'in_progress']))) return false;
+    if (!(await this.writes.updateState({ response: builder.response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['queued', 'in_progress'] }))) {
+      return false;
+    }
     for (const event of events) await this.eventLog.appendAtEnd(row.id, event);
     return true;
   }

@@ -110,8 +110,7 @@ export class ResponseRunner {
       }
       throw insertResult.status === 'rejected' ? insertResult.reason : (openResult as PromiseRejectedResult).reason;
     }
-    const log =
-      logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
+    const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     return {
       events: this.events(spec, builder, log, abort, chunks, openFailure, control),
@@ -221,7 +220,6 @@ export class ResponseRunner {
       await log.flush();
     }
   }
-
 }
 
 function failureBody(error: unknown): ResponseErrorBody {

@@ -114,12 +114,6 @@ export class ResponsesRepository {
     return rows.map((row) => ids.has(row.response.id));
   }
 
-  /** Writes the state a run reached, unless the response has left `expectedStatus` (another writer's state stands). */
-  async updateState(response: ResponseObject, lastSequenceNumber: number, expectedStatus: string[]): Promise<boolean> {
-    const [written] = await this.updateStates([{ response, lastSequenceNumber, expectedStatus }]);
-    return written;
-  }
-
   /** Moves a response from one status to another only if it is still in the first: the winner of a race is the one that gets true. */
   async claimStatus(id: string, from: string, to: string): Promise<boolean> {
     const result: [unknown[], number] = await this.dataSource.query(

@@ -11,8 +11,12 @@ export interface FreshDatabase {
  * A database of its own on the test server, migrated: for tests whose servers run background jobs, which any
  * server on the same database may claim.
  */
-export async function createFreshDatabase(): Promise<FreshDatabase> {
-  const base = process.env.TEST_DATABASE_URL!;
+export function createFreshDatabase(): Promise<FreshDatabase> {
+  return createDatabaseOn(process.env.TEST_DATABASE_URL!);
+}
+
+/** A new migrated database on the server `base` points at. */
+export async function createDatabaseOn(base: string): Promise<FreshDatabase> {
   const name = `responses_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(base, `CREATE DATABASE ${name}`);
   const target = new URL(base);
