@@ -34,7 +34,7 @@ async function firstDelta(client: OpenAI, background: boolean): Promise<{ firstD
 async function drainSeconds(db: Client, ids: string[]): Promise<number> {
   const { rows } = await db.query<{ seconds: number }>(
     `SELECT extract(epoch FROM (SELECT max(updated_at) FROM responses WHERE id = ANY($1))
-                              - (SELECT min(created_at) FROM response_events WHERE response_id = ANY($1) AND type = 'response.in_progress'))::float8 AS seconds`,
+                              - (SELECT min(created_at) FROM response_events, json_array_elements(events) AS e WHERE response_id = ANY($1) AND e->>'type' = 'response.in_progress'))::float8 AS seconds`,
     [ids],
   );
   return rows[0].seconds;

@@ -47,7 +47,7 @@ describe('Background jobs across replicas', () => {
   /** Waits until the job's log holds at least `count` text deltas. */
   const deltasLogged = (id: string, count: number) =>
     waitFor(async () => {
-      const rows = await adminQuery<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM response_events WHERE response_id = $1 AND type = 'response.output_text.delta'`, [id]);
+      const rows = await adminQuery<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM response_events, json_array_elements(events) AS e WHERE response_id = $1 AND e->>'type' = 'response.output_text.delta'`, [id]);
       return rows[0].n >= count ? true : undefined;
     });
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { EventRun } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
 
 /** Notified with a response id when events of a response that others may be following are appended. */
@@ -19,18 +20,19 @@ export class EventLogRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Appends the events of many responses in one statement (inside `manager`'s transaction if given), and wakes the
-   * followers of `notifyIds`; a sequence number written twice is kept once. The rows travel as one JSON document built
-   * by concatenation: each event's JSON is already written, so nothing is escaped again.
+   * Appends runs of events of many responses in one statement, one row per run (inside `manager`'s transaction if
+   * given), and wakes the followers of `notifyIds`; a run whose first sequence number is already logged is dropped.
+   * The rows travel as one JSON document built by concatenation: each event's JSON is already written, so nothing is
+   * escaped again.
    */
-  async insertRows(rows: Array<{ responseId: string; event: SerializedEvent }>, notifyIds: string[], manager?: EntityManager): Promise<void> {
-    const document = `[${rows
-      .map(({ responseId, event }) => `{"r":${JSON.stringify(responseId)},"s":${event.sequenceNumber},"t":${JSON.stringify(event.type)},"p":${event.json}}`)
+  async insertRuns(runs: EventRun[], notifyIds: string[], manager?: EntityManager): Promise<void> {
+    const document = `[${runs
+      .map(({ responseId, events }) => `{"r":${JSON.stringify(responseId)},"f":${events[0].sequenceNumber},"l":${events[events.length - 1].sequenceNumber},"e":[${events.map((event) => event.json).join(',')}]}`)
       .join(',')}]`;
     await (manager ?? this.dataSource).query(
       `WITH inserted AS (
-         INSERT INTO response_events (response_id, sequence_number, type, payload)
-         SELECT r, s, t, p FROM json_to_recordset($1::json) AS e(r text, s int, t text, p json)
+         INSERT INTO response_events (response_id, first_sequence_number, last_sequence_number, events)
+         SELECT r, f, l, e FROM json_to_recordset($1::json) AS run(r text, f int, l int, e json)
          ON CONFLICT DO NOTHING
        )
        SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', id) FROM unnest($2::text[]) AS n(id)`,
@@ -39,35 +41,44 @@ export class EventLogRepository {
   }
 
   /** Appends one event right after the last logged one, whatever that is now; its sequence_number is set to match. Followers are woken. */
-  async appendAtEnd(responseId: string, type: string, json: string): Promise<boolean> {
+  async appendAtEnd(responseId: string, json: string): Promise<boolean> {
     const inserted: unknown[] = await this.dataSource.query(
       `WITH inserted AS (
-         INSERT INTO response_events (response_id, sequence_number, type, payload)
-         SELECT $1, next.n, $2, jsonb_set($3::jsonb, '{sequence_number}', to_jsonb(next.n))::json
-         FROM (SELECT COALESCE(max(sequence_number), -1) + 1 AS n FROM response_events WHERE response_id = $1) next
+         INSERT INTO response_events (response_id, first_sequence_number, last_sequence_number, events)
+         SELECT $1, next.n, next.n, json_build_array(jsonb_set($2::jsonb, '{sequence_number}', to_jsonb(next.n))::json)
+         FROM (SELECT COALESCE(max(last_sequence_number), -1) + 1 AS n FROM response_events WHERE response_id = $1) next
          ON CONFLICT DO NOTHING RETURNING 1
        )
        SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', $1) FROM inserted`,
-      [responseId, type, json],
+      [responseId, json],
     );
     return inserted.length > 0;
   }
 
   async lastSequenceNumber(responseId: string): Promise<number | undefined> {
     const rows: Array<{ max: number | null }> = await this.dataSource.query(
-      `SELECT max(sequence_number) AS max FROM response_events WHERE response_id = $1`,
+      `SELECT max(last_sequence_number) AS max FROM response_events WHERE response_id = $1`,
       [responseId],
     );
     return rows[0]?.max ?? undefined;
   }
 
-  /** Events after `afterSequence`, in order, at most `limit`. */
+  /** Events after `afterSequence`, in order, at most `limit` (fewer where runs overlap: each event is read once). */
   async after(responseId: string, afterSequence: number, limit: number): Promise<SerializedEvent[]> {
     const rows: Array<{ sequence_number: number; type: string; payload: string }> = await this.dataSource.query(
-      `SELECT sequence_number, type, payload::text AS payload FROM response_events
-       WHERE response_id = $1 AND sequence_number > $2 ORDER BY sequence_number LIMIT $3`,
+      `SELECT e.sequence_number, e.value->>'type' AS type, e.value::text AS payload
+       FROM response_events r
+       CROSS JOIN LATERAL json_array_elements(r.events) WITH ORDINALITY AS element(value, n)
+       CROSS JOIN LATERAL (SELECT element.value, (element.value->>'sequence_number')::int AS sequence_number) e
+       WHERE r.response_id = $1 AND r.last_sequence_number > $2 AND e.sequence_number > $2
+       ORDER BY r.first_sequence_number, element.n LIMIT $3`,
       [responseId, afterSequence, limit],
     );
-    return rows.map((row) => ({ sequenceNumber: row.sequence_number, type: row.type, json: row.payload }));
+    const events: SerializedEvent[] = [];
+    for (const row of rows) {
+      if (events.length > 0 && row.sequence_number <= events[events.length - 1].sequenceNumber) continue;
+      events.push({ sequenceNumber: row.sequence_number, type: row.type, json: row.payload });
+    }
+    return events;
   }
 }

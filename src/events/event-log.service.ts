@@ -3,6 +3,7 @@ import { Observable } from 'rxjs';
 import { PgNotifications } from '../database/pg-notifications';
 import { GroupCommit } from '../common/group-commit';
 import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type AppendOptions } from './event-log.repository';
+import { toEventRuns } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
 
 const REPLAY_PAGE = 500;
@@ -60,8 +61,8 @@ export class EventLogService implements OnModuleInit {
     private readonly notifications: PgNotifications,
   ) {
     this.commit = new GroupCommit(async (batch) => {
-      await repository.insertRows(
-        batch.flatMap(({ responseId, events }) => events.map((event) => ({ responseId, event }))),
+      await repository.insertRuns(
+        toEventRuns(batch),
         [...new Set(batch.filter((entry) => entry.notify).map((entry) => entry.responseId))],
       );
       return batch.map(() => undefined);
@@ -82,8 +83,8 @@ export class EventLogService implements OnModuleInit {
   /** Appends at once (inside a transaction, and waking followers, as `options` say). */
   async append(responseId: string, events: SerializedEvent[], options: AppendOptions = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.repository.insertRows(
-      events.map((event) => ({ responseId, event })),
+    await this.repository.insertRuns(
+      toEventRuns([{ responseId, events }]),
       options.notify ? [responseId] : [],
       options.manager,
     );
@@ -100,7 +101,7 @@ export class EventLogService implements OnModuleInit {
   /** Appends a closing event after whatever the log holds now (a writer may still be racing it), retrying a lost race. */
   async appendAtEnd(responseId: string, event: SerializedEvent): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (await this.repository.appendAtEnd(responseId, event.type, event.json)) return;
+      if (await this.repository.appendAtEnd(responseId, event.json)) return;
     }
     throw new Error(`could not append ${event.type} to the log of ${responseId}`);
   }

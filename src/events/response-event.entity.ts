@@ -1,20 +1,23 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** One streaming event of a stored response, kept so that streams can be replayed and resumed. */
+/**
+ * A run of consecutive streaming events of a stored response (what one batch of the log wrote for it), kept so that
+ * streams can be replayed and resumed.
+ */
 @Entity('response_events')
 export class ResponseEventEntity {
   @PrimaryColumn({ name: 'response_id', type: 'text' })
   responseId: string;
 
-  @PrimaryColumn({ name: 'sequence_number', type: 'integer' })
-  sequenceNumber: number;
+  @PrimaryColumn({ name: 'first_sequence_number', type: 'integer' })
+  firstSequenceNumber: number;
 
-  @Column({ type: 'text' })
-  type: string;
+  @Column({ name: 'last_sequence_number', type: 'integer' })
+  lastSequenceNumber: number;
 
-  /** The event exactly as it went out on the wire (`json`: the text is kept as written). */
+  /** The events exactly as they went out on the wire, in order (`json`: the text is kept as written). */
   @Column({ type: 'json' })
-  payload: Record<string, unknown>;
+  events: Array<Record<string, unknown>>;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;

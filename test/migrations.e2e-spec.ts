@@ -1,0 +1,47 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { runMigrations } from '../src/database/migrate';
+import { adminQuery, createFreshDatabase, type FreshDatabase } from './support/fresh-database';
+
+describe('Migrations', () => {
+  let db: FreshDatabase;
+  beforeAll(async () => (db = await createFreshDatabase()));
+  afterAll(() => db.drop());
+
+  const undoLast = async () => {
+    const dataSource = await new DataSource(dataSourceOptions(db.url, 1)).initialize();
+    try {
+      await dataSource.undoLastMigration();
+    } finally {
+      await dataSource.destroy();
+    }
+  };
+  const event = (n: number, type: string) => `{"type":"${type}", "sequence_number":${n}}`;
+
+  it('turns a log of one row per event into runs and back, every event kept as written', async () => {
+    await adminQuery(db.url, `INSERT INTO responses (id, tenant_id, status, model, created_at, params) VALUES ('resp_m', 't', 'completed', 'm', now(), '{}')`);
+    await adminQuery(db.url, `INSERT INTO response_events (response_id, first_sequence_number, last_sequence_number, events) VALUES ('resp_m', 0, 1, $1)`, [
+      `[${event(0, 'response.created')},${event(1, 'response.completed')}]`,
+    ]);
+
+    await undoLast();
+    const single = await adminQuery<{ sequence_number: number; type: string; payload: string }>(
+      db.url,
+      `SELECT sequence_number, type, payload::text AS payload FROM response_events ORDER BY sequence_number`,
+    );
+    expect(single).toEqual([
+      { sequence_number: 0, type: 'response.created', payload: event(0, 'response.created') },
+      { sequence_number: 1, type: 'response.completed', payload: event(1, 'response.completed') },
+    ]);
+
+    expect(await runMigrations(db.url)).toEqual(['EventRuns1796000000000']);
+    const runs = await adminQuery<{ first: number; last: number; events: string }>(
+      db.url,
+      `SELECT first_sequence_number AS first, last_sequence_number AS last, events::text AS events FROM response_events ORDER BY 1`,
+    );
+    expect(runs).toEqual([
+      { first: 0, last: 0, events: `[${event(0, 'response.created')}]` },
+      { first: 1, last: 1, events: `[${event(1, 'response.completed')}]` },
+    ]);
+  });
+});
