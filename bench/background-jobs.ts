@@ -3,10 +3,10 @@
  * Baselines from the same run: the same request in the foreground (time to first delta), and foreground stored
  * creates at the same concurrency (requests per second).
  */
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import { Client } from 'pg';
-import { startStubUpstream } from '../test/support/stub-upstream';
-import { machine, percentile, startBenchServer, writeSection } from './support';
+import { type BenchProcess, canPin, startServerProcess, startStubProcess } from './processes';
+import { machine, percentile, writeSection } from './support';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 2000);
@@ -48,8 +48,10 @@ async function inParallel(count: number, concurrency: number, task: () => Promis
 }
 
 export async function backgroundJobs(databaseUrl: string): Promise<void> {
-  const stub = await startStubUpstream();
-  const env = { UPSTREAM_BASE_URL: stub.baseURL, MAX_QUEUED_JOBS: String(BACKLOG * 2) };
+  const stub = await startStubProcess('1');
+  // The API and the workers are processes of their own on core 0; the stub, Postgres and this load generator on core 1.
+  const server = (name: string, jobConcurrency: number) =>
+    startServerProcess({ name, cores: '0', databaseUrl, upstream: stub, env: { MAX_QUEUED_JOBS: String(BACKLOG * 2), JOB_CONCURRENCY: String(jobConcurrency) } });
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   const foreground: number[] = [];
@@ -58,25 +60,26 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
   let foregroundRate = 0;
   let drainRate = 0;
   // One process serves the API without running jobs; the worker process is started once the backlog is queued.
-  const api = await startBenchServer(databaseUrl, { ...env, JOB_CONCURRENCY: '0' });
+  const api = await server('api', 0);
+  const client = clientOf(api);
   try {
-    const worker = await startBenchServer(databaseUrl, { ...env, JOB_CONCURRENCY: String(CONCURRENCY) });
-    for (let i = 0; i < 5; i++) await firstDelta(api.client, true); // warm-up
+    const worker = await server('worker', CONCURRENCY);
+    for (let i = 0; i < 5; i++) await firstDelta(client, true); // warm-up
     for (let i = 0; i < RUNS; i++) {
-      foreground.push((await firstDelta(api.client, false)).firstDeltaMs);
-      const sample = await firstDelta(api.client, true);
+      foreground.push((await firstDelta(client, false)).firstDeltaMs);
+      const sample = await firstDelta(client, true);
       background.push(sample.firstDeltaMs);
       pickups.push(sample.pickupMs);
     }
-    await worker.close();
+    await worker.stop();
 
     const started = performance.now();
-    await inParallel(BACKLOG, CONCURRENCY, () => api.client.responses.create({ model: 'bench', input: 'hello' }));
+    await inParallel(BACKLOG, CONCURRENCY, () => client.responses.create({ model: 'bench', input: 'hello' }));
     foregroundRate = BACKLOG / ((performance.now() - started) / 1000);
 
     const backlog: string[] = [];
-    await inParallel(BACKLOG, CONCURRENCY, async () => backlog.push((await api.client.responses.create({ model: 'bench', input: 'hello', background: true })).id));
-    const drainer = await startBenchServer(databaseUrl, { ...env, JOB_CONCURRENCY: String(CONCURRENCY) });
+    await inParallel(BACKLOG, CONCURRENCY, async () => backlog.push((await client.responses.create({ model: 'bench', input: 'hello', background: true })).id));
+    const drainer = await server('drainer', CONCURRENCY);
     for (;;) {
       // Read from the partial indexes of queued and running jobs, so that watching costs Postgres little.
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'queued' OR state = 'running'`);
@@ -84,15 +87,16 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     drainRate = BACKLOG / (await drainSeconds(db, backlog));
-    await drainer.close();
+    await drainer.stop();
   } finally {
-    await api.close();
-    await stub.close();
+    await api.stop();
+    await stub.stop();
     await db.end();
   }
   const ms = (value: number) => `${value.toFixed(2)} ms`;
   writeSection('background-jobs', [
-    `${machine()}; ${RUNS} interleaved pairs on an idle queue; a backlog of ${BACKLOG} jobs drained by one worker process running ${CONCURRENCY} at once.`,
+    `${machine()}; ${canPin ? 'API and worker processes pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
+      `${RUNS} interleaved pairs on an idle queue; a backlog of ${BACKLOG} jobs drained by one worker process running ${CONCURRENCY} at once.`,
     '',
     '| Measure | baseline | background | ratio |',
     '|---|---|---|---|',
@@ -101,4 +105,8 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
     `| Pickup (\`response.queued\` → \`response.in_progress\` at the client), p50 / p99 | – | ${ms(percentile(pickups, 50))} / ${ms(percentile(pickups, 99))} | – |`,
     `| Throughput (baseline: foreground stored creates, ${CONCURRENCY} concurrent) | ${foregroundRate.toFixed(0)} req/s | ${drainRate.toFixed(0)} jobs/s drained | ${(drainRate / foregroundRate).toFixed(2)}× |`,
   ]);
+}
+
+function clientOf(server: BenchProcess): OpenAI {
+  return new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'bench', maxRetries: 0 });
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { largestGap, fixedRate, get, post, stream, type Target } from './load';
-import { type BenchProcess, canPin, startProcess } from './processes';
+import { type BenchProcess, canPin, startProcess, startServerProcess, startStubProcess } from './processes';
 import { machine, percentile, writeSection } from './support';
 
 const ROOT = join(__dirname, '..');
@@ -56,20 +56,12 @@ interface Gateways {
 }
 
 async function startGateways(databaseUrl: string): Promise<Gateways> {
-  const node = process.execPath;
-  const stub = await startProcess({ name: 'stub', cores: '1', command: node, args: (port) => ['-r', '@swc-node/register', join(ROOT, 'bench/stub-server.ts'), String(port)], readyPath: '/v1/models' });
-  const ours = await startProcess({
-    name: 'responses-server',
-    cores: '0',
-    command: node,
-    args: () => ['-r', '@swc-node/register', join(ROOT, 'src/main.ts')],
-    env: { DATABASE_URL: databaseUrl, UPSTREAM_BASE_URL: `${stub.url}/v1`, LOG_LEVEL: 'warn', HOST: '127.0.0.1' },
-    readyPath: '/ready',
-  });
+  const stub = await startStubProcess('1');
+  const ours = await startServerProcess({ cores: '0', databaseUrl, upstream: stub });
   const portkey = await startProcess({
     name: 'Portkey',
     cores: '0',
-    command: node,
+    command: process.execPath,
     args: (port) => ['--import', join(ROOT, 'bench/portkey-fetch-fix.mjs'), join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'],
     env: { NODE_ENV: 'production' },
     readyPath: '/',

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../test/support/server-process';
 
 /** Whether `taskset` can pin processes to cores here (Linux with util-linux). */
@@ -74,4 +75,31 @@ export async function startProcess(options: {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+const ROOT = join(__dirname, '..');
+
+/** The stub upstream (`bench/stub-server.ts`) as a process of its own, pinned to `cores`. */
+export function startStubProcess(cores: string): Promise<BenchProcess> {
+  return startProcess({ name: 'stub', cores, command: process.execPath, args: (port) => ['-r', '@swc-node/register', join(ROOT, 'bench/stub-server.ts'), String(port)], readyPath: '/v1/models' });
+}
+
+/** responses-server as a process of its own, pinned to `cores`, logging only warnings (as Portkey logs no requests). */
+export function startServerProcess(options: {
+  name?: string;
+  cores: string;
+  databaseUrl: string;
+  upstream: BenchProcess;
+  env?: Record<string, string>;
+  /** Node's own options, e.g. `--cpu-prof` to profile a run. */
+  nodeArgs?: string[];
+}): Promise<BenchProcess> {
+  return startProcess({
+    name: options.name ?? 'responses-server',
+    cores: options.cores,
+    command: process.execPath,
+    args: () => [...(options.nodeArgs ?? []), '-r', '@swc-node/register', join(ROOT, 'src/main.ts')],
+    env: { DATABASE_URL: options.databaseUrl, UPSTREAM_BASE_URL: `${options.upstream.url}/v1`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...options.env },
+    readyPath: '/ready',
+  });
 }

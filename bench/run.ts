@@ -17,9 +17,12 @@ const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
   'embedded-engine': embeddedEngine,
 };
 
+/** The benchmarks that start the server as processes of its own, pinned apart from the load generator. */
+const OF_PROCESSES = new Set(['gateway', 'background-jobs']);
+
 async function main(): Promise<void> {
-  // For the gateway benchmark the load generator and Postgres (started from here) share core 1, and the gateways
-  // under test get core 0; the in-process benchmarks after it get every core back.
+  // Postgres (started from here) stays on core 1. For the benchmarks of server processes the load generator shares
+  // core 1 with it, and the servers under test get core 0; the in-process benchmarks get every core.
   pinSelf('1');
   const only = process.env.BENCH_ONLY?.split(',');
   const database = await startBenchDatabase();
@@ -27,7 +30,7 @@ async function main(): Promise<void> {
     for (const [name, run] of Object.entries(BENCHMARKS)) {
       if (only && !only.includes(name)) continue;
       const started = Date.now();
-      if (name !== 'gateway') pinSelf(`0-${availableParallelism() - 1}`);
+      pinSelf(OF_PROCESSES.has(name) ? '1' : `0-${availableParallelism() - 1}`);
       await run(database.url);
       console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
