@@ -9,8 +9,8 @@ import { type BenchProcess, canPin, startServerProcess, startStubProcess } from 
 import { machine, percentile, writeSection } from './support';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
-const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 2000);
-const CONCURRENCY = 64;
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 4000);
+const CONCURRENCY = 256;
 
 /** Milliseconds from sending the create to the first text delta, and (background) from `queued` to `in_progress`. */
 async function firstDelta(client: OpenAI, background: boolean): Promise<{ firstDeltaMs: number; pickupMs: number }> {

@@ -26,6 +26,8 @@ export interface BenchProcess {
   cpuMicros(): number;
   /** Resident memory, in bytes. */
   rssBytes(): number;
+  /** The last few KB the process wrote to stdout and stderr. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startProcess(options: {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
     },
+    output: () => output,
     rssBytes: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024,
     stop: async () => {
       if (child.exitCode !== null) return;

@@ -131,8 +131,12 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private async renewLeases(): Promise<void> {
     try {
-      const held = await this.repository.renew(this.owner, [...this.running.keys()], this.config.JOB_LEASE_MS);
-      for (const [id, job] of this.running) {
+      const ids = [...this.running.keys()];
+      const held = await this.repository.renew(this.owner, ids, this.config.JOB_LEASE_MS);
+      // Only the jobs this renewal asked about: those claimed meanwhile hold fresh leases of their own.
+      for (const id of ids) {
+        const job = this.running.get(id);
+        if (!job) continue;
         if (!held.has(id)) {
           this.logger.warn(`lost the lease of job ${id}; another worker has it now`);
           job.release.abort();

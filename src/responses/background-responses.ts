@@ -1,18 +1,19 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../common/api-error';
+import { GroupCommit } from '../common/group-commit';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
 import { JobQueue } from '../jobs/job-queue.service';
 import { type JobControl, JobWorker } from '../jobs/job-worker';
 import type { ClaimedJob } from '../jobs/jobs.repository';
 import { ModelRegistry } from '../models/model-registry.service';
-import { isRunning, samplingOfRow, toResponseObject } from './response.mapper';
+import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
 import { generationRequest, type Sampling } from './response-factory';
 import { type Run, ResponseRunner } from './response-runner';
 import { ResponseStreamBuilder } from './response-stream-builder';
-import { ResponsesRepository } from './responses.repository';
+import { type ResponseKey, ResponsesRepository } from './responses.repository';
 import type { CreateResult } from './create-result';
 
 /** A job claimed this many times without ending (its workers kept dying) is ended as failed rather than tried again. */
@@ -29,6 +30,9 @@ const CANCEL_WAIT_MS = 5000;
 @Injectable()
 export class BackgroundResponses implements OnModuleInit {
   private readonly logger = new Logger(BackgroundResponses.name);
+  /** Jobs claimed together start together: one statement moves them to in_progress, one reads their conversations. */
+  private readonly starts: GroupCommit<ResponseKey, RawResponseRow | null>;
+  private readonly conversations: GroupCommit<ResponseKey, InputItem[] | null>;
 
   constructor(
     private readonly queue: JobQueue,
@@ -38,7 +42,10 @@ export class BackgroundResponses implements OnModuleInit {
     private readonly runner: ResponseRunner,
     private readonly closer: ResponseCloser,
     private readonly models: ModelRegistry,
-  ) {}
+  ) {
+    this.starts = new GroupCommit((keys) => repository.startQueued(keys), 1);
+    this.conversations = new GroupCommit((keys) => repository.conversations(keys), 1);
+  }
 
   onModuleInit(): void {
     this.worker.register((job, control) => this.run(job, control));
@@ -79,9 +86,9 @@ export class BackgroundResponses implements OnModuleInit {
   }
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
-    // The usual case, a queued response starting, takes one statement: it moves to in_progress and is read. A response
+    // The usual case, a queued response starting, shares one statement with the jobs claimed with it: it moves to in_progress and is read. A response
     // leaves queued only there (or when cancelled), so one that is not fresh is in progress (taken over) or ended.
-    const fresh = job.cancelRequested || job.attempts > MAX_ATTEMPTS ? null : await this.repository.startQueued(job.tenantId, job.responseId);
+    const fresh = job.cancelRequested || job.attempts > MAX_ATTEMPTS ? null : await this.starts.add({ tenantId: job.tenantId, id: job.responseId });
     const row = fresh ?? (await this.repository.find(job.tenantId, job.responseId));
     if (!row || !isRunning(row.status)) return;
     if (job.cancelRequested) {
@@ -94,7 +101,7 @@ export class BackgroundResponses implements OnModuleInit {
     }
     const response: ResponseObject = { ...toResponseObject(row), status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
     const sampling = samplingOfRow(row);
-    const conversation = (await this.repository.conversation(job.tenantId, row.id)) ?? [];
+    const conversation = (await this.conversations.add({ tenantId: job.tenantId, id: row.id })) ?? [];
     // A response that was still queued has only the events written with it; one taken over may have logged more.
     const lastSequenceNumber = fresh ? row.last_sequence_number : await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
     let run: Run;

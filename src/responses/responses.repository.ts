@@ -25,6 +25,12 @@ export interface StateUpdate {
   expectedStatus: string[];
 }
 
+/** A response as its tenant names it. */
+export interface ResponseKey {
+  tenantId: string;
+  id: string;
+}
+
 export interface ListOptions {
   after?: string;
   before?: string;
@@ -34,6 +40,8 @@ export interface ListOptions {
 
 const COLUMNS = `id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output, usage, error,
   incomplete_details, last_sequence_number`;
+/** COLUMNS of `responses r`, for statements that join another relation with the same column names. */
+const R_COLUMNS = COLUMNS.split(/,\s*/).map((column) => `r.${column}`).join(', ');
 
 /** SQL for responses and their input items. Every read and write is scoped to a tenant. */
 @Injectable()
@@ -125,12 +133,20 @@ export class ResponsesRepository {
   }
 
   /** Moves a queued response to in_progress and answers it as it is now; null when it was not queued. */
-  async startQueued(tenantId: string, id: string): Promise<RawResponseRow | null> {
+  /**
+   * Moves queued responses to in_progress and reads them, in one statement for many (jobs claimed together start
+   * together); answers one row per key, in order, null for a response that was no longer queued.
+   */
+  async startQueued(keys: ResponseKey[]): Promise<Array<RawResponseRow | null>> {
     const [rows]: [RawResponseRow[], number] = await this.dataSource.query(
-      `UPDATE responses SET status = 'in_progress', updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = 'queued' RETURNING ${COLUMNS}`,
-      [id, tenantId],
+      `UPDATE responses r SET status = 'in_progress', updated_at = now()
+       FROM unnest($1::text[], $2::text[]) AS k(id, tenant_id)
+       WHERE r.id = k.id AND r.tenant_id = k.tenant_id AND r.status = 'queued'
+       RETURNING ${R_COLUMNS}`,
+      [keys.map((key) => key.id), keys.map((key) => key.tenantId)],
     );
-    return rows[0] ?? null;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return keys.map((key) => byId.get(key.id) ?? null);
   }
 
   /** Marks responses as still being worked on (see StaleResponseSweeper). */
@@ -172,21 +188,32 @@ export class ResponsesRepository {
    * then its output items. Null when the response does not exist for this tenant.
    */
   async conversation(tenantId: string, id: string): Promise<InputItem[] | null> {
-    const rows: Array<{ input: InputItem[]; output: InputItem[] }> = await this.dataSource.query(
+    return (await this.conversations([{ tenantId, id }]))[0];
+  }
+
+  /** The conversations of many responses in one statement, one per key, in order (null for a response not found). */
+  async conversations(keys: ResponseKey[]): Promise<Array<InputItem[] | null>> {
+    const rows: Array<{ root: string; input: InputItem[]; output: InputItem[] }> = await this.dataSource.query(
       `WITH RECURSIVE chain AS (
-         SELECT id, previous_response_id, output, 0 AS depth FROM responses WHERE id = $1 AND tenant_id = $2
+         SELECT k.root, r.tenant_id, r.id, r.previous_response_id, r.output, 0 AS depth
+         FROM unnest($1::text[], $2::text[]) AS k(root, tenant_id) JOIN responses r ON r.id = k.root AND r.tenant_id = k.tenant_id
          UNION ALL
-         SELECT r.id, r.previous_response_id, r.output, chain.depth + 1
+         SELECT chain.root, chain.tenant_id, r.id, r.previous_response_id, r.output, chain.depth + 1
          FROM responses r JOIN chain ON r.id = chain.previous_response_id
-         WHERE r.tenant_id = $2
+         WHERE r.tenant_id = chain.tenant_id
        )
-       SELECT chain.output,
+       SELECT chain.root, chain.output,
               COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM response_input_items i WHERE i.response_id = chain.id), '[]') AS input
-       FROM chain ORDER BY chain.depth DESC`,
-      [id, tenantId],
+       FROM chain ORDER BY chain.root, chain.depth DESC`,
+      [keys.map((key) => key.id), keys.map((key) => key.tenantId)],
     );
-    if (rows.length === 0) return null;
-    return rows.flatMap((row) => [...row.input, ...row.output]);
+    const byRoot = new Map<string, InputItem[]>();
+    for (const row of rows) {
+      const items = byRoot.get(row.root) ?? [];
+      items.push(...row.input, ...row.output);
+      byRoot.set(row.root, items);
+    }
+    return keys.map((key) => byRoot.get(key.id) ?? null);
   }
 
   /** One page of a response's input items; the cursor is an item id. */
