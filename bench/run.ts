@@ -3,6 +3,7 @@
  * some of them (gateway, stream-persistence, background-jobs, embedded-engine).
  */
 import { availableParallelism } from 'node:os';
+import { Client } from 'pg';
 import { backgroundJobs } from './background-jobs';
 import { embeddedEngine } from './embedded-engine';
 import { gateway } from './gateway';
@@ -31,11 +32,28 @@ async function main(): Promise<void> {
       if (only && !only.includes(name)) continue;
       const started = Date.now();
       pinSelf(OF_PROCESSES.has(name) ? '1' : `0-${availableParallelism() - 1}`);
+      await quietDatabase(database.url);
       await run(database.url);
       console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
   } finally {
     await database.stop();
+  }
+}
+
+/**
+ * Each benchmark starts from a quiet Postgres: what the one before wrote is vacuumed and checkpointed now, not by
+ * autovacuum and the checkpointer in the middle of the next one's measurements.
+ */
+async function quietDatabase(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE)');
+    // CHECKPOINT needs a superuser (or pg_checkpoint): the embedded server's user is one, a DATABASE_URL's may not be.
+    await client.query('CHECKPOINT').catch(() => undefined);
+  } finally {
+    await client.end();
   }
 }
 
