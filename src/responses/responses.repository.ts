@@ -132,7 +132,6 @@ export class ResponsesRepository {
     return result[1] > 0;
   }
 
-  /** Moves a queued response to in_progress and answers it as it is now; null when it was not queued. */
   /**
    * Moves queued responses to in_progress and reads them, in one statement for many (jobs claimed together start
    * together); answers one row per key, in order, null for a response that was no longer queued.
