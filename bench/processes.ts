@@ -84,7 +84,13 @@ const ROOT = join(__dirname, '..');
 
 /** The stub upstream (`bench/stub-server.ts`) as a process of its own, pinned to `cores`. */
 export function startStubProcess(cores: string): Promise<BenchProcess> {
-  return startProcess({ name: 'stub', cores, command: process.execPath, args: (port) => ['-r', '@swc-node/register', join(ROOT, 'bench/stub-server.ts'), String(port)], readyPath: '/v1/models' });
+  return startProcess({
+    name: 'stub',
+    cores,
+    command: process.execPath,
+    args: (port) => ['-r', '@swc-node/register', join(ROOT, 'bench/stub-server.ts'), String(port)],
+    readyPath: '/v1/models',
+  });
 }
 
 /** responses-server as a process of its own, pinned to `cores`, logging only warnings (as Portkey logs no requests). */

@@ -86,8 +86,9 @@ export class BackgroundResponses implements OnModuleInit {
   }
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
-    // The usual case, a queued response starting, shares one statement with the jobs claimed with it: it moves to in_progress and is read. A response
-    // leaves queued only there (or when cancelled), so one that is not fresh is in progress (taken over) or ended.
+    // The usual case, a queued response starting, shares one statement with the jobs claimed with it: it moves to
+    // in_progress and is read. A response leaves queued only there (or when cancelled), so one that is not fresh is in
+    // progress (taken over) or ended.
     const fresh = job.cancelRequested || job.attempts > MAX_ATTEMPTS ? null : await this.starts.add({ tenantId: job.tenantId, id: job.responseId });
     const row = fresh ?? (await this.repository.find(job.tenantId, job.responseId));
     if (!row || !isRunning(row.status)) return;
