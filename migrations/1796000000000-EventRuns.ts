@@ -20,7 +20,7 @@ export class EventRuns1796000000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE TEMPORARY TABLE single_events ON COMMIT DROP AS
+      CREATE TEMPORARY TABLE single_events AS
       SELECT r.response_id, (e.value->>'sequence_number')::int AS sequence_number, e.value->>'type' AS type, e.value AS payload, r.created_at
       FROM response_events r CROSS JOIN LATERAL json_array_elements(r.events) AS e(value)`);
     await queryRunner.query(`DELETE FROM response_events`);
@@ -32,6 +32,7 @@ export class EventRuns1796000000000 implements MigrationInterface {
     await queryRunner.query(`
       INSERT INTO response_events (response_id, sequence_number, type, payload, created_at)
       SELECT response_id, sequence_number, type, payload, created_at FROM single_events ON CONFLICT DO NOTHING`);
+    await queryRunner.query(`DROP TABLE single_events`);
     await queryRunner.query(`ALTER TABLE response_events ALTER COLUMN type SET NOT NULL`);
   }
 }

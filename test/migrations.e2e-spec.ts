@@ -8,10 +8,16 @@ describe('Migrations', () => {
   beforeAll(async () => (db = await createFreshDatabase()));
   afterAll(() => db.drop());
 
-  const undoLast = async () => {
+  /** Reverts the newest migrations down to and including `name`. */
+  const undoThrough = async (name: string) => {
     const dataSource = await new DataSource(dataSourceOptions(db.url, 1)).initialize();
     try {
-      await dataSource.undoLastMigration();
+      for (;;) {
+        const [newest] = await dataSource.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`);
+        // Without a transaction of its own: an index built concurrently is dropped concurrently.
+        await dataSource.undoLastMigration({ transaction: 'none' });
+        if (newest.name === name) return;
+      }
     } finally {
       await dataSource.destroy();
     }
@@ -24,7 +30,7 @@ describe('Migrations', () => {
       `[${event(0, 'response.created')},${event(1, 'response.completed')}]`,
     ]);
 
-    await undoLast();
+    await undoThrough('EventRuns1796000000000');
     const single = await adminQuery<{ sequence_number: number; type: string; payload: string }>(
       db.url,
       `SELECT sequence_number, type, payload::text AS payload FROM response_events ORDER BY sequence_number`,
@@ -34,7 +40,7 @@ describe('Migrations', () => {
       { sequence_number: 1, type: 'response.completed', payload: event(1, 'response.completed') },
     ]);
 
-    expect(await runMigrations(db.url)).toEqual(['EventRuns1796000000000']);
+    expect(await runMigrations(db.url)).toContain('EventRuns1796000000000');
     const runs = await adminQuery<{ first: number; last: number; events: string }>(
       db.url,
       `SELECT first_sequence_number AS first, last_sequence_number AS last, events::text AS events FROM response_events ORDER BY 1`,
