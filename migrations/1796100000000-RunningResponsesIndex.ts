@@ -10,8 +10,10 @@ export class RunningResponsesIndex1796100000000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // A concurrent build that failed leaves an invalid index behind: a retry starts from nothing.
+    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS responses_running_foreground_idx`);
     await queryRunner.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS responses_running_foreground_idx ON responses (updated_at)
+      `CREATE INDEX CONCURRENTLY responses_running_foreground_idx ON responses (updated_at)
        WHERE status IN ('queued', 'in_progress') AND background = false`,
     );
   }
