@@ -257,7 +257,7 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
     );
   }
   return [
-    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event. Memory per open stream, two ways: the live JavaScript heap (heap snapshots, which hold only what is still referenced, of the idle gateway and of the gateway holding as many streams open as passed, difference ÷ streams); and the gateway's peak RSS during the largest passing run less its RSS when idle (a fresh process), ÷ streams, which also counts garbage not yet collected and what any load grows once (V8's young generation, compiled code). Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
+    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event. Memory per open stream, two ways: the live JavaScript heap (heap snapshots, which hold only what is still referenced, of the gateway after those runs with no stream open and again holding as many streams open as passed, difference ÷ streams); and the gateway's peak RSS during the largest passing run less its RSS when idle (a fresh process), ÷ streams, which also counts garbage not yet collected and what any load grows once (V8's young generation, compiled code). Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
     '',
     '| | most streams passed | largest gap there | live heap per open stream | peak RSS over idle, per stream | first failure |',
     '|---|---|---|---|---|---|',
