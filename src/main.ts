@@ -1,21 +1,12 @@
 import 'reflect-metadata';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { ConfigError, loadConfig } from './config/app-config';
 import { connectDatabase, type DatabaseConnection } from './database/database-connection';
 import { createServer } from './server';
 
 const log = (line: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const database: DatabaseConnection = await connectDatabase(config, log);
   let app: Awaited<ReturnType<typeof createServer>>;
   try {
@@ -23,10 +14,6 @@ async function main(): Promise<void> {
     await app.listen(config.PORT, config.HOST);
   } catch (error) {
     await database.close();
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
     throw error;
   }
   let stopping = false;
@@ -44,6 +31,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A configuration that cannot work (a bad variable, a model that cannot be loaded) is the operator's to fix: its
+  // message alone, and exit code 2.
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? error.stack ?? error.message : error);
   process.exit(1);
 });
