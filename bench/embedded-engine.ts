@@ -2,13 +2,13 @@
  * The embedded engine through the API against node-llama-cpp called directly on the same tiny model, interleaved
  * run by run: time to first token and tokens per second, so that what the API adds is visible.
  */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { importEsm } from '../src/common/import-esm';
 import { writeTinyModel } from '../test/support/gguf/tiny-model';
-import { machine, percentile, startBenchServer, writeSection } from './support';
+import { machine, packageVersion, percentile, startBenchServer, writeSection } from './support';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp', { with: { 'resolution-mode': 'import' } });
 
@@ -76,7 +76,7 @@ export async function embeddedEngine(databaseUrl: string): Promise<void> {
   const row = (name: string, key: keyof Sample, unit: string) =>
     `| ${name} | ${p50(results.direct, key).toFixed(2)} ${unit} | ${p50(results.api, key).toFixed(2)} ${unit} | ${(p50(results.api, key) / p50(results.direct, key)).toFixed(2)}× |`;
   writeSection('embedded-engine', [
-    `${machine()}; node-llama-cpp ${engineVersion()} (prebuilt CPU binary, 1 thread); ${RUNS} interleaved pairs of ${TOKENS}-token generations ` +
+    `${machine()}; node-llama-cpp ${packageVersion('node-llama-cpp')} (prebuilt CPU binary, 1 thread); ${RUNS} interleaved pairs of ${TOKENS}-token generations ` +
       `of a tiny scripted model (${Math.round(statSync(modelPath).size / 1024)} KB), where the engine's own cost is smallest and the API's shows most.`,
     '',
     '| Measure (p50) | node-llama-cpp directly (baseline) | through the API (stored stream) | ratio |',
@@ -84,8 +84,4 @@ export async function embeddedEngine(databaseUrl: string): Promise<void> {
     row('Time to first token', 'ttftMs', 'ms'),
     row('Tokens per second', 'tokensPerSecond', 'tok/s'),
   ]);
-}
-
-function engineVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', 'node-llama-cpp', 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -5,11 +5,10 @@
  * load generator share core 1.
  */
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { largestGap, fixedRate, get, post, stream, type Target } from './load';
 import { type BenchProcess, canPin, startProcess, startServerProcess, startStubProcess } from './processes';
 import { HeapSnapshots } from './heap';
-import { machine, percentile, writeSection } from './support';
+import { machine, packageVersion, percentile, writeSection } from './support';
 
 const ROOT = join(__dirname, '..');
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 300);
@@ -96,7 +95,7 @@ export async function gateway(databaseUrl: string): Promise<void> {
   }
   writeSection('gateway', [
     `${machine()}; ${canPin ? 'gateway under test pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
-      `Portkey ${version('@portkey-ai/gateway')}, stored responses in Postgres.`,
+      `Portkey ${packageVersion('@portkey-ai/gateway')}, stored responses in Postgres.`,
     '',
     ...lines,
   ]);
@@ -263,8 +262,4 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
     '|---|---|---|---|---|---|',
     ...rows,
   ];
-}
-
-function version(name: string): string {
-  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -57,3 +57,8 @@ export function writeSection(name: string, lines: string[]): void {
   writeFileSync(file, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
   console.log(section);
 }
+
+/** The installed version of an npm package. */
+export function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
