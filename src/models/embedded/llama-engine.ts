@@ -42,13 +42,7 @@ export class LlamaEngine {
 
   /** Loads (once) the model at a local path, or downloads it first from an `hf:` URI or URL into the models folder. */
   load(source: string): Promise<LoadedModel> {
-    let loaded = this.models.get(source);
-    if (!loaded) {
-      loaded = this.loadModel(source);
-      this.models.set(source, loaded);
-      loaded.catch(() => this.models.delete(source));
-    }
-    return loaded;
+    return cached(this.models, source, () => this.loadModel(source));
   }
 
   async dispose(): Promise<void> {
@@ -89,17 +83,22 @@ export class LlamaEngine {
     const grammarFor = async (format: TextFormat): Promise<LlamaGrammar | undefined> => {
       if (format.type === 'text') return undefined;
       const key = JSON.stringify(format.type === 'json_schema' ? format.schema : 'json');
-      let grammar = grammars.get(key);
-      if (!grammar) {
-        grammar = format.type === 'json_schema' ? llama.createGrammarForJsonSchema(format.schema as never) : llama.getGrammarFor('json');
-        grammars.set(key, grammar);
-        grammar.catch(() => grammars.delete(key));
-      }
-      return grammar;
+      return cached(grammars, key, () => (format.type === 'json_schema' ? llama.createGrammarForJsonSchema(format.schema as never) : llama.getGrammarFor('json')));
     };
     this.logger.log(`loaded ${isAbsolute(source) ? modelPath : source}: ${this.options.sequences} sequences of ${context.contextSize} tokens, ${this.options.threads} threads`);
     return { model, chatWrapper: lib.resolveChatWrapper(model), sequences: new SequencePool(sequences), lib, grammarFor };
   }
+}
+
+/** The promise kept under `key`, made on first use; one that fails is forgotten, so that the next call tries again. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let promise = cache.get(key);
+  if (!promise) {
+    promise = make();
+    cache.set(key, promise);
+    promise.catch(() => cache.delete(key));
+  }
+  return promise;
 }
 
 export function isRemote(source: string): boolean {
