@@ -2,6 +2,7 @@ import { InitialSchema1764028800000 } from './1764028800000-InitialSchema';
 import { EventPayloadAsJson1795650000000 } from './1795650000000-EventPayloadAsJson';
 import { EventRuns1796000000000 } from './1796000000000-EventRuns';
 import { RunningResponsesIndex1796100000000 } from './1796100000000-RunningResponsesIndex';
+import { ResponseStreamFlag1796200000000 } from './1796200000000-ResponseStreamFlag';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
-export const MIGRATIONS = [InitialSchema1764028800000, EventPayloadAsJson1795650000000, EventRuns1796000000000, RunningResponsesIndex1796100000000];
+export const MIGRATIONS = [InitialSchema1764028800000, EventPayloadAsJson1795650000000, EventRuns1796000000000, RunningResponsesIndex1796100000000, ResponseStreamFlag1796200000000];

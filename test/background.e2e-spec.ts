@@ -1,5 +1,5 @@
 import { type FreshDatabase, createFreshDatabase } from './support/fresh-database';
-import { rebuildOutput, type StreamEvent, streamStored, waitFor } from './support/sse';
+import { rebuildOutput, startStreamedJob, type StreamEvent, streamStored, waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 const TOKENS = (n: number) => Array.from({ length: n }, (_, i) => `t${i} `).join('');
@@ -38,6 +38,19 @@ describe('Background responses', () => {
     expect(done.output_text).toBe(TOKENS(20));
     const { response: doneRaw } = await server.client.responses.retrieve(created.id).withResponse();
     expect(doneRaw.headers.get('retry-after')).toBeNull();
+  });
+
+  it('streams only a job created with stream: true: a polled one is refused while it runs, replayed once finished', async () => {
+    const created = await server.client.responses.create({ model: 'stub-model', input: 'TOKENS 20 30', background: true });
+    const whileRunning = await fetch(`${server.url}/v1/responses/${created.id}?stream=true`, { headers: { Authorization: 'Bearer test-key' } });
+    expect(whileRunning.status).toBe(400);
+    expect(((await whileRunning.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error', param: 'stream' });
+
+    const done = await finished(created.id);
+    const events = await streamStored(server.url, created.id);
+    expect(events.map((e) => e.type)).toContain('response.output_text.delta');
+    expect(events.at(-1)!.type).toBe('response.completed');
+    expect(rebuildOutput(events)).toEqual(done.output);
   });
 
   it('refuses store: false', async () => {
@@ -140,7 +153,7 @@ describe('The background queue when no worker runs', () => {
   });
 
   it('ends a live follow whose response is deleted while it waits', async () => {
-    const queued = await server.client.responses.create({ model: 'stub-model', input: 'never runs', background: true });
+    const queued = { id: await startStreamedJob(server.client, 'never runs') };
     const following = streamStored(server.url, queued.id);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await server.client.responses.delete(queued.id);
@@ -151,7 +164,7 @@ describe('The background queue when no worker runs', () => {
   });
 
   it('answers 429 with Retry-After beyond MAX_QUEUED_JOBS, and cancels a queued job at once', async () => {
-    const a = await server.client.responses.create({ model: 'stub-model', input: 'a', background: true });
+    const a = { id: await startStreamedJob(server.client, 'a') };
     await server.client.responses.create({ model: 'stub-model', input: 'b', background: true });
     const full = await fetch(`${server.url}/v1/responses`, {
       method: 'POST',

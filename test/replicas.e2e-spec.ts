@@ -1,6 +1,6 @@
 import { adminQuery, createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { type ServerProcess, spawnServer } from './support/server-process';
-import { rebuildOutput, type StreamEvent, streamStored, waitFor } from './support/sse';
+import { rebuildOutput, startStreamedJob, type StreamEvent, streamStored, waitFor } from './support/sse';
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream';
 
 const TOKENS = (n: number) => Array.from({ length: n }, (_, i) => `t${i} `).join('');
@@ -64,7 +64,7 @@ describe('Background jobs across replicas', () => {
     const abortedBefore = stub.aborted;
     const created = await replicas[0].client.responses.create({ model: 'stub-model', input: 'TOKENS 500 20', background: true });
     const { other } = await runnerOf(created.id);
-    await deltasLogged(created.id, 3);
+    await waitFor(async () => ((await other.client.responses.retrieve(created.id)).status === 'in_progress' ? true : undefined));
 
     const cancelled = await other.client.responses.cancel(created.id);
     expect(cancelled.status).toBe('cancelled');
@@ -95,7 +95,7 @@ describe('Background jobs across replicas', () => {
   });
 
   it('finishes on the survivor the job of a replica killed with SIGKILL', async () => {
-    const created = await replicas[0].client.responses.create({ model: 'stub-model', input: 'TOKENS 60 25', background: true });
+    const created = { id: await startStreamedJob(replicas[0].client, 'TOKENS 60 25') };
     const { runner, other } = await runnerOf(created.id);
     await deltasLogged(created.id, 5);
     runner.kill('SIGKILL');
@@ -115,7 +115,7 @@ describe('Background jobs across replicas', () => {
   });
 
   it('hands its jobs over on SIGTERM, and another replica finishes them', async () => {
-    const created = await replicas[0].client.responses.create({ model: 'stub-model', input: 'TOKENS 80 25', background: true });
+    const created = { id: await startStreamedJob(replicas[0].client, 'TOKENS 80 25') };
     const { runner, other } = await runnerOf(created.id);
     await deltasLogged(created.id, 5);
     runner.kill('SIGTERM');
@@ -126,6 +126,21 @@ describe('Background jobs across replicas', () => {
     expect(done.output_text).toBe(TOKENS(80));
     const events = await streamStored(other.url, created.id);
     expect(rebuildOutput(events)).toEqual(done.output);
+
+    replicas.splice(replicas.indexOf(runner), 1, await start());
+  });
+
+  it('hands over on SIGTERM a polled job still waiting for its whole answer, which logs no events', async () => {
+    const created = await replicas[0].client.responses.create({ model: 'stub-model', input: 'TOKENS 60 25', background: true });
+    const { runner, other } = await runnerOf(created.id);
+    await waitFor(async () => ((await other.client.responses.retrieve(created.id)).status === 'in_progress' ? true : undefined));
+    runner.kill('SIGTERM');
+    expect(await runner.exited).toBe(0);
+
+    const done = await finishedOn(other, created.id);
+    expect(done.status).toBe('completed');
+    expect(done.output_text).toBe(TOKENS(60));
+    expect(await adminQuery(db.url, `SELECT 1 FROM response_events WHERE response_id = $1`, [created.id])).toEqual([]);
 
     replicas.splice(replicas.indexOf(runner), 1, await start());
   });

@@ -95,7 +95,12 @@ export class EventLogService implements OnModuleInit {
    * or when nothing is logged. A process that died may have logged past what its row recorded.
    */
   async lastSequenceNumber(responseId: string, recorded: number): Promise<number> {
-    return Math.max((await this.repository.lastSequenceNumber(responseId)) ?? -1, recorded);
+    return Math.max((await this.lastLogged(responseId)) ?? -1, recorded);
+  }
+
+  /** The highest sequence number in a response's log; undefined when nothing is logged. */
+  lastLogged(responseId: string): Promise<number | undefined> {
+    return this.repository.lastSequenceNumber(responseId);
   }
 
   /** Appends a closing event after whatever the log holds now (a writer may still be racing it), retrying a lost race. */

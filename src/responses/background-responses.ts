@@ -51,15 +51,19 @@ export class BackgroundResponses implements OnModuleInit {
     this.worker.register((job, control) => this.run(job, control));
   }
 
-  /** Stores the response as queued with its first events and its job, in one transaction. */
+  /**
+   * Stores the response as queued with its job, in one transaction. Only a response created with `stream: true` can
+   * be streamed (as with OpenAI): its events are logged from here on; one that is polled logs none.
+   */
   async enqueue(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, stream: boolean): Promise<CreateResult> {
     await this.queue.assertRoom();
     const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false });
     const events = builder.queued();
     const queued = structuredClone(builder.response);
     await this.repository.inTransaction(async (manager) => {
-      await this.repository.insertMany([{ tenantId, response: queued, inputItems, sampling, lastSequenceNumber: builder.lastSequenceNumber }], manager);
-      await this.eventLog.append(queued.id, events, { manager, notify: true });
+      const lastSequenceNumber = stream ? builder.lastSequenceNumber : -1;
+      await this.repository.insertMany([{ tenantId, response: queued, inputItems, sampling, lastSequenceNumber, stream }], manager);
+      if (stream) await this.eventLog.append(queued.id, events, { manager, notify: true });
       await this.queue.enqueue(manager, tenantId, queued.id);
     });
     if (stream) return { kind: 'stream', events: this.eventLog.follow(queued.id, -1, () => this.repository.isRunning(tenantId, queued.id)) };
@@ -104,7 +108,7 @@ export class BackgroundResponses implements OnModuleInit {
     const sampling = samplingOfRow(row);
     const conversation = (await this.conversations.add({ tenantId: job.tenantId, id: row.id })) ?? [];
     // A response that was still queued has only the events written with it; one taken over may have logged more.
-    const lastSequenceNumber = fresh ? row.last_sequence_number : await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
+    const lastSequenceNumber = fresh || !row.stream ? row.last_sequence_number : await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
     let run: Run;
     try {
       run = await this.runner.start({
@@ -115,9 +119,17 @@ export class BackgroundResponses implements OnModuleInit {
         sampling,
         backend: this.models.backendFor(response.model),
         streamed: false,
-        persistence: { kind: 'stored', tenantId: job.tenantId, logEvents: true, notifyFollowers: true },
+        // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
+        persistence: { kind: 'stored', tenantId: job.tenantId, logEvents: row.stream, notifyFollowers: true },
+        signal: AbortSignal.any([control.cancelled, control.released]),
       });
     } catch (error) {
+      // Stopped while the backend had not answered yet: handed over (left as it is), or cancelled.
+      if (control.released.aborted) return;
+      if (control.cancelled.aborted) {
+        await this.closer.cancel({ ...row, status: 'in_progress' });
+        return;
+      }
       if (!(error instanceof ApiError)) throw error;
       // The backend refused the request (rate limit, unknown model, invalid request): the response fails with its reason.
       this.logger.warn(`background response ${row.id} refused by its backend: ${error.message}`);

@@ -25,15 +25,18 @@ export class ResponseCloser {
     return this.close(row, (builder) => builder.cancel());
   }
 
-  /** Only the caller that moves the row out of queued/in_progress wins (true); its events follow its win. */
+  /**
+   * Only the caller that moves the row out of queued/in_progress wins (true); its events follow its win, in a log
+   * that exists (a polled background response has none: its stored state is all anyone reads).
+   */
   private async close(row: RawResponseRow, end: (builder: ResponseStreamBuilder) => SerializedEvent[]): Promise<boolean> {
-    const last = await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
-    const builder = new ResponseStreamBuilder(toResponseObject(row), last, { toolCallDeltaEvents: false });
+    const logged = await this.eventLog.lastLogged(row.id);
+    const builder = new ResponseStreamBuilder(toResponseObject(row), Math.max(logged ?? -1, row.last_sequence_number), { toolCallDeltaEvents: false });
     const events = end(builder);
     if (!(await this.writes.updateState({ response: builder.response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['queued', 'in_progress'] }))) {
       return false;
     }
-    for (const event of events) await this.eventLog.appendAtEnd(row.id, event);
+    if (logged !== undefined) for (const event of events) await this.eventLog.appendAtEnd(row.id, event);
     return true;
   }
 }

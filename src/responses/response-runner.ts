@@ -36,6 +36,8 @@ export interface RunSpec {
   persistence: Persistence;
   /** Whether a client reads the events as a stream. */
   streamed: boolean;
+  /** Stops the backend even before it answers (a whole answer comes only at its end): `start` then rejects. */
+  signal?: AbortSignal;
 }
 
 export interface Run {
@@ -88,6 +90,8 @@ export class ResponseRunner {
       serialize: spec.streamed || logged,
     });
     const abort = new AbortController();
+    if (spec.signal?.aborted) abort.abort();
+    spec.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     const inserted = insertsFirst
       ? this.writes.insert({
@@ -96,6 +100,7 @@ export class ResponseRunner {
           inputItems: persistence.newInputItems!,
           sampling: spec.sampling,
           lastSequenceNumber: spec.lastSequenceNumber,
+          stream: spec.streamed,
         })
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
@@ -103,12 +108,15 @@ export class ResponseRunner {
     const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate({ ...spec.request, incremental: spec.streamed || logged }, abort.signal)]);
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
-    if (insertResult.status === 'rejected' || (openResult.status === 'rejected' && !openFailure)) {
+    // Stopped by the caller: whatever the backend said about it (an aborted request) is no failure of the response.
+    const stopped = spec.signal?.aborted === true;
+    if (insertResult.status === 'rejected' || stopped || (openResult.status === 'rejected' && !openFailure)) {
       abort.abort();
       if (insertResult.status === 'fulfilled' && insertsFirst) {
         await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
       }
-      throw insertResult.status === 'rejected' ? insertResult.reason : (openResult as PromiseRejectedResult).reason;
+      if (insertResult.status === 'rejected') throw insertResult.reason;
+      throw stopped ? spec.signal!.reason : (openResult as PromiseRejectedResult).reason;
     }
     const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const control: RunControl = { detached: false, settled: Promise.resolve() };
@@ -207,6 +215,7 @@ export class ResponseRunner {
         inputItems: persistence.newInputItems,
         sampling: spec.sampling,
         lastSequenceNumber: builder.lastSequenceNumber,
+        stream: spec.streamed,
       });
     } else if (!(await this.writes.updateState({ response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] }))) {
       // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.

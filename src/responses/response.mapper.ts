@@ -77,6 +77,7 @@ export interface RawResponseRow {
   completed_at: Date | null;
   previous_response_id: string | null;
   background: boolean;
+  stream: boolean;
   params: Record<string, unknown>;
   output: unknown[];
   usage: Record<string, unknown> | null;

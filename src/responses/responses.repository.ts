@@ -16,6 +16,8 @@ export interface NewResponseRow {
   inputItems: InputItem[];
   sampling: Sampling;
   lastSequenceNumber: number;
+  /** Created with `stream: true` (false when left out). */
+  stream?: boolean;
 }
 
 export interface StateUpdate {
@@ -38,7 +40,7 @@ export interface ListOptions {
   order: 'asc' | 'desc';
 }
 
-const COLUMNS = `id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output, usage, error,
+const COLUMNS = `id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, stream, params, output, usage, error,
   incomplete_details, last_sequence_number`;
 /** COLUMNS of `responses r`, for statements that join another relation with the same column names. */
 const R_COLUMNS = COLUMNS.split(/,\s*/).map((column) => `r.${column}`).join(', ');
@@ -56,7 +58,7 @@ export class ResponsesRepository {
   /** Inserts responses with their input items in one statement (atomic), inside `manager`'s transaction if given. */
   async insertMany(rows: NewResponseRow[], manager?: EntityManager): Promise<void> {
     const document = JSON.stringify(
-      rows.map(({ tenantId, response, inputItems, sampling, lastSequenceNumber }) => ({
+      rows.map(({ tenantId, response, inputItems, sampling, lastSequenceNumber, stream }) => ({
         id: response.id,
         tenant_id: tenantId,
         status: response.status,
@@ -65,6 +67,7 @@ export class ResponsesRepository {
         completed_at: response.completed_at,
         previous_response_id: response.previous_response_id,
         background: response.background,
+        stream: stream ?? false,
         params: { ...echoedParams(response), sampling },
         output: response.output,
         usage: response.usage,
@@ -77,13 +80,13 @@ export class ResponsesRepository {
     await (manager ?? this.dataSource).query(
       `WITH data AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id text, tenant_id text, status text, model text, created_at float8, completed_at float8,
-           previous_response_id text, background boolean, params jsonb, output jsonb, usage jsonb, error jsonb, incomplete_details jsonb,
+           previous_response_id text, background boolean, stream boolean, params jsonb, output jsonb, usage jsonb, error jsonb, incomplete_details jsonb,
            last_sequence_number int, items jsonb)
        ),
        response AS (
-         INSERT INTO responses (id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, params, output,
+         INSERT INTO responses (id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, stream, params, output,
                                 usage, error, incomplete_details, last_sequence_number)
-         SELECT id, tenant_id, status, model, to_timestamp(created_at), to_timestamp(completed_at), previous_response_id, background, params,
+         SELECT id, tenant_id, status, model, to_timestamp(created_at), to_timestamp(completed_at), previous_response_id, background, stream, params,
                 output, usage, error, incomplete_details, last_sequence_number
          FROM data
        )

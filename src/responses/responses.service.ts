@@ -68,7 +68,7 @@ export class ResponsesService {
     const response = toResponseObject(row);
     if (await this.eventLog.isLogged(id)) return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id));
     if (isRunning(response.status)) {
-      throw ApiError.badRequest('This response was not created with `stream: true` or `background: true`; its events are not stored while it runs.', 'stream');
+      throw ApiError.badRequest('This response was not created with `stream: true`, so it cannot be streamed while it runs: poll it, or stream it once it has finished.', 'stream');
     }
     return from(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter));
   }

@@ -1,3 +1,5 @@
+import type OpenAI from 'openai';
+
 /** Reads a raw SSE response body into frames exactly as they arrive on the wire. */
 export async function readFrames(res: Response): Promise<string[]> {
   const text = await res.text();
@@ -48,4 +50,13 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** Creates a background response with `stream: true` and leaves its stream after the first event; the job runs on. */
+export async function startStreamedJob(client: OpenAI, input: string): Promise<string> {
+  const stream = await client.responses.create({ model: 'stub-model', input, background: true, stream: true });
+  for await (const event of stream) {
+    if (event.type === 'response.created') return event.response.id;
+  }
+  throw new Error('the stream ended before response.created');
 }

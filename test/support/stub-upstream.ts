@@ -18,7 +18,7 @@ export interface StubUpstream {
   baseURL: string;
   /** Every chat completion request body received, oldest first. */
   requests: Array<Record<string, any>>;
-  /** Connections the stub saw closed by the client before it finished streaming. */
+  /** Requests the stub saw closed by the client before it finished answering (streamed or not). */
   aborted: number;
   close(): Promise<void>;
 }
@@ -95,7 +95,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
       if (plan.drop) setTimeout(() => res.socket?.destroy(), 20);
       return;
     }
+    res.on('close', () => {
+      if (!res.writableFinished) state.aborted += 1;
+    });
     await new Promise((resolve) => setTimeout(resolve, plan.delayMs * plan.pieces.length));
+    if (res.destroyed) return;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(answer) });
     return res.end(answer);
   }

@@ -28,6 +28,10 @@ export class ResponseEntity {
   @Column({ type: 'boolean', default: false })
   background: boolean;
 
+  /** Created with `stream: true`: a background response's worker logs its events (so it can be followed) only then. */
+  @Column({ type: 'boolean', default: false })
+  stream: boolean;
+
   /** Echoed request parameters: instructions, sampling, tools, text, reasoning, metadata, … */
   @Column({ type: 'jsonb' })
   params: Record<string, unknown>;
