@@ -11,6 +11,8 @@ import { machine, percentile, writeSection } from './support';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 4000);
 const CONCURRENCY = 256;
+/** Jobs the worker drains before each measured backlog, to run warm. */
+const WARM_UP = 2000;
 
 /** Milliseconds from sending the create to the first text delta, and (background) from `queued` to `in_progress`. */
 async function firstDelta(client: OpenAI, background: boolean): Promise<{ firstDeltaMs: number; pickupMs: number }> {
@@ -27,32 +29,35 @@ async function firstDelta(client: OpenAI, background: boolean): Promise<{ firstD
   return { firstDeltaMs, pickupMs };
 }
 
+/** Waits until no job is queued or running. */
+async function allDone(db: Client): Promise<void> {
+  for (;;) {
+    // Read from the partial indexes of queued and running jobs, so that watching costs Postgres little.
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'queued' OR state = 'running'`);
+    if (rows[0].n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
- * Drains a backlog of jobs with a fresh worker process, timed as Postgres saw it: from the last moment every job of
- * the backlog was still queued (watched every 5 ms, so the worker's own start-up is left out and the start errs early)
- * to the last final state written.
+ * Resumes the paused worker on a backlog of jobs, timed as Postgres saw it: from the last moment every job of the
+ * backlog was still queued (watched every 5 ms, so the start errs early) to the last final state written.
  */
-async function drainRate(db: Client, ids: string[], startWorker: () => Promise<BenchProcess>): Promise<{ rate: number; worker: BenchProcess }> {
-  const starting = startWorker();
+async function drainRate(db: Client, ids: string[], worker: BenchProcess): Promise<number> {
   let allQueuedAt = '';
+  worker.resume();
   for (;;) {
     const { rows } = await db.query<{ at: string; queued: number }>(`SELECT clock_timestamp()::text AS at, (SELECT count(*) FROM jobs WHERE state = 'queued')::int AS queued`);
     if (rows[0].queued < ids.length) break;
     allQueuedAt = rows[0].at;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const worker = await starting;
-  for (;;) {
-    // Read from the partial indexes of queued and running jobs, so that watching costs Postgres little.
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE state = 'queued' OR state = 'running'`);
-    if (rows[0].n === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await allDone(db);
   const { rows } = await db.query<{ seconds: number }>(
     `SELECT extract(epoch FROM (SELECT max(updated_at) FROM responses WHERE id = ANY($1)) - $2::timestamptz)::float8 AS seconds`,
     [ids, allQueuedAt],
   );
-  return { rate: ids.length / rows[0].seconds, worker };
+  return ids.length / rows[0].seconds;
 }
 
 /** A background response created with `stream: true`, whose stream the client leaves at once: its events are logged. */
@@ -83,7 +88,7 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
   const pickups: number[] = [];
   let foregroundRate = 0;
   const drainRates = { polled: 0, streamed: 0 };
-  // One process serves the API without running jobs; the worker process is started once the backlog is queued.
+  // One process serves the API without running jobs, another runs them.
   const api = await server('api', 0);
   const client = clientOf(api);
   try {
@@ -95,22 +100,26 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
       background.push(sample.firstDeltaMs);
       pickups.push(sample.pickupMs);
     }
-    await worker.stop();
 
     const started = performance.now();
     await inParallel(BACKLOG, CONCURRENCY, () => client.responses.create({ model: 'bench', input: 'hello' }));
     foregroundRate = BACKLOG / ((performance.now() - started) / 1000);
 
-    // Polled jobs (the usual background mode) log no events; streamed ones log every event, for followers.
+    // Polled jobs (the usual background mode) log no events; streamed ones log every event, for followers. The worker
+    // drains a first batch as it is created, so that it runs warm (JIT-compiled) like a long-running one, then is
+    // paused while the backlog is queued, so that it meets the whole backlog at once. The backlog is vacuumed and
+    // analyzed first, as autovacuum would have done by then, so that it does not run in the middle of one drain only.
     for (const stream of [false, true]) {
+      const create = async () => (stream ? streamedJob(client) : (await client.responses.create({ model: 'bench', input: 'hello', background: true })).id);
+      await inParallel(WARM_UP, CONCURRENCY, create);
+      await allDone(db);
+      worker.pause();
       const backlog: string[] = [];
-      await inParallel(BACKLOG, CONCURRENCY, async () =>
-        backlog.push(stream ? await streamedJob(client) : (await client.responses.create({ model: 'bench', input: 'hello', background: true })).id),
-      );
-      const drained = await drainRate(db, backlog, () => server('drainer', CONCURRENCY));
-      drainRates[stream ? 'streamed' : 'polled'] = drained.rate;
-      await drained.worker.stop();
+      await inParallel(BACKLOG, CONCURRENCY, async () => backlog.push(await create()));
+      await db.query('VACUUM (ANALYZE)');
+      drainRates[stream ? 'streamed' : 'polled'] = await drainRate(db, backlog, worker);
     }
+    await worker.stop();
   } finally {
     await api.stop();
     await stub.stop();
@@ -119,7 +128,7 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
   const ms = (value: number) => `${value.toFixed(2)} ms`;
   writeSection('background-jobs', [
     `${machine()}; ${canPin ? 'API and worker processes pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
-      `${RUNS} interleaved pairs on an idle queue; backlogs of ${BACKLOG} jobs (polled, then streamed) each drained by a fresh worker process running ${CONCURRENCY} at once.`,
+      `${RUNS} interleaved pairs on an idle queue; backlogs of ${BACKLOG} jobs (polled, then streamed) each drained by one worker process running ${CONCURRENCY} at once, warmed by ${WARM_UP} jobs before each.`,
     '',
     '| Measure | baseline | background | ratio |',
     '|---|---|---|---|',

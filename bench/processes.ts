@@ -28,6 +28,9 @@ export interface BenchProcess {
   rssBytes(): number;
   /** The last few KB the process wrote to stdout and stderr. */
   output(): string;
+  /** Stops the process where it stands (SIGSTOP) until `resume` (SIGCONT). */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -69,6 +72,8 @@ export async function startProcess(options: {
       return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / TICKS_PER_SECOND;
     },
     output: () => output,
+    pause: () => process.kill(pid, 'SIGSTOP'),
+    resume: () => process.kill(pid, 'SIGCONT'),
     rssBytes: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024,
     stop: async () => {
       if (child.exitCode !== null) return;

@@ -29,7 +29,7 @@ describe('JobWorker', () => {
     const controls = new Map<string, JobControl>();
     worker.register((claimed, control) => {
       controls.set(claimed.responseId, control);
-      return new Promise<void>((resolve) => control.released.addEventListener('abort', () => resolve()));
+      return new Promise<void>((resolve) => control.stop.addEventListener('abort', () => resolve()));
     });
 
     worker.onApplicationBootstrap();
@@ -44,8 +44,8 @@ describe('JobWorker', () => {
     answerRenewal(new Map([['a', false]]));
     await jest.advanceTimersByTimeAsync(0);
 
-    expect(controls.get('a')!.released.aborted).toBe(false);
-    expect(controls.get('b')!.released.aborted).toBe(false);
+    expect(controls.get('a')!.stop.aborted).toBe(false);
+    expect(controls.get('b')!.stop.aborted).toBe(false);
     await worker.beforeApplicationShutdown();
   });
 });

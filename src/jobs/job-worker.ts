@@ -7,11 +7,16 @@ import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
 import { type ClaimedJob, JOB_CANCEL_CHANNEL, JOB_QUEUED_CHANNEL, JobsRepository } from './jobs.repository';
 
+/**
+ * Why a job must stop: `cancelled`, a client cancelled it (stop the work and leave the response cancelled);
+ * `released`, this process gives it up (shutdown, lost lease: stop without ending the response, another worker will
+ * run it). The first reason given wins.
+ */
+export type StopReason = 'cancelled' | 'released';
+
 export interface JobControl {
-  /** Aborts when a client cancelled the job: stop the work and leave the response cancelled. */
-  cancelled: AbortSignal;
-  /** Aborts when this process gives the job up (shutdown, lost lease): stop without ending the response, another worker will run it. */
-  released: AbortSignal;
+  /** Aborts when the job must stop; its `reason` is a StopReason. */
+  stop: AbortSignal;
 }
 
 /** Runs one job to its end. Resolving means done (or, after `released`, stopped); throwing puts the job back in the queue. */
@@ -23,8 +28,7 @@ const POLL_EVERY_MS = 1000;
 const CLAIM_BATCH = 32;
 
 interface RunningJob {
-  cancel: AbortController;
-  release: AbortController;
+  stop: AbortController;
   done?: Promise<void>;
 }
 
@@ -67,7 +71,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     if (this.config.JOB_CONCURRENCY === 0) return;
     this.stops.push(
       this.notifications.listen(JOB_QUEUED_CHANNEL, () => this.poke()),
-      this.notifications.listen(JOB_CANCEL_CHANNEL, (id) => this.running.get(id)?.cancel.abort()),
+      this.notifications.listen(JOB_CANCEL_CHANNEL, (id) => stopJob(this.running.get(id), 'cancelled')),
       every(POLL_EVERY_MS, () => this.poke()),
       every(Math.min(1000, this.config.JOB_LEASE_MS / 3), () => void this.renewLeases()),
     );
@@ -83,7 +87,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     await Promise.race([finished, sleep(this.config.SHUTDOWN_GRACE_MS)]);
     if (this.running.size === 0) return;
     this.logger.log(`handing ${this.running.size} job(s) back to the queue`);
-    for (const job of this.running.values()) job.release.abort();
+    for (const job of this.running.values()) stopJob(job, 'released');
     await finished;
   }
 
@@ -112,12 +116,12 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private run(job: ClaimedJob): void {
-    const entry: RunningJob = { cancel: new AbortController(), release: new AbortController() };
+    const entry: RunningJob = { stop: new AbortController() };
     this.running.set(job.responseId, entry);
     entry.done = (async () => {
       try {
-        await this.handler!(job, { cancelled: entry.cancel.signal, released: entry.release.signal });
-        if (entry.release.signal.aborted) await this.repository.release(this.owner, [job.responseId], false);
+        await this.handler!(job, { stop: entry.stop.signal });
+        if (entry.stop.signal.reason === 'released') await this.repository.release(this.owner, [job.responseId], false);
         else await this.finished.add(job.responseId);
       } catch (error) {
         this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}), back to the queue: ${String(error)}`);
@@ -139,15 +143,19 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         if (!job) continue;
         if (!held.has(id)) {
           this.logger.warn(`lost the lease of job ${id}; another worker has it now`);
-          job.release.abort();
+          stopJob(job, 'released');
         } else if (held.get(id)) {
-          job.cancel.abort();
+          stopJob(job, 'cancelled');
         }
       }
     } catch (error) {
       this.logger.warn(`renewing job leases failed: ${String(error)}`);
     }
   }
+}
+
+function stopJob(job: RunningJob | undefined, reason: StopReason): void {
+  if (job && !job.stop.signal.aborted) job.stop.abort(reason);
 }
 
 function every(ms: number, tick: () => void): () => void {

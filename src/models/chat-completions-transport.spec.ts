@@ -60,6 +60,21 @@ describe('ChatCompletionsTransport', () => {
     expect(calls).toBe(2);
   });
 
+  it('sends again at once, on a new socket, a request whose kept-alive socket the server had closed', async () => {
+    let requests = 0;
+    const transport = await transportTo((req, res) => {
+      requests += 1;
+      // The second request of a connection meets a socket the server has closed (as after its keep-alive timeout).
+      if (requests === 2) return req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: [DONE]\n\n');
+    });
+    expect(await collect(transport)).toEqual(['[DONE]']);
+    // No retries allowed: the stale socket costs no attempt.
+    expect(await collect(transport)).toEqual(['[DONE]']);
+    expect(requests).toBe(3);
+  });
+
   it('reports a connection cut mid-stream as a connection error', async () => {
     const transport = await transportTo((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -11,6 +11,13 @@ export interface TransportOptions {
 }
 
 const RETRIED_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504]);
+/** How a kept-alive socket that the server had already closed fails a request written to it. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+/** Fresh sockets tried at once after stale ones, before the failure counts as a connection error. */
+const STALE_SOCKET_RETRIES = 4;
+
+/** The request went out on a kept-alive socket the server had closed meanwhile, so the server never saw it. */
+class StaleSocketError extends Error {}
 
 /**
  * The hot path to an OpenAI-compatible server: `POST /chat/completions` over node:http with a keep-alive agent,
@@ -37,15 +44,24 @@ export class ChatCompletionsTransport {
    */
   async open(body: object, signal?: AbortSignal): Promise<IncomingMessage> {
     const payload = JSON.stringify(body);
-    for (let attempt = 0; ; attempt++) {
+    let attempt = 0;
+    let staleSockets = 0;
+    for (;;) {
       try {
         return await this.attempt(payload, signal);
-      } catch (error) {
+      } catch (caught) {
+        // An upstream that closes idle connections (keep-alive timeout) races every reuse of one: no wait, no attempt spent.
+        if (caught instanceof StaleSocketError && staleSockets < STALE_SOCKET_RETRIES && !signal?.aborted) {
+          staleSockets++;
+          continue;
+        }
+        const error = caught instanceof StaleSocketError ? (caught.cause as Error) : caught;
         const status = error instanceof OpenAI.APIError ? error.status : undefined;
         const retryable = error instanceof OpenAI.APIConnectionError || (status !== undefined && RETRIED_STATUSES.has(status));
         if (!retryable || attempt >= this.options.maxRetries || signal?.aborted) throw error;
         const retryAfter = Number((error as APIError).headers?.get('retry-after'));
         const waitMs = Number.isFinite(retryAfter) && retryAfter >= 0 && retryAfter <= 60 ? retryAfter * 1000 : Math.min(8000, 500 * 2 ** attempt);
+        attempt++;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
@@ -74,11 +90,13 @@ export class ChatCompletionsTransport {
         if (status >= 200 && status < 300) return resolve(res);
         readBody(res, this.options.timeoutMs).then((text) => reject(errorOf(status, text, res)), reject);
       });
-      req.on('error', (error) => {
+      req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (error instanceof OpenAI.APIError || error.name === 'AbortError') reject(error);
-        else reject(new OpenAI.APIConnectionError({ message: error.message, cause: error }));
+        if (error instanceof OpenAI.APIError || error.name === 'AbortError') return reject(error);
+        const connectionError = new OpenAI.APIConnectionError({ message: error.message, cause: error });
+        if (req.reusedSocket && STALE_SOCKET_CODES.has(error.code ?? '')) reject(new StaleSocketError('stale socket', { cause: connectionError }));
+        else reject(connectionError);
       });
       req.end(payload);
     });

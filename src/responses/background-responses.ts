@@ -121,12 +121,12 @@ export class BackgroundResponses implements OnModuleInit {
         streamed: false,
         // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
         persistence: { kind: 'stored', tenantId: job.tenantId, logEvents: row.stream, notifyFollowers: true },
-        signal: AbortSignal.any([control.cancelled, control.released]),
+        signal: control.stop,
       });
     } catch (error) {
       // Stopped while the backend had not answered yet: handed over (left as it is), or cancelled.
-      if (control.released.aborted) return;
-      if (control.cancelled.aborted) {
+      if (control.stop.reason === 'released') return;
+      if (control.stop.reason === 'cancelled') {
         await this.closer.cancel({ ...row, status: 'in_progress' });
         return;
       }
@@ -150,11 +150,8 @@ function runToEnd(run: Run, control: JobControl): Promise<void> {
       subscription.unsubscribe();
       run.settled().then(resolve, reject);
     };
-    const onCancel = () => stop(false);
-    const onRelease = () => stop(true);
-    control.cancelled.addEventListener('abort', onCancel, { once: true });
-    control.released.addEventListener('abort', onRelease, { once: true });
-    if (control.released.aborted) onRelease();
-    else if (control.cancelled.aborted) onCancel();
+    const onStop = () => stop(control.stop.reason === 'released');
+    if (control.stop.aborted) onStop();
+    else control.stop.addEventListener('abort', onStop, { once: true });
   });
 }

@@ -36,7 +36,7 @@ export interface RunSpec {
   persistence: Persistence;
   /** Whether a client reads the events as a stream. */
   streamed: boolean;
-  /** Stops the backend even before it answers (a whole answer comes only at its end): `start` then rejects. */
+  /** Stops the backend while `start` waits for it to answer (a whole answer comes only at its end): `start` then rejects. */
   signal?: AbortSignal;
 }
 
@@ -90,8 +90,10 @@ export class ResponseRunner {
       serialize: spec.streamed || logged,
     });
     const abort = new AbortController();
-    if (spec.signal?.aborted) abort.abort();
-    spec.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    // Until the backend answers; from then on the consumer stops the run by unsubscribing.
+    const stop = () => abort.abort();
+    if (spec.signal?.aborted) stop();
+    spec.signal?.addEventListener('abort', stop, { once: true });
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     const inserted = insertsFirst
       ? this.writes.insert({
@@ -106,6 +108,7 @@ export class ResponseRunner {
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
     const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate({ ...spec.request, incremental: spec.streamed || logged }, abort.signal)]);
+    spec.signal?.removeEventListener('abort', stop);
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
     // Stopped by the caller: whatever the backend said about it (an aborted request) is no failure of the response.
