@@ -183,7 +183,7 @@ async function throughput(t: ReturnType<typeof targets>, ours: BenchProcess, por
       const p99 = percentile(runs.map((r) => r.p99), 50);
       let unreadable = 0;
       if (key === 'ours' && errors === 0) {
-        unreadable = await unreadableResponses(ours.url, runs.flatMap((r) => r.replies.map((reply) => (JSON.parse(reply.body) as { id: string }).id)));
+        unreadable = await unreadableResponses(ours.url, runs.flatMap((r) => r.ids));
       }
       if (errors > 0 || p99 > MAX_P99_MS || unreadable > 0) {
         failure = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms${unreadable ? `, ${unreadable} responses not readable` : ''}`;
@@ -222,14 +222,16 @@ async function unreadableResponses(url: string, ids: string[]): Promise<number> 
 /** 4. The most simultaneous streams (64 tokens, 20 ms apart) in which every event arrives with no gap over 200 ms. */
 async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProcess, portkey: BenchProcess, heap: HeapSnapshots): Promise<string[]> {
   const rows: string[] = [];
-  for (const [key, process_, terminal] of [['ours', ours, oursTerminal], ['portkey', portkey, chatTerminal]] as const) {
+  // The stub directly first: what this machine's core 1 (stub and load generator) can stream at all, the ceiling.
+  const runs = [['direct', undefined, chatTerminal], ['ours', ours, oursTerminal], ['portkey', portkey, chatTerminal]] as const;
+  for (const [key, process_, terminal] of runs) {
     const target = t[key];
-    let passed: { count: number; gap: number; perStreamKb: number } | undefined;
+    let passed: { count: number; gap: number; perStreamKb?: number } | undefined;
     let failure = '';
-    const rssIdle = process_.rssBytes();
+    const rssIdle = process_?.rssBytes() ?? 0;
     for (const count of STREAM_COUNTS) {
       let rssPeak = rssIdle;
-      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process_.rssBytes())), 50);
+      const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process_?.rssBytes() ?? 0)), 50);
       const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
       clearInterval(sampler);
       const incomplete = results.filter((r) => !r || !r.complete || r.status !== 200).length;
@@ -238,13 +240,13 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
         failure = `at ${count}: ${incomplete} incomplete, largest gap ${Number.isFinite(gap) ? `${gap.toFixed(0)} ms` : '–'}`;
         break;
       }
-      passed = { count, gap, perStreamKb: (rssPeak - rssIdle) / count / 1024 };
+      passed = { count, gap, perStreamKb: process_ && (rssPeak - rssIdle) / count / 1024 };
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     // Live memory, after the runs above (a snapshot's own memory must not count in their RSS): the gateway with no
     // stream open, then holding as many (longer) streams open as passed.
     let liveKb: number | undefined;
-    if (passed) {
+    if (passed && process_) {
       const heapIdle = await heap.liveBytes(process_.pid);
       const open = Promise.all(Array.from({ length: passed.count }, () => stream(target, target.body('TOKENS 300 20', true), terminal).catch(() => undefined)));
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -252,11 +254,11 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
       await open;
     }
     rows.push(
-      `| ${target.name} | ${passed?.count ?? 'none'} | ${passed ? `${passed.gap.toFixed(0)} ms` : '–'} | ${liveKb !== undefined ? `${liveKb.toFixed(0)} KB` : '–'} | ${passed ? `${passed.perStreamKb.toFixed(0)} KB` : '–'} | ${failure || 'every count passed'} |`,
+      `| ${target.name} | ${passed?.count ?? 'none'} | ${passed ? `${passed.gap.toFixed(0)} ms` : '–'} | ${liveKb !== undefined ? `${liveKb.toFixed(0)} KB` : '–'} | ${passed?.perStreamKb !== undefined ? `${passed.perStreamKb.toFixed(0)} KB` : '–'} | ${failure || 'every count passed'} |`,
     );
   }
   return [
-    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event. Memory per open stream, two ways: the live JavaScript heap (heap snapshots, which hold only what is still referenced, of the gateway after those runs with no stream open and again holding as many streams open as passed, difference ÷ streams); and the gateway's peak RSS during the largest passing run less its RSS when idle (a fresh process), ÷ streams, which also counts garbage not yet collected and what any load grows once (V8's young generation, compiled code). Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
+    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event; the baseline is the stub streaming to the load generator directly (core 1 alone). Memory per open stream, two ways: the live JavaScript heap (heap snapshots, which hold only what is still referenced, of the gateway after those runs with no stream open and again holding as many streams open as passed, difference ÷ streams); and the gateway's peak RSS during the largest passing run less its RSS when idle (a fresh process), ÷ streams, which also counts garbage not yet collected and what any load grows once (V8's young generation, compiled code). Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
     '',
     '| | most streams passed | largest gap there | live heap per open stream | peak RSS over idle, per stream | first failure |',
     '|---|---|---|---|---|---|',
