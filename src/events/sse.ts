@@ -33,21 +33,17 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   res.flushHeaders();
   res.socket?.setNoDelay(true);
 
-  let heartbeat: NodeJS.Timeout | undefined;
+  // One timer per stream, pushed back by every frame written.
+  const heartbeat: NodeJS.Timeout = setTimeout(() => {
+    res.write(options.pingEvents ? PING_FRAME : ': ping\n\n');
+    heartbeat.refresh();
+  }, options.heartbeatMs);
   const stopHeartbeat = () => clearTimeout(heartbeat);
-  const armHeartbeat = () => {
-    stopHeartbeat();
-    heartbeat = setTimeout(() => {
-      res.write(options.pingEvents ? PING_FRAME : ': ping\n\n');
-      armHeartbeat();
-    }, options.heartbeatMs);
-  };
-  armHeartbeat();
   const subscription = events.subscribe({
     next: (event) => {
       if (res.writableEnded) return;
       res.write(sseFrame(event));
-      armHeartbeat();
+      heartbeat.refresh();
     },
     error: (error: unknown) => {
       stopHeartbeat();

@@ -144,11 +144,8 @@ export function readEventData(res: IncomingMessage, handlers: { data(payload: st
     while (!done && (end = eventEnd(buffer)) >= 0) {
       const event = buffer.slice(0, end);
       buffer = buffer.slice(end).replace(/^(\r?\n)+/, '');
-      const data = event
-        .split(/\r?\n/)
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
-        .join('\n');
+      // The usual event is one `data: ` line: no need to split it.
+      const data = event.startsWith('data: ') && !event.includes('\n') ? event.slice(6) : dataOf(event);
       if (data) handlers.data(data);
     }
   });
@@ -162,6 +159,15 @@ export function readEventData(res: IncomingMessage, handlers: { data(payload: st
     // A finished answer's connection goes back to the keep-alive pool; only an unfinished one is cut.
     if (!res.complete) res.destroy();
   };
+}
+
+/** The `data:` lines of one event, joined by newlines. */
+function dataOf(event: string): string {
+  return event
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
+    .join('\n');
 }
 
 function eventEnd(buffer: string): number {

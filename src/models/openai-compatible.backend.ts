@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { Observable, throwError, timeout } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { TextFormat, Usage } from '../common/openai/types';
 import type { IncomingMessage } from 'node:http';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
@@ -50,9 +50,16 @@ export class OpenAICompatibleBackend implements ModelBackend {
   }
 
   private streamed(res: IncomingMessage, model: string): Observable<GenerationChunk> {
-    const chunks = new Observable<GenerationChunk>((subscriber) =>
-      readEventData(res, {
+    return new Observable<GenerationChunk>((subscriber) => {
+      // A stream that goes silent for the whole timeout is as dead as a dropped connection. One timer per stream,
+      // pushed back on every payload (rxjs's `timeout` rescheduled a timer for each chunk).
+      const silence = setTimeout(() => {
+        stop();
+        subscriber.error(new GenerationFailure('upstream_timeout', `The model backend sent nothing for ${this.options.timeoutMs} ms.`));
+      }, this.options.timeoutMs);
+      const stop = readEventData(res, {
         data: (payload) => {
+          silence.refresh();
           if (payload === '[DONE]') return;
           let chunk: ChatCompletionChunk & { error?: { message?: string } };
           try {
@@ -65,15 +72,12 @@ export class OpenAICompatibleBackend implements ModelBackend {
         },
         end: () => subscriber.complete(),
         error: (error) => subscriber.error(midStreamFailure(error, model)),
-      }),
-    );
-    // A stream that goes silent for the whole timeout is as dead as a dropped connection.
-    return chunks.pipe(
-      timeout({
-        each: this.options.timeoutMs,
-        with: () => throwError(() => new GenerationFailure('upstream_timeout', `The model backend sent nothing for ${this.options.timeoutMs} ms.`)),
-      }),
-    );
+      });
+      return () => {
+        clearTimeout(silence);
+        stop();
+      };
+    });
   }
 
   private whole(res: IncomingMessage, model: string): Observable<GenerationChunk> {
