@@ -130,16 +130,18 @@ describe('Function tools', () => {
     const first = await collect(await client.responses.create({ model: 'm', input: 'CALL weather {"city":"Quito"}', tools: [WEATHER], stream: true }));
     const id = first[0].response.id;
     const callId = first.find((e) => e.type === 'response.output_item.added')!.item.call_id;
-    const continuing = collect(
+    const continuation = (
       await client.post<AsyncIterable<AnyEvent>>(`/responses/${id}/submit_tool_outputs`, {
         body: { tool_outputs: [{ call_id: callId, output: 'SLOW and sunny' }], stream: true },
         stream: true,
-      }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    // Another client, mid-continuation, reads the whole story from the start and follows it to its real end.
+      })
+    )[Symbol.asyncIterator]();
+    // Once the continuation has begun (its first event is out)...
+    const opening = await continuation.next();
+    const continuing = collect({ [Symbol.asyncIterator]: () => continuation });
+    // ...another client, mid-continuation, reads the whole story from the start and follows it to its real end.
     const followed = await collect(await client.responses.retrieve(id, { stream: true }));
-    const continued = await continuing;
+    const continued = [opening.value as AnyEvent, ...(await continuing)];
     expect(followed.filter((e) => e.type === 'response.completed')).toHaveLength(2);
     expect(followed).toEqual([...first, ...continued]);
   });
