@@ -165,7 +165,7 @@ describe('The background queue when no worker runs', () => {
 
   it('answers 429 with Retry-After beyond MAX_QUEUED_JOBS, and cancels a queued job at once', async () => {
     const a = { id: await startStreamedJob(server.client, 'a') };
-    await server.client.responses.create({ model: 'stub-model', input: 'b', background: true });
+    const b = await server.client.responses.create({ model: 'stub-model', input: 'b', background: true });
     const full = await fetch(`${server.url}/v1/responses`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -180,6 +180,9 @@ describe('The background queue when no worker runs', () => {
     const events = await streamStored(server.url, a.id);
     expect(events.map((e) => e.type)).toEqual(['response.created', 'response.queued', 'response.cancelled']);
     expect(events.map((e) => e.sequence_number)).toEqual([0, 1, 2]);
+    // A polled job (no event log) is cancelled the same way.
+    expect((await server.client.responses.cancel(b.id)).status).toBe('cancelled');
+    expect((await server.client.responses.retrieve(b.id)).status).toBe('cancelled');
     // Room again.
     expect((await server.client.responses.create({ model: 'stub-model', input: 'c', background: true })).status).toBe('queued');
   });
