@@ -2,6 +2,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -22,6 +23,10 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.use(requireJsonBody, json({ limit: config.BODY_LIMIT }), bodyErrors);
   app.useGlobalPipes(apiValidationPipe());
   setupSwagger(app);
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
+  // A request's headers must be allowed to arrive on a connection kept open that long.
+  server.headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1000;
   return app;
 }
 

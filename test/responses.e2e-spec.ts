@@ -1,3 +1,4 @@
+import { Agent, get } from 'node:http';
 import OpenAI from 'openai';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -66,6 +67,16 @@ describe('Responses API with the official SDK', () => {
     const created = (await res.json()) as { id: string };
     const retrieved = await client.responses.retrieve(created.id);
     expect(retrieved.output_text).toBe('Hello! You said: ping');
+  });
+
+  it('keeps an idle connection open longer than a load balancer would (65 s), and says so', async () => {
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) =>
+      get(`${server.url}/health`, { agent: new Agent({ keepAlive: true }) }, (res) => {
+        res.resume();
+        resolve(res.headers['keep-alive'] as string | undefined);
+      }).on('error', reject),
+    );
+    expect(keepAlive).toBe('timeout=65');
   });
 
   it('chains responses with previous_response_id, without the earlier instructions', async () => {

@@ -60,6 +60,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   STREAM_HEARTBEAT_MS = 15_000;
 
+  /**
+   * How long an idle client connection is kept open. Longer than the idle timeout of the load balancers in front
+   * (60 s on AWS ALB, 75 s on nginx would be the client side), so that they never reuse a connection this server has
+   * just closed; Node's own 5 s made every quiet spell cost new connections.
+   */
+  @Transform(toInt) @IsInt() @Min(1000)
+  KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
   /** Leave out events that the Open Responses specification does not define (e.g. response.tool_call.delta). */
   @Transform(toBoolean) @IsBoolean()
   STRICT_EVENTS = false;

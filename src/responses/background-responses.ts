@@ -57,7 +57,7 @@ export class BackgroundResponses implements OnModuleInit {
    */
   async enqueue(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, stream: boolean): Promise<CreateResult> {
     await this.queue.assertRoom();
-    const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false });
+    const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false, serialize: stream });
     const events = builder.queued();
     const queued = structuredClone(builder.response);
     await this.repository.inTransaction(async (manager) => {
