@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import OpenAI from 'openai';
 import { loadConfig } from '../src/config/app-config';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
 import { createServer } from '../src/server';
+import { startEphemeralPostgres } from '../test/support/ephemeral-postgres';
 
 export interface BenchDatabase {
   url: string;
@@ -16,9 +16,7 @@ export interface BenchDatabase {
 
 /** DATABASE_URL's server when set, an embedded Postgres in a temporary folder otherwise; migrated. */
 export async function startBenchDatabase(): Promise<BenchDatabase> {
-  const embedded = process.env.DATABASE_URL
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: join(tmpdir(), `bench-pg-${process.pid}`), port: 45000 + (process.pid % 1000), ephemeral: true });
+  const embedded = process.env.DATABASE_URL ? undefined : await startEphemeralPostgres('bench-pg');
   const url = process.env.DATABASE_URL ?? embedded!.url;
   await runMigrations(url);
   return { url, stop: async () => embedded?.stop() };

@@ -91,9 +91,11 @@ export class BackgroundResponses implements OnModuleInit {
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
     // The usual case, a queued response starting, shares one statement with the jobs claimed with it: it moves to
-    // in_progress and is read. A response leaves queued only there (or when cancelled), so one that is not fresh is in
-    // progress (taken over) or ended.
-    const fresh = job.cancelRequested || job.attempts > MAX_ATTEMPTS ? null : await this.starts.add({ tenantId: job.tenantId, id: job.responseId });
+    // in_progress and is read, while its conversation is read beside it (one round trip less before it starts). A
+    // response leaves queued only there (or when cancelled), so one that is not fresh is in progress (taken over) or ended.
+    const key = { tenantId: job.tenantId, id: job.responseId };
+    const ending = job.cancelRequested || job.attempts > MAX_ATTEMPTS;
+    const [fresh, conversation] = ending ? [null, null] : await Promise.all([this.starts.add(key), this.conversations.add(key)]);
     const row = fresh ?? (await this.repository.find(job.tenantId, job.responseId));
     if (!row || !isRunning(row.status)) return;
     if (job.cancelRequested) {
@@ -106,7 +108,6 @@ export class BackgroundResponses implements OnModuleInit {
     }
     const response: ResponseObject = { ...toResponseObject(row), status: 'in_progress', output: [], usage: null, error: null, incomplete_details: null };
     const sampling = samplingOfRow(row);
-    const conversation = (await this.conversations.add({ tenantId: job.tenantId, id: row.id })) ?? [];
     // A response that was still queued has only the events written with it; one taken over may have logged more.
     const lastSequenceNumber = fresh || !row.stream ? row.last_sequence_number : await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
     let run: Run;
@@ -115,7 +116,7 @@ export class BackgroundResponses implements OnModuleInit {
         response,
         lastSequenceNumber,
         opening: 'in_progress',
-        request: generationRequest(response, sampling, conversation),
+        request: generationRequest(response, sampling, conversation ?? []),
         sampling,
         backend: this.models.backendFor(response.model),
         streamed: false,

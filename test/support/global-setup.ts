@@ -1,7 +1,5 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
+import { startEphemeralPostgres } from './ephemeral-postgres';
 import { createDatabaseOn, type FreshDatabase } from './fresh-database';
 
 /**
@@ -13,8 +11,7 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.DATABASE_URL) {
     database = await createDatabaseOn(process.env.DATABASE_URL);
   } else {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const embedded = await startEmbeddedPostgres({ dataDir: join(tmpdir(), `responses-test-pg-${process.pid}`), port, ephemeral: true });
+    const embedded = await startEphemeralPostgres('responses-test-pg');
     await runMigrations(embedded.url);
     database = { url: embedded.url, drop: () => embedded.stop() };
   }
