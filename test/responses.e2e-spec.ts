@@ -79,6 +79,18 @@ describe('Responses API with the official SDK', () => {
     expect(keepAlive).toBe('timeout=65');
   });
 
+  it('stops the upstream call when the client of a non-streamed create leaves before the answer', async () => {
+    const abortedBefore = server.stub.aborted;
+    const controller = new AbortController();
+    const create = client.responses.create({ model: 'stub-model', input: 'TOKENS 400 20' }, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    await expect(create).rejects.toThrow();
+    const deadline = Date.now() + 1000;
+    while (server.stub.aborted === abortedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.stub.aborted).toBe(abortedBefore + 1);
+  });
+
   it('chains responses with previous_response_id, without the earlier instructions', async () => {
     const first = await client.responses.create({ model: 'stub-model', input: 'My name is Ada.', instructions: 'Speak like a pirate.' });
     const second = await client.responses.create({ model: 'stub-model', input: 'What is my name?', previous_response_id: first.id });

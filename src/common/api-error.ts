@@ -40,6 +40,11 @@ export class ApiError extends Error {
     return new ApiError(HttpStatus.TOO_MANY_REQUESTS, message, code, null, 'rate_limit_error', retryAfter);
   }
 
+  /** The client went away before its answer (nginx's 499): nobody reads this one, but it ends the request quietly. */
+  static clientClosedRequest(): ApiError {
+    return new ApiError(499, 'The client closed the connection before the response was ready.', 'client_closed_request');
+  }
+
   static responseNotFound(id: string): ApiError {
     return ApiError.notFound(`No response found with id '${id}'.`, 'response_id', 'response_not_found');
   }

@@ -8,7 +8,7 @@ export function abortOn<T>(signal: AbortSignal) {
       const subscription = source.subscribe(subscriber);
       const onAbort = () => {
         subscription.unsubscribe();
-        subscriber.error(new ApiError(499, 'The client closed the request.', 'client_closed_request'));
+        subscriber.error(ApiError.clientClosedRequest());
       };
       signal.addEventListener('abort', onAbort, { once: true });
       return () => {

@@ -37,16 +37,22 @@ export class ResponsesService {
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
     if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false);
-    const run = await this.runner.start({
-      response,
-      lastSequenceNumber: -1,
-      opening: 'created',
-      request: generationRequest(response, sampling, [...history, ...inputItems]),
-      sampling,
-      backend,
-      streamed: dto.stream ?? false,
-      persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems } : { kind: 'none' },
-    });
+    const run = await this.runner
+      .start({
+        response,
+        lastSequenceNumber: -1,
+        opening: 'created',
+        request: generationRequest(response, sampling, [...history, ...inputItems]),
+        sampling,
+        backend,
+        streamed: dto.stream ?? false,
+        persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems } : { kind: 'none' },
+        // A whole answer comes only at its end: a client that leaves before stops the backend at once.
+        signal,
+      })
+      .catch((error: unknown) => {
+        throw signal.aborted ? ApiError.clientClosedRequest() : error;
+      });
     if (dto.stream) return { kind: 'stream', events: run.events };
     await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(signal)), { defaultValue: undefined });
     return { kind: 'object', response: run.response };

@@ -58,7 +58,7 @@ export class ToolOutputsService {
     } catch (error) {
       await this.repository.claimStatus(id, 'in_progress', 'completed');
       await this.toolCalls.reopen(id, outputs.map((output) => output.callId));
-      throw error;
+      throw signal.aborted ? ApiError.clientClosedRequest() : error;
     }
   }
 
@@ -93,6 +93,8 @@ export class ToolOutputsService {
       backend: this.models.backendFor(response.model),
       streamed: stream,
       persistence: { kind: 'stored', tenantId, logEvents },
+      // A whole answer comes only at its end: a client that leaves before stops the backend (the calls reopen).
+      signal,
     });
     if (stream) return { kind: 'stream', events: run.events };
     await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(signal)), { defaultValue: undefined });
