@@ -50,7 +50,8 @@ export class ResponsesController {
   @ApiOperation({
     summary: 'Retrieve a response',
     description:
-      'With `stream=true`, replays its events after `starting_after`, then follows a running response live until it ends. ' +
+      'With `stream=true`, replays its events after `starting_after`, then follows a running response live until it ends ' +
+      '(a running response that was not created with `stream: true` cannot be streamed: 400). ' +
       'A queued or in-progress response comes with a `Retry-After` header (seconds) for polling clients.',
   })
   @ApiProduces('application/json', 'text/event-stream')
