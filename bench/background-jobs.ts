@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { Client } from 'pg';
 import { type BenchProcess, canPin, startServerProcess, startStubProcess } from './processes';
 import { machine, percentile, writeSection } from './support';
+import { startStreamedJob } from '../test/support/sse';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 4000);
@@ -44,7 +45,7 @@ async function allDone(db: Client): Promise<void> {
  * backlog was still queued (watched every 5 ms, so the start errs early) to the last final state written.
  */
 async function drainRate(db: Client, ids: string[], worker: BenchProcess): Promise<number> {
-  let allQueuedAt = '';
+  let allQueuedAt = (await db.query<{ at: string }>(`SELECT clock_timestamp()::text AS at`)).rows[0].at;
   worker.resume();
   for (;;) {
     const { rows } = await db.query<{ at: string; queued: number }>(`SELECT clock_timestamp()::text AS at, (SELECT count(*) FROM jobs WHERE state = 'queued')::int AS queued`);
@@ -58,15 +59,6 @@ async function drainRate(db: Client, ids: string[], worker: BenchProcess): Promi
     [ids, allQueuedAt],
   );
   return ids.length / rows[0].seconds;
-}
-
-/** A background response created with `stream: true`, whose stream the client leaves at once: its events are logged. */
-async function streamedJob(client: OpenAI): Promise<string> {
-  const stream = await client.responses.create({ model: 'bench', input: 'hello', background: true, stream: true });
-  for await (const event of stream) {
-    if (event.type === 'response.created') return event.response.id;
-  }
-  throw new Error('a streamed job ended before response.created');
 }
 
 async function inParallel(count: number, concurrency: number, task: () => Promise<unknown>): Promise<void> {
@@ -91,8 +83,9 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
   // One process serves the API without running jobs, another runs them.
   const api = await server('api', 0);
   const client = clientOf(api);
+  let worker: BenchProcess | undefined;
   try {
-    const worker = await server('worker', CONCURRENCY);
+    worker = await server('worker', CONCURRENCY);
     for (let i = 0; i < 5; i++) await firstDelta(client, true); // warm-up
     for (let i = 0; i < RUNS; i++) {
       foreground.push((await firstDelta(client, false)).firstDeltaMs);
@@ -110,7 +103,8 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
     // paused while the backlog is queued, so that it meets the whole backlog at once. The backlog is vacuumed and
     // analyzed first, as autovacuum would have done by then, so that it does not run in the middle of one drain only.
     for (const stream of [false, true]) {
-      const create = async () => (stream ? streamedJob(client) : (await client.responses.create({ model: 'bench', input: 'hello', background: true })).id);
+      // A streamed job's client leaves its stream at once: the job runs on, its events logged.
+      const create = async () => (stream ? startStreamedJob(client, 'hello') : (await client.responses.create({ model: 'bench', input: 'hello', background: true })).id);
       await inParallel(WARM_UP, CONCURRENCY, create);
       await allDone(db);
       worker.pause();
@@ -119,8 +113,8 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
       await db.query('VACUUM (ANALYZE)');
       drainRates[stream ? 'streamed' : 'polled'] = await drainRate(db, backlog, worker);
     }
-    await worker.stop();
   } finally {
+    await worker?.stop();
     await api.stop();
     await stub.stop();
     await db.end();

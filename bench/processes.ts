@@ -52,8 +52,8 @@ export async function startProcess(options: {
     ? spawn('taskset', ['-c', options.cores, options.command, ...args], { env: { ...process.env, ...options.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(options.command, args, { env: { ...process.env, ...options.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-(Number(process.env.KEEP_OUTPUT) || 4000))));
-  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-(Number(process.env.KEEP_OUTPUT) || 4000))));
+  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   for (let waited = 0; ; waited += 100) {
     if (child.exitCode !== null) throw new Error(`${options.name} exited at start:\n${output}`);
@@ -78,6 +78,7 @@ export async function startProcess(options: {
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGCONT'); // a paused process would not act on SIGTERM
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
