@@ -112,7 +112,7 @@ export class EventLogService implements OnModuleInit {
   }
 
   async isLogged(responseId: string): Promise<boolean> {
-    return (await this.repository.after(responseId, -1, 1)).length > 0;
+    return (await this.lastLogged(responseId)) !== undefined;
   }
 
   /**
