@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { Client } from 'pg';
 import { type BenchProcess, canPin, startServerProcess, startStubProcess } from './processes';
-import { machine, percentile, writeSection } from './support';
+import { benchClient, machine, percentile, writeSection } from './support';
 import { startStreamedJob } from '../test/support/sse';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -82,7 +82,7 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
   const drainRates = { polled: 0, streamed: 0 };
   // One process serves the API without running jobs, another runs them.
   const api = await server('api', 0);
-  const client = clientOf(api);
+  const client = benchClient(api.url);
   let worker: BenchProcess | undefined;
   try {
     worker = await server('worker', CONCURRENCY);
@@ -132,8 +132,4 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
     `| Jobs drained, polled (\`background: true\`; baseline: foreground stored creates, ${CONCURRENCY} concurrent) | ${foregroundRate.toFixed(0)} req/s | ${drainRates.polled.toFixed(0)} jobs/s | ${(drainRates.polled / foregroundRate).toFixed(2)}× |`,
     `| Jobs drained, streamed (\`background: true, stream: true\`, every event logged; same baseline) | ${foregroundRate.toFixed(0)} req/s | ${drainRates.streamed.toFixed(0)} jobs/s | ${(drainRates.streamed / foregroundRate).toFixed(2)}× |`,
   ]);
-}
-
-function clientOf(server: BenchProcess): OpenAI {
-  return new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'bench', maxRetries: 0 });
 }

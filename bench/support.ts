@@ -33,7 +33,12 @@ export async function startBenchServer(databaseUrl: string, env: Record<string, 
   const app = await createServer(loadConfig({ LOG_LEVEL: 'silent', ...env }), databaseUrl);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, client: new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'bench', maxRetries: 0 }), close: () => app.close() };
+  return { app, client: benchClient(`http://127.0.0.1:${port}`), close: () => app.close() };
+}
+
+/** The official SDK pointed at a server under test, with no retries (a retry would hide a failure from a benchmark). */
+export function benchClient(serverUrl: string): OpenAI {
+  return new OpenAI({ baseURL: `${serverUrl}/v1`, apiKey: 'bench', maxRetries: 0 });
 }
 
 export function percentile(values: number[], p: number): number {
