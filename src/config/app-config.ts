@@ -61,6 +61,15 @@ export class AppConfig {
   STREAM_HEARTBEAT_MS = 15_000;
 
   /**
+   * How long a streamed response's events may wait to be logged together (the live stream never waits for the log;
+   * someone resuming or following the stream from the log sees them this much later at most). A stream's events
+   * of this window share one row (at 50 tokens a second, 50 ms puts two or three in each); 0 writes as soon as the
+   * write before has committed.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  EVENT_LOG_WINDOW_MS = 50;
+
+  /**
    * How long an idle client connection is kept open. Longer than the idle timeout of the load balancers in front
    * (60 s on AWS ALB, 75 s on nginx would be the client side), so that they never reuse a connection this server has
    * just closed; Node's own 5 s made every quiet spell cost new connections.

@@ -1,10 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { PgNotifications } from '../database/pg-notifications';
-import { GroupCommit } from '../common/group-commit';
+import { AppConfig } from '../config/app-config';
 import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type AppendOptions } from './event-log.repository';
+import { EventLogBatcher, type EventLogWriter } from './event-log-batcher';
 import { toEventRuns } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
+
+export type { EventLogWriter };
 
 const REPLAY_PAGE = 500;
 /** A follower looks at the log at least this often, for writers that do not notify (foreground streams). */
@@ -14,38 +17,6 @@ const FOLLOW_CHECK_AFTER_MS = 5000;
 /** The events after which a response's stream ends. */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
 
-interface Appended {
-  responseId: string;
-  events: SerializedEvent[];
-  notify: boolean;
-}
-
-/**
- * Appends one response's events to the log without holding up the live stream: they join the process-wide group
- * commit, so that a thousand streams cost a few inserts per tick rather than one each. `flush()` waits until
- * everything appended is durable.
- */
-export class EventLogWriter {
-  private written: Promise<void> = Promise.resolve();
-  private failure?: unknown;
-
-  constructor(
-    private readonly responseId: string,
-    private readonly commit: GroupCommit<Appended, void>,
-    private readonly notify: boolean,
-  ) {}
-
-  append(events: SerializedEvent[]): void {
-    if (events.length === 0) return;
-    this.written = this.commit.add({ responseId: this.responseId, events, notify: this.notify }).catch((error: unknown) => void (this.failure ??= error));
-  }
-
-  async flush(): Promise<void> {
-    await this.written;
-    if (this.failure) throw this.failure;
-  }
-}
-
 /** The event log of stored responses: batched appends, ordered replay, and following a running response's log live. */
 @Injectable()
 export class EventLogService implements OnModuleInit {
@@ -53,20 +24,15 @@ export class EventLogService implements OnModuleInit {
   /** Wake-up calls of this process's followers, by response id. */
   private readonly followers = new Map<string, Set<() => void>>();
 
-  /** One insert in flight at a time, so that batches commit in order: followers read the log by sequence number. */
-  private readonly commit: GroupCommit<Appended, void>;
+  /** Every writer's events, written in batches one at a time: followers read the log by sequence number. */
+  private readonly batcher: EventLogBatcher;
 
   constructor(
     private readonly repository: EventLogRepository,
     private readonly notifications: PgNotifications,
+    config: AppConfig,
   ) {
-    this.commit = new GroupCommit(async (batch) => {
-      await repository.insertRuns(
-        toEventRuns(batch),
-        [...new Set(batch.filter((entry) => entry.notify).map((entry) => entry.responseId))],
-      );
-      return batch.map(() => undefined);
-    }, 1);
+    this.batcher = new EventLogBatcher((runs, notifyIds) => repository.insertRuns(runs, notifyIds), config.EVENT_LOG_WINDOW_MS);
   }
 
   onModuleInit(): void {
@@ -77,7 +43,7 @@ export class EventLogService implements OnModuleInit {
 
   /** A batching writer; with `notify`, followers on every replica are woken by each batch. */
   writer(responseId: string, options: { notify: boolean }): EventLogWriter {
-    return new EventLogWriter(responseId, this.commit, options.notify);
+    return this.batcher.writer(responseId, options.notify);
   }
 
   /** Appends at once (inside a transaction, and waking followers, as `options` say). */

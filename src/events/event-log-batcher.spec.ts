@@ -1,0 +1,87 @@
+import { EventLogBatcher } from './event-log-batcher';
+import type { EventRun } from './event-runs';
+import type { SerializedEvent } from './serialized-event';
+
+const event = (sequenceNumber: number): SerializedEvent => ({ type: 'response.output_text.delta', sequenceNumber, json: `{"sequence_number":${sequenceNumber}}` });
+const runsOf = (runs: EventRun[]) => runs.map((run) => `${run.responseId}:${run.events.map((e) => e.sequenceNumber).join(',')}`);
+
+/** An insert that records what it was given and commits when the test says so. */
+function recordingInsert() {
+  const calls: Array<{ runs: string[]; notifyIds: string[]; commit(): void; fail(error: Error): void }> = [];
+  const insert = (runs: EventRun[], notifyIds: string[]) =>
+    new Promise<void>((resolve, reject) => calls.push({ runs: runsOf(runs), notifyIds, commit: resolve, fail: reject }));
+  return { calls, insert };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('EventLogBatcher', () => {
+  it('logs the events of a window together, one row per response, once the window has passed', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 30);
+    const a = batcher.writer('resp_a', false);
+    const b = batcher.writer('resp_b', true);
+    a.append([event(0), event(1)]);
+    b.append([event(0)]);
+    a.append([event(2)]);
+    await tick();
+    expect(calls).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0,1,2', 'resp_b:0']]);
+    expect(calls[0].notifyIds).toEqual(['resp_b']);
+  });
+
+  it('writes at once on flush, resolving only when the write has committed', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 60_000);
+    const writer = batcher.writer('resp_a', false);
+    writer.append([event(0)]);
+    let flushed = false;
+    const flushing = writer.flush().then(() => (flushed = true));
+    await tick();
+    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0']]);
+    expect(flushed).toBe(false);
+    calls[0].commit();
+    await flushing;
+    expect(flushed).toBe(true);
+  });
+
+  it('keeps one write in flight: what comes meanwhile is written next, in order, and at once when flushed', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 60_000);
+    const writer = batcher.writer('resp_a', false);
+    writer.append([event(0)]);
+    const first = writer.flush();
+    writer.append([event(1)]);
+    writer.append([event(2)]);
+    const second = writer.flush();
+    await tick();
+    expect(calls).toHaveLength(1);
+    calls[0].commit();
+    await first;
+    await tick();
+    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0'], ['resp_a:1,2']]);
+    calls[1].commit();
+    await second;
+  });
+
+  it('reports a failed write to the flush of every writer it held, and still writes later events', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 60_000);
+    const a = batcher.writer('resp_a', false);
+    const b = batcher.writer('resp_b', false);
+    a.append([event(0)]);
+    b.append([event(0)]);
+    const flushingA = a.flush();
+    await tick();
+    calls[0].fail(new Error('database gone'));
+    await expect(flushingA).rejects.toThrow('database gone');
+    await expect(b.flush()).rejects.toThrow('database gone');
+    const c = batcher.writer('resp_c', false);
+    c.append([event(0)]);
+    const flushingC = c.flush();
+    await tick();
+    calls[1].commit();
+    await expect(flushingC).resolves.toBeUndefined();
+  });
+});
