@@ -30,7 +30,6 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('Connection', 'keep-alive');
   res.setHeader('X-Accel-Buffering', 'no');
-  res.flushHeaders();
   res.socket?.setNoDelay(true);
 
   // One timer per stream, pushed back by every frame written.
@@ -55,6 +54,9 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
       res.end();
     },
   });
+  // Events ready at once (a new response's first ones) leave with the headers in one write; otherwise the headers
+  // go now, so that the client knows the stream is open before its first event.
+  if (!res.headersSent) res.flushHeaders();
   const close = () => {
     stopHeartbeat();
     subscription.unsubscribe();

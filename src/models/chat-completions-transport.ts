@@ -34,7 +34,10 @@ export class ChatCompletionsTransport {
   constructor(private readonly options: TransportOptions) {
     this.url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
     const https = this.url.protocol === 'https:';
-    this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: Infinity }) : new HttpAgent({ keepAlive: true, maxSockets: Infinity });
+    // Every socket of a burst is kept for the next one (Node keeps 256 by default and reconnects the rest); the
+    // upstream closes those that stay idle past its own keep-alive timeout.
+    const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity };
+    this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.send = https ? httpsRequest : httpRequest;
   }
 
