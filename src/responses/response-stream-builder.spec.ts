@@ -35,6 +35,32 @@ describe('ResponseStreamBuilder', () => {
     expect(events.at(-1).type).toBe('response.completed');
   });
 
+  it('writes every text delta with its item, indexes, delta and sequence number, also after a refusal or a call', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
+    const events = parse([
+      ...builder.push({ type: 'text', delta: 'He said "hi"' }),
+      ...builder.push({ type: 'text', delta: '\n\u00e9' }),
+      ...builder.push({ type: 'refusal', delta: 'No.' }),
+      ...builder.push({ type: 'text', delta: 'But' }),
+      ...builder.push({ type: 'tool_call', index: 0, callId: 'c', name: 'f', argumentsDelta: '{}' }),
+      ...builder.push({ type: 'text', delta: 'Then' }),
+      ...builder.push({ type: 'text', delta: ' more' }),
+      ...builder.complete(),
+    ]);
+    const [first, , second] = builder.response.output as any[];
+    const deltas = events.filter((e) => e.type === 'response.output_text.delta');
+    expect(deltas).toEqual([
+      { type: 'response.output_text.delta', item_id: first.id, output_index: 0, content_index: 0, delta: 'He said "hi"', logprobs: [], sequence_number: 2 },
+      { type: 'response.output_text.delta', item_id: first.id, output_index: 0, content_index: 0, delta: '\n\u00e9', logprobs: [], sequence_number: 3 },
+      expect.objectContaining({ item_id: first.id, content_index: 2, delta: 'But' }),
+      expect.objectContaining({ item_id: second.id, output_index: 2, content_index: 0, delta: 'Then' }),
+      expect.objectContaining({ item_id: second.id, output_index: 2, content_index: 0, delta: ' more' }),
+    ]);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(first.content.map((part: any) => part.text ?? part.refusal)).toEqual(['He said "hi"\n\u00e9', 'No.', 'But']);
+    expect(second.content[0].text).toBe('Then more');
+  });
+
   it('drops calls beyond max_tool_calls', () => {
     const response = { ...skeleton(), max_tool_calls: 1 } as ResponseObject;
     const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false });

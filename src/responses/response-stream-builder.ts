@@ -25,6 +25,8 @@ interface OpenMessage {
   item: MessageItem;
   outputIndex: number;
   kind?: 'output_text' | 'refusal';
+  /** The JSON of the open part's text delta events up to their delta. */
+  textDeltaPrefix?: string;
 }
 interface OpenToolCall {
   item: FunctionCallItem;
@@ -44,6 +46,7 @@ export class ResponseStreamBuilder {
   private message?: OpenMessage;
   private reasoning?: OpenReasoning;
   private readonly toolCalls = new Map<number, OpenToolCall>();
+  private toolCallsOpen = false;
   private finishReason?: FinishReason;
 
   constructor(
@@ -135,6 +138,20 @@ export class ResponseStreamBuilder {
   }
 
   private pushMessage(kind: 'output_text' | 'refusal', delta: string): SerializedEvent[] {
+    const message = this.message;
+    // The usual chunk: more text for the part already open, one event whose JSON differs from the last one's only in
+    // its delta and sequence number.
+    if (message?.kind === kind && kind === 'output_text' && !this.reasoning && !this.toolCallsOpen && this.options.serialize !== false) {
+      const part = message.item.content[message.item.content.length - 1] as OutputText;
+      part.text += delta;
+      this.sequence += 1;
+      message.textDeltaPrefix ??= JSON.stringify({ type: 'response.output_text.delta', ...this.partRef(message) }).slice(0, -1);
+      return [{ type: 'response.output_text.delta', sequenceNumber: this.sequence, json: `${message.textDeltaPrefix},"delta":${JSON.stringify(delta)},"logprobs":[],"sequence_number":${this.sequence}}` }];
+    }
+    return this.pushMessageEvents(kind, delta);
+  }
+
+  private pushMessageEvents(kind: 'output_text' | 'refusal', delta: string): SerializedEvent[] {
     const events = [...this.closeReasoning('completed'), ...this.closeToolCalls('completed')];
     if (!this.message) {
       const item: MessageItem = { id: newId('msg'), type: 'message', status: 'in_progress', content: [], role: 'assistant' };
@@ -145,6 +162,7 @@ export class ResponseStreamBuilder {
     if (message.kind !== kind) {
       if (message.kind) events.push(...this.closePart(message));
       message.kind = kind;
+      message.textDeltaPrefix = undefined;
       const part = kind === 'output_text' ? emptyText() : { type: 'refusal' as const, refusal: '' };
       message.item.content.push(part);
       events.push(this.emit('response.content_part.added', { ...this.partRef(message), part }));
@@ -189,6 +207,7 @@ export class ResponseStreamBuilder {
       };
       call = { item, outputIndex: this.addOutput(item) };
       this.toolCalls.set(chunk.index, call);
+      this.toolCallsOpen = true;
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
     } else if (chunk.name && !call.item.name) {
       call.item.name = chunk.name;
@@ -248,6 +267,7 @@ export class ResponseStreamBuilder {
 
   private closeToolCalls(status: ItemStatus): SerializedEvent[] {
     const events: SerializedEvent[] = [];
+    this.toolCallsOpen = false;
     for (const call of [...this.toolCalls.values()].filter(({ item }) => item.status === 'in_progress')) {
       const { item, outputIndex } = call;
       item.status = status;
