@@ -7,8 +7,22 @@ const log = (line: string) => process.stdout.write(`${JSON.stringify({ level: 30
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const database: DatabaseConnection = await connectDatabase(config, log);
-  let app: Awaited<ReturnType<typeof createServer>>;
+  // Handlers first: a signal during start-up still stops what has started (the embedded Postgres among it), in order.
+  let databaseStarting: Promise<DatabaseConnection> | undefined;
+  let app: Awaited<ReturnType<typeof createServer>> | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    await app?.close();
+    await (await databaseStarting?.catch(() => undefined))?.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  const database = await (databaseStarting = connectDatabase(config, log));
   try {
     app = await createServer(config, database.url);
     await app.listen(config.PORT, config.HOST);
@@ -16,17 +30,6 @@ async function main(): Promise<void> {
     await database.close();
     throw error;
   }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: shutting down`);
-    await app.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
   log(`responses-server listening on http://${config.HOST}:${config.PORT} (API at /v1, docs at /docs)`);
 }
 

