@@ -19,8 +19,8 @@ async function main(): Promise<void> {
     await (await databaseStarting?.catch(() => undefined))?.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // SIGHUP too (the terminal closed): Node would exit at once and leave an embedded Postgres running.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void stop(signal));
 
   const database = await (databaseStarting = connectDatabase(config, log));
   try {
