@@ -9,7 +9,7 @@ import { embeddedEngine } from './embedded-engine';
 import { gateway } from './gateway';
 import { pinSelf } from './processes';
 import { streamPersistence } from './stream-persistence';
-import { startBenchDatabase } from './support';
+import { measureMachine, startBenchDatabase } from './support';
 
 const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
   gateway,
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   // Postgres (started from here) stays on core 1. For the benchmarks of server processes the load generator shares
   // core 1 with it, and the servers under test get core 0; the in-process benchmarks get every core.
   pinSelf('1');
+  await measureMachine();
   const only = process.env.BENCH_ONLY?.split(',');
   const database = await startBenchDatabase();
   try {

@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/app-config';
 import { runMigrations } from '../src/database/migrate';
 import { createServer } from '../src/server';
 import { startEphemeralPostgres } from '../test/support/ephemeral-postgres';
+import { type KernelCosts, measureKernelCosts } from './kernel-costs';
 
 export interface BenchDatabase {
   url: string;
@@ -46,9 +47,19 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+let kernelCosts: KernelCosts | undefined;
+
+/** Measures the machine's kernel costs once, at the start of a run, for `machine()` to print with every table. */
+export async function measureMachine(): Promise<void> {
+  kernelCosts = await measureKernelCosts();
+}
+
 export function machine(): string {
   const database = process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL' : 'embedded PostgreSQL';
-  return `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${database}`;
+  const kernel = kernelCosts
+    ? ` (kernel: a system call ${kernelCosts.systemCallUs.toFixed(1)} µs, a loopback TCP round trip ${kernelCosts.loopbackRoundTripUs.toFixed(0)} µs)`
+    : '';
+  return `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}${kernel}, Node ${process.version}, ${database}`;
 }
 
 /** Replaces the section between `<!-- name:start -->` and `<!-- name:end -->` of BENCHMARKS.md, and prints it. */
