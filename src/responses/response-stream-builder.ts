@@ -46,7 +46,6 @@ export class ResponseStreamBuilder {
   private message?: OpenMessage;
   private reasoning?: OpenReasoning;
   private readonly toolCalls = new Map<number, OpenToolCall>();
-  private toolCallsOpen = false;
   private finishReason?: FinishReason;
 
   constructor(
@@ -139,15 +138,8 @@ export class ResponseStreamBuilder {
 
   private pushMessage(kind: 'output_text' | 'refusal', delta: string): SerializedEvent[] {
     const message = this.message;
-    // The usual chunk: more text for the part already open, one event whose JSON differs from the last one's only in
-    // its delta and sequence number.
-    if (message?.kind === kind && kind === 'output_text' && !this.reasoning && !this.toolCallsOpen && this.options.serialize !== false) {
-      const part = message.item.content[message.item.content.length - 1] as OutputText;
-      part.text += delta;
-      this.sequence += 1;
-      message.textDeltaPrefix ??= JSON.stringify({ type: 'response.output_text.delta', ...this.partRef(message) }).slice(0, -1);
-      return [{ type: 'response.output_text.delta', sequenceNumber: this.sequence, json: `${message.textDeltaPrefix},"delta":${JSON.stringify(delta)},"logprobs":[],"sequence_number":${this.sequence}}` }];
-    }
+    // The usual chunk: more text for the part already open, nothing to close or open first.
+    if (message?.kind === kind && kind === 'output_text' && !this.reasoning && !this.hasOpenToolCall()) return [this.textDelta(message, delta)];
     return this.pushMessageEvents(kind, delta);
   }
 
@@ -169,13 +161,31 @@ export class ResponseStreamBuilder {
     }
     const part = message.item.content[message.item.content.length - 1];
     if (part.type === 'output_text') {
-      part.text += delta;
-      events.push(this.emit('response.output_text.delta', { ...this.partRef(message), delta, logprobs: [] }));
+      events.push(this.textDelta(message, delta));
     } else {
       part.refusal += delta;
       events.push(this.emit('response.refusal.delta', { ...this.partRef(message), delta }));
     }
     return events;
+  }
+
+  /** More text for the message's open part: an event whose JSON differs from the part's last one only in its delta and sequence number. */
+  private textDelta(message: OpenMessage, delta: string): SerializedEvent {
+    const part = message.item.content[message.item.content.length - 1] as OutputText;
+    part.text += delta;
+    if (this.options.serialize === false) return this.emit('response.output_text.delta', {});
+    this.sequence += 1;
+    message.textDeltaPrefix ??= JSON.stringify({ type: 'response.output_text.delta', ...this.partRef(message) }).slice(0, -1);
+    return {
+      type: 'response.output_text.delta',
+      sequenceNumber: this.sequence,
+      json: `${message.textDeltaPrefix},"delta":${JSON.stringify(delta)},"logprobs":[],"sequence_number":${this.sequence}}`,
+    };
+  }
+
+  private hasOpenToolCall(): boolean {
+    for (const { item } of this.toolCalls.values()) if (item.status === 'in_progress') return true;
+    return false;
   }
 
   private pushReasoning(delta: string): SerializedEvent[] {
@@ -207,7 +217,6 @@ export class ResponseStreamBuilder {
       };
       call = { item, outputIndex: this.addOutput(item) };
       this.toolCalls.set(chunk.index, call);
-      this.toolCallsOpen = true;
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
     } else if (chunk.name && !call.item.name) {
       call.item.name = chunk.name;
@@ -267,7 +276,6 @@ export class ResponseStreamBuilder {
 
   private closeToolCalls(status: ItemStatus): SerializedEvent[] {
     const events: SerializedEvent[] = [];
-    this.toolCallsOpen = false;
     for (const call of [...this.toolCalls.values()].filter(({ item }) => item.status === 'in_progress')) {
       const { item, outputIndex } = call;
       item.status = status;
