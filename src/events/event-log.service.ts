@@ -17,6 +17,11 @@ const FOLLOW_CHECK_AFTER_MS = 5000;
 /** The events after which a response's stream ends. */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
 
+/** The sequence number a response's next event follows, from the highest logged (if any) and its row's. */
+export function continuesFrom(logged: number | undefined, recorded: number): number {
+  return Math.max(logged ?? -1, recorded);
+}
+
 /** The event log of stored responses: batched appends, ordered replay, and following a running response's log live. */
 @Injectable()
 export class EventLogService implements OnModuleInit {
@@ -61,7 +66,7 @@ export class EventLogService implements OnModuleInit {
    * or when nothing is logged. A process that died may have logged past what its row recorded.
    */
   async lastSequenceNumber(responseId: string, recorded: number): Promise<number> {
-    return Math.max((await this.lastLogged(responseId)) ?? -1, recorded);
+    return continuesFrom(await this.lastLogged(responseId), recorded);
   }
 
   /** The highest sequence number in a response's log; undefined when nothing is logged. */

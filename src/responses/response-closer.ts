@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ResponseErrorBody } from '../common/openai/types';
-import { EventLogService } from '../events/event-log.service';
+import { continuesFrom, EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import { type RawResponseRow, toResponseObject } from './response.mapper';
 import { ResponseStreamBuilder } from './response-stream-builder';
@@ -31,7 +31,7 @@ export class ResponseCloser {
    */
   private async close(row: RawResponseRow, end: (builder: ResponseStreamBuilder) => SerializedEvent[]): Promise<boolean> {
     const logged = await this.eventLog.lastLogged(row.id);
-    const builder = new ResponseStreamBuilder(toResponseObject(row), Math.max(logged ?? -1, row.last_sequence_number), { toolCallDeltaEvents: false });
+    const builder = new ResponseStreamBuilder(toResponseObject(row), continuesFrom(logged, row.last_sequence_number), { toolCallDeltaEvents: false });
     const events = end(builder);
     if (!(await this.writes.updateState({ response: builder.response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['queued', 'in_progress'] }))) {
       return false;
