@@ -103,7 +103,7 @@ export class EventLogBatcher {
     const writers = [...this.waiting];
     this.waiting.clear();
     const runs = toEventRuns(writers.map((writer) => ({ responseId: writer.responseId, events: writer.take(written) })));
-    const notifyIds = writers.filter((writer) => writer.notify).map((writer) => writer.responseId);
+    const notifyIds = [...new Set(writers.filter((writer) => writer.notify).map((writer) => writer.responseId))];
     this.inFlight = true;
     this.insert(runs, notifyIds)
       .catch((error: unknown) => writers.forEach((writer) => writer.failed(error)))
