@@ -1,8 +1,7 @@
 import { type FreshDatabase, createFreshDatabase } from './support/fresh-database';
 import { rebuildOutput, startStreamedJob, type StreamEvent, streamStored, waitFor } from './support/sse';
+import { tokensReply } from './support/stub-upstream';
 import { startTestServer, type TestServer } from './support/test-server';
-
-const TOKENS = (n: number) => Array.from({ length: n }, (_, i) => `t${i} `).join('');
 
 describe('Background responses', () => {
   let db: FreshDatabase;
@@ -35,7 +34,7 @@ describe('Background responses', () => {
 
     const done = await finished(created.id);
     expect(done.status).toBe('completed');
-    expect(done.output_text).toBe(TOKENS(20));
+    expect(done.output_text).toBe(tokensReply(20));
     const { response: doneRaw } = await server.client.responses.retrieve(created.id).withResponse();
     expect(doneRaw.headers.get('retry-after')).toBeNull();
   });
@@ -70,7 +69,7 @@ describe('Background responses', () => {
     expect(events.at(-1)!.type).toBe('response.completed');
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
-    expect(text).toBe(TOKENS(8));
+    expect(text).toBe(tokensReply(8));
 
     const id = events[0].response.id;
     const stored = await server.client.responses.retrieve(id);
@@ -88,7 +87,7 @@ describe('Background responses', () => {
     }
     const done = await finished(id);
     expect(done.status).toBe('completed');
-    expect(done.output_text).toBe(TOKENS(15));
+    expect(done.output_text).toBe(tokensReply(15));
     expect(server.stub.aborted).toBe(abortedBefore);
   });
 

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type ServerProcess, spawnServer } from './support/server-process';
 import { waitFor } from './support/sse';
-import { startStubUpstream, type StubUpstream } from './support/stub-upstream';
+import { startStubUpstream, type StubUpstream, tokensReply } from './support/stub-upstream';
 
-const TOKENS = (n: number) => Array.from({ length: n }, (_, i) => `t${i} `).join('');
 
 const isListening = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -50,7 +49,7 @@ describe('The server with its embedded Postgres', () => {
     server = await start();
     const finished = await server.client.responses.retrieve(created.id);
     expect(finished.status).toBe('completed');
-    expect(finished.output_text).toBe(TOKENS(40));
+    expect(finished.output_text).toBe(tokensReply(40));
     server.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     server = undefined;

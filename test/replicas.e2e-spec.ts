@@ -1,9 +1,8 @@
 import { adminQuery, createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { type ServerProcess, spawnServer } from './support/server-process';
 import { rebuildOutput, startStreamedJob, type StreamEvent, streamStored, waitFor } from './support/sse';
-import { startStubUpstream, type StubUpstream } from './support/stub-upstream';
+import { startStubUpstream, type StubUpstream, tokensReply } from './support/stub-upstream';
 
-const TOKENS = (n: number) => Array.from({ length: n }, (_, i) => `t${i} `).join('');
 const LEASE_MS = 2000;
 
 /** Two server processes on one database behave as one service. */
@@ -57,7 +56,7 @@ describe('Background jobs across replicas', () => {
     expect(created.status).toBe('queued');
     const done = await finishedOn(b, created.id);
     expect(done.status).toBe('completed');
-    expect(done.output_text).toBe(TOKENS(10));
+    expect(done.output_text).toBe(tokensReply(10));
   });
 
   it('cancels from the replica that is not running the job, which stops within a second', async () => {
@@ -88,7 +87,7 @@ describe('Background jobs across replicas', () => {
     const all = [...seen, ...rest];
     expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
     expect(rest.at(-1)!.type).toBe('response.completed');
-    expect(all.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe(TOKENS(40));
+    expect(all.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe(tokensReply(40));
     const final = await b.client.responses.retrieve(id);
     expect(rebuildOutput(all)).toEqual(final.output);
     expect(await streamStored(a.url, id)).toEqual(all);
@@ -103,7 +102,7 @@ describe('Background jobs across replicas', () => {
 
     const done = await finishedOn(other, created.id, LEASE_MS + 15_000);
     expect(done.status).toBe('completed');
-    expect(done.output_text).toBe(TOKENS(60));
+    expect(done.output_text).toBe(tokensReply(60));
     // The log tells the whole story: the dead attempt's partial output, then the rerun from a reset snapshot.
     const events = await streamStored(other.url, created.id);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
@@ -123,7 +122,7 @@ describe('Background jobs across replicas', () => {
 
     const done = await finishedOn(other, created.id);
     expect(done.status).toBe('completed');
-    expect(done.output_text).toBe(TOKENS(80));
+    expect(done.output_text).toBe(tokensReply(80));
     const events = await streamStored(other.url, created.id);
     expect(rebuildOutput(events)).toEqual(done.output);
 
@@ -139,7 +138,7 @@ describe('Background jobs across replicas', () => {
 
     const done = await finishedOn(other, created.id);
     expect(done.status).toBe('completed');
-    expect(done.output_text).toBe(TOKENS(60));
+    expect(done.output_text).toBe(tokensReply(60));
     expect(await adminQuery(db.url, `SELECT 1 FROM response_events WHERE response_id = $1`, [created.id])).toEqual([]);
 
     replicas.splice(replicas.indexOf(runner), 1, await start());

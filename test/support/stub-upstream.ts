@@ -148,6 +148,16 @@ interface Plan {
   hang?: boolean;
 }
 
+/** The pieces the stub streams for `TOKENS n`. */
+function tokenPieces(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `t${i} `);
+}
+
+/** The whole text the stub answers to `TOKENS n`. */
+export function tokensReply(n: number): string {
+  return tokenPieces(n).join('');
+}
+
 function planReply(last: Message, text: string, body: Record<string, any>): Plan {
   const plan: Plan = { pieces: [], calls: [], finish: 'stop', delayMs: 0 };
   const call = /^CALL (\w+)(?: (.*))?$/s.exec(text);
@@ -166,7 +176,7 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
     plan.calls = [{ name, arguments: '{"city":"Paris"}' }, { name, arguments: '{"city":"Tokyo"}' }];
     plan.finish = 'tool_calls';
   } else if (tokens) {
-    plan.pieces = Array.from({ length: Number(tokens[1]) }, (_, i) => `t${i} `);
+    plan.pieces = tokenPieces(Number(tokens[1]));
     plan.delayMs = Number(tokens[2] ?? 0);
   } else if (text === 'JSON' || body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object') {
     plan.pieces = ['{"answer":', ' "ok"}'];
