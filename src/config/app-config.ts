@@ -63,8 +63,8 @@ export class AppConfig {
   /**
    * How long a streamed response's events may wait to be logged together (the live stream never waits for the log;
    * someone resuming or following the stream from the log sees them this much later at most). A stream's events
-   * of this window share one row (at 50 tokens a second, 50 ms puts two or three in each); 0 writes as soon as the
-   * write before has committed.
+   * of this window share one row (at 50 tokens a second, 50 ms puts two or three in each). A stream's first events,
+   * and any after it was quiet this long, are written at once. 0 writes as soon as the write before has committed.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1000)
   EVENT_LOG_WINDOW_MS = 50;

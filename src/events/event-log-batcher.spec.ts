@@ -16,19 +16,46 @@ function recordingInsert() {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('EventLogBatcher', () => {
-  it('logs the events of a window together, one row per response, once the window has passed', async () => {
+  it('writes the first events after a quiet spell at the end of the turn, and those of the next window together', async () => {
     const { calls, insert } = recordingInsert();
-    const batcher = new EventLogBatcher(insert, 30);
+    const batcher = new EventLogBatcher(insert, 40);
     const a = batcher.writer('resp_a', false);
     const b = batcher.writer('resp_b', true);
     a.append([event(0), event(1)]);
     b.append([event(0)]);
-    a.append([event(2)]);
     await tick();
-    expect(calls).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0,1,2', 'resp_b:0']]);
+    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0,1', 'resp_b:0']]);
     expect(calls[0].notifyIds).toEqual(['resp_b']);
+    calls[0].commit();
+    await tick();
+    a.append([event(2)]);
+    b.append([event(1)]);
+    a.append([event(3)]);
+    await tick();
+    expect(calls).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0,1', 'resp_b:0'], ['resp_a:2,3', 'resp_b:1']]);
+  });
+
+  it('writes at once the events of a response quiet for a window, taking along those waiting for the window', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 40);
+    const busy = batcher.writer('resp_busy', false);
+    const quiet = batcher.writer('resp_quiet', true);
+    busy.append([event(0)]);
+    quiet.append([event(0)]);
+    await tick();
+    calls[0].commit();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    busy.append([event(1)]);
+    await tick();
+    expect(calls).toHaveLength(2); // resp_busy's last write is a window old: due at once
+    calls[1].commit();
+    await tick();
+    busy.append([event(2)]);
+    quiet.append([event(1)]);
+    await tick();
+    expect(calls.map((call) => call.runs)).toEqual([['resp_busy:0', 'resp_quiet:0'], ['resp_busy:1'], ['resp_busy:2', 'resp_quiet:1']]);
   });
 
   it('writes at once on flush, resolving only when the write has committed', async () => {

@@ -7,11 +7,14 @@ export type InsertRuns = (runs: EventRun[], notifyIds: string[]) => Promise<void
 /**
  * One response's events on their way to the log. They are written together with every other response's, and a
  * response's events of the last `windowMs` share one row: a stream of 50 tokens a second costs a few rows a second
- * instead of 50, for Postgres and for the heap that holds them meanwhile.
+ * instead of 50, for Postgres and for the heap that holds them meanwhile. Events of a response whose last write is
+ * older than that (its first ones, the first token after a long wait) are written at once: a follower sees a job
+ * start, or its first token, without waiting for the window.
  */
 export class EventLogWriter {
   private pending: SerializedEvent[] = [];
   private written: Promise<void> = Promise.resolve();
+  private lastWrittenAt = -Infinity;
   private failure?: unknown;
 
   constructor(
@@ -23,7 +26,7 @@ export class EventLogWriter {
   append(events: SerializedEvent[]): void {
     if (events.length === 0) return;
     for (const event of events) this.pending.push(event);
-    this.batcher.schedule(this);
+    this.batcher.schedule(this, performance.now() - this.lastWrittenAt >= this.batcher.windowMs);
   }
 
   /** Waits until everything appended so far is durable, writing what is still waiting at once. */
@@ -38,6 +41,7 @@ export class EventLogWriter {
     const events = this.pending;
     this.pending = [];
     this.written = written;
+    this.lastWrittenAt = performance.now();
     return events;
   }
 
@@ -49,31 +53,37 @@ export class EventLogWriter {
 
 /**
  * Gathers the writers with events waiting and writes them all in one statement, at most one statement in flight (so
- * that each response's rows commit in order) and, unless a writer asks to flush, `windowMs` after the first waiting
- * event.
+ * that each response's rows commit in order) and at most one write started per `windowMs`, unless a writer's
+ * events are due at once (flushed, or the first in a window for that writer).
  */
 export class EventLogBatcher {
   private readonly waiting = new Set<EventLogWriter>();
-  private timer?: NodeJS.Timeout;
-  private waitingSince = 0;
+  private scheduled?: { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate };
+  private lastWriteAt = -Infinity;
   private inFlight = false;
   private urgent = false;
   private next?: { promise: Promise<void>; resolve: () => void };
 
   constructor(
     private readonly insert: InsertRuns,
-    private readonly windowMs: number,
+    readonly windowMs: number,
   ) {}
 
   writer(responseId: string, notify: boolean): EventLogWriter {
     return new EventLogWriter(responseId, notify, this);
   }
 
-  /** @internal `writer` has events waiting. */
-  schedule(writer: EventLogWriter): void {
-    if (this.waiting.size === 0) this.waitingSince = performance.now();
+  /** @internal `writer` has events waiting, `due` at once (at the end of this turn) or within the window. */
+  schedule(writer: EventLogWriter, due: boolean): void {
     this.waiting.add(writer);
-    if (!this.inFlight && !this.timer) this.timer = setTimeout(() => this.write(), this.windowMs);
+    if (this.inFlight) {
+      this.urgent ||= due;
+    } else if (due && !(this.scheduled && 'immediate' in this.scheduled)) {
+      this.cancelScheduledWrite();
+      this.scheduleWrite(0);
+    } else if (!this.scheduled) {
+      this.scheduleWrite(this.lastWriteAt + this.windowMs - performance.now());
+    }
   }
 
   /** @internal Resolves when the next write (started now, or as soon as the one in flight ends) has committed. */
@@ -93,10 +103,21 @@ export class EventLogBatcher {
     return this.next.promise;
   }
 
+  /** A write in `delayMs`; one due now waits for the end of this turn, so that the events of one tick share it. */
+  private scheduleWrite(delayMs: number): void {
+    this.scheduled = delayMs > 0 ? { timer: setTimeout(() => this.write(), delayMs) } : { immediate: setImmediate(() => this.write()) };
+  }
+
+  private cancelScheduledWrite(): void {
+    if (this.scheduled && 'timer' in this.scheduled) clearTimeout(this.scheduled.timer);
+    else if (this.scheduled) clearImmediate(this.scheduled.immediate);
+    this.scheduled = undefined;
+  }
+
   private write(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduledWrite();
     this.urgent = false;
+    this.lastWriteAt = performance.now();
     const written = this.nextWrite();
     const done = this.next!.resolve;
     this.next = undefined;
@@ -111,10 +132,10 @@ export class EventLogBatcher {
         this.inFlight = false;
         done();
         if (this.waiting.size === 0) return;
-        // A write that took longer than the window has kept the waiting events long enough already.
-        const wait = this.urgent ? 0 : Math.max(0, this.waitingSince + this.windowMs - performance.now());
-        if (wait === 0) this.write();
-        else this.timer = setTimeout(() => this.write(), wait);
+        // Flushed meanwhile: at once; otherwise a window after this write started (at once if it took longer).
+        const wait = this.urgent ? 0 : this.lastWriteAt + this.windowMs - performance.now();
+        if (wait <= 0) this.write();
+        else this.scheduleWrite(wait);
       });
   }
 }
