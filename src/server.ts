@@ -9,11 +9,12 @@ import { AppModule } from './app.module';
 import { ApiError } from './common/api-error';
 import { toApiError } from './common/all-exceptions.filter';
 import { apiValidationPipe } from './common/validation';
+import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 import type { AppConfig } from './config/app-config';
 
 /** Builds the HTTP application (not yet listening): shared by main.ts and the end-to-end tests. */
 export async function createServer(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), new StableShapeExpressAdapter(), {
     bodyParser: false,
     bufferLogs: true,
   });
