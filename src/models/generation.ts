@@ -18,11 +18,6 @@ export interface GenerationRequest {
   textFormat: TextFormat;
   reasoningEffort?: string;
   user?: string;
-  /**
-   * Whether the pieces are wanted as they are generated (a client or a log follows them live). Without it a backend
-   * may answer in one piece, which costs less (default: true).
-   */
-  incremental?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -42,9 +37,19 @@ export type GenerationChunk =
  * requests surface as HTTP errors before any event is sent); the Observable then emits the chunks, and
  * unsubscribing from it aborts the backend's work.
  */
+export interface GenerateOptions {
+  /** Stops the backend while `generate` waits for it to accept the request. */
+  signal?: AbortSignal;
+  /**
+   * Whether the pieces are wanted as they are generated (a client or a log follows them live). Without it a backend
+   * may answer in one piece, which costs less (default: true).
+   */
+  incremental?: boolean;
+}
+
 export interface ModelBackend {
   readonly name: string;
-  generate(request: GenerationRequest, signal?: AbortSignal): Promise<Observable<GenerationChunk>>;
+  generate(request: GenerationRequest, options?: GenerateOptions): Promise<Observable<GenerationChunk>>;
   /** The exact number of input tokens the backend would see for this request. */
   countInputTokens(request: GenerationRequest): Promise<number>;
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
 import { ChatCompletionsTransport, readBody, readEventData } from './chat-completions-transport';
 import { toChatMessages } from './chat-messages';
-import type { FinishReason, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
+import type { FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
 
 export interface UpstreamOptions {
   baseURL: string;
@@ -36,8 +36,7 @@ export class OpenAICompatibleBackend implements ModelBackend {
     this.transport = new ChatCompletionsTransport(options);
   }
 
-  async generate(request: GenerationRequest, signal?: AbortSignal): Promise<Observable<GenerationChunk>> {
-    const incremental = request.incremental ?? true;
+  async generate(request: GenerationRequest, { signal, incremental = true }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
     // Nobody watching the pieces: one answer in one body costs both sides less than a stream of events.
     const params = incremental ? { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } } : { ...this.chatParams(request), stream: false };
     let res: IncomingMessage;

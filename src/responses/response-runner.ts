@@ -107,7 +107,7 @@ export class ResponseRunner {
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
-    const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate({ ...spec.request, incremental: spec.streamed || logged }, abort.signal)]);
+    const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate(spec.request, { signal: abort.signal, incremental: spec.streamed || logged })]);
     spec.signal?.removeEventListener('abort', stop);
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;

@@ -3,7 +3,7 @@ import type { LlamaChatResponse } from 'node-llama-cpp' with { 'resolution-mode'
 import { ApiError } from '../../common/api-error';
 import { newId } from '../../common/ids';
 import { GenerationFailure } from '../backend-errors';
-import type { FinishReason, GenerationChunk, GenerationRequest, ModelBackend } from '../generation';
+import type { FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../generation';
 import { type LlamaConversation, toLlamaConversation } from './llama-conversation';
 import type { LlamaEngine, LoadedModel } from './llama-engine';
 
@@ -26,7 +26,7 @@ export class EmbeddedBackend implements ModelBackend {
     await this.engine.load(this.source);
   }
 
-  async generate(request: GenerationRequest, signal?: AbortSignal): Promise<Observable<GenerationChunk>> {
+  async generate(request: GenerationRequest, { signal }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
     const loaded = await this.engine.load(this.source);
     const conversation = toLlamaConversation(request);
     let grammar;
