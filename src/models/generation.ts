@@ -32,11 +32,6 @@ export type GenerationChunk =
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; reason: FinishReason };
 
-/**
- * A model backend. `generate` resolves once the backend has accepted the request (so that rate limits and bad
- * requests surface as HTTP errors before any event is sent); the Observable then emits the chunks, and
- * unsubscribing from it aborts the backend's work.
- */
 export interface GenerateOptions {
   /** Stops the backend while `generate` waits for it to accept the request. */
   signal?: AbortSignal;
@@ -47,6 +42,11 @@ export interface GenerateOptions {
   incremental?: boolean;
 }
 
+/**
+ * A model backend. `generate` resolves once the backend has accepted the request (so that rate limits and bad
+ * requests surface as HTTP errors before any event is sent); the Observable then emits the chunks, and
+ * unsubscribing from it aborts the backend's work.
+ */
 export interface ModelBackend {
   readonly name: string;
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<Observable<GenerationChunk>>;
