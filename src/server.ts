@@ -9,8 +9,8 @@ import { AppModule } from './app.module';
 import { ApiError } from './common/api-error';
 import { toApiError } from './common/all-exceptions.filter';
 import { apiValidationPipe } from './common/validation';
-import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 import type { AppConfig } from './config/app-config';
+import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 
 /** Builds the HTTP application (not yet listening): shared by main.ts and the end-to-end tests. */
 export async function createServer(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
