@@ -1,8 +1,9 @@
 /**
  * What a gateway adds on top of the model server, in one run: the stub upstream directly (the baseline), our
- * Responses API (stored: every response written to Postgres), and the Portkey gateway's Chat Completions
- * pass-through (which stores nothing). The gateway under test runs alone on core 0; the stub, Postgres and this
- * load generator share core 1.
+ * Responses API (stored: every response written to Postgres), the Portkey gateway's Chat Completions pass-through
+ * (which stores nothing), and a bare Node relay that only copies bytes (the floor of any Node gateway, see
+ * `bare-relay.ts`). The gateway under test runs alone on core 0; the stub, Postgres and this load generator share
+ * core 1.
  */
 import { join } from 'node:path';
 import { largestGap, fixedRate, get, post, stream, type Target } from './load';
@@ -25,7 +26,10 @@ const chatFirstText = (frame: string) => frame.includes('"content":"') && !frame
 const chatTerminal = (frame: string) => frame === 'data: [DONE]';
 const oursTerminal = (frame: string) => frame.startsWith('event: response.completed');
 
-function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess): Record<'direct' | 'ours' | 'portkey', Target> {
+type GatewayKey = 'ours' | 'portkey' | 'relay';
+const GATEWAYS: GatewayKey[] = ['ours', 'portkey', 'relay'];
+
+function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess, relay: BenchProcess): Record<'direct' | GatewayKey, Target> {
   return {
     direct: { name: 'stub directly', url: stub.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
     ours: {
@@ -44,6 +48,7 @@ function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess):
       body: chatBody,
       isFirstText: chatFirstText,
     },
+    relay: { name: 'bare Node relay (the floor)', url: relay.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
   };
 }
 
@@ -51,6 +56,7 @@ interface Gateways {
   stub: BenchProcess;
   ours: BenchProcess;
   portkey: BenchProcess;
+  relay: BenchProcess;
   targets: ReturnType<typeof targets>;
   stop(): Promise<void>;
 }
@@ -66,13 +72,21 @@ async function startGateways(databaseUrl: string, gatewayNodeArgs: string[] = []
     env: { NODE_ENV: 'production' },
     readyPath: '/',
   });
+  const relay = await startProcess({
+    name: 'bare relay',
+    cores: '0',
+    command: process.execPath,
+    args: (port) => [...gatewayNodeArgs, '-r', '@swc-node/register', join(ROOT, 'bench/bare-relay.ts'), String(port), stub.url],
+    readyPath: '/',
+  });
   return {
     stub,
     ours,
     portkey,
-    targets: targets(stub, ours, portkey),
+    relay,
+    targets: targets(stub, ours, portkey, relay),
     stop: async () => {
-      await Promise.all([ours.stop(), portkey.stop()]);
+      await Promise.all([ours.stop(), portkey.stop(), relay.stop()]);
       await stub.stop();
     },
   };
@@ -84,32 +98,37 @@ export async function gateway(databaseUrl: string): Promise<void> {
   let gateways = await startGateways(databaseUrl);
   try {
     lines.push(...(await addedLatency(gateways.targets)), '', ...(await addedTimeToFirstToken(gateways.targets)), '');
-    lines.push(...(await throughput(gateways.targets, gateways.ours, gateways.portkey)), '');
+    lines.push(...(await throughput(gateways.targets, gateways)), '');
     // Fresh processes, so that memory per stream is measured from an idle gateway.
     await gateways.stop();
     gateways = await startGateways(databaseUrl, heap.nodeArgs);
-    lines.push(...(await concurrentStreams(gateways.targets, gateways.ours, gateways.portkey, heap)));
+    lines.push(...(await concurrentStreams(gateways.targets, gateways, heap)));
   } finally {
     await gateways.stop();
     heap.close();
   }
   writeSection('gateway', [
     `${machine()}; ${canPin ? 'gateway under test pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
-      `Portkey ${packageVersion('@portkey-ai/gateway')}, stored responses in Postgres.`,
+      `Portkey ${packageVersion('@portkey-ai/gateway')}, stored responses in Postgres. Ratios are against the bare Node relay, the floor: ` +
+      'what Node\'s HTTP alone costs a gateway on this machine.',
     '',
     ...lines,
   ]);
 }
 
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+/** `value` as a multiple of the floor's (the bare relay's) figure. */
+const times = (value: number | undefined, floor: number | undefined) => (value !== undefined && floor ? `${(value / floor).toFixed(2)}×` : '–');
+
 /**
  * 1. Non-streaming creates at concurrency 1: for each gateway in turn, its requests interleaved request by request with
- * requests to the stub directly (the baseline), while the other gateway sits idle: both share core 0, and a third leg
- * in each round would measure the other gateway's leftover work as well.
+ * requests to the stub directly (the baseline), while the others sit idle: they share core 0, and another leg in each
+ * round would measure another gateway's leftover work as well.
  */
 async function addedLatency(t: ReturnType<typeof targets>): Promise<string[]> {
-  const added = { ours: [] as number[], portkey: [] as number[] };
-  const direct = { ours: [] as number[], portkey: [] as number[] };
-  for (const key of ['ours', 'portkey'] as const) {
+  const added = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
+  const direct = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
+  for (const key of GATEWAYS) {
     // A long warm-up: a server runs warm (JIT-compiled) in production, and the first few hundred requests are not.
     for (let i = 0; i < PAIRS + WARM_UP; i++) {
       const d = await post(t.direct, t.direct.body('hello', false));
@@ -120,51 +139,57 @@ async function addedLatency(t: ReturnType<typeof targets>): Promise<string[]> {
       added[key].push(g.ms - d.ms);
     }
   }
-  const ms = (v: number) => `${v.toFixed(2)} ms`;
-  const row = (key: 'ours' | 'portkey', what: string, target: string) =>
-    `| ${what} | ${ms(percentile(added[key], 50))} | ${ms(percentile(added[key], 99))} | ${ms(percentile(direct[key], 50))} / ${ms(percentile(direct[key], 99))} | ${target} |`;
+  const floor = percentile(added.relay, 50);
+  const row = (key: GatewayKey, what: string, target: string) =>
+    `| ${what} | ${ms(percentile(added[key], 50))} | ${ms(percentile(added[key], 99))} | ${key === 'relay' ? '1×' : times(percentile(added[key], 50), floor)} | ${ms(percentile(direct[key], 50))} / ${ms(percentile(direct[key], 99))} | ${target} |`;
   return [
     `**Added latency**, non-streaming create at concurrency 1 (${PAIRS} interleaved pairs per gateway, after ${WARM_UP} to warm up; baseline: the same prompt to the stub directly, sent just before each request through the gateway):`,
     '',
-    '| | added p50 | added p99 | baseline p50 / p99 | target |',
-    '|---|---|---|---|---|',
+    '| | added p50 | added p99 | p50 against the floor | baseline p50 / p99 | target |',
+    '|---|---|---|---|---|---|',
     row('ours', 'responses-server, `POST /v1/responses` stored', '≤ 1.5 ms / ≤ 5 ms'),
     row('portkey', 'Portkey, `POST /v1/chat/completions` pass-through', '–'),
+    row('relay', `${t.relay.name}, bytes copied`, '–'),
   ];
 }
 
 /** 2. Streaming: the first generated text through each gateway against the stub's own first text chunk. */
 async function addedTimeToFirstToken(t: ReturnType<typeof targets>): Promise<string[]> {
   const prompt = 'TOKENS 16 5';
-  const added = { ours: [] as number[], portkey: [] as number[] };
+  const added = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
   const direct: number[] = [];
   for (let i = 0; i < PAIRS / 2 + WARM_UP / 4; i++) {
     const d = await stream(t.direct, t.direct.body(prompt, true), chatTerminal);
     const o = await stream(t.ours, t.ours.body(prompt, true), oursTerminal);
     const p = await stream(t.portkey, t.portkey.body(prompt, true), chatTerminal);
-    if (!d.complete || !o.complete || !p.complete) throw new Error('time to first token: a stream did not complete');
+    const r = await stream(t.relay, t.relay.body(prompt, true), chatTerminal);
+    if (!d.complete || !o.complete || !p.complete || !r.complete) throw new Error('time to first token: a stream did not complete');
     if (i < WARM_UP / 4) continue;
     direct.push(d.firstTextMs);
     added.ours.push(o.firstTextMs - d.firstTextMs);
     added.portkey.push(p.firstTextMs - d.firstTextMs);
+    added.relay.push(r.firstTextMs - d.firstTextMs);
   }
-  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  const floor = percentile(added.relay, 50);
+  const row = (key: GatewayKey, what: string, target: string) =>
+    `| ${what} | ${ms(percentile(added[key], 50))} | ${ms(percentile(added[key], 99))} | ${key === 'relay' ? '1×' : times(percentile(added[key], 50), floor)} | ${target} |`;
   return [
-    `**Added time to first token**, streaming (${PAIRS / 2} interleaved triples of 16 tokens 5 ms apart, after ${WARM_UP / 4} to warm up; baseline: the stub's first text chunk, p50 ${ms(percentile(direct, 50))}):`,
+    `**Added time to first token**, streaming (${PAIRS / 2} interleaved rounds of 16 tokens 5 ms apart, the stub directly then each gateway, after ${WARM_UP / 4} to warm up; baseline: the stub's first text chunk, p50 ${ms(percentile(direct, 50))}):`,
     '',
-    '| | added p50 | added p99 | target |',
-    '|---|---|---|---|',
-    `| responses-server, first \`response.output_text.delta\`, stored | ${ms(percentile(added.ours, 50))} | ${ms(percentile(added.ours, 99))} | ≤ 2 ms p50 |`,
-    `| Portkey, first content chunk | ${ms(percentile(added.portkey, 50))} | ${ms(percentile(added.portkey, 99))} | – |`,
+    '| | added p50 | added p99 | p50 against the floor | target |',
+    '|---|---|---|---|---|',
+    row('ours', 'responses-server, first `response.output_text.delta`, stored', '≤ 2 ms p50'),
+    row('portkey', 'Portkey, first content chunk', '–'),
+    row('relay', `${t.relay.name}, first content chunk`, '–'),
   ];
 }
 
 /** 3. The highest fixed rate with no error and p99 under 50 ms; for us, every response is then read back. */
-async function throughput(t: ReturnType<typeof targets>, ours: BenchProcess, portkey: BenchProcess): Promise<string[]> {
-  const rows: string[] = [];
-  const best: Record<string, number> = {};
-  for (const [key, process_] of [['ours', ours], ['portkey', portkey]] as const) {
+async function throughput(t: ReturnType<typeof targets>, gateways: Gateways): Promise<string[]> {
+  const results: Partial<Record<GatewayKey, { passed?: { rate: number; p99: number; cpu: number }; failure: string }>> = {};
+  for (const key of GATEWAYS) {
     const target = t[key];
+    const process_ = gateways[key];
     let passed: { rate: number; p99: number; cpu: number } | undefined;
     let failure = '';
     // Warm-up: the first thousand requests of a Node process mostly pay for JIT compilation.
@@ -183,7 +208,7 @@ async function throughput(t: ReturnType<typeof targets>, ours: BenchProcess, por
       const p99 = percentile(runs.map((r) => r.p99), 50);
       let unreadable = 0;
       if (key === 'ours' && errors === 0) {
-        unreadable = await unreadableResponses(ours.url, runs.flatMap((r) => r.ids));
+        unreadable = await unreadableResponses(process_.url, runs.flatMap((r) => r.ids));
       }
       if (errors > 0 || p99 > MAX_P99_MS || unreadable > 0) {
         failure = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms${unreadable ? `, ${unreadable} responses not readable` : ''}`;
@@ -191,16 +216,27 @@ async function throughput(t: ReturnType<typeof targets>, ours: BenchProcess, por
       }
       passed = { rate, p99, cpu };
     }
-    best[key] = passed?.rate ?? 0;
-    rows.push(
-      `| ${target.name} | ${passed ? `${passed.rate} req/s` : 'none'} | ${passed ? `${passed.p99.toFixed(1)} ms` : '–'} | ${passed ? `${Math.round(passed.cpu)} µs` : '–'} | ${failure || 'every rate passed'} |`,
-    );
+    results[key] = { passed, failure };
   }
+  const floor = results.relay?.passed;
+  // A gateway that passed every rate could do more: its rate is a lower bound, and a ratio against it an upper one.
+  const atLeast = (key: GatewayKey) => (results[key]?.passed && !results[key]?.failure ? '≥ ' : '');
+  const rows = GATEWAYS.map((key) => {
+    const { passed, failure } = results[key]!;
+    const against = key === 'relay' ? '1×' : `${atLeast('relay') && '≤ '}${times(passed?.rate ?? 0, floor?.rate)}`;
+    const cpuAgainst = key === 'relay' ? '1×' : times(passed?.cpu, floor?.cpu);
+    return (
+      `| ${t[key].name} | ${passed ? `${atLeast(key)}${passed.rate} req/s` : 'none'} | ${against} | ${passed ? `${passed.p99.toFixed(1)} ms` : '–'} | ` +
+      `${passed ? `${Math.round(passed.cpu)} µs` : '–'} | ${cpuAgainst} | ${failure || 'every rate passed'} |`
+    );
+  });
+  const ours = results.ours?.passed?.rate ?? 0;
+  const portkey = results.portkey?.passed?.rate ?? 0;
   return [
-    `**Throughput**: the highest fixed rate (of ${RATES.join(', ')} req/s, ${RATE_SECONDS} s each, open loop, after a 2 s warm-up at 500 req/s) with no error and p99 ≤ ${MAX_P99_MS} ms (the median p99 of ${RUNS_PER_RATE} runs); for responses-server every response created is then read back with GET. Target: ≥ 2,000 req/s stored and ≥ 2× Portkey (ratio here: ${best.portkey ? `${(best.ours / best.portkey).toFixed(2)}×` : 'Portkey passed no rate'}).`,
+    `**Throughput**: the highest fixed rate (of ${RATES.join(', ')} req/s, ${RATE_SECONDS} s each, open loop, after a 2 s warm-up at 500 req/s) with no error and p99 ≤ ${MAX_P99_MS} ms (the median p99 of ${RUNS_PER_RATE} runs); for responses-server every response created is then read back with GET. Target: ≥ 2,000 req/s stored and ≥ 2× Portkey (ratio here: ${portkey ? `${(ours / portkey).toFixed(2)}×` : 'Portkey passed no rate'}).`,
     '',
-    '| | highest passing rate | p99 there | gateway CPU per request | first failure |',
-    '|---|---|---|---|---|',
+    '| | highest passing rate | against the floor | p99 there | gateway CPU per request | CPU against the floor | first failure |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
   ];
 }
@@ -220,27 +256,37 @@ async function unreadableResponses(url: string, ids: string[]): Promise<number> 
 }
 
 /** 4. The most simultaneous streams (64 tokens, 20 ms apart) in which every event arrives with no gap over 200 ms. */
-async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProcess, portkey: BenchProcess, heap: HeapSnapshots): Promise<string[]> {
+async function concurrentStreams(t: ReturnType<typeof targets>, gateways: Gateways, heap: HeapSnapshots): Promise<string[]> {
   const rows: string[] = [];
   // The stub directly first: what this machine's core 1 (stub and load generator) can stream at all, the ceiling.
-  const runs = [['direct', undefined, chatTerminal], ['ours', ours, oursTerminal], ['portkey', portkey, chatTerminal]] as const;
+  const runs = [
+    ['direct', undefined, chatTerminal],
+    ['ours', gateways.ours, oursTerminal],
+    ['portkey', gateways.portkey, chatTerminal],
+    ['relay', gateways.relay, chatTerminal],
+  ] as const;
+  const passedCounts: Partial<Record<string, number>> = {};
+  const cells: string[][] = [];
   for (const [key, process_, terminal] of runs) {
     const target = t[key];
-    let passed: { count: number; gap: number; perStreamKb?: number } | undefined;
+    let passed: { count: number; gap: number; perStreamKb?: number; cpuPerEvent?: number } | undefined;
     let failure = '';
     const rssIdle = process_?.rssBytes() ?? 0;
     for (const count of STREAM_COUNTS) {
       let rssPeak = rssIdle;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process_?.rssBytes() ?? 0)), 50);
+      const cpuBefore = process_?.cpuMicros() ?? 0;
       const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
       clearInterval(sampler);
+      const cpu = (process_?.cpuMicros() ?? 0) - cpuBefore;
       const incomplete = results.filter((r) => !r || !r.complete || r.status !== 200).length;
       const gap = Math.max(...results.map((r) => (r ? largestGap(r.frameTimes) : Infinity)));
       if (incomplete > 0 || gap > MAX_GAP_MS) {
         failure = `at ${count}: ${incomplete} incomplete, largest gap ${Number.isFinite(gap) ? `${gap.toFixed(0)} ms` : '–'}`;
         break;
       }
-      passed = { count, gap, perStreamKb: process_ && (rssPeak - rssIdle) / count / 1024 };
+      const events = results.reduce((sum, r) => sum + r!.frames, 0);
+      passed = { count, gap, perStreamKb: process_ && (rssPeak - rssIdle) / count / 1024, cpuPerEvent: process_ && cpu / events };
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     // Live memory, after the runs above (a snapshot's own memory must not count in their RSS): the gateway with no
@@ -253,15 +299,27 @@ async function concurrentStreams(t: ReturnType<typeof targets>, ours: BenchProce
       liveKb = ((await heap.liveBytes(process_.pid)) - heapIdle) / passed.count / 1024;
       await open;
     }
-    rows.push(
-      `| ${target.name} | ${passed?.count ?? 'none'} | ${passed ? `${passed.gap.toFixed(0)} ms` : '–'} | ${liveKb !== undefined ? `${liveKb.toFixed(0)} KB` : '–'} | ${passed?.perStreamKb !== undefined ? `${passed.perStreamKb.toFixed(0)} KB` : '–'} | ${failure || 'every count passed'} |`,
-    );
+    passedCounts[key] = passed?.count ?? 0;
+    cells.push([
+      target.name,
+      `${passed?.count ?? 'none'}`,
+      key,
+      passed ? `${passed.gap.toFixed(0)} ms` : '–',
+      passed?.cpuPerEvent !== undefined ? `${passed.cpuPerEvent.toFixed(0)} µs` : '–',
+      liveKb !== undefined ? `${liveKb.toFixed(0)} KB` : '–',
+      passed?.perStreamKb !== undefined ? `${passed.perStreamKb.toFixed(0)} KB` : '–',
+      failure || 'every count passed',
+    ]);
+  }
+  for (const [name, count, key, ...rest] of cells) {
+    const against = key === 'direct' ? '–' : key === 'relay' ? '1×' : times(passedCounts[key], passedCounts.relay);
+    rows.push(`| ${name} | ${count} | ${against} | ${rest.join(' | ')} |`);
   }
   return [
-    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event; the baseline is the stub streaming to the load generator directly (core 1 alone). Memory per open stream, two ways: the live JavaScript heap (heap snapshots, which hold only what is still referenced, of the gateway after those runs with no stream open and again holding as many streams open as passed, difference ÷ streams); and the gateway's peak RSS during the largest passing run less its RSS when idle (a fresh process), ÷ streams, which also counts garbage not yet collected and what any load grows once (V8's young generation, compiled code). Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
+    `**Concurrent streams**: the most simultaneous streams (of ${STREAM_COUNTS.join(', ')}; 64 tokens 20 ms apart) in which every event arrives and no gap between events exceeds ${MAX_GAP_MS} ms; responses-server stores every event; the ceiling is the stub streaming to the load generator directly (core 1 alone), the floor the bare relay. Gateway CPU per event: over the largest passing run, opening the streams included. Memory per open stream, two ways: the live JavaScript heap (heap snapshots, which hold only what is still referenced, of the gateway after those runs with no stream open and again holding as many streams open as passed, difference ÷ streams); and the gateway's peak RSS during the largest passing run less its RSS when idle (a fresh process), ÷ streams, which also counts garbage not yet collected and what any load grows once (V8's young generation, compiled code). Targets: ≥ 2,048 streams, ≤ 100 KB each.`,
     '',
-    '| | most streams passed | largest gap there | live heap per open stream | peak RSS over idle, per stream | first failure |',
-    '|---|---|---|---|---|---|',
+    '| | most streams passed | against the floor | largest gap there | gateway CPU per event | live heap per open stream | peak RSS over idle, per stream | first failure |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
 }
