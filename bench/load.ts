@@ -96,6 +96,23 @@ export function largestGap(times: number[]): number {
   return largest;
 }
 
+/**
+ * Closed loop: `total` requests, `concurrency` at a time, each sent as the one before it returns. For warming a server
+ * up as fast as it can go without queueing anything; throws on the first failure.
+ */
+export async function closedLoop(target: Target, payload: unknown, total: number, concurrency: number): Promise<void> {
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < total) {
+        sent += 1;
+        const reply = await post(target, payload);
+        if (reply.status !== 200) throw new Error(`${target.name} answered ${reply.status} while warming up: ${reply.body}`);
+      }
+    }),
+  );
+}
+
 export interface RateResult {
   rate: number;
   sent: number;
