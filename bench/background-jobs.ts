@@ -5,6 +5,7 @@
  */
 import OpenAI from 'openai';
 import { Client } from 'pg';
+import { inParallel } from './load';
 import { type BenchProcess, canPin, startServerProcess, startStubProcess } from './processes';
 import { benchClient, machine, percentile, writeSection } from './support';
 import { startStreamedJob } from '../test/support/sse';
@@ -64,13 +65,6 @@ async function drainRate(db: Client, ids: string[], worker: BenchProcess): Promi
     [ids, allQueuedAt],
   );
   return ids.length / rows[0].seconds;
-}
-
-async function inParallel(count: number, concurrency: number, task: () => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next++ < count) await task();
-  }));
 }
 
 export async function backgroundJobs(databaseUrl: string): Promise<void> {

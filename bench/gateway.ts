@@ -6,7 +6,7 @@
  * core 1.
  */
 import { join } from 'node:path';
-import { closedLoop, largestGap, fixedRate, get, post, type RateResult, stream, type Target } from './load';
+import { fixedRate, get, inParallel, largestGap, post, type RateResult, stream, type Target } from './load';
 import { type BenchProcess, canPin, startProcess, startServerProcess, startStubProcess } from './processes';
 import { HeapSnapshots } from './heap';
 import { machine, packageVersion, percentile, writeSection } from './support';
@@ -124,7 +124,20 @@ export async function gateway(databaseUrl: string): Promise<void> {
   ]);
 }
 
+/** `total` requests, 4 at a time: as fast as the gateway goes without a queue. */
+function warmUp(target: Target, payload: unknown, total: number): Promise<void> {
+  return inParallel(total, 4, async () => {
+    const reply = await post(target, payload);
+    if (reply.status !== 200) throw new Error(`${target.name} answered ${reply.status} while warming up: ${reply.body}`);
+  });
+}
+
 const ms = (value: number) => `${value.toFixed(2)} ms`;
+/**
+ * A rate or count passed with none failing is a lower bound (the gateway could do more), and a ratio against it an
+ * upper one: `≥` for the figure, `≤` for ratios against it.
+ */
+const atLeast = (outcome: { passed?: unknown; failure: string }) => (outcome.passed && !outcome.failure ? '≥ ' : '');
 /** `value` as a multiple of the floor's (the bare relay's) figure. */
 const times = (value: number | undefined, floor: number | undefined) => (value !== undefined && floor ? `${(value / floor).toFixed(2)}×` : '–');
 
@@ -137,7 +150,7 @@ async function addedLatency(t: ReturnType<typeof targets>): Promise<string[]> {
   const added = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
   const direct = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
   for (const key of GATEWAYS) {
-    await closedLoop(t[key], t[key].body('hello', false), WARM_UP_REQUESTS, 4);
+    await warmUp(t[key], t[key].body('hello', false), WARM_UP_REQUESTS);
     for (let i = 0; i < PAIRS + WARM_UP; i++) {
       const d = await post(t.direct, t.direct.body('hello', false));
       const g = await post(t[key], t[key].body('hello', false));
@@ -166,7 +179,7 @@ async function addedTimeToFirstToken(t: ReturnType<typeof targets>): Promise<str
   const prompt = 'TOKENS 16 5';
   const added = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
   const direct: number[] = [];
-  for (const key of GATEWAYS) await closedLoop(t[key], t[key].body('TOKENS 16', true), WARM_UP_REQUESTS / 4, 4);
+  for (const key of GATEWAYS) await warmUp(t[key], t[key].body('TOKENS 16', true), WARM_UP_REQUESTS / 4);
   for (let i = 0; i < PAIRS / 2 + WARM_UP / 4; i++) {
     const d = await stream(t.direct, t.direct.body(prompt, true), chatTerminal);
     const o = await stream(t.ours, t.ours.body(prompt, true), oursTerminal);
@@ -238,15 +251,13 @@ async function throughput(t: ReturnType<typeof targets>, gateways: Gateways): Pr
   // fewer idle wake-ups), so each gateway's own best rate would compare unlike loads.
   const common = Math.min(...GATEWAYS.map((key) => outcomes[key].passed?.rate ?? 0));
   const floor = outcomes.relay;
-  // A gateway that passed every rate could do more: its rate is a lower bound, and a ratio against it an upper one.
-  const atLeast = (key: GatewayKey) => (outcomes[key].passed && !outcomes[key].failure ? '≥ ' : '');
   const rows = GATEWAYS.map((key) => {
     const { passed, failure, cpuAt } = outcomes[key];
-    const against = key === 'relay' ? '1×' : `${atLeast('relay') && '≤ '}${times(passed?.rate ?? 0, floor.passed?.rate)}`;
+    const against = key === 'relay' ? '1×' : `${atLeast(floor) && '≤ '}${times(passed?.rate ?? 0, floor.passed?.rate)}`;
     const cpu = (value: number | undefined) => (value !== undefined ? `${Math.round(value)} µs` : '–');
     const cpuAgainst = key === 'relay' ? '1×' : times(cpuAt.get(common), floor.cpuAt.get(common));
     return (
-      `| ${t[key].name} | ${passed ? `${atLeast(key)}${passed.rate} req/s` : 'none'} | ${against} | ${passed ? `${passed.p99.toFixed(1)} ms` : '–'} | ` +
+      `| ${t[key].name} | ${passed ? `${atLeast(outcomes[key])}${passed.rate} req/s` : 'none'} | ${against} | ${passed ? `${passed.p99.toFixed(1)} ms` : '–'} | ` +
       `${cpu(passed && cpuAt.get(passed.rate))} | ${cpu(cpuAt.get(common))} | ${cpuAgainst} | ${failure || 'every rate passed'} |`
     );
   });
@@ -264,14 +275,10 @@ async function throughput(t: ReturnType<typeof targets>, gateways: Gateways): Pr
 async function unreadableResponses(url: string, ids: string[]): Promise<number> {
   let missing = 0;
   let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < ids.length) {
-        const reply = await get(`${url}/v1/responses/${ids[next++]}`);
-        if (reply.status !== 200 || !reply.body.includes('"status":"completed"')) missing += 1;
-      }
-    }),
-  );
+  await inParallel(ids.length, 32, async () => {
+    const reply = await get(`${url}/v1/responses/${ids[next++]}`);
+    if (reply.status !== 200 || !reply.body.includes('"status":"completed"')) missing += 1;
+  });
   return missing;
 }
 
@@ -288,12 +295,15 @@ async function concurrentStreams(t: ReturnType<typeof targets>, gateways: Gatewa
     { key: 'relay', process: gateways.relay, terminal: chatTerminal },
   ] as const;
   type Leg = (typeof legs)[number];
-  const outcomes = new Map<Leg, { passed?: { count: number; gap: number; perStreamKb?: number; cpuPerEvent?: number }; failure: string; rssIdle: number }>(
-    legs.map((leg) => [leg, { failure: '', rssIdle: leg.process?.rssBytes() ?? 0 }]),
-  );
+  interface StreamOutcome {
+    passed?: { count: number; gap: number; perStreamKb?: number; cpuPerEvent?: number };
+    failure: string;
+    rssIdle: number;
+  }
+  const outcomes = Object.fromEntries(legs.map((leg) => [leg.key, { failure: '', rssIdle: leg.process?.rssBytes() ?? 0 }])) as Record<Leg['key'], StreamOutcome>;
   for (const count of STREAM_COUNTS) {
     for (const leg of legs) {
-      const outcome = outcomes.get(leg)!;
+      const outcome = outcomes[leg.key];
       if (outcome.failure) continue;
       const target = t[leg.key];
       let rssPeak = outcome.rssIdle;
@@ -319,11 +329,9 @@ async function concurrentStreams(t: ReturnType<typeof targets>, gateways: Gatewa
     }
   }
   const rows: string[] = [];
-  const relay = outcomes.get(legs.find((leg) => leg.key === 'relay')!)!;
-  // As with rates: a count passed with none failing is a lower bound.
-  const atLeast = (outcome: typeof relay) => (outcome.passed && !outcome.failure ? '≥ ' : '');
+  const relay = outcomes.relay;
   for (const leg of legs) {
-    const outcome = outcomes.get(leg)!;
+    const outcome = outcomes[leg.key];
     const { passed, failure } = outcome;
     const target = t[leg.key];
     // Live memory, after the runs above (a snapshot's own memory must not count in their RSS): the gateway with no

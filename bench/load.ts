@@ -96,19 +96,12 @@ export function largestGap(times: number[]): number {
   return largest;
 }
 
-/**
- * Closed loop: `total` requests, `concurrency` at a time, each sent as the one before it returns. For warming a server
- * up as fast as it can go without queueing anything; throws on the first failure.
- */
-export async function closedLoop(target: Target, payload: unknown, total: number, concurrency: number): Promise<void> {
-  let sent = 0;
+/** Runs `task` `count` times, `concurrency` at a time, each worker starting its next as its last one ends. */
+export async function inParallel(count: number, concurrency: number, task: () => Promise<unknown>): Promise<void> {
+  let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (sent < total) {
-        sent += 1;
-        const reply = await post(target, payload);
-        if (reply.status !== 200) throw new Error(`${target.name} answered ${reply.status} while warming up: ${reply.body}`);
-      }
+      while (next++ < count) await task();
     }),
   );
 }
