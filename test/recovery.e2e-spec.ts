@@ -1,16 +1,22 @@
 import { StaleResponseSweeper } from '../src/responses/stale-response-sweeper';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 describe('Abandoned responses', () => {
+  // A database of their own: a sweep with no grace ends every stream in its database that its process does not run,
+  // those of the test files running alongside included.
+  let db: FreshDatabase;
   let running: TestServer;
   let survivor: TestServer;
   beforeAll(async () => {
-    running = await startTestServer();
-    survivor = await startTestServer();
+    db = await createFreshDatabase();
+    running = await startTestServer({}, db.url);
+    survivor = await startTestServer({}, db.url);
   });
   afterAll(async () => {
     await running.close();
     await survivor.close();
+    await db.drop();
   });
 
   it('ends a stream whose process stopped touching it as failed, with a response.failed event in its log', async () => {
