@@ -1,8 +1,9 @@
 /**
  * What a gateway adds on top of the model server, in one run: the stub upstream directly (the baseline), our
  * Responses API (stored: every response written to Postgres), the Portkey gateway's Chat Completions pass-through
- * (which stores nothing), and a bare Node relay that only copies bytes (the floor of any Node gateway, see
- * `bare-relay.ts`). The gateway under test runs alone on core 0; the stub, Postgres and this load generator share
+ * (which stores nothing), and two floors: a bare Node relay that only copies bytes (the floor of any Node gateway, see
+ * `bare-relay.ts`) and a NestJS relay on our stack that validates and copies (the framework's floor, see
+ * `nest-relay.ts`). The gateway under test runs alone on core 0; the stub, Postgres and this load generator share
  * core 1.
  */
 import { join } from 'node:path';
@@ -34,10 +35,10 @@ const chatFirstText = (frame: string) => frame.includes('"content":"') && !frame
 const chatTerminal = (frame: string) => frame === 'data: [DONE]';
 const oursTerminal = (frame: string) => frame.startsWith('event: response.completed');
 
-type GatewayKey = 'ours' | 'portkey' | 'relay';
-const GATEWAYS: GatewayKey[] = ['ours', 'portkey', 'relay'];
+type GatewayKey = 'ours' | 'portkey' | 'nest' | 'relay';
+const GATEWAYS: GatewayKey[] = ['ours', 'portkey', 'nest', 'relay'];
 
-function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess, relay: BenchProcess): Record<'direct' | GatewayKey, Target> {
+function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess, nest: BenchProcess, relay: BenchProcess): Record<'direct' | GatewayKey, Target> {
   return {
     direct: { name: 'stub directly', url: stub.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
     ours: {
@@ -56,6 +57,7 @@ function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess, 
       body: chatBody,
       isFirstText: chatFirstText,
     },
+    nest: { name: 'NestJS relay (the framework\'s floor)', url: nest.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
     relay: { name: 'bare Node relay (the floor)', url: relay.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
   };
 }
@@ -64,6 +66,7 @@ interface Gateways {
   stub: BenchProcess;
   ours: BenchProcess;
   portkey: BenchProcess;
+  nest: BenchProcess;
   relay: BenchProcess;
   targets: ReturnType<typeof targets>;
   stop(): Promise<void>;
@@ -80,21 +83,25 @@ async function startGateways(databaseUrl: string, gatewayNodeArgs: string[] = []
     env: { NODE_ENV: 'production' },
     readyPath: '/',
   });
-  const relay = await startProcess({
-    name: 'bare relay',
-    cores: '0',
-    command: process.execPath,
-    args: (port) => [...gatewayNodeArgs, '-r', '@swc-node/register', join(ROOT, 'bench/bare-relay.ts'), String(port), stub.url],
-    readyPath: '/',
-  });
+  const startRelay = (name: string, file: string) =>
+    startProcess({
+      name,
+      cores: '0',
+      command: process.execPath,
+      args: (port) => [...gatewayNodeArgs, '-r', '@swc-node/register', join(ROOT, 'bench', file), String(port), stub.url],
+      readyPath: '/',
+    });
+  const nest = await startRelay('NestJS relay', 'nest-relay.ts');
+  const bare = await startRelay('bare relay', 'bare-relay.ts');
   return {
     stub,
     ours,
     portkey,
-    relay,
-    targets: targets(stub, ours, portkey, relay),
+    nest,
+    relay: bare,
+    targets: targets(stub, ours, portkey, nest, bare),
     stop: async () => {
-      await Promise.all([ours.stop(), portkey.stop(), relay.stop()]);
+      await Promise.all([ours.stop(), portkey.stop(), nest.stop(), bare.stop()]);
       await stub.stop();
     },
   };
@@ -117,8 +124,8 @@ export async function gateway(databaseUrl: string): Promise<void> {
   }
   writeSection('gateway', [
     `${machine()}; ${canPin ? 'gateway under test pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
-      `Portkey ${packageVersion('@portkey-ai/gateway')}, stored responses in Postgres. Ratios are against the bare Node relay, the floor: ` +
-      'what Node\'s HTTP alone costs a gateway on this machine.',
+      `Portkey ${packageVersion('@portkey-ai/gateway')}, stored responses in Postgres. Ratios are against two floors: ` +
+      'the bare Node relay (what Node\'s HTTP alone costs a gateway on this machine) and the NestJS relay (what our framework costs on top of it).',
     '',
     ...lines,
   ]);
@@ -138,8 +145,14 @@ const ms = (value: number) => `${value.toFixed(2)} ms`;
  * upper one: `≥` for the figure, `≤` for ratios against it.
  */
 const atLeast = (outcome: { passed?: unknown; failure: string }) => (outcome.passed && !outcome.failure ? '≥ ' : '');
-/** `value` as a multiple of the floor's (the bare relay's) figure. */
+/** `value` as a multiple of a floor's figure. */
 const times = (value: number | undefined, floor: number | undefined) => (value !== undefined && floor ? `${(value / floor).toFixed(2)}×` : '–');
+const FLOORS = ['relay', 'nest'] as const;
+const FLOOR_HEADERS = 'against the floor | against NestJS';
+/** The cells of `key`'s figure against each floor (`1×` on a floor's own row, `–` for the other floor's). */
+const againstFloors = (key: GatewayKey, ratio: (floor: GatewayKey) => string) =>
+  FLOORS.map((floor) => (key === floor ? '1×' : key === 'relay' ? '–' : ratio(floor))).join(' | ');
+const emptyPerGateway = () => Object.fromEntries(GATEWAYS.map((key) => [key, [] as number[]])) as Record<GatewayKey, number[]>;
 
 /**
  * 1. Non-streaming creates at concurrency 1: for each gateway in turn, its requests interleaved request by request with
@@ -147,8 +160,8 @@ const times = (value: number | undefined, floor: number | undefined) => (value !
  * round would measure another gateway's leftover work as well.
  */
 async function addedLatency(t: ReturnType<typeof targets>): Promise<string[]> {
-  const added = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
-  const direct = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
+  const added = emptyPerGateway();
+  const direct = emptyPerGateway();
   for (const key of GATEWAYS) {
     await warmUp(t[key], t[key].body('hello', false), WARM_UP_REQUESTS);
     for (let i = 0; i < PAIRS + WARM_UP; i++) {
@@ -160,16 +173,17 @@ async function addedLatency(t: ReturnType<typeof targets>): Promise<string[]> {
       added[key].push(g.ms - d.ms);
     }
   }
-  const floor = percentile(added.relay, 50);
+  const p50 = (key: GatewayKey) => percentile(added[key], 50);
   const row = (key: GatewayKey, what: string, target: string) =>
-    `| ${what} | ${ms(percentile(added[key], 50))} | ${ms(percentile(added[key], 99))} | ${key === 'relay' ? '1×' : times(percentile(added[key], 50), floor)} | ${ms(percentile(direct[key], 50))} / ${ms(percentile(direct[key], 99))} | ${target} |`;
+    `| ${what} | ${ms(p50(key))} | ${ms(percentile(added[key], 99))} | ${againstFloors(key, (floor) => times(p50(key), p50(floor)))} | ${ms(percentile(direct[key], 50))} / ${ms(percentile(direct[key], 99))} | ${target} |`;
   return [
     `**Added latency**, non-streaming create at concurrency 1 (${PAIRS} interleaved pairs per gateway, after ${WARM_UP_REQUESTS} requests, 4 at a time, and ${WARM_UP} pairs to warm up; baseline: the same prompt to the stub directly, sent just before each request through the gateway):`,
     '',
-    '| | added p50 | added p99 | p50 against the floor | baseline p50 / p99 | target |',
-    '|---|---|---|---|---|---|',
+    `| | added p50 | added p99 | p50 ${FLOOR_HEADERS} | baseline p50 / p99 | target |`,
+    '|---|---|---|---|---|---|---|',
     row('ours', 'responses-server, `POST /v1/responses` stored', '≤ 1.5 ms / ≤ 5 ms'),
     row('portkey', 'Portkey, `POST /v1/chat/completions` pass-through', '–'),
+    row('nest', `${t.nest.name}, validated and copied`, '–'),
     row('relay', `${t.relay.name}, bytes copied`, '–'),
   ];
 }
@@ -177,31 +191,32 @@ async function addedLatency(t: ReturnType<typeof targets>): Promise<string[]> {
 /** 2. Streaming: the first generated text through each gateway against the stub's own first text chunk. */
 async function addedTimeToFirstToken(t: ReturnType<typeof targets>): Promise<string[]> {
   const prompt = 'TOKENS 16 5';
-  const added = { ours: [] as number[], portkey: [] as number[], relay: [] as number[] };
+  const added = emptyPerGateway();
   const direct: number[] = [];
   for (const key of GATEWAYS) await warmUp(t[key], t[key].body('TOKENS 16', true), WARM_UP_REQUESTS / 4);
   for (let i = 0; i < PAIRS / 2 + WARM_UP / 4; i++) {
     const d = await stream(t.direct, t.direct.body(prompt, true), chatTerminal);
-    const o = await stream(t.ours, t.ours.body(prompt, true), oursTerminal);
-    const p = await stream(t.portkey, t.portkey.body(prompt, true), chatTerminal);
-    const r = await stream(t.relay, t.relay.body(prompt, true), chatTerminal);
-    if (!d.complete || !o.complete || !p.complete || !r.complete) throw new Error('time to first token: a stream did not complete');
+    const rounds: Array<[GatewayKey, number]> = [];
+    for (const key of GATEWAYS) {
+      const through = await stream(t[key], t[key].body(prompt, true), key === 'ours' ? oursTerminal : chatTerminal);
+      if (!d.complete || !through.complete) throw new Error(`time to first token: a stream ${d.complete ? `through ${t[key].name}` : 'from the stub'} did not complete`);
+      rounds.push([key, through.firstTextMs - d.firstTextMs]);
+    }
     if (i < WARM_UP / 4) continue;
     direct.push(d.firstTextMs);
-    added.ours.push(o.firstTextMs - d.firstTextMs);
-    added.portkey.push(p.firstTextMs - d.firstTextMs);
-    added.relay.push(r.firstTextMs - d.firstTextMs);
+    for (const [key, addedMs] of rounds) added[key].push(addedMs);
   }
-  const floor = percentile(added.relay, 50);
+  const p50 = (key: GatewayKey) => percentile(added[key], 50);
   const row = (key: GatewayKey, what: string, target: string) =>
-    `| ${what} | ${ms(percentile(added[key], 50))} | ${ms(percentile(added[key], 99))} | ${key === 'relay' ? '1×' : times(percentile(added[key], 50), floor)} | ${target} |`;
+    `| ${what} | ${ms(p50(key))} | ${ms(percentile(added[key], 99))} | ${againstFloors(key, (floor) => times(p50(key), p50(floor)))} | ${target} |`;
   return [
     `**Added time to first token**, streaming (${PAIRS / 2} interleaved rounds of 16 tokens 5 ms apart, the stub directly then each gateway, after ${WARM_UP_REQUESTS / 4} streams per gateway, 4 at a time, and ${WARM_UP / 4} rounds to warm up; baseline: the stub's first text chunk, p50 ${ms(percentile(direct, 50))}):`,
     '',
-    '| | added p50 | added p99 | p50 against the floor | target |',
-    '|---|---|---|---|---|',
+    `| | added p50 | added p99 | p50 ${FLOOR_HEADERS} | target |`,
+    '|---|---|---|---|---|---|',
     row('ours', 'responses-server, first `response.output_text.delta`, stored', '≤ 2 ms p50'),
     row('portkey', 'Portkey, first content chunk', '–'),
+    row('nest', `${t.nest.name}, first content chunk`, '–'),
     row('relay', `${t.relay.name}, first content chunk`, '–'),
   ];
 }
@@ -250,12 +265,11 @@ async function throughput(t: ReturnType<typeof targets>, gateways: Gateways): Pr
   // CPU per request is compared at one rate, the highest every gateway passed: it falls as a rate rises (fuller batches,
   // fewer idle wake-ups), so each gateway's own best rate would compare unlike loads.
   const common = Math.min(...GATEWAYS.map((key) => outcomes[key].passed?.rate ?? 0));
-  const floor = outcomes.relay;
   const rows = GATEWAYS.map((key) => {
     const { passed, failure, cpuAt } = outcomes[key];
-    const against = key === 'relay' ? '1×' : `${atLeast(floor) && '≤ '}${times(passed?.rate ?? 0, floor.passed?.rate)}`;
+    const against = againstFloors(key, (floor) => `${atLeast(outcomes[floor]) && '≤ '}${times(passed?.rate ?? 0, outcomes[floor].passed?.rate)}`);
     const cpu = (value: number | undefined) => (value !== undefined ? `${Math.round(value)} µs` : '–');
-    const cpuAgainst = key === 'relay' ? '1×' : times(cpuAt.get(common), floor.cpuAt.get(common));
+    const cpuAgainst = againstFloors(key, (floor) => times(cpuAt.get(common), outcomes[floor].cpuAt.get(common)));
     return (
       `| ${t[key].name} | ${passed ? `${atLeast(outcomes[key])}${passed.rate} req/s` : 'none'} | ${against} | ${passed ? `${passed.p99.toFixed(1)} ms` : '–'} | ` +
       `${cpu(passed && cpuAt.get(passed.rate))} | ${cpu(cpuAt.get(common))} | ${cpuAgainst} | ${failure || 'every rate passed'} |`
@@ -266,8 +280,8 @@ async function throughput(t: ReturnType<typeof targets>, gateways: Gateways): Pr
   return [
     `**Throughput**: the highest fixed rate (of ${RATES.join(', ')} req/s, ${RATE_SECONDS} s each, open loop, after a 2 s warm-up at 500 req/s) with no error and p99 ≤ ${MAX_P99_MS} ms (the median p99 of ${RUNS_PER_RATE} runs, the gateways taking turns run by run); for responses-server every response created is then read back with GET. Gateway CPU per request at its highest passing rate, and at ${common || '–'} req/s, the highest rate every gateway passed. Target: ≥ 2,000 req/s stored and ≥ 2× Portkey (ratio here: ${portkey ? `${(ours / portkey).toFixed(2)}×` : 'Portkey passed no rate'}).`,
     '',
-    `| | highest passing rate | against the floor | p99 there | gateway CPU per request there | at ${common || '–'} req/s | against the floor | first failure |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| | highest passing rate | ${FLOOR_HEADERS} | p99 there | gateway CPU per request there | at ${common || '–'} req/s | ${FLOOR_HEADERS} | first failure |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
 }
