@@ -10,12 +10,11 @@ import { Body, Controller, HttpCode, Module, Post, Res, ValidationPipe } from '@
 import { NestFactory } from '@nestjs/core';
 import { IsArray, IsBoolean, IsOptional, IsString } from 'class-validator';
 import { json, type Response } from 'express';
-import { Agent, request } from 'node:http';
 import { StableShapeExpressAdapter } from '../src/http/stable-shape-express-adapter';
+import { copyThrough } from './copy-through';
 
 const [port, upstreamUrl] = process.argv.slice(2);
 const upstream = new URL('/v1/chat/completions', upstreamUrl);
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
 
 class ChatCompletionRequest {
   @IsString() model!: string;
@@ -28,15 +27,7 @@ class RelayController {
   @Post()
   @HttpCode(200)
   relay(@Body() body: ChatCompletionRequest, @Res() res: Response): void {
-    const payload = JSON.stringify(body);
-    const forwarded = request(upstream, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (answer) => {
-      const length = answer.headers['content-length'];
-      res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json', ...(length ? { 'content-length': length } : {}) });
-      answer.on('data', (chunk: Buffer) => res.write(chunk));
-      answer.on('end', () => res.end());
-    });
-    forwarded.on('error', () => res.destroy());
-    forwarded.end(payload);
+    copyThrough(upstream, JSON.stringify(body), res);
   }
 }
 
