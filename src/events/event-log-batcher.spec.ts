@@ -111,4 +111,37 @@ describe('EventLogBatcher', () => {
     calls[1].commit();
     await expect(flushingC).resolves.toBeUndefined();
   });
+
+  it('hands over the events still waiting once those written before them are durable, and no batch writes them', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 40);
+    const a = batcher.writer('resp_a', false);
+    const b = batcher.writer('resp_b', false);
+    a.append([event(0)]);
+    await tick();
+    a.append([event(1), event(2)]);
+    let handedOver: SerializedEvent[] | undefined;
+    const handing = a.handOver().then((events) => (handedOver = events));
+    await tick();
+    expect(handedOver).toBeUndefined(); // resp_a:0 is not durable yet
+    calls[0].commit();
+    await handing;
+    expect(handedOver!.map((e) => e.sequenceNumber)).toEqual([1, 2]);
+    b.append([event(0)]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0'], ['resp_b:0']]);
+  });
+
+  it('fails the hand-over when a write of earlier events failed', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 40);
+    const a = batcher.writer('resp_a', false);
+    a.append([event(0)]);
+    await tick();
+    a.append([event(1)]);
+    const handing = a.handOver();
+    calls[0].fail(new Error('connection lost'));
+    await expect(handing).rejects.toThrow('connection lost');
+  });
 });
+

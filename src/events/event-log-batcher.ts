@@ -36,6 +36,23 @@ export class EventLogWriter {
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * Takes the events still waiting out of the batches, for the caller to write in a transaction of its own (a run's
+   * last events with its final state), once every event written before them is durable.
+   */
+  async handOver(): Promise<SerializedEvent[]> {
+    const events = this.pending;
+    this.pending = [];
+    await this.written;
+    if (this.failure) throw this.failure;
+    return events;
+  }
+
+  /** @internal Whether events wait for the next write. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** @internal The events waiting, handed to the write that will make them durable. */
   take(written: Promise<void>): SerializedEvent[] {
     const events = this.pending;
@@ -121,8 +138,10 @@ export class EventLogBatcher {
     const written = this.nextWrite();
     const done = this.next!.resolve;
     this.next = undefined;
-    const writers = [...this.waiting];
+    // A writer whose events were handed over meanwhile has nothing left for this write.
+    const writers = [...this.waiting].filter((writer) => writer.hasPending);
     this.waiting.clear();
+    if (writers.length === 0) return done();
     const runs = toEventRuns(writers.map((writer) => ({ responseId: writer.responseId, events: writer.take(written) })));
     const notifyIds = [...new Set(writers.filter((writer) => writer.notify).map((writer) => writer.responseId))];
     this.inFlight = true;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import type { EntityManager } from 'typeorm';
 import { PgNotifications } from '../database/pg-notifications';
 import { AppConfig } from '../config/app-config';
 import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type AppendOptions } from './event-log.repository';
@@ -52,13 +53,16 @@ export class EventLogService implements OnModuleInit {
   }
 
   /** Appends at once (inside a transaction, and waking followers, as `options` say). */
-  async append(responseId: string, events: SerializedEvent[], options: AppendOptions = {}): Promise<void> {
-    if (events.length === 0) return;
-    await this.repository.insertRuns(
-      toEventRuns([{ responseId, events }]),
-      options.notify ? [responseId] : [],
-      options.manager,
-    );
+  append(responseId: string, events: SerializedEvent[], options: AppendOptions = {}): Promise<void> {
+    return this.appendAll([{ responseId, events, notify: options.notify ?? false }], options.manager);
+  }
+
+  /** Appends the events of many responses in one statement (inside `manager`'s transaction if given), waking the followers of those that `notify`. */
+  async appendAll(entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>, manager?: EntityManager): Promise<void> {
+    const runs = toEventRuns(entries);
+    if (runs.length === 0) return;
+    const notifyIds = entries.filter((entry) => entry.notify && entry.events.length > 0).map((entry) => entry.responseId);
+    await this.repository.insertRuns(runs, notifyIds, manager);
   }
 
   /**

@@ -198,8 +198,10 @@ export class ResponseRunner {
   }
 
   /**
-   * Makes the end durable: the log so far, then the final state, then (`onStored` having been told) the terminal
-   * event in the log. A response someone else ended meanwhile keeps their state and their terminal event.
+   * Makes the end durable, then tells `onStored`. A new response not logged is inserted whole. Otherwise its function
+   * calls are recorded first (whoever sees the end may answer them at once), then its final state is written, in one
+   * commit with the end of its log (the events still waiting, and the terminal event) when it has one. A response
+   * someone else ended meanwhile keeps their state and their terminal event.
    */
   private async persistEnd(
     spec: RunSpec,
@@ -210,7 +212,7 @@ export class ResponseRunner {
   ): Promise<void> {
     const { persistence, response } = spec;
     if (persistence.kind === 'none') return onStored();
-    if (log) await log.flush();
+    const calls = builder.newToolCalls.filter((call) => call.status === 'completed');
     if (persistence.newInputItems && !persistence.logEvents) {
       await this.writes.insert({
         tenantId: persistence.tenantId,
@@ -220,17 +222,17 @@ export class ResponseRunner {
         lastSequenceNumber: builder.lastSequenceNumber,
         stream: spec.streamed,
       });
-    } else if (!(await this.writes.updateState({ response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] }))) {
-      // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
-      this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
+      await this.toolCalls.recordCalls(response.id, calls);
       return onStored();
     }
-    await this.toolCalls.recordCalls(response.id, builder.newToolCalls.filter((call) => call.status === 'completed'));
-    onStored();
-    if (log) {
-      log.append([terminal]);
-      await log.flush();
+    await this.toolCalls.recordCalls(response.id, calls);
+    const update = { response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] };
+    const logEnd = log && { events: await log.handOver(), terminal, notify: log.notify };
+    if (!(await this.writes.updateState(update, logEnd))) {
+      // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
+      this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
     }
+    onStored();
   }
 }
 

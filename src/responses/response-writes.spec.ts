@@ -1,8 +1,12 @@
 import type { ResponseObject } from '../common/openai/types';
+import type { EventLogService } from '../events/event-log.service';
+import type { SerializedEvent } from '../events/serialized-event';
 import { ResponseWrites } from './response-writes';
 import type { NewResponseRow, ResponsesRepository, StateUpdate } from './responses.repository';
 
 const row = (id: string): NewResponseRow => ({ tenantId: 't', response: { id } as ResponseObject, inputItems: [], sampling: {}, lastSequenceNumber: -1 });
+const noLog = {} as EventLogService;
+const event = (sequenceNumber: number, type = 'response.output_text.delta'): SerializedEvent => ({ type, sequenceNumber, json: `{"sequence_number":${sequenceNumber}}` });
 const update = (id: string, expectedStatus = ['in_progress']): StateUpdate => ({ response: { id } as ResponseObject, lastSequenceNumber: 3, expectedStatus });
 
 describe('ResponseWrites', () => {
@@ -14,7 +18,7 @@ describe('ResponseWrites', () => {
         if (rows.some((r) => r.response.id === 'bad')) throw new Error('foreign key violation');
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository);
+    const writes = new ResponseWrites(repository, noLog);
     const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'bad', 'e'].map((id) => writes.insert(row(id))));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     // The first goes alone (nothing in flight); the rest gather while it is written and go together; the batch
@@ -32,11 +36,45 @@ describe('ResponseWrites', () => {
         return rows.map((r) => r.expectedStatus.includes('in_progress'));
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository);
+    const writes = new ResponseWrites(repository, noLog);
     const first = writes.updateState(update('f'));
     const answers = await Promise.all([first, writes.updateState(update('y')), writes.updateState(update('x')), writes.updateState(update('x', ['queued']))]);
     expect(answers).toEqual([true, true, true, false]);
     // f alone; then y, x and x gathered, which go one by one since x appears twice.
     expect(batches).toEqual([['f'], ['y'], ['x'], ['x']]);
+  });
+
+  it("commits logged runs' final states with the end of their logs, the terminal event only where the state was written", async () => {
+    const transactions: Array<{ states: string[]; appended: Array<{ responseId: string; sequenceNumbers: number[]; notify: boolean }> }> = [];
+    const manager = {};
+    const repository = {
+      inTransaction: async (work: (m: unknown) => Promise<unknown>) => {
+        transactions.push({ states: [], appended: [] });
+        return work(manager);
+      },
+      updateStates: async (rows: StateUpdate[], inside?: unknown) => {
+        expect(inside).toBe(manager);
+        transactions[transactions.length - 1].states.push(...rows.map((r) => r.response.id));
+        return rows.map((r) => r.expectedStatus.includes('in_progress'));
+      },
+    } as unknown as ResponsesRepository;
+    const eventLog = {
+      appendAll: async (entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>, inside?: unknown) => {
+        expect(inside).toBe(manager);
+        transactions[transactions.length - 1].appended.push(...entries.map((e) => ({ responseId: e.responseId, sequenceNumbers: e.events.map((ev) => ev.sequenceNumber), notify: e.notify })));
+      },
+    } as unknown as EventLogService;
+    const writes = new ResponseWrites(repository, eventLog);
+    const terminal = event(9, 'response.completed');
+    const answers = await Promise.all([
+      writes.updateState(update('a'), { events: [event(7), event(8)], terminal, notify: true }),
+      // Ended elsewhere meanwhile: its waiting events are kept, its terminal event is not.
+      writes.updateState(update('b', ['queued']), { events: [event(5)], terminal: event(6, 'response.completed'), notify: false }),
+    ]);
+    expect(answers).toEqual([true, false]);
+    expect(transactions).toEqual([
+      { states: ['a'], appended: [{ responseId: 'a', sequenceNumbers: [7, 8, 9], notify: true }] },
+      { states: ['b'], appended: [{ responseId: 'b', sequenceNumbers: [5], notify: false }] },
+    ]);
   });
 });

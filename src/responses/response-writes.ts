@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../common/group-commit';
+import { EventLogService } from '../events/event-log.service';
+import type { SerializedEvent } from '../events/serialized-event';
 import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './responses.repository';
 
 /**
@@ -7,6 +9,21 @@ import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './re
  * stored response at 2,000 creates/s, with the same latency.
  */
 const IN_FLIGHT = 1;
+
+/** The end of a run whose events are logged: its events still waiting, and its terminal event. */
+export interface LoggedEnd {
+  /** Written in any case. */
+  events: SerializedEvent[];
+  /** Written only with the final state. */
+  terminal: SerializedEvent;
+  /** Wake the response's followers on every replica. */
+  notify: boolean;
+}
+
+interface RunEnd {
+  update: StateUpdate;
+  log?: LoggedEnd;
+}
 
 /**
  * The writes every run makes (its row, its final state), group-committed across concurrent runs: under load a
@@ -16,14 +33,17 @@ const IN_FLIGHT = 1;
 @Injectable()
 export class ResponseWrites {
   private readonly inserts: GroupCommit<NewResponseRow, Error | undefined>;
-  private readonly updates: GroupCommit<StateUpdate, Error | boolean>;
+  private readonly ends: GroupCommit<RunEnd, Error | boolean>;
 
-  constructor(repository: ResponsesRepository) {
+  constructor(
+    private readonly repository: ResponsesRepository,
+    private readonly eventLog: EventLogService,
+  ) {
     this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, (batch) => repository.insertMany(batch).then(() => batch.map(() => undefined))), IN_FLIGHT);
-    this.updates = new GroupCommit((rows) => {
-      // Two updates of one response in a batch would race inside the statement: those go one by one.
-      if (new Set(rows.map((row) => row.response.id)).size < rows.length) return this.oneByOne(rows, (one) => repository.updateStates(one));
-      return this.eachOnFailure(rows, (batch) => repository.updateStates(batch));
+    this.ends = new GroupCommit((ends) => {
+      // Two ends of one response in a batch would race inside the statement: those go one by one.
+      if (new Set(ends.map((end) => end.update.response.id)).size < ends.length) return this.oneByOne(ends, (one) => this.writeEnds(one));
+      return this.eachOnFailure(ends, (batch) => this.writeEnds(batch));
     }, IN_FLIGHT);
   }
 
@@ -32,11 +52,32 @@ export class ResponseWrites {
     if (error) throw error;
   }
 
-  /** True when written; false when the response had left `expectedStatus` (someone else ended it). */
-  async updateState(update: StateUpdate): Promise<boolean> {
-    const result = await this.updates.add(update);
+  /**
+   * Writes a run's final state, with the end of its log when it has one. True when written; false when the response
+   * had left `expectedStatus` (someone else ended it: their state and terminal event stand).
+   */
+  async updateState(update: StateUpdate, log?: LoggedEnd): Promise<boolean> {
+    const result = await this.ends.add({ update, log });
     if (result instanceof Error) throw result;
     return result;
+  }
+
+  /**
+   * Final states, and the last events of the logged runs, commit together: whoever reads a terminal event in the log
+   * can read the response as it ended, and a crash never leaves one without the other. One commit instead of three one after the other
+   * (the events, the state, the terminal event) for each logged run's end.
+   */
+  private writeEnds(ends: RunEnd[]): Promise<boolean[]> {
+    const updates = ends.map((end) => end.update);
+    if (!ends.some((end) => end.log)) return this.repository.updateStates(updates);
+    return this.repository.inTransaction(async (manager) => {
+      const written = await this.repository.updateStates(updates, manager);
+      const logged = ends.flatMap(({ update, log }, index) =>
+        log ? [{ responseId: update.response.id, events: written[index] ? [...log.events, log.terminal] : log.events, notify: log.notify }] : [],
+      );
+      await this.eventLog.appendAll(logged, manager);
+      return written;
+    });
   }
 
   private async eachOnFailure<T, R>(rows: T[], write: (batch: T[]) => Promise<R[]>): Promise<Array<R | Error>> {

@@ -97,8 +97,11 @@ export class ResponsesRepository {
     );
   }
 
-  /** Final states of many responses in one statement; for each row, whether it was written (see `expectedStatus`). */
-  async updateStates(rows: StateUpdate[]): Promise<boolean[]> {
+  /**
+   * Final states of many responses in one statement (inside `manager`'s transaction if given); for each row, whether
+   * it was written (see `expectedStatus`).
+   */
+  async updateStates(rows: StateUpdate[], manager?: EntityManager): Promise<boolean[]> {
     const document = JSON.stringify(
       rows.map(({ response, lastSequenceNumber, expectedStatus }) => ({
         id: response.id,
@@ -112,7 +115,7 @@ export class ResponsesRepository {
         expected: expectedStatus,
       })),
     );
-    const [updated]: [Array<{ id: string }>, number] = await this.dataSource.query(
+    const [updated]: [Array<{ id: string }>, number] = await (manager ?? this.dataSource).query(
       `UPDATE responses SET status = u.status, completed_at = to_timestamp(u.completed_at), output = u.output, usage = u.usage, error = u.error,
               incomplete_details = u.incomplete_details, last_sequence_number = u.last_sequence_number, updated_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS u(id text, status text, completed_at float8, output jsonb, usage jsonb, error jsonb,
