@@ -48,4 +48,40 @@ describe('JobWorker', () => {
     expect(controls.get('b')!.stop.aborted).toBe(false);
     await worker.beforeApplicationShutdown();
   });
+
+  it("takes the next job as soon as one ends, while the one that ended is marked done, and waits for that mark at shutdown", async () => {
+    const claims = [[job('a')], [job('b')]];
+    let markDone!: () => void;
+    const marked: string[][] = [];
+    const repository = {
+      claim: async () => claims.shift() ?? [],
+      renew: async () => new Map(),
+      finish: (_owner: string, ids: string[]) => {
+        marked.push(ids);
+        return new Promise<void>((resolve) => (markDone = resolve));
+      },
+      release: async () => undefined,
+    } as unknown as JobsRepository;
+    const notifications = { listen: () => () => undefined } as unknown as PgNotifications;
+    const config = { JOB_CONCURRENCY: 1, JOB_LEASE_MS: 30_000, SHUTDOWN_GRACE_MS: 0 } as AppConfig;
+    const worker = new JobWorker(config, repository, notifications);
+    const started: string[] = [];
+    worker.register(async (claimed) => void started.push(claimed.responseId));
+
+    worker.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(0);
+    // a ended and is being marked done; its one slot already runs b.
+    expect(marked).toEqual([['a']]);
+    expect(started).toEqual(['a', 'b']);
+    let shutDown = false;
+    const shutdown = worker.beforeApplicationShutdown().then(() => (shutDown = true));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(shutDown).toBe(false);
+    markDone();
+    await jest.advanceTimersByTimeAsync(0);
+    markDone(); // b's mark, written after a's
+    await shutdown;
+    expect(marked).toEqual([['a'], ['b']]);
+  });
 });
+

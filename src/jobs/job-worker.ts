@@ -43,6 +43,8 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   private readonly logger = new Logger(JobWorker.name);
   private readonly running = new Map<string, RunningJob>();
+  /** Jobs done whose mark is still being written, off their slots. */
+  private readonly finishing = new Set<Promise<void>>();
   private readonly stops: Array<() => void> = [];
   /** Jobs that end together are marked done by one statement. */
   private readonly finished = new GroupCommit<string, void>(async (ids) => {
@@ -81,6 +83,11 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const stop of this.stops) stop();
+    await this.finishOrHandBack();
+    await Promise.all(this.finishing);
+  }
+
+  private async finishOrHandBack(): Promise<void> {
     if (this.running.size === 0) return;
     this.logger.log(`waiting up to ${this.config.SHUTDOWN_GRACE_MS} ms for ${this.running.size} running job(s)`);
     const finished = Promise.all([...this.running.values()].map((job) => job.done));
@@ -101,7 +108,11 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     this.claiming = true;
     this.claimLoop()
       .catch((error: unknown) => this.logger.error(`claiming jobs failed: ${String(error)}`))
-      .finally(() => (this.claiming = false));
+      .finally(() => {
+        this.claiming = false;
+        // A job that ended after the loop's last look at the room.
+        if (this.claimAgain) this.poke();
+      });
   }
 
   private async claimLoop(): Promise<void> {
@@ -122,7 +133,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       try {
         await this.handler!(job, { stop: entry.stop.signal });
         if (entry.stop.signal.reason === 'released') await this.repository.release(this.owner, [job.responseId], false);
-        else await this.finished.add(job.responseId);
+        else this.finish(job.responseId);
       } catch (error) {
         this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}), back to the queue: ${String(error)}`);
         await this.repository.release(this.owner, [job.responseId], true).catch(() => undefined);
@@ -131,6 +142,18 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         this.poke();
       }
     })();
+  }
+
+  /**
+   * Marks a job done with the next batch, while its slot takes the next job: its response's end is durable already.
+   * A mark that is lost leaves the job to run out its lease; whoever takes it over then finds it ended.
+   */
+  private finish(id: string): void {
+    const finishing: Promise<void> = this.finished
+      .add(id)
+      .catch((error: unknown) => this.logger.warn(`could not mark job ${id} done; it will be found ended when its lease runs out: ${String(error)}`))
+      .finally(() => this.finishing.delete(finishing));
+    this.finishing.add(finishing);
   }
 
   private async renewLeases(): Promise<void> {
