@@ -144,4 +144,3 @@ describe('EventLogBatcher', () => {
     await expect(handing).rejects.toThrow('connection lost');
   });
 });
-

@@ -49,7 +49,7 @@ describe('JobWorker', () => {
     await worker.beforeApplicationShutdown();
   });
 
-  it("takes the next job as soon as one ends, while the one that ended is marked done, and waits for that mark at shutdown", async () => {
+  it('takes the next job as soon as one ends, while the one that ended is marked done, and waits for that mark at shutdown', async () => {
     const claims = [[job('a')], [job('b')]];
     let markDone!: () => void;
     const marked: string[][] = [];
@@ -84,4 +84,3 @@ describe('JobWorker', () => {
     expect(marked).toEqual([['a'], ['b']]);
   });
 });
-
