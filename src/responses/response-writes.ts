@@ -26,9 +26,9 @@ interface RunEnd {
 }
 
 /**
- * The writes every run makes (its row, its final state), group-committed across concurrent runs: under load a
- * handful of statements per tick instead of one per response. A failed batch is retried row by row, so that one
- * bad row fails only its own caller.
+ * The writes every run makes (its row, its final state with the end of its log), group-committed across concurrent
+ * runs: under load a handful of statements per tick instead of one per response. A failed batch is retried row by
+ * row, so that one bad row fails only its own caller.
  */
 @Injectable()
 export class ResponseWrites {
@@ -64,8 +64,8 @@ export class ResponseWrites {
 
   /**
    * Final states, and the last events of the logged runs, commit together: whoever reads a terminal event in the log
-   * can read the response as it ended, and a crash never leaves one without the other. One commit instead of three one after the other
-   * (the events, the state, the terminal event) for each logged run's end.
+   * can read the response as it ended, and a crash never leaves one without the other. One commit instead of three
+   * one after the other (the events, the state, the terminal event) for each logged run's end.
    */
   private writeEnds(ends: RunEnd[]): Promise<boolean[]> {
     const updates = ends.map((end) => end.update);
