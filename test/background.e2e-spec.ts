@@ -77,6 +77,28 @@ describe('Background responses', () => {
     expect(rebuildOutput(events)).toEqual(stored.output);
   });
 
+  it('streams a job as in progress once a worker has it, before its backend answers', async () => {
+    const stream = await server.client.responses.create({ model: 'stub-model', input: 'WAIT 1000 TOKENS 2', background: true, stream: true });
+    const arrivals = new Map<string, number>();
+    for await (const event of stream) if (!arrivals.has(event.type)) arrivals.set(event.type, performance.now());
+
+    expect([...arrivals.keys()].slice(0, 3)).toEqual(['response.created', 'response.queued', 'response.in_progress']);
+    // The backend holds its answer for a second: in_progress arrived long before the first token.
+    expect(arrivals.get('response.output_text.delta')! - arrivals.get('response.in_progress')!).toBeGreaterThan(500);
+    expect(arrivals.has('response.completed')).toBe(true);
+  });
+
+  it('streams a job its backend refuses as in progress, then failed with the reason; the log replays the same', async () => {
+    const stream = await server.client.responses.create({ model: 'stub-model', input: 'HTTP 400', background: true, stream: true });
+    const events: StreamEvent[] = [];
+    for await (const event of stream) events.push(event as StreamEvent);
+
+    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.queued', 'response.in_progress', 'response.failed']);
+    expect(events.map((e) => e.sequence_number)).toEqual([0, 1, 2, 3]);
+    expect(events[3].response.error?.message).toMatch(/stub error 400/);
+    expect(await streamStored(server.url, events[0].response.id)).toEqual(events);
+  });
+
   it('keeps running when the streaming client goes away', async () => {
     const abortedBefore = server.stub.aborted;
     const stream = await server.client.responses.create({ model: 'stub-model', input: 'TOKENS 15 20', background: true, stream: true });

@@ -116,6 +116,7 @@ export class BackgroundResponses implements OnModuleInit {
         response,
         lastSequenceNumber,
         opening: 'in_progress',
+        logOpeningAtOnce: true,
         request: generationRequest(response, sampling, conversation ?? []),
         sampling,
         backend: this.models.backendFor(response.model),

@@ -29,6 +29,11 @@ export interface RunSpec {
   lastSequenceNumber: number;
   /** `created` for a new response, `in_progress` for a queued one starting or a continuation. */
   opening: 'created' | 'in_progress';
+  /**
+   * Logs the opening events before the backend answers: a background job is in progress once a worker has it, and
+   * its followers learn that without waiting for the backend. A backend that then refuses ends the response after them.
+   */
+  logOpeningAtOnce?: boolean;
   request: GenerationRequest;
   /** The client's explicit sampling settings, stored so that continuations send the same. */
   sampling: Sampling;
@@ -89,6 +94,10 @@ export class ResponseRunner {
       // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
       serialize: spec.streamed || logged,
     });
+    const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
+    const opening = spec.opening === 'created' ? builder.created() : builder.inProgress();
+    const openingLogged = spec.logOpeningAtOnce === true && log !== undefined;
+    if (openingLogged) log.append(opening);
     const abort = new AbortController();
     // Until the backend answers; from then on the consumer stops the run by unsubscribing.
     const stop = () => abort.abort();
@@ -119,12 +128,13 @@ export class ResponseRunner {
         await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
       }
       if (insertResult.status === 'rejected') throw insertResult.reason;
+      // Whoever ends the response next appends after the opening: it must be in the log by then.
+      if (openingLogged) await log.flush().catch(() => undefined);
       throw stopped ? spec.signal!.reason : (openResult as PromiseRejectedResult).reason;
     }
-    const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     return {
-      events: this.events(spec, builder, log, abort, chunks, openFailure, control),
+      events: this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control),
       response,
       detach: () => (control.detached = true),
       settled: () => control.settled,
@@ -135,6 +145,7 @@ export class ResponseRunner {
     spec: RunSpec,
     builder: ResponseStreamBuilder,
     log: EventLogWriter | undefined,
+    opening: { events: SerializedEvent[]; logged: boolean },
     abort: AbortController,
     chunks: Observable<GenerationChunk> | undefined,
     openFailure: GenerationFailure | undefined,
@@ -169,7 +180,8 @@ export class ResponseRunner {
         });
       };
 
-      emit(spec.opening === 'created' ? builder.created() : builder.inProgress());
+      if (opening.logged) opening.events.forEach((event) => subscriber.next(event));
+      else emit(opening.events);
       if (openFailure || !chunks) {
         end(builder.fail(failureBody(openFailure)));
       } else {

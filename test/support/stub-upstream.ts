@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
  * - `LENGTH` → cut short with finish_reason "length"; `REASON` → reasoning_content first
  * - `JSON` or a response_format → a JSON answer
  * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart
+ * - `WAIT <ms> <rest>` → nothing for ms (not even headers), then as for `<rest>`
  * - anything else → "Hello! You said: <text>", word by word
  */
 export interface StubUpstream {
@@ -65,7 +66,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   requests?.push(body);
   const messages: Message[] = body.messages;
   const last = messages[messages.length - 1];
-  const text = textOf(last);
+  const wait = /^WAIT (\d+) /.exec(textOf(last));
+  if (wait) await new Promise((resolve) => setTimeout(resolve, Number(wait[1])));
+  const text = textOf(last).slice(wait?.[0].length ?? 0);
   const promptTokens = messages.reduce((sum, m) => sum + words(textOf(m)).length, 0);
 
   const status = /^HTTP (\d{3})/.exec(text);
