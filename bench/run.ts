@@ -9,7 +9,7 @@ import { embeddedEngine } from './embedded-engine';
 import { gateway } from './gateway';
 import { pinSelf } from './processes';
 import { streamPersistence } from './stream-persistence';
-import { measureMachine, startBenchDatabase } from './support';
+import { measureMachine, startBenchDatabase, watchSteal } from './support';
 
 const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
   gateway,
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       const started = Date.now();
       pinSelf(OF_PROCESSES.has(name) ? '1' : `0-${availableParallelism() - 1}`);
       await quietDatabase(database.url);
+      watchSteal();
       await run(database.url);
       console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }

@@ -9,6 +9,7 @@ import { runMigrations } from '../src/database/migrate';
 import { createServer } from '../src/server';
 import { startEphemeralPostgres } from '../test/support/ephemeral-postgres';
 import { type KernelCosts, measureKernelCosts } from './kernel-costs';
+import { StealWatch } from './steal';
 
 export interface BenchDatabase {
   url: string;
@@ -48,16 +49,23 @@ export function percentile(values: number[], p: number): number {
 }
 
 let kernelCosts: KernelCosts | undefined;
+const steal = new StealWatch();
 
 /** Measures the machine's kernel costs once, at the start of a run, for `machine()` to print with every table. */
 export async function measureMachine(): Promise<void> {
   kernelCosts = await measureKernelCosts();
 }
 
+/** Starts watching the time stolen from the cores, for `machine()` to print with the tables of the benchmark now starting. */
+export function watchSteal(): void {
+  steal.start();
+}
+
 export function machine(): string {
   const database = process.env.DATABASE_URL ? 'PostgreSQL from DATABASE_URL' : 'embedded PostgreSQL';
+  const stolen = steal.describe();
   const kernel = kernelCosts
-    ? ` (kernel: a system call ${kernelCosts.systemCallUs.toFixed(1)} µs, a loopback TCP round trip ${kernelCosts.loopbackRoundTripUs.toFixed(0)} µs)`
+    ? ` (kernel: a system call ${kernelCosts.systemCallUs.toFixed(1)} µs, a loopback TCP round trip ${kernelCosts.loopbackRoundTripUs.toFixed(0)} µs${stolen ? `; ${stolen}` : ''})`
     : '';
   return `Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}${kernel}, Node ${process.version}, ${database}`;
 }
