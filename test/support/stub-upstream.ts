@@ -66,9 +66,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   requests?.push(body);
   const messages: Message[] = body.messages;
   const last = messages[messages.length - 1];
-  const wait = /^WAIT (\d+) /.exec(textOf(last));
+  const said = textOf(last);
+  const wait = /^WAIT (\d+) /.exec(said);
   if (wait) await new Promise((resolve) => setTimeout(resolve, Number(wait[1])));
-  const text = textOf(last).slice(wait?.[0].length ?? 0);
+  const text = said.slice(wait?.[0].length ?? 0);
   const promptTokens = messages.reduce((sum, m) => sum + words(textOf(m)).length, 0);
 
   const status = /^HTTP (\d{3})/.exec(text);
