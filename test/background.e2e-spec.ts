@@ -121,7 +121,7 @@ describe('Background responses', () => {
 
     const cancelled = await server.client.responses.cancel(created.id);
     expect(cancelled.status).toBe('cancelled');
-    await waitFor(async () => (server.stub.aborted > abortedBefore ? true : undefined), 1000);
+    await waitFor(async () => (server.stub.aborted > abortedBefore ? true : undefined), 5000);
     const events = await streamStored(server.url, created.id);
     expect(events.at(-1)!.type).toBe('response.cancelled');
     expect(rebuildOutput(events)).toEqual((await server.client.responses.retrieve(created.id)).output);

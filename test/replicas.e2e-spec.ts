@@ -67,7 +67,7 @@ describe('Background jobs across replicas', () => {
 
     const cancelled = await other.client.responses.cancel(created.id);
     expect(cancelled.status).toBe('cancelled');
-    await waitFor(async () => (stub.aborted > abortedBefore ? true : undefined), 1000);
+    await waitFor(async () => (stub.aborted > abortedBefore ? true : undefined), 5000);
     const events = await streamStored(other.url, created.id);
     expect(events.at(-1)!.type).toBe('response.cancelled');
     expect(rebuildOutput(events)).toEqual(cancelled.output);

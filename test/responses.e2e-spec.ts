@@ -86,7 +86,7 @@ describe('Responses API with the official SDK', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     controller.abort();
     await expect(create).rejects.toThrow();
-    const deadline = Date.now() + 1000;
+    const deadline = Date.now() + 5000;
     while (server.stub.aborted === abortedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(server.stub.aborted).toBe(abortedBefore + 1);
   });

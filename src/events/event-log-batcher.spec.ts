@@ -13,9 +13,15 @@ function recordingInsert() {
   return { calls, insert };
 }
 
+/** The end of this turn: a write due at once has started (setImmediate stays real for this). */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('EventLogBatcher', () => {
+  // The clock (performance.now and setTimeout) moves only when a test moves it: a slow or busy machine (CI, a
+  // hypervisor stealing the core) must not turn "within the window" into "a window later".
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+
   it('writes the first events after a quiet spell at the end of the turn, and those of the next window together', async () => {
     const { calls, insert } = recordingInsert();
     const batcher = new EventLogBatcher(insert, 40);
@@ -33,7 +39,9 @@ describe('EventLogBatcher', () => {
     a.append([event(3)]);
     await tick();
     expect(calls).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    jest.advanceTimersByTime(39);
+    expect(calls).toHaveLength(1);
+    jest.advanceTimersByTime(1);
     expect(calls.map((call) => call.runs)).toEqual([['resp_a:0,1', 'resp_b:0'], ['resp_a:2,3', 'resp_b:1']]);
   });
 
@@ -46,7 +54,8 @@ describe('EventLogBatcher', () => {
     quiet.append([event(0)]);
     await tick();
     calls[0].commit();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await tick();
+    jest.advanceTimersByTime(40);
     busy.append([event(1)]);
     await tick();
     expect(calls).toHaveLength(2); // resp_busy's last write is a window old: due at once
@@ -128,7 +137,8 @@ describe('EventLogBatcher', () => {
     await handing;
     expect(handedOver!.map((e) => e.sequenceNumber)).toEqual([1, 2]);
     b.append([event(0)]);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await tick();
+    jest.advanceTimersByTime(40);
     expect(calls.map((call) => call.runs)).toEqual([['resp_a:0'], ['resp_b:0']]);
   });
 
