@@ -29,6 +29,7 @@ describe('Errors', () => {
     ['an out-of-range value', { model: 'm', input: 'x', top_p: 3 }, 'top_p', 'invalid_value'],
     ['a bad input item', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_text' }] }] }, 'input[0].content[0].text', 'invalid_value'],
     ['a bad role', { model: 'm', input: [{ role: 'robot', content: 'x' }] }, 'input[0].role', 'invalid_value'],
+    ['an item reference without an id', { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'item_reference' }] }, 'input[1].id', 'invalid_value'],
     ['too much metadata', { model: 'm', input: 'x', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata', 'invalid_value'],
     ['a bad text format', { model: 'm', input: 'x', text: { format: { type: 'yaml' } } }, 'text.format.type', 'invalid_value'],
     ['an unknown nested field', { model: 'm', input: 'x', reasoning: { effort: 'low', depth: 3 } }, 'reasoning.depth', 'unknown_parameter'],
@@ -142,6 +143,9 @@ describe('Tenants', () => {
       await expect(beta.responses.delete(mine.id)).rejects.toMatchObject({ status: 404 });
       await expect(beta.responses.inputItems.list(mine.id)).rejects.toMatchObject({ status: 404 });
       await expect(beta.responses.create({ model: 'm', input: 'x', previous_response_id: mine.id })).rejects.toMatchObject({ status: 400, code: 'previous_response_not_found' });
+      const reference = { type: 'item_reference' as const, id: mine.output[0].id! };
+      await expect(beta.responses.create({ model: 'm', input: [reference] })).rejects.toMatchObject({ status: 400, code: 'item_not_found' });
+      expect((await alpha.responses.create({ model: 'm', input: [reference] })).status).toBe('completed');
       await expect(nobody.responses.create({ model: 'm', input: 'x' })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
     } finally {

@@ -54,7 +54,7 @@ describe('Migrations', () => {
   it('marks as created with stream: true the responses whose events were logged before the flag existed', async () => {
     await adminQuery(db.url, `INSERT INTO responses (id, tenant_id, status, model, created_at, params) VALUES ('resp_polled', 't', 'queued', 'm', now(), '{}')`);
     await undoThrough('ResponseStreamFlag1796200000000');
-    expect(await runMigrations(db.url)).toEqual(['ResponseStreamFlag1796200000000']);
+    expect(await runMigrations(db.url)).toContain('ResponseStreamFlag1796200000000');
     const rows = await adminQuery<{ id: string; stream: boolean }>(db.url, `SELECT id, stream FROM responses ORDER BY id`);
     expect(rows).toEqual([
       { id: 'resp_m', stream: true },

@@ -105,6 +105,34 @@ describe('Responses API with the official SDK', () => {
     expect(third.status).toBe('completed');
   });
 
+  it('takes an earlier answer by its item id (item_reference), and keeps its own copy of it', async () => {
+    const first = await client.responses.create({ model: 'stub-model', input: 'My name is Ada.' });
+    const answer = first.output[0];
+    const second = await client.responses.create({
+      model: 'stub-model',
+      input: [{ role: 'user', content: 'My name is Ada.' }, { type: 'item_reference', id: answer.id! }, { role: 'user', content: 'What is my name?' }],
+    });
+    expect(second.status).toBe('completed');
+    expect(server.stub.requests.at(-1)!.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'My name is Ada.' }] },
+      { role: 'assistant', content: 'Hello! You said: My name is Ada.' },
+      { role: 'user', content: [{ type: 'text', text: 'What is my name?' }] },
+    ]);
+    await client.responses.delete(first.id);
+    const items = await client.responses.inputItems.list(second.id, { order: 'asc' });
+    expect(items.data[1]).toEqual(answer);
+
+    // `type` may be left out; an id that names no item of this tenant is the client's error.
+    await client.responses.create({ model: 'stub-model', input: [{ id: second.output[0].id! }] as never });
+    expect(server.stub.requests.at(-1)!.messages).toEqual([{ role: 'assistant', content: 'Hello! You said: What is my name?' }]);
+    await expect(client.responses.create({ model: 'stub-model', input: [{ type: 'item_reference', id: answer.id! }] })).rejects.toMatchObject({
+      status: 400,
+      param: 'input[0].id',
+      code: 'item_not_found',
+      message: expect.stringContaining(`Item with id '${answer.id}' not found.`),
+    });
+  });
+
   it('translates every input role and content type', async () => {
     await client.responses.create({
       model: 'stub-model',

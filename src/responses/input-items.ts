@@ -24,8 +24,12 @@ export function checkInput(value: unknown, param = 'input'): CheckResult<InputIt
 }
 
 function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem } | Problem {
-  const type = raw.type ?? 'message';
+  // An object with an id and neither type nor role references an item (`type` is optional there, as in OpenAI's API).
+  const type = raw.type ?? (raw.role === undefined && raw.id !== undefined ? 'item_reference' : 'message');
   switch (type) {
+    case 'item_reference':
+      if (typeof raw.id !== 'string' || raw.id === '') return { param: `${at}.id`, message: `An item_reference needs the 'id' of the item it references.` };
+      return { item: { type: 'item_reference', id: raw.id } };
     case 'message':
       return checkMessage(raw, at);
     case 'function_call':

@@ -31,7 +31,7 @@ export class ResponsesService {
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
     const backend = this.models.backendFor(dto.model);
-    const inputItems = withIds(dto.input ?? []);
+    const inputItems = withIds(await this.resolveReferences(tenantId, dto.input ?? []));
     const history = dto.previous_response_id ? await this.history(tenantId, dto.previous_response_id) : [];
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
@@ -104,8 +104,25 @@ export class ResponsesService {
     const backend = this.models.backendFor(dto.model);
     const history = dto.previous_response_id ? await this.history(tenantId, dto.previous_response_id) : [];
     const response = newResponse(dto, false);
-    const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), [...history, ...(dto.input ?? [])]));
+    const input = await this.resolveReferences(tenantId, dto.input ?? []);
+    const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), [...history, ...input]));
     return { object: 'response.input_tokens', input_tokens: count };
+  }
+
+  /**
+   * Replaces each item_reference with the output item it names, as stored: the new response keeps its own copy, so
+   * its input stays whole if the response that produced the item is deleted.
+   */
+  private async resolveReferences(tenantId: string, input: InputItem[]): Promise<InputItem[]> {
+    const ids = input.filter((item) => item.type === 'item_reference').map((item) => item.id!);
+    if (ids.length === 0) return input;
+    const found = await this.repository.findOutputItems(tenantId, ids);
+    return input.map((item, index) => {
+      if (item.type !== 'item_reference') return item;
+      const referenced = found.get(item.id!);
+      if (!referenced) throw ApiError.badRequest(`Item with id '${item.id}' not found.`, `input[${index}].id`, 'item_not_found');
+      return referenced;
+    });
   }
 
   private async history(tenantId: string, previousResponseId: string): Promise<InputItem[]> {

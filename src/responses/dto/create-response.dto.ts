@@ -87,7 +87,7 @@ export class CreateResponseDto {
   model: string;
 
   @ApiPropertyOptional({
-    description: 'A string (one user message) or a list of input items: messages (user, assistant, system, developer), function_call, function_call_output.',
+    description: 'A string (one user message) or a list of input items: messages (user, assistant, system, developer), function_call, function_call_output, reasoning, and item_reference (an output item of a stored response, by id).',
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
     example: 'Say hello.',
   })
