@@ -67,6 +67,12 @@ describe('Embedded engine', () => {
     await db.drop();
   });
 
+  it('lists its embedded models by the names the models file gives them', async () => {
+    const { data } = await server.client.models.list();
+    expect(data.map((model) => model.id)).toEqual(['tiny-chat', 'tiny-tools', 'tiny-json', 'tiny-endless']);
+    expect(data.every((model) => model.object === 'model' && model.owned_by === 'embedded')).toBe(true);
+  });
+
   it('streams the reply as the model produces it, with usage in real tokens', async () => {
     const stream = await server.client.responses.create({ model: 'tiny-chat', input: 'Say hello', stream: true });
     const events: StreamEvent[] = [];

@@ -52,4 +52,14 @@ export interface ModelBackend {
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<Observable<GenerationChunk>>;
   /** The exact number of input tokens the backend would see for this request. */
   countInputTokens(request: GenerationRequest): Promise<number>;
+  /** The models the backend itself says it serves, by the names it knows them by. */
+  listModels(): Promise<BackendModel[]>;
+}
+
+/** A model as a backend lists it (OpenAI's Model object without `object`). */
+export interface BackendModel {
+  id: string;
+  /** Unix seconds, when the backend says. */
+  created?: number;
+  owned_by?: string;
 }

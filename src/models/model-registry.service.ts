@@ -12,9 +12,11 @@ import { OpenAICompatibleBackend } from './openai-compatible.backend';
 /** The embedded engine's model when nothing else is configured: small, instruct-tuned, with function calling. */
 export const DEFAULT_MODEL = 'hf:bartowski/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M';
 
-interface Route {
+/** Names one backend serves: one exact name, or those a glob (or, for the fallback, anything) matches. */
+export interface Route {
   matches(model: string): boolean;
-  exact: boolean;
+  /** The one name an exact route serves, and the name its backend knows the model by. */
+  exact?: { name: string; upstreamName: string };
   backend: ModelBackend;
 }
 
@@ -34,9 +36,13 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
     if (config.MODELS_FILE) {
       for (const route of readModelsFile(config.MODELS_FILE).models) {
         const exact = !picomatch.scan(route.name).isGlob;
-        this.routes.push({ exact, matches: exact ? (model) => model === route.name : picomatch(route.name), backend: this.backendOf(route) });
+        this.routes.push({
+          exact: exact ? { name: route.name, upstreamName: route.type === 'embedded' ? route.model_path! : (route.upstream_model ?? route.name) } : undefined,
+          matches: exact ? (model) => model === route.name : picomatch(route.name),
+          backend: this.backendOf(route),
+        });
       }
-      this.routes.sort((a, b) => Number(b.exact) - Number(a.exact));
+      this.routes.sort((a, b) => Number(Boolean(b.exact)) - Number(Boolean(a.exact)));
     }
     if (config.UPSTREAM_BASE_URL) {
       this.fallback = new OpenAICompatibleBackend({
@@ -81,6 +87,11 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
       throw ApiError.notFound(`The model '${model}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
     }
     return backend;
+  }
+
+  /** Every route in the order names are matched, the fallback (which matches anything) last. */
+  allRoutes(): Route[] {
+    return this.fallback ? [...this.routes, { matches: () => true, backend: this.fallback }] : [...this.routes];
   }
 
   private backendOf(route: ModelRoute): ModelBackend {

@@ -6,7 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
 import { ChatCompletionsTransport, readBody, readEventData } from './chat-completions-transport';
 import { toChatMessages } from './chat-messages';
-import type { FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
+import type { BackendModel, FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
+
+const LIST_TIMEOUT_MS = 5_000;
 
 export interface UpstreamOptions {
   baseURL: string;
@@ -109,6 +111,15 @@ export class OpenAICompatibleBackend implements ModelBackend {
     } catch (error) {
       throw fromUpstreamError(error, request.model);
     }
+  }
+
+  async listModels(): Promise<BackendModel[]> {
+    const models: BackendModel[] = [];
+    // A listing is a cold path a client waits on: a backend slower than this counts as unreachable.
+    for await (const model of this.client.models.list({ timeout: Math.min(this.options.timeoutMs, LIST_TIMEOUT_MS), maxRetries: 0 })) {
+      models.push({ id: model.id, created: model.created, owned_by: model.owned_by });
+    }
+    return models;
   }
 
   private chatParams(request: GenerationRequest) {

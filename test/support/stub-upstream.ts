@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
  * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart
  * - `WAIT <ms> <rest>` → nothing for ms (not even headers), then as for `<rest>`
  * - anything else → "Hello! You said: <text>", word by word
+ * GET /models lists STUB_MODELS.
  */
 export interface StubUpstream {
   baseURL: string;
@@ -31,6 +32,9 @@ export interface StubOptions {
 }
 
 type Message = { role: string; content: unknown; tool_calls?: unknown[] };
+
+/** What GET /models lists (the stub answers any model name). */
+export const STUB_MODELS = ['stub-model', 'llama-70b', 'qwen/qwen3-8b'];
 
 export async function startStubUpstream(options: StubOptions = {}): Promise<StubUpstream> {
   const requests: Array<Record<string, any>> = [];
@@ -59,7 +63,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   let raw = '';
   for await (const chunk of req) raw += chunk;
   if (req.method === 'GET' && req.url?.endsWith('/models')) {
-    return json(res, 200, { object: 'list', data: [{ id: 'stub-model', object: 'model', created: 0, owned_by: 'stub' }] });
+    return json(res, 200, { object: 'list', data: STUB_MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'stub' })) });
   }
   if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return json(res, 404, { error: { message: 'not found' } });
   const body = JSON.parse(raw);

@@ -3,7 +3,7 @@ import type { LlamaChatResponse } from 'node-llama-cpp' with { 'resolution-mode'
 import { ApiError } from '../../common/api-error';
 import { newId } from '../../common/ids';
 import { GenerationFailure } from '../backend-errors';
-import type { FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../generation';
+import type { BackendModel, FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../generation';
 import { type LlamaConversation, toLlamaConversation } from './llama-conversation';
 import type { LlamaEngine, LoadedModel } from './llama-engine';
 
@@ -101,6 +101,10 @@ export class EmbeddedBackend implements ModelBackend {
 
   async countInputTokens(request: GenerationRequest): Promise<number> {
     return promptTokens(await this.engine.load(this.source), toLlamaConversation(request));
+  }
+
+  async listModels(): Promise<BackendModel[]> {
+    return [{ id: this.source, owned_by: 'embedded' }];
   }
 }
 
