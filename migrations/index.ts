@@ -4,6 +4,15 @@ import { EventRuns1796000000000 } from './1796000000000-EventRuns';
 import { RunningResponsesIndex1796100000000 } from './1796100000000-RunningResponsesIndex';
 import { ResponseStreamFlag1796200000000 } from './1796200000000-ResponseStreamFlag';
 import { OutputItemIdsIndex1796300000000 } from './1796300000000-OutputItemIdsIndex';
+import { Conversations1796400000000 } from './1796400000000-Conversations';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
-export const MIGRATIONS = [InitialSchema1764028800000, EventPayloadAsJson1795650000000, EventRuns1796000000000, RunningResponsesIndex1796100000000, ResponseStreamFlag1796200000000, OutputItemIdsIndex1796300000000];
+export const MIGRATIONS = [
+  InitialSchema1764028800000,
+  EventPayloadAsJson1795650000000,
+  EventRuns1796000000000,
+  RunningResponsesIndex1796100000000,
+  ResponseStreamFlag1796200000000,
+  OutputItemIdsIndex1796300000000,
+  Conversations1796400000000,
+];

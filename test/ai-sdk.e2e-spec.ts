@@ -57,6 +57,16 @@ describe('Vercel AI SDK (@ai-sdk/openai, Responses API)', () => {
     ]);
   });
 
+  it('talks within a conversation named in its provider options', async () => {
+    const { id } = await server.client.conversations.create({ items: [{ role: 'user', content: 'My name is Ada.' }] });
+    const result = await generateText({ model, prompt: 'What is my name?', providerOptions: { openai: { conversation: id } }, maxRetries: 0 });
+
+    expect(result.text).toBe('Hello! You said: What is my name?');
+    expect(server.stub.requests.at(-1)!.messages).toHaveLength(2);
+    const items = await server.client.conversations.items.list(id, { order: 'asc' });
+    expect(items.data.map((item) => (item as { role: string }).role)).toEqual(['user', 'user', 'assistant']);
+  });
+
   it('calls a tool, runs it and answers with its result in a second step', async () => {
     const result = await generateText({
       model,

@@ -4,8 +4,8 @@ const POOL_BYTES = 24 * 256;
 const pool = Buffer.alloc(POOL_BYTES);
 let offset = POOL_BYTES;
 
-/** OpenAI-style identifiers: a type prefix and 48 random hex digits (`resp_…`, `msg_…`, `fc_…`, `call_…`). */
-export function newId(prefix: 'resp' | 'msg' | 'fc' | 'fco' | 'call' | 'rs' | 'item'): string {
+/** OpenAI-style identifiers: a type prefix and 48 random hex digits (`resp_…`, `msg_…`, `fc_…`, `call_…`, `conv_…`). */
+export function newId(prefix: 'resp' | 'msg' | 'fc' | 'fco' | 'call' | 'rs' | 'item' | 'conv'): string {
   // One call to the CSPRNG per 256 ids instead of one per id.
   if (offset + 24 > POOL_BYTES) {
     randomFillSync(pool);

@@ -2,12 +2,14 @@ import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { ResponseEventEntity } from '../events/response-event.entity';
 import { JobEntity } from '../jobs/job.entity';
+import { ConversationItemEntity } from '../conversations/conversation-item.entity';
+import { ConversationEntity } from '../conversations/conversation.entity';
 import { ResponseInputItemEntity } from '../responses/entities/response-input-item.entity';
 import { ResponseEntity } from '../responses/entities/response.entity';
 import { ToolCallEntity } from '../tools/tool-call.entity';
 import { PreparingClient } from './preparing-client';
 
-export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity];
+export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity];
 
 /** The schema only ever changes through the migrations in /migrations; `synchronize` stays off. */
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {

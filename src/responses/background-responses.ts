@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../common/api-error';
 import { GroupCommit } from '../common/group-commit';
+import { ConversationsService } from '../conversations/conversations.service';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
 import { JobQueue } from '../jobs/job-queue.service';
@@ -30,9 +31,9 @@ const CANCEL_WAIT_MS = 5000;
 @Injectable()
 export class BackgroundResponses implements OnModuleInit {
   private readonly logger = new Logger(BackgroundResponses.name);
-  /** Jobs claimed together start together: one statement moves them to in_progress, one reads their conversations. */
+  /** Jobs claimed together start together: one statement moves them to in_progress, one reads their chains' items. */
   private readonly starts: GroupCommit<ResponseKey, RawResponseRow | null>;
-  private readonly conversations: GroupCommit<ResponseKey, InputItem[] | null>;
+  private readonly chains: GroupCommit<ResponseKey, InputItem[] | null>;
 
   constructor(
     private readonly queue: JobQueue,
@@ -42,9 +43,10 @@ export class BackgroundResponses implements OnModuleInit {
     private readonly runner: ResponseRunner,
     private readonly closer: ResponseCloser,
     private readonly models: ModelRegistry,
+    private readonly conversations: ConversationsService,
   ) {
     this.starts = new GroupCommit((keys) => repository.startQueued(keys), 1);
-    this.conversations = new GroupCommit((keys) => repository.conversations(keys), 1);
+    this.chains = new GroupCommit((keys) => repository.chains(keys), 1);
   }
 
   onModuleInit(): void {
@@ -91,11 +93,11 @@ export class BackgroundResponses implements OnModuleInit {
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
     // The usual case, a queued response starting, shares one statement with the jobs claimed with it: it moves to
-    // in_progress and is read, while its conversation is read beside it (one round trip less before it starts). A
+    // in_progress and is read, while its chain's items are read beside it (one round trip less before it starts). A
     // response leaves queued only there (or when cancelled), so one that is not fresh is in progress (taken over) or ended.
     const key = { tenantId: job.tenantId, id: job.responseId };
     const ending = job.cancelRequested || job.attempts > MAX_ATTEMPTS;
-    const [fresh, conversation] = ending ? [null, null] : await Promise.all([this.starts.add(key), this.conversations.add(key)]);
+    const [fresh, chain] = ending ? [null, null] : await Promise.all([this.starts.add(key), this.chains.add(key)]);
     const row = fresh ?? (await this.repository.find(job.tenantId, job.responseId));
     if (!row || !isRunning(row.status)) return;
     if (job.cancelRequested) {
@@ -112,17 +114,25 @@ export class BackgroundResponses implements OnModuleInit {
     const lastSequenceNumber = fresh || !row.stream ? row.last_sequence_number : await this.eventLog.lastSequenceNumber(row.id, row.last_sequence_number);
     let run: Run;
     try {
+      // A response in a conversation reads the conversation as it is when the response starts (a deleted one fails it).
+      const history = response.conversation ? await this.conversations.history(job.tenantId, response.conversation.id) : [];
       run = await this.runner.start({
         response,
         lastSequenceNumber,
         opening: 'in_progress',
         logOpeningAtOnce: true,
-        request: generationRequest(response, sampling, conversation ?? []),
+        request: generationRequest(response, sampling, [...history, ...(chain ?? [])]),
         sampling,
         backend: this.models.backendFor(response.model),
         streamed: false,
         // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
-        persistence: { kind: 'stored', tenantId: job.tenantId, logEvents: row.stream, notifyFollowers: true },
+        persistence: {
+          kind: 'stored',
+          tenantId: job.tenantId,
+          logEvents: row.stream,
+          notifyFollowers: true,
+          conversation: response.conversation ? { id: response.conversation.id, inputItems: chain ?? [], outputFrom: 0 } : undefined,
+        },
         signal: control.stop,
       });
     } catch (error) {
@@ -133,7 +143,8 @@ export class BackgroundResponses implements OnModuleInit {
         return;
       }
       if (!(error instanceof ApiError)) throw error;
-      // The backend refused the request (rate limit, unknown model, invalid request): the response fails with its reason.
+      // The backend refused the request (rate limit, unknown model, invalid request), or the response's conversation is
+      // gone: the response fails with the reason.
       this.logger.warn(`background response ${row.id} refused by its backend: ${error.message}`);
       await this.closer.fail({ ...row, status: 'in_progress' }, { code: error.code ?? 'server_error', message: error.message });
       return;

@@ -25,15 +25,6 @@ export function samplingOf(dto: CreateResponseDto | CountInputTokensDto): Sampli
   };
 }
 
-/** Input items get ids as OpenAI lists them (msg_…, fc_…, fco_…), unless the client gave one. */
-export function withIds(items: InputItem[]): InputItem[] {
-  return items.map((item) => {
-    if (typeof item.id === 'string' && item.id) return item;
-    const prefix = item.type === 'function_call' ? 'fc' : item.type === 'function_call_output' ? 'fco' : item.type === 'reasoning' ? 'rs' : 'msg';
-    return { id: newId(prefix), ...item };
-  });
-}
-
 /** A new Response object with every field OpenAI returns, defaults filled in. */
 export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store: boolean): ResponseObject {
   const create = dto as CreateResponseDto;
@@ -44,7 +35,7 @@ export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store:
     status: 'in_progress',
     background: create.background ?? false,
     completed_at: null,
-    conversation: null,
+    conversation: dto.conversation ? { id: dto.conversation } : null,
     error: null,
     frequency_penalty: create.frequency_penalty ?? 0,
     incomplete_details: null,

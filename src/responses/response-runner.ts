@@ -3,6 +3,7 @@ import { Observable, type Subscription } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseErrorBody, ResponseObject } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
+import type { ConversationAppend } from '../conversations/conversations.service';
 import { EventLogService, type EventLogWriter } from '../events/event-log.service';
 import { GenerationFailure } from '../models/backend-errors';
 import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
@@ -18,10 +19,20 @@ import { StaleResponseSweeper } from './stale-response-sweeper';
  * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
  * when it is new, or updated when it exists; with `logEvents` its events go to the event log as they happen and a
  * new row is inserted at the start (so that it can be read while it runs), otherwise it is written once at the end.
+ * A run of a response created with `conversation` adds its items to that conversation with its final state.
  */
 export type Persistence =
   | { kind: 'none' }
-  | { kind: 'stored'; tenantId: string; logEvents: boolean; newInputItems?: InputItem[]; notifyFollowers?: boolean };
+  | { kind: 'stored'; tenantId: string; logEvents: boolean; newInputItems?: InputItem[]; notifyFollowers?: boolean; conversation?: ConversationTurn };
+
+/** What a run adds to its response's conversation if it completes (or ends incomplete): its input, then its output. */
+export interface ConversationTurn {
+  id: string;
+  /** The run's input items: the request's, or the tool outputs a continuation goes on with. */
+  inputItems: InputItem[];
+  /** The response's output items from this index on are this run's. */
+  outputFrom: number;
+}
 
 export interface RunSpec {
   response: ResponseObject;
@@ -225,27 +236,36 @@ export class ResponseRunner {
     const { persistence, response } = spec;
     if (persistence.kind === 'none') return onStored();
     const calls = builder.newToolCalls.filter((call) => call.status === 'completed');
+    const conversation = conversationAppend(persistence.conversation, response);
     if (persistence.newInputItems && !persistence.logEvents) {
-      await this.writes.insert({
+      const row = {
         tenantId: persistence.tenantId,
         response,
         inputItems: persistence.newInputItems,
         sampling: spec.sampling,
         lastSequenceNumber: builder.lastSequenceNumber,
         stream: spec.streamed,
-      });
+      };
+      await this.writes.insert(row, conversation);
       await this.toolCalls.recordCalls(response.id, calls);
       return onStored();
     }
     await this.toolCalls.recordCalls(response.id, calls);
     const update = { response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] };
     const logEnd = log && { events: await log.handOver(), terminal, notify: log.notify };
-    if (!(await this.writes.updateState(update, logEnd))) {
+    if (!(await this.writes.updateState(update, logEnd, conversation))) {
       // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
       this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
     }
     onStored();
   }
+}
+
+/** The items a run adds to its conversation: none unless it completed or ended incomplete (not failed nor cancelled). */
+function conversationAppend(turn: ConversationTurn | undefined, response: ResponseObject): ConversationAppend | undefined {
+  if (!turn || (response.status !== 'completed' && response.status !== 'incomplete')) return undefined;
+  // Output items are what a later input holds as they are (as with previous_response_id).
+  return { conversationId: turn.id, items: [...turn.inputItems, ...(response.output.slice(turn.outputFrom) as unknown as InputItem[])] };
 }
 
 function failureBody(error: unknown): ResponseErrorBody {

@@ -1,4 +1,5 @@
 import type { ResponseObject } from '../common/openai/types';
+import type { ConversationAppend, ConversationsService } from '../conversations/conversations.service';
 import type { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import { ResponseWrites } from './response-writes';
@@ -6,6 +7,7 @@ import type { NewResponseRow, ResponsesRepository, StateUpdate } from './respons
 
 const row = (id: string): NewResponseRow => ({ tenantId: 't', response: { id } as ResponseObject, inputItems: [], sampling: {}, lastSequenceNumber: -1 });
 const noLog = {} as EventLogService;
+const noConversations = {} as ConversationsService;
 const event = (sequenceNumber: number, type = 'response.output_text.delta'): SerializedEvent => ({ type, sequenceNumber, json: `{"sequence_number":${sequenceNumber}}` });
 const update = (id: string, expectedStatus = ['in_progress']): StateUpdate => ({ response: { id } as ResponseObject, lastSequenceNumber: 3, expectedStatus });
 
@@ -18,7 +20,7 @@ describe('ResponseWrites', () => {
         if (rows.some((r) => r.response.id === 'bad')) throw new Error('foreign key violation');
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog);
+    const writes = new ResponseWrites(repository, noLog, noConversations);
     const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'bad', 'e'].map((id) => writes.insert(row(id))));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     // The first goes alone (nothing in flight); the rest gather while it is written and go together; the batch
@@ -36,7 +38,7 @@ describe('ResponseWrites', () => {
         return rows.map((r) => r.expectedStatus.includes('in_progress'));
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog);
+    const writes = new ResponseWrites(repository, noLog, noConversations);
     const first = writes.updateState(update('f'));
     const answers = await Promise.all([first, writes.updateState(update('y')), writes.updateState(update('x')), writes.updateState(update('x', ['queued']))]);
     expect(answers).toEqual([true, true, true, false]);
@@ -44,12 +46,12 @@ describe('ResponseWrites', () => {
     expect(batches).toEqual([['f'], ['y'], ['x'], ['x']]);
   });
 
-  it("commits logged runs' final states with the end of their logs, the terminal event only where the state was written", async () => {
-    const transactions: Array<{ states: string[]; appended: Array<{ responseId: string; sequenceNumbers: number[]; notify: boolean }> }> = [];
+  it("commits runs' final states with the end of their logs and their conversations' items, the terminal event and the items only where the state was written", async () => {
+    const transactions: Array<{ states: string[]; appended: Array<{ responseId: string; sequenceNumbers: number[]; notify: boolean }>; conversations: ConversationAppend[] }> = [];
     const manager = {};
     const repository = {
       inTransaction: async (work: (m: unknown) => Promise<unknown>) => {
-        transactions.push({ states: [], appended: [] });
+        transactions.push({ states: [], appended: [], conversations: [] });
         return work(manager);
       },
       updateStates: async (rows: StateUpdate[], inside?: unknown) => {
@@ -64,17 +66,25 @@ describe('ResponseWrites', () => {
         transactions[transactions.length - 1].appended.push(...entries.map((e) => ({ responseId: e.responseId, sequenceNumbers: e.events.map((ev) => ev.sequenceNumber), notify: e.notify })));
       },
     } as unknown as EventLogService;
-    const writes = new ResponseWrites(repository, eventLog);
+    const conversations = {
+      append: async (appends: ConversationAppend[], inside?: unknown) => {
+        expect(inside).toBe(manager);
+        transactions[transactions.length - 1].conversations.push(...appends);
+      },
+    } as unknown as ConversationsService;
+    const writes = new ResponseWrites(repository, eventLog, conversations);
     const terminal = event(9, 'response.completed');
+    const turn = (id: string): ConversationAppend => ({ conversationId: 'conv_1', items: [{ type: 'message', id }] });
     const answers = await Promise.all([
-      writes.updateState(update('a'), { events: [event(7), event(8)], terminal, notify: true }),
-      // Ended elsewhere meanwhile: its waiting events are kept, its terminal event is not.
-      writes.updateState(update('b', ['queued']), { events: [event(5)], terminal: event(6, 'response.completed'), notify: false }),
+      writes.updateState(update('a'), { events: [event(7), event(8)], terminal, notify: true }, turn('msg_a')),
+      // Ended elsewhere meanwhile: its waiting events are kept, its terminal event and its conversation's items are not.
+      writes.updateState(update('b', ['queued']), { events: [event(5)], terminal: event(6, 'response.completed'), notify: false }, turn('msg_b')),
+      writes.updateState(update('c'), undefined, turn('msg_c')),
     ]);
-    expect(answers).toEqual([true, false]);
+    expect(answers).toEqual([true, false, true]);
     expect(transactions).toEqual([
-      { states: ['a'], appended: [{ responseId: 'a', sequenceNumbers: [7, 8, 9], notify: true }] },
-      { states: ['b'], appended: [{ responseId: 'b', sequenceNumbers: [5], notify: false }] },
+      { states: ['a'], appended: [{ responseId: 'a', sequenceNumbers: [7, 8, 9], notify: true }], conversations: [turn('msg_a')] },
+      { states: ['b', 'c'], appended: [{ responseId: 'b', sequenceNumbers: [5], notify: false }], conversations: [turn('msg_c')] },
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../common/group-commit';
+import { type ConversationAppend, ConversationsService } from '../conversations/conversations.service';
 import { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './responses.repository';
@@ -23,23 +24,31 @@ export interface LoggedEnd {
 interface RunEnd {
   update: StateUpdate;
   log?: LoggedEnd;
+  /** Added to the run's conversation only with the final state. */
+  conversation?: ConversationAppend;
+}
+
+interface NewRow {
+  row: NewResponseRow;
+  conversation?: ConversationAppend;
 }
 
 /**
- * The writes every run makes (its row, its final state with the end of its log), group-committed across concurrent
- * runs: under load a handful of statements per tick instead of one per response. A failed batch is retried row by
- * row, so that one bad row fails only its own caller.
+ * The writes every run makes (its row, its final state with the end of its log and the items it adds to its
+ * conversation), group-committed across concurrent runs: under load a handful of statements per tick instead of one
+ * per response. A failed batch is retried row by row, so that one bad row fails only its own caller.
  */
 @Injectable()
 export class ResponseWrites {
-  private readonly inserts: GroupCommit<NewResponseRow, Error | undefined>;
+  private readonly inserts: GroupCommit<NewRow, Error | undefined>;
   private readonly ends: GroupCommit<RunEnd, Error | boolean>;
 
   constructor(
     private readonly repository: ResponsesRepository,
     private readonly eventLog: EventLogService,
+    private readonly conversations: ConversationsService,
   ) {
-    this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, (batch) => repository.insertMany(batch).then(() => batch.map(() => undefined))), IN_FLIGHT);
+    this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, (batch) => this.writeRows(batch).then(() => batch.map(() => undefined))), IN_FLIGHT);
     this.ends = new GroupCommit((ends) => {
       // Two ends of one response in a batch would race inside the statement: those go one by one.
       if (new Set(ends.map((end) => end.update.response.id)).size < ends.length) return this.oneByOne(ends, (one) => this.writeEnds(one));
@@ -47,8 +56,9 @@ export class ResponseWrites {
     }, IN_FLIGHT);
   }
 
-  async insert(row: NewResponseRow): Promise<void> {
-    const error = await this.inserts.add(row);
+  /** Inserts a response with its input items, and adds `conversation`'s items with it when given. */
+  async insert(row: NewResponseRow, conversation?: ConversationAppend): Promise<void> {
+    const error = await this.inserts.add({ row, conversation });
     if (error) throw error;
   }
 
@@ -56,8 +66,8 @@ export class ResponseWrites {
    * Writes a run's final state, with the end of its log when it has one. True when written; false when the response
    * had left `expectedStatus` (someone else ended it: their state and terminal event stand).
    */
-  async updateState(update: StateUpdate, log?: LoggedEnd): Promise<boolean> {
-    const result = await this.ends.add({ update, log });
+  async updateState(update: StateUpdate, log?: LoggedEnd, conversation?: ConversationAppend): Promise<boolean> {
+    const result = await this.ends.add({ update, log, conversation });
     if (result instanceof Error) throw result;
     return result;
   }
@@ -69,14 +79,24 @@ export class ResponseWrites {
    */
   private writeEnds(ends: RunEnd[]): Promise<boolean[]> {
     const updates = ends.map((end) => end.update);
-    if (!ends.some((end) => end.log)) return this.repository.updateStates(updates);
+    if (!ends.some((end) => end.log || end.conversation)) return this.repository.updateStates(updates);
     return this.repository.inTransaction(async (manager) => {
       const written = await this.repository.updateStates(updates, manager);
       const logged = ends.flatMap(({ update, log }, index) =>
         log ? [{ responseId: update.response.id, events: written[index] ? [...log.events, log.terminal] : log.events, notify: log.notify }] : [],
       );
       await this.eventLog.appendAll(logged, manager);
+      await this.conversations.append(ends.flatMap((end, index) => (written[index] && end.conversation ? [end.conversation] : [])), manager);
       return written;
+    });
+  }
+
+  private writeRows(rows: NewRow[]): Promise<void> {
+    const appends = rows.flatMap((row) => (row.conversation ? [row.conversation] : []));
+    if (appends.length === 0) return this.repository.insertMany(rows.map((row) => row.row));
+    return this.repository.inTransaction(async (manager) => {
+      await this.repository.insertMany(rows.map((row) => row.row), manager);
+      await this.conversations.append(appends, manager);
     });
   }
 

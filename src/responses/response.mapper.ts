@@ -5,7 +5,7 @@ import type { OutputItem, ResponseObject, ResponseStatus, Usage } from '../commo
 const ECHOED = [
   'instructions', 'max_output_tokens', 'max_tool_calls', 'parallel_tool_calls', 'temperature', 'top_p', 'presence_penalty',
   'frequency_penalty', 'top_logprobs', 'text', 'tool_choice', 'tools', 'truncation', 'reasoning', 'user', 'safety_identifier',
-  'prompt_cache_key', 'service_tier', 'metadata', 'store',
+  'prompt_cache_key', 'service_tier', 'metadata', 'store', 'conversation',
 ] as const;
 export type EchoedParams = Pick<ResponseObject, (typeof ECHOED)[number]>;
 
@@ -26,7 +26,7 @@ export function toResponseObject(row: RawResponseRow): ResponseObject {
     status: row.status as ResponseStatus,
     background: row.background,
     completed_at: toSeconds(row.completed_at),
-    conversation: null,
+    conversation: params.conversation ?? null,
     error: (row.error as ResponseObject['error']) ?? null,
     frequency_penalty: params.frequency_penalty,
     incomplete_details: (row.incomplete_details as ResponseObject['incomplete_details']) ?? null,

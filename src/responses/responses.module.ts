@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations/conversations.module';
 import { EventsModule } from '../events/events.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { ModelsModule } from '../models/models.module';
@@ -15,7 +16,7 @@ import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete, run in the background, cancel. */
 @Module({
-  imports: [ModelsModule, EventsModule, ToolsModule, JobsModule],
+  imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule],
   controllers: [ResponsesController],
   providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites],
 })

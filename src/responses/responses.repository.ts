@@ -189,15 +189,15 @@ export class ResponsesRepository {
   }
 
   /**
-   * The conversation a new response continues: for each response of the chain, oldest first, its input items
-   * then its output items. Null when the response does not exist for this tenant.
+   * The items of a response's chain (it and its previous responses): for each response, oldest first, its input
+   * items then its output items. Null when the response does not exist for this tenant.
    */
-  async conversation(tenantId: string, id: string): Promise<InputItem[] | null> {
-    return (await this.conversations([{ tenantId, id }]))[0];
+  async chain(tenantId: string, id: string): Promise<InputItem[] | null> {
+    return (await this.chains([{ tenantId, id }]))[0];
   }
 
-  /** The conversations of many responses in one statement, one per key, in order (null for a response not found). */
-  async conversations(keys: ResponseKey[]): Promise<Array<InputItem[] | null>> {
+  /** The chains of many responses in one statement, one per key, in order (null for a response not found). */
+  async chains(keys: ResponseKey[]): Promise<Array<InputItem[] | null>> {
     const rows: Array<{ root: string; input: InputItem[]; output: InputItem[] }> = await this.dataSource.query(
       `WITH RECURSIVE chain AS (
          SELECT k.root, r.tenant_id, r.id, r.previous_response_id, r.output, 0 AS depth

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { from, ignoreElements, lastValueFrom, Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
+import { ConversationsService } from '../conversations/conversations.service';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
 import { ModelRegistry } from '../models/model-registry.service';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import type { ListInputItemsQuery } from './dto/list-input-items.query';
 import { isRunning, toResponseObject } from './response.mapper';
-import { generationRequest, newResponse, samplingOf, withIds } from './response-factory';
+import { withIds } from '../common/openai/input-items';
+import { generationRequest, newResponse, samplingOf } from './response-factory';
 import { ResponseRunner } from './response-runner';
 import type { SerializedEvent } from '../events/serialized-event';
 import { abortOn } from './abort-on';
@@ -25,18 +27,21 @@ export class ResponsesService {
     private readonly runner: ResponseRunner,
     private readonly eventLog: EventLogService,
     private readonly background: BackgroundResponses,
+    private readonly conversations: ConversationsService,
   ) {}
 
   async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal): Promise<CreateResult> {
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
+    if (dto.conversation && !store) throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
     const backend = this.models.backendFor(dto.model);
     const inputItems = withIds(await this.resolveReferences(tenantId, dto.input ?? []));
-    const history = dto.previous_response_id ? await this.history(tenantId, dto.previous_response_id) : [];
+    const history = await this.history(tenantId, dto);
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
     if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false);
+    const conversation = response.conversation ? { id: response.conversation.id, inputItems, outputFrom: 0 } : undefined;
     const run = await this.runner
       .start({
         response,
@@ -46,7 +51,7 @@ export class ResponsesService {
         sampling,
         backend,
         streamed: dto.stream ?? false,
-        persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems } : { kind: 'none' },
+        persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation } : { kind: 'none' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,
       })
@@ -102,7 +107,7 @@ export class ResponsesService {
 
   async countInputTokens(tenantId: string, dto: CountInputTokensDto): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {
     const backend = this.models.backendFor(dto.model);
-    const history = dto.previous_response_id ? await this.history(tenantId, dto.previous_response_id) : [];
+    const history = await this.history(tenantId, dto);
     const response = newResponse(dto, false);
     const input = await this.resolveReferences(tenantId, dto.input ?? []);
     const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), [...history, ...input]));
@@ -125,10 +130,16 @@ export class ResponsesService {
     });
   }
 
-  private async history(tenantId: string, previousResponseId: string): Promise<InputItem[]> {
-    const items = await this.repository.conversation(tenantId, previousResponseId);
+  /** What comes before the input: the conversation's items, or the items of the previous response's chain. */
+  private async history(tenantId: string, dto: CountInputTokensDto): Promise<InputItem[]> {
+    if (dto.conversation && dto.previous_response_id) {
+      throw ApiError.badRequest("Use either 'previous_response_id' or 'conversation', not both.", 'conversation', 'mutually_exclusive_parameters');
+    }
+    if (dto.conversation) return this.conversations.history(tenantId, dto.conversation);
+    if (!dto.previous_response_id) return [];
+    const items = await this.repository.chain(tenantId, dto.previous_response_id);
     if (!items) {
-      throw ApiError.badRequest(`Previous response with id '${previousResponseId}' not found.`, 'previous_response_id', 'previous_response_not_found');
+      throw ApiError.badRequest(`Previous response with id '${dto.previous_response_id}' not found.`, 'previous_response_id', 'previous_response_not_found');
     }
     return items;
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ignoreElements, lastValueFrom } from 'rxjs';
 import { ApiError } from '../common/api-error';
+import { ConversationsService } from '../conversations/conversations.service';
 import { newId } from '../common/ids';
 import type { InputItem } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
@@ -28,6 +29,7 @@ export class ToolOutputsService {
     private readonly runner: ResponseRunner,
     private readonly eventLog: EventLogService,
     private readonly models: ModelRegistry,
+    private readonly conversations: ConversationsService,
   ) {}
 
   async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, signal: AbortSignal): Promise<CreateResult> {
@@ -71,8 +73,11 @@ export class ToolOutputsService {
   ): Promise<CreateResult> {
     const response = toResponseObject(row);
     const sampling = samplingOfRow(row);
-    // The chain up to and including this response: its input items, then its output ending in the calls.
-    const conversation = (await this.repository.conversation(tenantId, response.id)) ?? [];
+    // The chain up to and including this response (its input items, then its output ending in the calls); for a
+    // response in a conversation, the conversation, which holds the same since the response completed with the calls.
+    const history = response.conversation
+      ? await this.conversations.history(tenantId, response.conversation.id)
+      : ((await this.repository.chain(tenantId, response.id)) ?? []);
     const outputs: InputItem[] = calls.map((call) => ({ type: 'function_call_output', id: newId('fco'), call_id: call.callId, output: call.output as string }));
     let lastSequenceNumber = row.last_sequence_number;
     let logEvents = stream;
@@ -88,11 +93,16 @@ export class ToolOutputsService {
       response,
       lastSequenceNumber,
       opening: 'in_progress',
-      request: generationRequest(response, sampling, [...conversation, ...outputs]),
+      request: generationRequest(response, sampling, [...history, ...outputs]),
       sampling,
       backend: this.models.backendFor(response.model),
       streamed: stream,
-      persistence: { kind: 'stored', tenantId, logEvents },
+      persistence: {
+        kind: 'stored',
+        tenantId,
+        logEvents,
+        conversation: response.conversation ? { id: response.conversation.id, inputItems: outputs, outputFrom: response.output.length } : undefined,
+      },
       // A whole answer comes only at its end: a client that leaves before stops the backend (the calls reopen).
       signal,
     });

@@ -109,7 +109,7 @@ export interface ResponseObject {
   usage: Usage | null;
   user: string | null;
   metadata: Record<string, string>;
-  conversation: null;
+  conversation: { id: string } | null;
   prompt: null;
 }
 

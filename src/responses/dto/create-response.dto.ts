@@ -14,11 +14,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CheckedBy } from '../../common/validation';
+import { CheckedBy, type CheckResult } from '../../common/validation';
 import type { FunctionTool, InputItem, TextFormat, ToolChoice } from '../../common/openai/types';
 import { checkToolChoice, checkTools } from '../../tools/tool-definitions';
-import { checkInput } from '../input-items';
-import { checkMetadata } from './metadata';
+import { checkInput } from '../../common/openai/input-items';
+import { checkMetadata } from '../../common/openai/metadata';
 import { checkTextFormat } from './text-format';
 
 export const INCLUDABLE = [
@@ -79,6 +79,13 @@ export class NestedFunctionToolDto {
   @ApiProperty({ description: 'The Chat-Completions form older clients send.', type: FunctionToolDto }) function: Omit<FunctionToolDto, 'type'>;
 }
 
+/** `conversation`: an id, or an object holding it; normalized to the id. */
+function checkConversation(value: unknown, param: string): CheckResult<string> {
+  const id = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { id?: unknown }).id : value;
+  if (typeof id === 'string' && id !== '') return { value: id };
+  return { param, message: `'${param}' must be a conversation id, or an object with its 'id'.` };
+}
+
 /** The body of POST /v1/responses. */
 @ApiExtraModels(FunctionToolDto, NestedFunctionToolDto)
 export class CreateResponseDto {
@@ -101,6 +108,15 @@ export class CreateResponseDto {
   @ApiPropertyOptional({ nullable: true, example: 'resp_…' })
   @IsOptional() @IsString() @IsNotEmpty()
   previous_response_id?: string | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    oneOf: [{ type: 'string' }, { type: 'object', properties: { id: { type: 'string' } } }],
+    example: 'conv_…',
+    description: "A conversation's id (or {id}): its items come before the input, and the input and output are added to it once the response completes.",
+  })
+  @IsOptional() @CheckedBy(checkConversation)
+  conversation?: string | null;
 
   @ApiPropertyOptional({ default: true, description: 'Keep the response so that it can be retrieved and chained.' })
   @IsOptional() @IsBoolean()
@@ -211,6 +227,7 @@ export class CountInputTokensDto extends PickType(CreateResponseDto, [
   'input',
   'instructions',
   'previous_response_id',
+  'conversation',
   'tools',
   'tool_choice',
   'parallel_tool_calls',

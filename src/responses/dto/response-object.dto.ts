@@ -70,7 +70,7 @@ export class ResponseObjectDto {
   @ApiProperty({ enum: ['auto', 'disabled'] }) truncation: string;
   @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
   @ApiProperty({ nullable: true, type: String }) user: string | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, description: 'Conversations are not supported; always null.' }) conversation: null;
+  @ApiProperty({ nullable: true, type: 'object', properties: { id: { type: 'string' } }, example: null, description: 'The conversation the response reads and adds to, if any.' }) conversation: { id: string } | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, description: 'Prompt templates are not supported; always null.' }) prompt: null;
 }
 

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../../common/validation';
+import type { CheckResult } from '../validation';
 
 /** OpenAI's metadata limits: at most 16 string pairs, keys up to 64 characters, values up to 512. */
 export function checkMetadata(value: unknown, param = 'metadata'): CheckResult<Record<string, string>> {

@@ -1,5 +1,6 @@
-import type { CheckResult } from '../common/validation';
-import type { InputItem, Json } from '../common/openai/types';
+import type { CheckResult } from '../validation';
+import { newId } from '../ids';
+import type { InputItem, Json } from './types';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -96,4 +97,13 @@ function textMessage(role: string, text: string): InputItem {
 
 function pick(raw: Record<string, unknown>, keys: string[]): InputItem {
   return Object.fromEntries(keys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]])) as InputItem;
+}
+
+/** Input items get ids as OpenAI lists them (msg_…, fc_…, fco_…), unless the client gave one. */
+export function withIds(items: InputItem[]): InputItem[] {
+  return items.map((item) => {
+    if (typeof item.id === 'string' && item.id) return item;
+    const prefix = item.type === 'function_call' ? 'fc' : item.type === 'function_call_output' ? 'fco' : item.type === 'reasoning' ? 'rs' : 'msg';
+    return { id: newId(prefix), ...item };
+  });
 }

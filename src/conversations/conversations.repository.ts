@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { InputItem } from '../common/openai/types';
+
+export interface ConversationRow {
+  id: string;
+  created_at: Date;
+  metadata: Record<string, string>;
+}
+
+/** Items to add at the end of one conversation. */
+export interface ConversationAppend {
+  conversationId: string;
+  items: InputItem[];
+}
+
+export interface ItemsPageOptions {
+  after?: string;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+/** SQL for conversations and their items. Every read and write of a conversation is scoped to its tenant. */
+@Injectable()
+export class ConversationsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Creates a conversation with its first items, in one statement. */
+  async insert(tenantId: string, id: string, metadata: Record<string, string>, items: InputItem[]): Promise<ConversationRow> {
+    const [row]: ConversationRow[] = await this.dataSource.query(
+      `WITH conversation AS (
+         INSERT INTO conversations (id, tenant_id, metadata) VALUES ($1, $2, $3) RETURNING id, created_at, metadata
+       ),
+       items AS (
+         INSERT INTO conversation_items (conversation_id, item_id, item)
+         SELECT $1, item.value->>'id', item.value FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS item(value, ordinality)
+         ORDER BY item.ordinality
+       )
+       SELECT * FROM conversation`,
+      [id, tenantId, JSON.stringify(metadata), JSON.stringify(items)],
+    );
+    return row;
+  }
+
+  async find(tenantId: string, id: string): Promise<ConversationRow | null> {
+    const rows: ConversationRow[] = await this.dataSource.query(`SELECT id, created_at, metadata FROM conversations WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    return rows[0] ?? null;
+  }
+
+  async updateMetadata(tenantId: string, id: string, metadata: Record<string, string>): Promise<ConversationRow | null> {
+    const [rows]: [ConversationRow[], number] = await this.dataSource.query(
+      `UPDATE conversations SET metadata = $3 WHERE id = $1 AND tenant_id = $2 RETURNING id, created_at, metadata`,
+      [id, tenantId, JSON.stringify(metadata)],
+    );
+    return rows[0] ?? null;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const [, count]: [unknown[], number] = await this.dataSource.query(`DELETE FROM conversations WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    return count > 0;
+  }
+
+  /**
+   * Adds items at the end of conversations, in one statement (inside `manager`'s transaction if given); a
+   * conversation deleted meanwhile takes none.
+   */
+  async append(appends: ConversationAppend[], manager?: EntityManager): Promise<void> {
+    const rows = appends.flatMap(({ conversationId, items }) => items.map((item) => ({ conversation_id: conversationId, item })));
+    if (rows.length === 0) return;
+    await (manager ?? this.dataSource).query(
+      `INSERT INTO conversation_items (conversation_id, item_id, item)
+       SELECT r.value->>'conversation_id', r.value->'item'->>'id', r.value->'item'
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(value, ordinality)
+       WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = r.value->>'conversation_id')
+       ORDER BY r.ordinality`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  /** Every item of the tenant's conversation, oldest first; null when it does not exist. */
+  async allItems(tenantId: string, id: string): Promise<InputItem[] | null> {
+    const [row]: Array<{ items: InputItem[] }> = await this.dataSource.query(
+      `SELECT COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM conversation_items i WHERE i.conversation_id = c.id), '[]') AS items
+       FROM conversations c WHERE c.id = $1 AND c.tenant_id = $2`,
+      [id, tenantId],
+    );
+    return row ? row.items : null;
+  }
+
+  /** One page of a conversation's items (the conversation is known to exist); the cursor is an item id. */
+  async itemsPage(id: string, options: ItemsPageOptions): Promise<{ items: InputItem[]; hasMore: boolean }> {
+    const params: unknown[] = [id, options.limit + 1];
+    let after = '';
+    if (options.after) {
+      params.push(options.after);
+      after = `AND i.position ${options.order === 'asc' ? '>' : '<'} COALESCE(
+        (SELECT min(position) FROM conversation_items WHERE conversation_id = $1 AND item_id = $3), ${options.order === 'asc' ? "'-1'" : "'9223372036854775807'"})`;
+    }
+    const rows: Array<{ item: InputItem }> = await this.dataSource.query(
+      `SELECT i.item FROM conversation_items i WHERE i.conversation_id = $1 ${after}
+       ORDER BY i.position ${options.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $2`,
+      params,
+    );
+    return { items: rows.slice(0, options.limit).map((row) => row.item), hasMore: rows.length > options.limit };
+  }
+
+  async findItem(tenantId: string, id: string, itemId: string): Promise<InputItem | null> {
+    const rows: Array<{ item: InputItem }> = await this.dataSource.query(
+      `SELECT i.item FROM conversation_items i JOIN conversations c ON c.id = i.conversation_id
+       WHERE i.conversation_id = $1 AND c.tenant_id = $2 AND i.item_id = $3 ORDER BY i.position LIMIT 1`,
+      [id, tenantId, itemId],
+    );
+    return rows[0]?.item ?? null;
+  }
+
+  async deleteItem(tenantId: string, id: string, itemId: string): Promise<boolean> {
+    const [, count]: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM conversation_items i USING conversations c
+       WHERE i.conversation_id = $1 AND c.id = i.conversation_id AND c.tenant_id = $2 AND i.item_id = $3`,
+      [id, tenantId, itemId],
+    );
+    return count > 0;
+  }
+}
