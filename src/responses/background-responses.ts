@@ -145,7 +145,7 @@ export class BackgroundResponses implements OnModuleInit {
       if (!(error instanceof ApiError)) throw error;
       // The backend refused the request (rate limit, unknown model, invalid request), or the response's conversation is
       // gone: the response fails with the reason.
-      this.logger.warn(`background response ${row.id} refused by its backend: ${error.message}`);
+      this.logger.warn(`background response ${row.id} could not start: ${error.message}`);
       await this.closer.fail({ ...row, status: 'in_progress' }, { code: error.code ?? 'server_error', message: error.message });
       return;
     }
