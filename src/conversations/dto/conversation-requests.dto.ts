@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { IsDefined, IsOptional, ValidateIf } from 'class-validator';
+import { ItemsPageQuery } from '../../common/openai/items-page.query';
 import { checkInput } from '../../common/openai/input-items';
 import { checkMetadata } from '../../common/openai/metadata';
 import type { InputItem } from '../../common/openai/types';
@@ -46,23 +46,8 @@ export class AddConversationItemsDto {
   items: InputItem[];
 }
 
-export class ListConversationItemsQuery {
-  @ApiPropertyOptional({ description: 'List items after this item id.' })
-  @IsOptional() @IsString()
-  after?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
-  @IsOptional() @IsIn(['asc', 'desc'])
-  order?: 'asc' | 'desc';
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  include?: string[] | string;
-}
+/** after, limit, order (newest first by default), include. */
+export class ListConversationItemsQuery extends ItemsPageQuery {}
 
 /** `include` on item reads and adds: accepted, as items are stored whole. */
 export class ItemsIncludeQuery {

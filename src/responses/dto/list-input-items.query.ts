@@ -1,27 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { ItemsPageQuery } from '../../common/openai/items-page.query';
 
-export class ListInputItemsQuery {
-  @ApiPropertyOptional({ description: 'List items after this item id.' })
-  @IsOptional() @IsString()
-  after?: string;
-
+export class ListInputItemsQuery extends ItemsPageQuery {
   @ApiPropertyOptional({ description: 'List items before this item id.' })
   @IsOptional() @IsString()
   before?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
-  @IsOptional() @IsIn(['asc', 'desc'])
-  order?: 'asc' | 'desc';
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  include?: string[] | string;
 }
 
 export class RetrieveResponseQuery {
