@@ -1,6 +1,7 @@
 import { streamingChat } from '../examples/responses_api/streaming_chat';
 import { toolCallWorkflow } from '../examples/responses_api/tool_calls';
 import { backgroundJob } from '../examples/responses_api/background';
+import { conversation } from '../examples/responses_api/conversation';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -41,5 +42,19 @@ describe('README examples', () => {
     expect(lines[0]).toMatch(/^queued resp_\w+$/);
     expect(lines).toContain('completed');
     expect(lines.at(-1)).toBe(text);
+  });
+
+  it('conversation sends each message alone and lists the whole conversation at the end', async () => {
+    const lines: string[] = [];
+    const answers = await conversation(server.client, 'stub-model', ['My name is Ada.', 'What is my name?'], (line) => lines.push(line));
+    expect(answers).toEqual(['Hello! You said: My name is Ada.', 'Hello! You said: What is my name?']);
+    // The second turn reached the model with the first one before it.
+    expect(server.stub.requests.at(-1)!.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(lines.slice(-4)).toEqual([
+      '[user] My name is Ada.',
+      '[assistant] Hello! You said: My name is Ada.',
+      '[user] What is my name?',
+      '[assistant] Hello! You said: What is my name?',
+    ]);
   });
 });
