@@ -133,6 +133,26 @@ describe('Responses API with the official SDK', () => {
     });
   });
 
+  it('drops the oldest turns for a backend whose context the input overflows, with truncation: auto only', async () => {
+    const turns = ['one', 'two', 'three'].flatMap((text) => [
+      { role: 'user' as const, content: text },
+      { role: 'assistant' as const, content: `answer ${text}` },
+    ]);
+    const input = [{ role: 'developer' as const, content: 'Be brief.' }, ...turns, { role: 'user' as const, content: 'LIMIT 4 And now?' }];
+    await expect(client.responses.create({ model: 'stub-model', input })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('maximum context length') });
+
+    const fitted = await client.responses.create({ model: 'stub-model', input, truncation: 'auto' });
+    expect(fitted.output_text).toBe('Hello! You said: And now?');
+    expect(server.stub.requests.at(-1)!.messages.map((m: { content: unknown }) => (Array.isArray(m.content) ? m.content[0].text : m.content))).toEqual([
+      'Be brief.',
+      'three',
+      'answer three',
+      'LIMIT 4 And now?',
+    ]);
+    // The response keeps its whole input.
+    expect((await client.responses.inputItems.list(fitted.id, { limit: 100 })).data).toHaveLength(8);
+  });
+
   it('translates every input role and content type', async () => {
     await client.responses.create({
       model: 'stub-model',

@@ -18,6 +18,8 @@ export interface GenerationRequest {
   textFormat: TextFormat;
   reasoningEffort?: string;
   user?: string;
+  /** `auto`: a backend whose context the input overflows is asked again without the oldest turns. */
+  truncation?: 'auto' | 'disabled';
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';

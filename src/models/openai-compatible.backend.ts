@@ -1,10 +1,12 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { Observable } from 'rxjs';
+import { ApiError } from '../common/api-error';
 import type { TextFormat, Usage } from '../common/openai/types';
 import type { IncomingMessage } from 'node:http';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
 import { ChatCompletionsTransport, readBody, readEventData } from './chat-completions-transport';
+import { isContextOverflow, withoutOldestTurns } from './context-truncation';
 import { toChatMessages } from './chat-messages';
 import type { BackendModel, FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
 
@@ -45,7 +47,11 @@ export class OpenAICompatibleBackend implements ModelBackend {
     try {
       res = await this.transport.open(params, signal);
     } catch (error) {
-      throw fromUpstreamError(error, request.model);
+      const failure = fromUpstreamError(error, request.model);
+      // `truncation: auto`: the backend knows its context, we do not; it says when the input does not fit.
+      const shorter = request.truncation === 'auto' && overflows(failure) ? withoutOldestTurns(request.input) : null;
+      if (shorter) return this.generate({ ...request, input: shorter }, { signal, incremental });
+      throw failure;
     }
     return incremental ? this.streamed(res, request.model) : this.whole(res, request.model);
   }
@@ -242,4 +248,8 @@ function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
     output_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: usage.total_tokens,
   };
+}
+
+function overflows(failure: ApiError | GenerationFailure): boolean {
+  return failure instanceof ApiError && failure.status === 400 && isContextOverflow(failure.code, failure.message);
 }

@@ -78,5 +78,6 @@ export function generationRequest(response: ResponseObject, sampling: Sampling, 
     ...sampling,
     textFormat: response.text.format,
     reasoningEffort: response.reasoning.effort ?? undefined,
+    truncation: response.truncation,
   };
 }

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
  * - `JSON` or a response_format → a JSON answer
  * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart
  * - `WAIT <ms> <rest>` → nothing for ms (not even headers), then as for `<rest>`
+ * - `LIMIT <n> <rest>` → a context overflow (400) when the request holds more than n messages, else as for `<rest>`
  * - anything else → "Hello! You said: <text>", word by word
  * GET /models lists STUB_MODELS.
  */
@@ -73,7 +74,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   const said = textOf(last);
   const wait = /^WAIT (\d+) /.exec(said);
   if (wait) await new Promise((resolve) => setTimeout(resolve, Number(wait[1])));
-  const text = said.slice(wait?.[0].length ?? 0);
+  const limit = /^LIMIT (\d+) /.exec(said.slice(wait?.[0].length ?? 0));
+  if (limit && messages.length > Number(limit[1])) {
+    // As vLLM words it (no error code).
+    const message = `This model's maximum context length is ${limit[1]} messages. However, you requested ${messages.length} messages.`;
+    return json(res, 400, { error: { message, type: 'BadRequestError', param: null, code: null } });
+  }
+  const text = said.slice((wait?.[0].length ?? 0) + (limit?.[0].length ?? 0));
   const promptTokens = messages.reduce((sum, m) => sum + words(textOf(m)).length, 0);
 
   const status = /^HTTP (\d{3})/.exec(text);
