@@ -89,6 +89,23 @@ describe('Conversations', () => {
     expect(items[2]).toEqual(first.output[0]);
   });
 
+  it('keeps each turn whole when many responses add theirs to one conversation at once', async () => {
+    const { id } = await client.conversations.create({ items: [{ role: 'user', content: 'Count with me.' }] });
+    const numbers = Array.from({ length: 12 }, (_, i) => `number ${i}`);
+    // Streamed ones end through the event log's commit, the others through the insert: both paths at once.
+    await Promise.all(
+      numbers.map(async (text, i) => {
+        if (i % 2 === 0) return client.responses.create({ model: 'stub-model', conversation: id, input: text });
+        for await (const event of await client.responses.create({ model: 'stub-model', conversation: id, input: text, stream: true })) void event;
+      }),
+    );
+    const items = await itemsOf(id);
+    expect(items).toHaveLength(1 + 2 * numbers.length);
+    const texts = items.slice(1).map(textOf);
+    for (let i = 0; i < texts.length; i += 2) expect(texts[i + 1]).toBe(`Hello! You said: ${texts[i]}`);
+    expect(texts.filter((_, i) => i % 2 === 0).sort()).toEqual([...numbers].sort());
+  });
+
   it('adds nothing for a response that fails', async () => {
     const { id } = await client.conversations.create({ items: [{ role: 'user', content: 'Hi' }] });
     const failed = await client.responses.create({ model: 'stub-model', conversation: id, input: 'HTTP 500' });

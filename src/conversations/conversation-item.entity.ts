@@ -1,14 +1,17 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { ConversationEntity } from './conversation.entity';
 
-/** One item of a conversation; `position` (one sequence for all conversations) orders them. */
+/** One item of a conversation: items added together share `addition` (one sequence for all conversations), in `position` order. */
 @Entity('conversation_items')
 export class ConversationItemEntity {
   @PrimaryColumn({ name: 'conversation_id', type: 'text' })
   conversationId: string;
 
-  @PrimaryColumn({ type: 'bigint', generated: 'identity' })
-  position: string;
+  @PrimaryColumn({ type: 'bigint' })
+  addition: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  position: number;
 
   @Column({ name: 'item_id', type: 'text' })
   itemId: string;

@@ -32,10 +32,11 @@ export class ConversationsRepository {
       `WITH conversation AS (
          INSERT INTO conversations (id, tenant_id, metadata) VALUES ($1, $2, $3) RETURNING id, created_at, metadata
        ),
+       addition AS (SELECT nextval('conversation_additions') AS value),
        items AS (
-         INSERT INTO conversation_items (conversation_id, item_id, item)
-         SELECT $1, item.value->>'id', item.value FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS item(value, ordinality)
-         ORDER BY item.ordinality
+         INSERT INTO conversation_items (conversation_id, addition, position, item_id, item)
+         SELECT $1, addition.value, item.ordinality, item.value->>'id', item.value
+         FROM addition, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS item(value, ordinality)
        )
        SELECT * FROM conversation`,
       [id, tenantId, JSON.stringify(metadata), JSON.stringify(items)],
@@ -66,14 +67,18 @@ export class ConversationsRepository {
    * conversation deleted meanwhile takes none.
    */
   async append(appends: ConversationAppend[], manager?: EntityManager): Promise<void> {
-    const rows = appends.flatMap(({ conversationId, items }) => items.map((item) => ({ conversation_id: conversationId, item })));
+    const rows = appends.filter((append) => append.items.length > 0).map(({ conversationId, items }) => ({ conversation_id: conversationId, items }));
     if (rows.length === 0) return;
+    // One addition number per append: its items stay together, in order, whatever is added beside them.
     await (manager ?? this.dataSource).query(
-      `INSERT INTO conversation_items (conversation_id, item_id, item)
-       SELECT r.value->>'conversation_id', r.value->'item'->>'id', r.value->'item'
-       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(value, ordinality)
-       WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = r.value->>'conversation_id')
-       ORDER BY r.ordinality`,
+      `WITH additions AS (
+         SELECT a.value->>'conversation_id' AS conversation_id, a.value->'items' AS items, nextval('conversation_additions') AS addition
+         FROM jsonb_array_elements($1::jsonb) AS a(value)
+         WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.value->>'conversation_id')
+       )
+       INSERT INTO conversation_items (conversation_id, addition, position, item_id, item)
+       SELECT additions.conversation_id, additions.addition, item.ordinality, item.value->>'id', item.value
+       FROM additions, jsonb_array_elements(additions.items) WITH ORDINALITY AS item(value, ordinality)`,
       [JSON.stringify(rows)],
     );
   }
@@ -81,7 +86,7 @@ export class ConversationsRepository {
   /** Every item of the tenant's conversation, oldest first; null when it does not exist. */
   async allItems(tenantId: string, id: string): Promise<InputItem[] | null> {
     const [row]: Array<{ items: InputItem[] }> = await this.dataSource.query(
-      `SELECT COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM conversation_items i WHERE i.conversation_id = c.id), '[]') AS items
+      `SELECT COALESCE((SELECT jsonb_agg(i.item ORDER BY i.addition, i.position) FROM conversation_items i WHERE i.conversation_id = c.id), '[]') AS items
        FROM conversations c WHERE c.id = $1 AND c.tenant_id = $2`,
       [id, tenantId],
     );
@@ -90,17 +95,18 @@ export class ConversationsRepository {
 
   /** One page of a conversation's items (the conversation is known to exist); the cursor is an item id. */
   async itemsPage(id: string, options: ItemsPageOptions): Promise<{ items: InputItem[]; hasMore: boolean }> {
-    const params: unknown[] = [id, options.limit + 1];
-    let after = '';
-    if (options.after) {
-      params.push(options.after);
-      after = `AND i.position ${options.order === 'asc' ? '>' : '<'} COALESCE(
-        (SELECT min(position) FROM conversation_items WHERE conversation_id = $1 AND item_id = $3), ${options.order === 'asc' ? "'-1'" : "'9223372036854775807'"})`;
-    }
+    const direction = options.order === 'asc' ? 'ASC' : 'DESC';
+    // After the cursor's place; an id no longer there (deleted) lists from the start, as for a response's input items.
+    const after = options.after
+      ? `AND (NOT EXISTS (SELECT 1 FROM cursor) OR (i.addition, i.position) ${options.order === 'asc' ? '>' : '<'} (SELECT addition, position FROM cursor))`
+      : '';
     const rows: Array<{ item: InputItem }> = await this.dataSource.query(
-      `SELECT i.item FROM conversation_items i WHERE i.conversation_id = $1 ${after}
-       ORDER BY i.position ${options.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $2`,
-      params,
+      `WITH cursor AS (
+         SELECT addition, position FROM conversation_items WHERE conversation_id = $1 AND item_id = $3 ORDER BY addition, position LIMIT 1
+       )
+       SELECT i.item FROM conversation_items i WHERE i.conversation_id = $1 ${after}
+       ORDER BY i.addition ${direction}, i.position ${direction} LIMIT $2`,
+      [id, options.limit + 1, options.after ?? null],
     );
     return { items: rows.slice(0, options.limit).map((row) => row.item), hasMore: rows.length > options.limit };
   }
@@ -108,7 +114,7 @@ export class ConversationsRepository {
   async findItem(tenantId: string, id: string, itemId: string): Promise<InputItem | null> {
     const rows: Array<{ item: InputItem }> = await this.dataSource.query(
       `SELECT i.item FROM conversation_items i JOIN conversations c ON c.id = i.conversation_id
-       WHERE i.conversation_id = $1 AND c.tenant_id = $2 AND i.item_id = $3 ORDER BY i.position LIMIT 1`,
+       WHERE i.conversation_id = $1 AND c.tenant_id = $2 AND i.item_id = $3 ORDER BY i.addition, i.position LIMIT 1`,
       [id, tenantId, itemId],
     );
     return rows[0]?.item ?? null;
