@@ -70,12 +70,14 @@ describe('Responses API with the official SDK', () => {
   });
 
   it('keeps an idle connection open longer than a load balancer would (65 s), and says so', async () => {
+    const agent = new Agent({ keepAlive: true });
     const keepAlive = await new Promise<string | undefined>((resolve, reject) =>
-      get(`${server.url}/health`, { agent: new Agent({ keepAlive: true }) }, (res) => {
+      get(`${server.url}/health`, { agent }, (res) => {
         res.resume();
         resolve(res.headers['keep-alive'] as string | undefined);
       }).on('error', reject),
     );
+    agent.destroy();
     expect(keepAlive).toBe('timeout=65');
   });
 

@@ -115,7 +115,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
     });
     // As long as streaming the same answer would take; at once with no delay (a timer of 0 still waits a millisecond).
     const delayMs = plan.delayMs * plan.pieces.length;
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // A client that leaves ends the wait: no timer outlives the request (and keeps a test's process alive).
+    if (delayMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (res.destroyed) return;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(answer) });
     return res.end(answer);
