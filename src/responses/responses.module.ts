@@ -6,6 +6,7 @@ import { ModelsModule } from '../models/models.module';
 import { ToolsModule } from '../tools/tools.module';
 import { BackgroundResponses } from './background-responses';
 import { ResponseCloser } from './response-closer';
+import { ResponseInputs } from './response-inputs';
 import { ResponseRunner } from './response-runner';
 import { ResponseWrites } from './response-writes';
 import { ResponsesController } from './responses.controller';
@@ -18,6 +19,6 @@ import { ToolOutputsService } from './tool-outputs.service';
 @Module({
   imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites],
+  providers: [ResponsesRepository, ResponseInputs, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites],
 })
 export class ResponsesModule {}

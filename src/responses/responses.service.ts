@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { from, ignoreElements, lastValueFrom, Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
-import { ConversationsService } from '../conversations/conversations.service';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
 import { ModelRegistry } from '../models/model-registry.service';
@@ -16,6 +15,7 @@ import { abortOn } from './abort-on';
 import { eventsOfFinishedResponse } from './response-replay';
 import { BackgroundResponses } from './background-responses';
 import type { CreateResult } from './create-result';
+import { ResponseInputs } from './response-inputs';
 import { ResponsesRepository } from './responses.repository';
 
 /** The Responses API use cases. */
@@ -27,7 +27,7 @@ export class ResponsesService {
     private readonly runner: ResponseRunner,
     private readonly eventLog: EventLogService,
     private readonly background: BackgroundResponses,
-    private readonly conversations: ConversationsService,
+    private readonly inputs: ResponseInputs,
   ) {}
 
   async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal): Promise<CreateResult> {
@@ -35,8 +35,8 @@ export class ResponsesService {
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
     if (dto.conversation && !store) throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
     const backend = this.models.backendFor(dto.model);
-    const inputItems = withIds(await this.resolveReferences(tenantId, dto.input ?? []));
-    const history = await this.history(tenantId, dto);
+    const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? []));
+    const history = await this.inputs.history(tenantId, dto);
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
@@ -107,41 +107,11 @@ export class ResponsesService {
 
   async countInputTokens(tenantId: string, dto: CountInputTokensDto): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {
     const backend = this.models.backendFor(dto.model);
-    const history = await this.history(tenantId, dto);
+    const history = await this.inputs.history(tenantId, dto);
     const response = newResponse(dto, false);
-    const input = await this.resolveReferences(tenantId, dto.input ?? []);
+    const input = await this.inputs.resolveReferences(tenantId, dto.input ?? []);
     const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), [...history, ...input]));
     return { object: 'response.input_tokens', input_tokens: count };
-  }
-
-  /**
-   * Replaces each item_reference with the output item it names, as stored: the new response keeps its own copy, so
-   * its input stays whole if the response that produced the item is deleted.
-   */
-  private async resolveReferences(tenantId: string, input: InputItem[]): Promise<InputItem[]> {
-    const ids = input.filter((item) => item.type === 'item_reference').map((item) => item.id!);
-    if (ids.length === 0) return input;
-    const found = await this.repository.findOutputItems(tenantId, ids);
-    return input.map((item, index) => {
-      if (item.type !== 'item_reference') return item;
-      const referenced = found.get(item.id!);
-      if (!referenced) throw ApiError.badRequest(`Item with id '${item.id}' not found.`, `input[${index}].id`, 'item_not_found');
-      return referenced;
-    });
-  }
-
-  /** What comes before the input: the conversation's items, or the items of the previous response's chain. */
-  private async history(tenantId: string, dto: CountInputTokensDto): Promise<InputItem[]> {
-    if (dto.conversation && dto.previous_response_id) {
-      throw ApiError.badRequest("Use either 'previous_response_id' or 'conversation', not both.", 'conversation', 'mutually_exclusive_parameters');
-    }
-    if (dto.conversation) return this.conversations.history(tenantId, dto.conversation);
-    if (!dto.previous_response_id) return [];
-    const items = await this.repository.chain(tenantId, dto.previous_response_id);
-    if (!items) {
-      throw ApiError.badRequest(`Previous response with id '${dto.previous_response_id}' not found.`, 'previous_response_id', 'previous_response_not_found');
-    }
-    return items;
   }
 }
 
