@@ -155,6 +155,30 @@ describe('Responses API with the official SDK', () => {
     expect((await client.responses.inputItems.list(fitted.id, { limit: 100 })).data).toHaveLength(8);
   });
 
+  it('compacts a conversation into its user messages and a summary that a later request carries instead', async () => {
+    const first = await client.responses.create({ model: 'stub-model', input: 'My name is Ada.' });
+    const compacted = await client.responses.compact({ model: 'stub-model', previous_response_id: first.id, input: [{ role: 'user', content: 'I like tea.' }] });
+    expect(compacted).toMatchObject({ id: expect.stringMatching(/^resp_/), object: 'response.compaction', created_at: expect.any(Number), usage: { output_tokens: expect.any(Number) } });
+    expect(compacted.output.map((item) => item.type)).toEqual(['message', 'message', 'compaction']);
+    expect(compacted.output[2]).toEqual({ id: expect.stringMatching(/^cmp_/), type: 'compaction', encrypted_content: expect.any(String) });
+    const summarizing = server.stub.requests.at(-1)!.messages;
+    expect(summarizing[0]).toMatchObject({ role: 'system', content: expect.stringContaining('You are compacting a conversation') });
+    expect(summarizing.at(-1).content[0].text).toBe('Summarize the conversation above, as instructed.');
+
+    const next = await client.responses.create({ model: 'stub-model', input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'What do I like?' }] });
+    expect(next.status).toBe('completed');
+    const given = server.stub.requests.at(-1)!.messages;
+    expect(given.map((m: { role: string }) => m.role)).toEqual(['user', 'user', 'system', 'user']);
+    expect(given[2].content).toContain('Hello! You said: Summarize the conversation above, as instructed.');
+
+    const altered = { ...compacted.output[2], encrypted_content: Buffer.from('something else').toString('base64') };
+    await expect(client.responses.create({ model: 'stub-model', input: [altered as OpenAI.Responses.ResponseInputItem] })).rejects.toMatchObject({
+      status: 400,
+      param: 'input[0].encrypted_content',
+    });
+    await expect(client.responses.compact({ model: 'stub-model' })).rejects.toMatchObject({ status: 400, param: 'input' });
+  });
+
   it('translates every input role and content type', async () => {
     await client.responses.create({
       model: 'stub-model',

@@ -1,4 +1,5 @@
 import { newId } from '../common/ids';
+import { expandCompactions } from '../common/openai/compaction';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
@@ -71,7 +72,7 @@ export function generationRequest(response: ResponseObject, sampling: Sampling, 
   return {
     model: response.model,
     instructions: response.instructions,
-    input,
+    input: expandCompactions(input),
     tools: response.tools,
     toolChoice: response.tool_choice,
     parallelToolCalls: response.parallel_tool_calls,

@@ -4,12 +4,13 @@ import type { Request, Response } from 'express';
 import { Tenant } from '../auth/tenant.guard';
 import { AppConfig } from '../config/app-config';
 import { writeSse } from '../events/sse';
-import { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
+import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { ErrorDto } from '../common/error.dto';
-import { DeletedResponseDto, InputItemListDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
+import { CompactedResponseDto, DeletedResponseDto, InputItemListDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
 import { isRunning } from './response.mapper';
+import { ResponseCompaction } from './response-compaction';
 import { ResponsesService } from './responses.service';
 import { ToolOutputsService } from './tool-outputs.service';
 import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
@@ -25,6 +26,7 @@ export class ResponsesController {
   constructor(
     private readonly responses: ResponsesService,
     private readonly toolOutputs: ToolOutputsService,
+    private readonly compaction: ResponseCompaction,
     private readonly config: AppConfig,
   ) {}
 
@@ -45,6 +47,19 @@ export class ResponsesController {
   @ApiOkResponse({ type: InputTokensDto })
   countInputTokens(@Tenant() tenant: string, @Body() body: CountInputTokensDto) {
     return this.responses.countInputTokens(tenant, body);
+  }
+
+  @Post('compact')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Compact a conversation',
+    description:
+      'The model summarizes the conversation (`previous_response_id`, then `input`); the answer keeps its user messages and ' +
+      'adds one compaction item, which a later request can send in place of everything it summarizes.',
+  })
+  @ApiOkResponse({ type: CompactedResponseDto })
+  compact(@Tenant() tenant: string, @Body() body: CompactResponseDto, @Res({ passthrough: true }) res: Response) {
+    return this.compaction.compact(tenant, body, closedSignal(res));
   }
 
   @Get(':id')

@@ -6,6 +6,7 @@ import { ModelsModule } from '../models/models.module';
 import { ToolsModule } from '../tools/tools.module';
 import { BackgroundResponses } from './background-responses';
 import { ResponseCloser } from './response-closer';
+import { ResponseCompaction } from './response-compaction';
 import { ResponseInputs } from './response-inputs';
 import { ResponseRunner } from './response-runner';
 import { ResponseWrites } from './response-writes';
@@ -19,6 +20,6 @@ import { ToolOutputsService } from './tool-outputs.service';
 @Module({
   imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseInputs, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites],
+  providers: [ResponsesRepository, ResponseInputs, ResponseCompaction, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites],
 })
 export class ResponsesModule {}

@@ -1,5 +1,6 @@
 import type { CheckResult } from '../validation';
 import { newId } from '../ids';
+import { summaryOf } from './compaction';
 import type { InputItem, Json } from './types';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
@@ -48,6 +49,11 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
       return { item: pick(raw, ['type', 'id', 'call_id', 'output', 'status']) };
     case 'reasoning':
       return { item: pick(raw, ['type', 'id', 'summary', 'content', 'encrypted_content', 'status']) };
+    case 'compaction':
+      if (summaryOf(raw.encrypted_content) === null) {
+        return { param: `${at}.encrypted_content`, message: 'This compaction item was not made by this server (POST /v1/responses/compact), or was altered.' };
+      }
+      return { item: pick(raw, ['type', 'id', 'encrypted_content']) };
     default:
       return { param: `${at}.type`, message: `Input items of type '${String(type)}' are not supported by this server.` };
   }
@@ -99,11 +105,13 @@ function pick(raw: Record<string, unknown>, keys: string[]): InputItem {
   return Object.fromEntries(keys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]])) as InputItem;
 }
 
+const ID_PREFIXES: Record<string, 'fc' | 'fco' | 'rs' | 'cmp'> = { function_call: 'fc', function_call_output: 'fco', reasoning: 'rs', compaction: 'cmp' };
+
 /** Input items get ids as OpenAI lists them (msg_…, fc_…, fco_…), unless the client gave one. */
 export function withIds(items: InputItem[]): InputItem[] {
   return items.map((item) => {
     if (typeof item.id === 'string' && item.id) return item;
-    const prefix = item.type === 'function_call' ? 'fc' : item.type === 'function_call_output' ? 'fco' : item.type === 'reasoning' ? 'rs' : 'msg';
+    const prefix = ID_PREFIXES[item.type] ?? 'msg';
     return { id: newId(prefix), ...item };
   });
 }

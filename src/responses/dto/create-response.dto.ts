@@ -235,3 +235,6 @@ export class CountInputTokensDto extends PickType(CreateResponseDto, [
   'reasoning',
   'truncation',
 ] as const) {}
+
+/** POST /v1/responses/compact: the conversation to compact, and the model that summarizes it. */
+export class CompactResponseDto extends PickType(CreateResponseDto, ['model', 'input', 'instructions', 'previous_response_id', 'prompt_cache_key'] as const) {}

@@ -92,3 +92,16 @@ export class InputTokensDto {
   @ApiProperty({ enum: ['response.input_tokens'] }) object: 'response.input_tokens';
   @ApiProperty() input_tokens: number;
 }
+
+export class CompactedResponseDto {
+  @ApiProperty({ example: 'resp_…' }) id: string;
+  @ApiProperty({ enum: ['response.compaction'] }) object: 'response.compaction';
+  @ApiProperty() created_at: number;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'The user messages, then one item {type: "compaction", id, encrypted_content} holding the summary of the rest.',
+  })
+  output: unknown[];
+  @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
+}
