@@ -31,7 +31,9 @@ export class ModelCatalog {
 
   async list(): Promise<ModelObject[]> {
     const routes = this.registry.allRoutes();
-    const listed = new Map(await Promise.all([...new Set(routes.map((route) => route.backend))].map(async (backend) => [backend, await this.listing(backend)] as const)));
+    // Every backend asked once, all at the same time.
+    const backends = [...new Set(routes.map((route) => route.backend))];
+    const listed = new Map(await Promise.all(backends.map(async (backend) => [backend, await this.listing(backend)] as const)));
     const models = new Map<string, ModelObject>();
     for (const route of routes) {
       for (const [name, known] of this.namesOf(route, listed.get(route.backend)!)) {
