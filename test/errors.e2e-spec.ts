@@ -29,6 +29,7 @@ describe('Errors', () => {
     ['an out-of-range value', { model: 'm', input: 'x', top_p: 3 }, 'top_p', 'invalid_value'],
     ['a bad input item', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_text' }] }] }, 'input[0].content[0].text', 'invalid_value'],
     ['a bad role', { model: 'm', input: [{ role: 'robot', content: 'x' }] }, 'input[0].role', 'invalid_value'],
+    ['a bad phase', { model: 'm', input: [{ role: 'assistant', content: 'x', phase: 'thinking' }] }, 'input[0].phase', 'invalid_value'],
     ['an item reference without an id', { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'item_reference' }] }, 'input[1].id', 'invalid_value'],
     ['too much metadata', { model: 'm', input: 'x', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata', 'invalid_value'],
     ['a bad text format', { model: 'm', input: 'x', text: { format: { type: 'yaml' } } }, 'text.format.type', 'invalid_value'],

@@ -180,13 +180,13 @@ describe('Responses API with the official SDK', () => {
   });
 
   it('translates every input role and content type', async () => {
-    await client.responses.create({
+    const created = await client.responses.create({
       model: 'stub-model',
       input: [
         { role: 'developer', content: 'Dev rules.' },
         { role: 'system', content: [{ type: 'input_text', text: 'System rules.' }] },
         { role: 'user', content: [{ type: 'input_text', text: 'Look:' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' }] },
-        { type: 'message', id: 'msg_earlier', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'A picture.', annotations: [] }] },
+        { type: 'message', id: 'msg_earlier', status: 'completed', role: 'assistant', phase: 'final_answer', content: [{ type: 'output_text', text: 'A picture.', annotations: [] }] },
         { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}' },
         { type: 'function_call_output', call_id: 'call_1', output: 'found' },
         { role: 'user', content: 'Thanks' },
@@ -200,6 +200,9 @@ describe('Responses API with the official SDK', () => {
       { role: 'tool', tool_call_id: 'call_1', content: 'found' },
       { role: 'user', content: [{ type: 'text', text: 'Thanks' }] },
     ]);
+    // An assistant message's phase is kept as sent, for clients that resend their history as they got it.
+    const items = await client.responses.inputItems.list(created.id, { order: 'asc' });
+    expect(items.data.find((item) => item.id === 'msg_earlier')).toMatchObject({ phase: 'final_answer' });
   });
 
   it('maps text.format and sampling parameters to the upstream request', async () => {

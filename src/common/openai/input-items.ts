@@ -4,6 +4,7 @@ import { summaryOf } from './compaction';
 import type { InputItem, Json } from './types';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
+const PHASES = ['commentary', 'final_answer'];
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 type Problem = { param: string; message: string };
 
@@ -64,15 +65,20 @@ function checkMessage(raw: Record<string, unknown>, at: string): { item: InputIt
   if (typeof role !== 'string' || !ROLES.includes(role)) {
     return { param: `${at}.role`, message: `'role' must be one of ${ROLES.map((r) => `'${r}'`).join(', ')}.` };
   }
-  const extra = Object.keys(raw).find((key) => !['type', 'id', 'role', 'content', 'status'].includes(key));
+  const extra = Object.keys(raw).find((key) => !['type', 'id', 'role', 'content', 'status', 'phase'].includes(key));
   if (extra) return { param: `${at}.${extra}`, message: `Unknown parameter: '${at}.${extra}'.` };
-  if (typeof raw.content === 'string') return { item: { ...textMessage(role, raw.content), ...(typeof raw.id === 'string' ? { id: raw.id } : {}) } };
+  if (raw.phase != null && !PHASES.includes(raw.phase as string)) {
+    return { param: `${at}.phase`, message: `'phase' must be one of ${PHASES.map((p) => `'${p}'`).join(', ')}.` };
+  }
+  // An assistant message's phase (commentary or final answer) is kept, for clients that resend it as they got it.
+  const kept = { ...(typeof raw.id === 'string' ? { id: raw.id } : {}), ...(raw.phase != null ? { phase: raw.phase as string } : {}) };
+  if (typeof raw.content === 'string') return { item: { ...textMessage(role, raw.content), ...kept } };
   if (!Array.isArray(raw.content)) return { param: `${at}.content`, message: `'content' must be a string or an array of content parts.` };
   for (const [index, part] of raw.content.entries()) {
     const problem = checkPart(part, `${at}.content[${index}]`, role);
     if (problem) return problem;
   }
-  return { item: { type: 'message', role, content: raw.content as Json[], ...(typeof raw.id === 'string' ? { id: raw.id } : {}) } };
+  return { item: { type: 'message', role, content: raw.content as Json[], ...kept } };
 }
 
 function checkPart(part: unknown, at: string, role: string): Problem | null {
