@@ -1,14 +1,12 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
+import { DEFAULT_TENANT, TenantKeys } from './tenant-keys';
 
 const PUBLIC = 'auth:public';
 /** Routes anyone may call (health, metrics). */
 export const Public = () => SetMetadata(PUBLIC, true);
-
-export const DEFAULT_TENANT = 'default';
 
 type TenantRequest = Request & { tenantId?: string };
 
@@ -18,28 +16,16 @@ type TenantRequest = Request & { tenantId?: string };
  */
 @Injectable()
 export class TenantGuard implements CanActivate {
-  private readonly tenantsByKey?: Map<string, string>;
+  private readonly keys: TenantKeys;
 
   constructor(config: AppConfig, private readonly reflector: Reflector) {
-    if (config.API_KEYS) {
-      this.tenantsByKey = new Map(config.API_KEYS.split(',').map((pair) => pair.split('=') as [string, string]));
-    }
+    this.keys = new TenantKeys(config.API_KEYS);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<TenantRequest>();
-    if (!this.tenantsByKey) {
-      request.tenantId = DEFAULT_TENANT;
-      return true;
-    }
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const header = request.headers.authorization ?? '';
-    const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    const tenant = this.tenantsByKey.get(key);
-    if (!tenant) {
-      throw new ApiError(401, key ? 'Incorrect API key provided.' : 'You didn\'t provide an API key (Authorization: Bearer <key>).', 'invalid_api_key');
-    }
-    request.tenantId = tenant;
+    if (this.keys.enabled && this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    request.tenantId = this.keys.tenantOf(request.headers.authorization);
     return true;
   }
 }

@@ -88,6 +88,12 @@ export class AppConfig {
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 20mb' })
   BODY_LIMIT = '20mb';
 
+  /** BODY_LIMIT in bytes (for what Express's parser does not read: WebSocket messages). */
+  get bodyLimitBytes(): number {
+    const [, count, unit] = /^(\d+)(b|kb|mb)$/i.exec(this.BODY_LIMIT)!;
+    return Number(count) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+  }
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

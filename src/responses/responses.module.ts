@@ -13,6 +13,7 @@ import { ResponseWrites } from './response-writes';
 import { ResponsesController } from './responses.controller';
 import { ResponsesRepository } from './responses.repository';
 import { ResponsesService } from './responses.service';
+import { ResponsesSocketServer } from './socket/responses-socket-server';
 import { StaleResponseSweeper } from './stale-response-sweeper';
 import { ToolOutputsService } from './tool-outputs.service';
 
@@ -20,6 +21,6 @@ import { ToolOutputsService } from './tool-outputs.service';
 @Module({
   imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseInputs, ResponseCompaction, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites],
+  providers: [ResponsesRepository, ResponseInputs, ResponseCompaction, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites, ResponsesSocketServer],
 })
 export class ResponsesModule {}

@@ -18,6 +18,12 @@ import type { CreateResult } from './create-result';
 import { ResponseInputs } from './response-inputs';
 import { ResponsesRepository } from './responses.repository';
 
+/** A response whose items (all the model was given, then its output) its caller holds. */
+export interface EarlierResponse {
+  id: string;
+  items: InputItem[];
+}
+
 /** The Responses API use cases. */
 @Injectable()
 export class ResponsesService {
@@ -30,24 +36,30 @@ export class ResponsesService {
     private readonly inputs: ResponseInputs,
   ) {}
 
-  async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal): Promise<CreateResult> {
+  /**
+   * `earlier`: a response its caller still holds whole (a WebSocket connection's last one): a request continuing it
+   * reads its items from there, which is the only place a response with `store: false` is kept.
+   */
+  async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal, earlier?: EarlierResponse): Promise<CreateResult> {
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
     if (dto.conversation && !store) throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
     const backend = this.models.backendFor(dto.model);
     const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? []));
-    const history = await this.inputs.history(tenantId, dto);
+    const continuesEarlier = earlier !== undefined && !dto.conversation && dto.previous_response_id === earlier.id;
+    const history = continuesEarlier ? earlier.items : await this.inputs.history(tenantId, dto);
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
     if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false);
     const conversation = response.conversation ? { id: response.conversation.id, inputItems, outputFrom: 0 } : undefined;
+    const context = [...history, ...inputItems];
     const run = await this.runner
       .start({
         response,
         lastSequenceNumber: -1,
         opening: 'created',
-        request: generationRequest(response, sampling, [...history, ...inputItems]),
+        request: generationRequest(response, sampling, context),
         sampling,
         backend,
         streamed: dto.stream ?? false,
@@ -58,7 +70,7 @@ export class ResponsesService {
       .catch((error: unknown) => {
         throw signal.aborted ? ApiError.clientClosedRequest() : error;
       });
-    if (dto.stream) return { kind: 'stream', events: run.events };
+    if (dto.stream) return { kind: 'stream', events: run.events, context };
     await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(signal)), { defaultValue: undefined });
     return { kind: 'object', response: run.response };
   }

@@ -1,0 +1,79 @@
+import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocketServer } from 'ws';
+import { TenantKeys } from '../../auth/tenant-keys';
+import { toApiError } from '../../common/all-exceptions.filter';
+import { apiValidationPipe } from '../../common/validation';
+import { AppConfig } from '../../config/app-config';
+import { ResponsesService } from '../responses.service';
+import { ResponsesSocketSession } from './responses-socket-session';
+
+const PATH = '/v1/responses';
+const CLOSE_WAIT_MS = 1000;
+
+/**
+ * WebSocket mode on the API's own port: an upgrade of GET /v1/responses, authenticated like any request (a refused
+ * key is a 401 before the upgrade), becomes a ResponsesSocketSession.
+ */
+@Injectable()
+export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly sockets: WebSocketServer;
+  private readonly sessions = new Set<ResponsesSocketSession>();
+  private readonly graceMs: number;
+  private readonly keys: TenantKeys;
+  private readonly validation = apiValidationPipe();
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly responses: ResponsesService,
+    config: AppConfig,
+  ) {
+    this.keys = new TenantKeys(config.API_KEYS);
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: config.bodyLimitBytes });
+    this.graceMs = config.SHUTDOWN_GRACE_MS;
+  }
+
+  onApplicationBootstrap(): void {
+    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
+  }
+
+  /**
+   * Before the HTTP server closes (which waits for them), the connections take no more requests, those running get
+   * up to SHUTDOWN_GRACE_MS to end, and the connections close as going away (what still runs stops, as when a
+   * client leaves). A client that does not answer the close within a second is cut off.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.race([Promise.all([...this.sessions].map((session) => session.drain())), sleep(this.graceMs)]);
+    const closed = [...this.sockets.clients].map((client) => new Promise((resolve) => client.once('close', resolve).close(1001, 'server shutting down')));
+    await Promise.race([Promise.all(closed), sleep(CLOSE_WAIT_MS)]);
+    for (const client of this.sockets.clients) client.terminate();
+    this.sockets.close();
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path !== PATH) return refuse(socket, 404, { error: { message: `No WebSocket endpoint at ${path}; use ${PATH}.`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+    let tenantId: string;
+    try {
+      tenantId = this.keys.tenantOf(request.headers.authorization);
+    } catch (error) {
+      const apiError = toApiError(error);
+      return refuse(socket, apiError.status, apiError.toBody());
+    }
+    this.sockets.handleUpgrade(request, socket, head, (client) => {
+      const session = new ResponsesSocketSession(client, tenantId, this.responses, this.validation);
+      this.sessions.add(session);
+      client.once('close', () => this.sessions.delete(session));
+    });
+  }
+}
+
+/** Answers an upgrade request with a plain HTTP error, the body in OpenAI's error shape. */
+function refuse(socket: Duplex, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+}

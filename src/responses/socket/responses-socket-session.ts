@@ -1,0 +1,104 @@
+import { Logger, type ValidationPipe } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import type { RawData, WebSocket } from 'ws';
+import { ApiError } from '../../common/api-error';
+import { toApiError } from '../../common/all-exceptions.filter';
+import type { InputItem } from '../../common/openai/types';
+import { CreateResponseDto } from '../dto/create-response.dto';
+import type { CreateResult } from '../create-result';
+import type { EarlierResponse, ResponsesService } from '../responses.service';
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'response.cancelled']);
+
+/**
+ * One WebSocket connection to /v1/responses (OpenAI's WebSocket mode). Each `response.create` message is a create
+ * request (always streamed, never in the background); they run one after another, and each sends back the events an
+ * HTTP stream would carry, one JSON text message each. The connection keeps its last completed response whole, so
+ * the next can go on from it with `previous_response_id` and only its new input, even with `store: false`. A
+ * request that goes on from it takes it out first: if that request fails, the response is gone from the connection.
+ * An error is an `error` message ({type, status, error}); the connection stays open. Closing it stops what runs.
+ */
+export class ResponsesSocketSession {
+  private readonly logger = new Logger(ResponsesSocketSession.name);
+  private queue = Promise.resolve();
+  private last?: EarlierResponse;
+  private running?: Subscription;
+  private draining = false;
+  private readonly closed = new AbortController();
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly tenantId: string,
+    private readonly responses: ResponsesService,
+    private readonly validation: ValidationPipe,
+  ) {
+    socket.on('message', (data: RawData) => {
+      this.queue = this.queue.then(() => this.handle(data.toString()));
+    });
+    socket.on('close', () => {
+      this.closed.abort();
+      this.running?.unsubscribe();
+    });
+  }
+
+  /** Takes no more requests; resolves once those taken have ended. */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.queue;
+  }
+
+  private async handle(text: string): Promise<void> {
+    if (this.closed.signal.aborted) return;
+    try {
+      if (this.draining) throw new ApiError(503, 'The server is shutting down: reconnect, and another replica (or this one once restarted) will answer.', 'server_shutting_down', null, 'server_error', 1);
+      const dto = await this.createRequest(text);
+      const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
+      if (earlier) this.last = undefined;
+      const result = await this.responses.create(this.tenantId, dto, this.closed.signal, earlier);
+      await this.relay(result);
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.status >= 500) this.logger.error(error);
+      this.send(JSON.stringify({ type: 'error', status: apiError.status, ...apiError.toBody() }));
+    }
+  }
+
+  /** The message as a create request, checked as POST /v1/responses checks its body. */
+  private async createRequest(text: string): Promise<CreateResponseDto> {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      throw ApiError.badRequest('The message is not valid JSON.', null, 'invalid_json');
+    }
+    if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'response.create') {
+      throw ApiError.badRequest("Unknown event type: this connection takes 'response.create' messages.", 'type', 'unknown_event_type');
+    }
+    const { type: _type, stream: _stream, ...body } = message as Record<string, unknown>;
+    if (body.background) throw ApiError.badRequest('Background responses are not run over a WebSocket: create them with POST /v1/responses.', 'background', 'invalid_value');
+    return (await this.validation.transform({ ...body, stream: true }, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
+  }
+
+  /** Sends the run's events until its end; keeps the response if it completed (or ended incomplete). */
+  private relay(result: CreateResult): Promise<void> {
+    if (result.kind !== 'stream') return Promise.resolve();
+    const context = result.context ?? [];
+    return new Promise<void>((resolve, reject) => {
+      this.running = result.events.subscribe({
+        next: (event) => {
+          this.send(event.json);
+          if (!TERMINAL.has(event.type)) return;
+          const { response } = JSON.parse(event.json) as { response: { id: string; status: string; output: InputItem[] } };
+          if (response.status === 'completed' || response.status === 'incomplete') this.last = { id: response.id, items: [...context, ...response.output] };
+        },
+        error: reject,
+        complete: resolve,
+      });
+      if (this.closed.signal.aborted) this.running.unsubscribe();
+    }).finally(() => (this.running = undefined));
+  }
+
+  private send(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+  }
+}
