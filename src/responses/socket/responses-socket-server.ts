@@ -47,9 +47,10 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
    * client leaves). A client that does not answer the close within a second is cut off.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.race([Promise.all([...this.sessions].map((session) => session.drain())), sleep(this.graceMs)]);
+    // The timers give up waiting; they do not keep the process alive once everything has ended.
+    await Promise.race([Promise.all([...this.sessions].map((session) => session.drain())), sleep(this.graceMs, undefined, { ref: false })]);
     const closed = [...this.sockets.clients].map((client) => new Promise((resolve) => client.once('close', resolve).close(1001, 'server shutting down')));
-    await Promise.race([Promise.all(closed), sleep(CLOSE_WAIT_MS)]);
+    await Promise.race([Promise.all(closed), sleep(CLOSE_WAIT_MS, undefined, { ref: false })]);
     for (const client of this.sockets.clients) client.terminate();
     this.sockets.close();
   }
