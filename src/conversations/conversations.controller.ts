@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Tenant } from '../auth/tenant.guard';
 import { ErrorDto } from '../common/error.dto';
-import { ConversationDeletedDto, ConversationItemListDto, ConversationObjectDto } from './dto/conversation-object.dto';
+import { ItemListDto } from '../common/openai/item-lists';
+import { ConversationDeletedDto, ConversationObjectDto } from './dto/conversation-object.dto';
 import {
   AddConversationItemsDto,
   CreateConversationDto,
@@ -53,14 +54,14 @@ export class ConversationsController {
   @Post(':id/items')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add items at the end of a conversation' })
-  @ApiOkResponse({ type: ConversationItemListDto })
+  @ApiOkResponse({ type: ItemListDto })
   addItems(@Tenant() tenant: string, @Param('id') id: string, @Body() body: AddConversationItemsDto, @Query() _query: ItemsIncludeQuery) {
     return this.conversations.addItems(tenant, id, body.items);
   }
 
   @Get(':id/items')
   @ApiOperation({ summary: "List a conversation's items", description: 'Newest first unless `order=asc`.' })
-  @ApiOkResponse({ type: ConversationItemListDto })
+  @ApiOkResponse({ type: ItemListDto })
   listItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListConversationItemsQuery) {
     return this.conversations.listItems(tenant, id, query);
   }

@@ -7,7 +7,8 @@ import { writeSse } from '../events/sse';
 import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { ErrorDto } from '../common/error.dto';
-import { CompactedResponseDto, DeletedResponseDto, InputItemListDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
+import { ItemListDto } from '../common/openai/item-lists';
+import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
 import { isRunning } from './response.mapper';
 import { ResponseCompaction } from './response-compaction';
@@ -119,7 +120,7 @@ export class ResponsesController {
 
   @Get(':id/input_items')
   @ApiOperation({ summary: 'List the input items of a response' })
-  @ApiOkResponse({ type: InputItemListDto })
+  @ApiOkResponse({ type: ItemListDto })
   @ApiResponse({ status: 404, type: ErrorDto })
   listInputItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListInputItemsQuery) {
     return this.responses.listInputItems(tenant, id, query);

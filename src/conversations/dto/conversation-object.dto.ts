@@ -14,11 +14,3 @@ export class ConversationDeletedDto {
   @ApiProperty({ enum: ['conversation.deleted'] }) object: 'conversation.deleted';
   @ApiProperty({ enum: [true] }) deleted: true;
 }
-
-export class ConversationItemListDto {
-  @ApiProperty({ enum: ['list'] }) object: 'list';
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) data: unknown[];
-  @ApiProperty({ nullable: true, type: String }) first_id: string | null;
-  @ApiProperty({ nullable: true, type: String }) last_id: string | null;
-  @ApiProperty() has_more: boolean;
-}

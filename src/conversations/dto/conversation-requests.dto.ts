@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional, ValidateIf } from 'class-validator';
-import { ItemsPageQuery } from '../../common/openai/items-page.query';
+import { ItemsPageQuery } from '../../common/openai/item-lists';
 import { checkInput } from '../../common/openai/input-items';
 import { checkMetadata } from '../../common/openai/metadata';
 import type { InputItem } from '../../common/openai/types';

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Min } from 'class-validator';
-import { ItemsPageQuery } from '../../common/openai/items-page.query';
+import { ItemsPageQuery } from '../../common/openai/item-lists';
 
 export class ListInputItemsQuery extends ItemsPageQuery {
   @ApiPropertyOptional({ description: 'List items before this item id.' })

@@ -80,14 +80,6 @@ export class DeletedResponseDto {
   @ApiProperty({ enum: [true] }) deleted: true;
 }
 
-export class InputItemListDto {
-  @ApiProperty({ enum: ['list'] }) object: 'list';
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) data: unknown[];
-  @ApiProperty({ nullable: true, type: String }) first_id: string | null;
-  @ApiProperty({ nullable: true, type: String }) last_id: string | null;
-  @ApiProperty() has_more: boolean;
-}
-
 export class InputTokensDto {
   @ApiProperty({ enum: ['response.input_tokens'] }) object: 'response.input_tokens';
   @ApiProperty() input_tokens: number;

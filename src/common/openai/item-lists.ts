@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
@@ -19,4 +19,13 @@ export class ItemsPageQuery {
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   include?: string[] | string;
+}
+
+/** One page of such a list (Swagger schema only; the services build plain objects). */
+export class ItemListDto {
+  @ApiProperty({ enum: ['list'] }) object: 'list';
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) data: unknown[];
+  @ApiProperty({ nullable: true, type: String }) first_id: string | null;
+  @ApiProperty({ nullable: true, type: String }) last_id: string | null;
+  @ApiProperty() has_more: boolean;
 }
