@@ -21,6 +21,9 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The SDKs send array query parameters with brackets (`include[]=…`): qs reads them as arrays, Express 5's default
+  // parser as an unknown `include[]`.
+  app.set('query parser', 'extended');
   app.use(requireJsonBody, json({ limit: config.BODY_LIMIT }), bodyErrors);
   app.useGlobalPipes(apiValidationPipe());
   setupSwagger(app);

@@ -255,6 +255,15 @@ describe('Responses API with the official SDK', () => {
     expect(walked).toEqual(all.data.map((item) => item.id));
   });
 
+  it('takes array query parameters as the SDK sends them (include[]=…)', async () => {
+    const created = await client.responses.create({ model: 'stub-model', input: 'Include me' });
+    expect((await client.responses.retrieve(created.id, { include: ['message.output_text.logprobs'] })).id).toBe(created.id);
+    const items = await client.responses.inputItems.list(created.id, { include: ['message.input_image.image_url'] });
+    expect(items.data).toHaveLength(1);
+    const conversation = await client.conversations.create({ items: [{ role: 'user', content: 'x' }] });
+    expect((await client.conversations.items.list(conversation.id, { include: ['message.output_text.logprobs'] })).data).toHaveLength(1);
+  });
+
   it('deletes a response for good', async () => {
     const response = await client.responses.create({ model: 'stub-model', input: 'forget me' });
     await client.responses.delete(response.id);
