@@ -42,6 +42,17 @@ describe('Function tools', () => {
     });
   });
 
+  it('offers the model only the tools allowed_tools names, with its mode, and echoes the choice', async () => {
+    const other = { ...WEATHER, name: 'stocks', description: 'Stock prices' };
+    const choice = { type: 'allowed_tools' as const, mode: 'required' as const, tools: [{ type: 'function' as const, name: 'weather' }] };
+    const response = await client.responses.create({ model: 'm', input: 'CALL weather {"city":"Lima"}', tools: [WEATHER, other], tool_choice: choice });
+    expect(response.tool_choice).toEqual(choice);
+    expect(response.tools).toEqual([WEATHER, other]);
+    const sent = server.stub.requests.at(-1)!;
+    expect(sent.tools.map((tool: { function: { name: string } }) => tool.function.name)).toEqual(['weather']);
+    expect(sent.tool_choice).toBe('required');
+  });
+
   it('accepts the nested Chat-Completions tool form and echoes it in the Responses form', async () => {
     const nested = { type: 'function', function: { name: 'get_time', description: 'Now', parameters: { type: 'object', properties: {} } } };
     const response = await client.responses.create({ model: 'm', input: 'What time is it?', tools: [nested as never] });

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { FunctionTool, InputItem, TextFormat, ToolChoice, Usage } from '../common/openai/types';
+import type { FunctionTool, FunctionToolChoice, InputItem, TextFormat, Usage } from '../common/openai/types';
 
 /** What a model backend is asked to do: the whole conversation in Responses terms, backend-agnostic. */
 export interface GenerationRequest {
@@ -8,7 +8,7 @@ export interface GenerationRequest {
   /** Every item of the conversation so far (history first), as Responses input/output items. */
   input: InputItem[];
   tools: FunctionTool[];
-  toolChoice: ToolChoice;
+  toolChoice: FunctionToolChoice;
   parallelToolCalls: boolean;
   temperature?: number;
   topP?: number;

@@ -1,6 +1,6 @@
 import { newId } from '../common/ids';
 import { expandCompactions } from '../common/openai/compaction';
-import type { InputItem, ResponseObject } from '../common/openai/types';
+import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
@@ -69,16 +69,25 @@ export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store:
 
 /** What the backend is asked: the response's settings, the client's explicit sampling, and the whole conversation. */
 export function generationRequest(response: ResponseObject, sampling: Sampling, input: InputItem[]): GenerationRequest {
+  const { tools, toolChoice } = offeredTools(response);
   return {
     model: response.model,
     instructions: response.instructions,
     input: expandCompactions(input),
-    tools: response.tools,
-    toolChoice: response.tool_choice,
+    tools,
+    toolChoice,
     parallelToolCalls: response.parallel_tool_calls,
     ...sampling,
     textFormat: response.text.format,
     reasoningEffort: response.reasoning.effort ?? undefined,
     truncation: response.truncation,
   };
+}
+
+/** `allowed_tools` offers the model only those tools (backends know no such choice), with its mode as the choice. */
+function offeredTools(response: ResponseObject): { tools: FunctionTool[]; toolChoice: FunctionToolChoice } {
+  const choice = response.tool_choice;
+  if (typeof choice === 'string' || choice.type === 'function') return { tools: response.tools, toolChoice: choice };
+  const allowed = new Set(choice.tools.map((tool) => tool.name));
+  return { tools: response.tools.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };
 }

@@ -34,4 +34,12 @@ describe('checkToolChoice', () => {
     expect(checkToolChoice({ type: 'function', function: { name: 'f' } })).toEqual({ value: { type: 'function', name: 'f' } });
     expect(checkToolChoice('sometimes')).toMatchObject({ param: 'tool_choice' });
   });
+
+  it('accepts allowed_tools, naming the field at fault otherwise', () => {
+    const allowed = { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'f' }] };
+    expect(checkToolChoice(allowed)).toEqual({ value: allowed });
+    expect(checkToolChoice({ ...allowed, mode: 'none' })).toMatchObject({ param: 'tool_choice.mode' });
+    expect(checkToolChoice({ ...allowed, tools: [] })).toMatchObject({ param: 'tool_choice.tools' });
+    expect(checkToolChoice({ ...allowed, tools: [{ type: 'function' }] })).toMatchObject({ param: 'tool_choice.tools[0]' });
+  });
 });

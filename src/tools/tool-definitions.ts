@@ -66,5 +66,20 @@ export function checkToolChoice(value: unknown, param = 'tool_choice'): CheckRes
     if (typeof name === 'string' && name.length > 0) return { value: { type: 'function', name } };
     return { param: `${param}.name`, message: `'${param}' of type 'function' needs the function's 'name'.` };
   }
-  return { param, message: `'${param}' must be 'auto', 'none', 'required' or {"type": "function", "name": "..."}.` };
+  if (isObject(value) && value.type === 'allowed_tools') return checkAllowedTools(value, param);
+  return { param, message: `'${param}' must be 'auto', 'none', 'required', {"type": "function", "name": "..."} or {"type": "allowed_tools", ...}.` };
+}
+
+/** `{type: "allowed_tools", mode: "auto" | "required", tools: [{type: "function", name}]}`. */
+function checkAllowedTools(value: Record<string, unknown>, param: string): CheckResult<ToolChoice> {
+  if (value.mode !== 'auto' && value.mode !== 'required') return { param: `${param}.mode`, message: `'${param}.mode' must be 'auto' or 'required'.` };
+  if (!Array.isArray(value.tools) || value.tools.length === 0) return { param: `${param}.tools`, message: `'${param}.tools' must list the tools the model may call.` };
+  const tools: Array<{ type: 'function'; name: string }> = [];
+  for (const [index, tool] of value.tools.entries()) {
+    if (!isObject(tool) || tool.type !== 'function' || typeof tool.name !== 'string' || tool.name === '') {
+      return { param: `${param}.tools[${index}]`, message: 'Each allowed tool must be {"type": "function", "name": "..."}.' };
+    }
+    tools.push({ type: 'function', name: tool.name });
+  }
+  return { value: { type: 'allowed_tools', mode: value.mode, tools } };
 }

@@ -11,7 +11,11 @@ export interface FunctionTool {
   strict: boolean | null;
 }
 
-export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+/** What a model may do with its tools: decide, not call, call one, call this one. */
+export type FunctionToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+
+/** As the API takes it: also a subset of the tools the model may call (`allowed_tools`), the rest staying defined. */
+export type ToolChoice = FunctionToolChoice | { type: 'allowed_tools'; mode: 'auto' | 'required'; tools: Array<{ type: 'function'; name: string }> };
 
 export type TextFormat =
   | { type: 'text' }

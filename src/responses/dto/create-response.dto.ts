@@ -183,7 +183,11 @@ export class CreateResponseDto {
   tools?: FunctionTool[] | null;
 
   @ApiPropertyOptional({
-    oneOf: [{ type: 'string', enum: ['auto', 'none', 'required'] }, { type: 'object', properties: { type: { enum: ['function'] }, name: { type: 'string' } } }],
+    oneOf: [
+      { type: 'string', enum: ['auto', 'none', 'required'] },
+      { type: 'object', properties: { type: { enum: ['function'] }, name: { type: 'string' } } },
+      { type: 'object', properties: { type: { enum: ['allowed_tools'] }, mode: { enum: ['auto', 'required'] }, tools: { type: 'array', items: { type: 'object' } } } },
+    ],
   })
   @IsOptional() @CheckedBy(checkToolChoice)
   tool_choice?: ToolChoice | null;
