@@ -69,12 +69,14 @@ export class ConversationsRepository {
   async append(appends: ConversationAppend[], manager?: EntityManager): Promise<void> {
     const rows = appends.filter((append) => append.items.length > 0).map(({ conversationId, items }) => ({ conversation_id: conversationId, items }));
     if (rows.length === 0) return;
-    // One addition number per append: its items stay together, in order, whatever is added beside them.
+    // One addition number per append: its items stay together, in order, whatever is added beside them. The key-share
+    // lock makes a conversation being deleted meanwhile either wait for this commit or be skipped once gone, never a
+    // foreign-key error that would fail the response's end with it.
     await (manager ?? this.dataSource).query(
       `WITH additions AS (
          SELECT a.value->>'conversation_id' AS conversation_id, a.value->'items' AS items, nextval('conversation_additions') AS addition
          FROM jsonb_array_elements($1::jsonb) AS a(value)
-         WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.value->>'conversation_id')
+         WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.value->>'conversation_id' FOR KEY SHARE)
        )
        INSERT INTO conversation_items (conversation_id, addition, position, item_id, item)
        SELECT additions.conversation_id, additions.addition, item.ordinality, item.value->>'id', item.value
