@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { Client } from 'pg';
 import { type StreamEvent, waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -104,6 +105,26 @@ describe('Conversations', () => {
     const texts = items.slice(1).map(textOf);
     for (let i = 0; i < texts.length; i += 2) expect(texts[i + 1]).toBe(`Hello! You said: ${texts[i]}`);
     expect(texts.filter((_, i) => i % 2 === 0).sort()).toEqual([...numbers].sort());
+  });
+
+  it('stores a response whose conversation is deleted while it ends', async () => {
+    const { id } = await client.conversations.create({ items: [{ role: 'user', content: 'Hi' }] });
+    // Another client deletes the conversation in a transaction still open when the response ends.
+    const other = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('DELETE FROM conversations WHERE id = $1', [id]);
+      const creating = client.responses.create({ model: 'stub-model', conversation: id, input: 'Still there?' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await other.query('COMMIT');
+      const response = await creating;
+      expect(response.status).toBe('completed');
+      expect((await client.responses.retrieve(response.id)).output_text).toBe('Hello! You said: Still there?');
+      await expect(client.conversations.retrieve(id)).rejects.toMatchObject({ status: 404 });
+    } finally {
+      await other.end();
+    }
   });
 
   it('adds nothing for a response that fails', async () => {
