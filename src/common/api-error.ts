@@ -45,6 +45,10 @@ export class ApiError extends Error {
     return new ApiError(499, 'The client closed the connection before the response was ready.', 'client_closed_request');
   }
 
+  static modelNotFound(model: string): ApiError {
+    return ApiError.notFound(`The model '${model}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+  }
+
   static responseNotFound(id: string): ApiError {
     return ApiError.notFound(`No response found with id '${id}'.`, 'response_id', 'response_not_found');
   }

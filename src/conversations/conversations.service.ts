@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { withIds } from '../common/openai/input-items';
+import { itemList, type ItemsPageQuery } from '../common/openai/item-lists';
 import type { InputItem } from '../common/openai/types';
 import { type ConversationAppend, type ConversationRow, ConversationsRepository } from './conversations.repository';
 
@@ -12,12 +13,6 @@ export interface ConversationObject {
   object: 'conversation';
   created_at: number;
   metadata: Record<string, string>;
-}
-
-export interface ItemsQuery {
-  after?: string;
-  limit?: number;
-  order?: 'asc' | 'desc';
 }
 
 export type { ConversationAppend };
@@ -48,13 +43,13 @@ export class ConversationsService {
     await this.retrieve(tenantId, id);
     const added = withIds(items);
     await this.repository.append([{ conversationId: id, items: added }]);
-    return listOf(added, false);
+    return itemList(added, false);
   }
 
-  async listItems(tenantId: string, id: string, query: ItemsQuery) {
+  async listItems(tenantId: string, id: string, query: ItemsPageQuery) {
     await this.retrieve(tenantId, id);
     const page = await this.repository.itemsPage(id, { after: query.after, limit: query.limit ?? 20, order: query.order ?? 'desc' });
-    return listOf(page.items, page.hasMore);
+    return itemList(page.items, page.hasMore);
   }
 
   async retrieveItem(tenantId: string, id: string, itemId: string): Promise<InputItem> {
@@ -84,10 +79,6 @@ export class ConversationsService {
 
 function toConversationObject(row: ConversationRow): ConversationObject {
   return { id: row.id, object: 'conversation', created_at: Math.floor(new Date(row.created_at).getTime() / 1000), metadata: row.metadata };
-}
-
-function listOf(items: InputItem[], hasMore: boolean) {
-  return { object: 'list' as const, data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: hasMore };
 }
 
 function notFound(id: string): never {

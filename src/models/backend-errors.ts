@@ -31,7 +31,7 @@ export function fromUpstreamError(error: unknown, model: string): ApiError | Gen
         return ApiError.tooManyRequests(`The model backend is rate limited: ${upstreamMessage}`, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : 1);
       }
       case 404:
-        return ApiError.notFound(`The model '${model}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+        return ApiError.modelNotFound(model);
       case 400:
       case 413:
       case 422:

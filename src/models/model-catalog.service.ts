@@ -45,7 +45,7 @@ export class ModelCatalog {
 
   async retrieve(id: string): Promise<ModelObject> {
     const model = (await this.list()).find((candidate) => candidate.id === id);
-    if (!model) throw ApiError.notFound(`The model '${id}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+    if (!model) throw ApiError.modelNotFound(id);
     return model;
   }
 

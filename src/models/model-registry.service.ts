@@ -84,7 +84,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
       if (this.resolved.size < 10_000) this.resolved.set(model, backend);
     }
     if (!backend) {
-      throw ApiError.notFound(`The model '${model}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+      throw ApiError.modelNotFound(model);
     }
     return backend;
   }

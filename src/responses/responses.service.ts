@@ -8,6 +8,7 @@ import type { CountInputTokensDto, CreateResponseDto } from './dto/create-respon
 import type { ListInputItemsQuery } from './dto/list-input-items.query';
 import { isRunning, toResponseObject } from './response.mapper';
 import { withIds } from '../common/openai/input-items';
+import { itemList } from '../common/openai/item-lists';
 import { generationRequest, newResponse, samplingOf } from './response-factory';
 import { ResponseRunner } from './response-runner';
 import type { SerializedEvent } from '../events/serialized-event';
@@ -108,13 +109,7 @@ export class ResponsesService {
   async listInputItems(tenantId: string, id: string, query: ListInputItemsQuery) {
     if (!(await this.repository.find(tenantId, id))) throw ApiError.responseNotFound(id);
     const page = await this.repository.listInputItems(id, { after: query.after, before: query.before, limit: query.limit ?? 20, order: query.order ?? 'desc' });
-    return {
-      object: 'list' as const,
-      data: page.items,
-      first_id: page.items[0]?.id ?? null,
-      last_id: page.items[page.items.length - 1]?.id ?? null,
-      has_more: page.hasMore,
-    };
+    return itemList(page.items, page.hasMore);
   }
 
   async countInputTokens(tenantId: string, dto: CountInputTokensDto): Promise<{ object: 'response.input_tokens'; input_tokens: number }> {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { InputItem } from './types';
 
 /** The query of OpenAI's item lists (a response's input items, a conversation's items): a cursor page. */
 export class ItemsPageQuery {
@@ -28,4 +29,9 @@ export class ItemListDto {
   @ApiProperty({ nullable: true, type: String }) first_id: string | null;
   @ApiProperty({ nullable: true, type: String }) last_id: string | null;
   @ApiProperty() has_more: boolean;
+}
+
+/** A page of items as OpenAI lists them, the ids of its ends as cursors. */
+export function itemList(items: InputItem[], hasMore: boolean) {
+  return { object: 'list' as const, data: items, first_id: items[0]?.id ?? null, last_id: items.at(-1)?.id ?? null, has_more: hasMore };
 }

@@ -4,11 +4,10 @@ import type { RawData, WebSocket } from 'ws';
 import { ApiError } from '../../common/api-error';
 import { toApiError } from '../../common/all-exceptions.filter';
 import type { InputItem } from '../../common/openai/types';
+import { TERMINAL_EVENT_TYPES } from '../../events/event-log.service';
 import { CreateResponseDto } from '../dto/create-response.dto';
 import type { CreateResult } from '../create-result';
 import type { EarlierResponse, ResponsesService } from '../responses.service';
-
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'response.cancelled']);
 
 /**
  * One WebSocket connection to /v1/responses (OpenAI's WebSocket mode). Each `response.create` message is a create
@@ -87,7 +86,7 @@ export class ResponsesSocketSession {
       this.running = result.events.subscribe({
         next: (event) => {
           this.send(event.json);
-          if (!TERMINAL.has(event.type)) return;
+          if (!TERMINAL_EVENT_TYPES.has(event.type)) return;
           const { response } = JSON.parse(event.json) as { response: { id: string; status: string; output: InputItem[] } };
           if (response.status === 'completed' || response.status === 'incomplete') this.last = { id: response.id, items: [...context, ...response.output] };
         },
