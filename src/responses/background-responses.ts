@@ -12,7 +12,7 @@ import { ModelRegistry } from '../models/model-registry.service';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
 import { generationRequest, type Sampling } from './response-factory';
-import { type Run, ResponseRunner } from './response-runner';
+import { conversationTurn, type Run, ResponseRunner } from './response-runner';
 import { ResponseStreamBuilder } from './response-stream-builder';
 import { type ResponseKey, ResponsesRepository } from './responses.repository';
 import type { CreateResult } from './create-result';
@@ -131,7 +131,7 @@ export class BackgroundResponses implements OnModuleInit {
           tenantId: job.tenantId,
           logEvents: row.stream,
           notifyFollowers: true,
-          conversation: response.conversation ? { id: response.conversation.id, inputItems: chain ?? [], outputFrom: 0 } : undefined,
+          conversation: conversationTurn(response, chain ?? []),
         },
         signal: control.stop,
       });

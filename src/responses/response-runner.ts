@@ -238,15 +238,17 @@ export class ResponseRunner {
     const calls = builder.newToolCalls.filter((call) => call.status === 'completed');
     const conversation = conversationAppend(persistence.conversation, response);
     if (persistence.newInputItems && !persistence.logEvents) {
-      const row = {
-        tenantId: persistence.tenantId,
-        response,
-        inputItems: persistence.newInputItems,
-        sampling: spec.sampling,
-        lastSequenceNumber: builder.lastSequenceNumber,
-        stream: spec.streamed,
-      };
-      await this.writes.insert(row, conversation);
+      await this.writes.insert(
+        {
+          tenantId: persistence.tenantId,
+          response,
+          inputItems: persistence.newInputItems,
+          sampling: spec.sampling,
+          lastSequenceNumber: builder.lastSequenceNumber,
+          stream: spec.streamed,
+        },
+        conversation,
+      );
       await this.toolCalls.recordCalls(response.id, calls);
       return onStored();
     }
@@ -259,6 +261,11 @@ export class ResponseRunner {
     }
     onStored();
   }
+}
+
+/** The turn of a run of `response`, if it is in a conversation: its input, then its output from `outputFrom` on. */
+export function conversationTurn(response: ResponseObject, inputItems: InputItem[], outputFrom = 0): ConversationTurn | undefined {
+  return response.conversation ? { id: response.conversation.id, inputItems, outputFrom } : undefined;
 }
 
 /** The items a run adds to its conversation: none unless it completed or ended incomplete (not failed nor cancelled). */

@@ -10,7 +10,7 @@ import { isRunning, toResponseObject } from './response.mapper';
 import { withIds } from '../common/openai/input-items';
 import { itemList } from '../common/openai/item-lists';
 import { generationRequest, newResponse, samplingOf } from './response-factory';
-import { ResponseRunner } from './response-runner';
+import { conversationTurn, ResponseRunner } from './response-runner';
 import type { SerializedEvent } from '../events/serialized-event';
 import { abortOn } from './abort-on';
 import { eventsOfFinishedResponse } from './response-replay';
@@ -53,7 +53,6 @@ export class ResponsesService {
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
     if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false);
-    const conversation = response.conversation ? { id: response.conversation.id, inputItems, outputFrom: 0 } : undefined;
     const context = [...history, ...inputItems];
     const run = await this.runner
       .start({
@@ -64,7 +63,7 @@ export class ResponsesService {
         sampling,
         backend,
         streamed: dto.stream ?? false,
-        persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation } : { kind: 'none' },
+        persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'none' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,
       })

@@ -11,7 +11,7 @@ import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs
 import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { generationRequest } from './response-factory';
 import { eventsOfFinishedResponse } from './response-replay';
-import { ResponseRunner } from './response-runner';
+import { conversationTurn, ResponseRunner } from './response-runner';
 import { ResponsesRepository } from './responses.repository';
 import type { CreateResult } from './create-result';
 import { abortOn } from './abort-on';
@@ -101,7 +101,7 @@ export class ToolOutputsService {
         kind: 'stored',
         tenantId,
         logEvents,
-        conversation: response.conversation ? { id: response.conversation.id, inputItems: outputs, outputFrom: response.output.length } : undefined,
+        conversation: conversationTurn(response, outputs, response.output.length),
       },
       // A whole answer comes only at its end: a client that leaves before stops the backend (the calls reopen).
       signal,

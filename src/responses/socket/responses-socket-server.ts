@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
 import { TenantKeys } from '../../auth/tenant-keys';
 import { toApiError } from '../../common/all-exceptions.filter';
+import { ApiError } from '../../common/api-error';
 import { apiValidationPipe } from '../../common/validation';
 import { AppConfig } from '../../config/app-config';
 import { ResponsesService } from '../responses.service';
@@ -57,13 +58,12 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path !== PATH) return refuse(socket, 404, { error: { message: `No WebSocket endpoint at ${path}; use ${PATH}.`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+    if (path !== PATH) return refuse(socket, ApiError.notFound(`No WebSocket endpoint at ${path}; use ${PATH}.`, null, 'not_found'));
     let tenantId: string;
     try {
       tenantId = this.keys.tenantOf(request.headers.authorization);
     } catch (error) {
-      const apiError = toApiError(error);
-      return refuse(socket, apiError.status, apiError.toBody());
+      return refuse(socket, toApiError(error));
     }
     this.sockets.handleUpgrade(request, socket, head, (client) => {
       const session = new ResponsesSocketSession(client, tenantId, this.responses, this.validation);
@@ -74,7 +74,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
 }
 
 /** Answers an upgrade request with a plain HTTP error, the body in OpenAI's error shape. */
-function refuse(socket: Duplex, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+function refuse(socket: Duplex, error: ApiError): void {
+  const text = JSON.stringify(error.toBody());
+  socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }
