@@ -26,22 +26,16 @@ export interface ItemsPageOptions {
 export class ConversationsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Creates a conversation with its first items, in one statement. */
-  async insert(tenantId: string, id: string, metadata: Record<string, string>, items: InputItem[]): Promise<ConversationRow> {
-    const [row]: ConversationRow[] = await this.dataSource.query(
-      `WITH conversation AS (
-         INSERT INTO conversations (id, tenant_id, metadata) VALUES ($1, $2, $3) RETURNING id, created_at, metadata
-       ),
-       addition AS (SELECT nextval('conversation_additions') AS value),
-       items AS (
-         INSERT INTO conversation_items (conversation_id, addition, position, item_id, item)
-         SELECT $1, addition.value, item.ordinality, item.value->>'id', item.value
-         FROM addition, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS item(value, ordinality)
-       )
-       SELECT * FROM conversation`,
-      [id, tenantId, JSON.stringify(metadata), JSON.stringify(items)],
-    );
-    return row;
+  /** Creates a conversation with its first items, in one transaction (the items added as any others are). */
+  insert(tenantId: string, id: string, metadata: Record<string, string>, items: InputItem[]): Promise<ConversationRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row]: ConversationRow[] = await manager.query(
+        `INSERT INTO conversations (id, tenant_id, metadata) VALUES ($1, $2, $3) RETURNING id, created_at, metadata`,
+        [id, tenantId, JSON.stringify(metadata)],
+      );
+      await this.append([{ conversationId: id, items }], manager);
+      return row;
+    });
   }
 
   async find(tenantId: string, id: string): Promise<ConversationRow | null> {
