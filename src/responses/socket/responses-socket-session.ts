@@ -1,5 +1,4 @@
 import { Logger, type ValidationPipe } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
 import { ApiError } from '../../common/api-error';
 import { toApiError } from '../../common/all-exceptions.filter';
@@ -21,7 +20,6 @@ export class ResponsesSocketSession {
   private readonly logger = new Logger(ResponsesSocketSession.name);
   private queue = Promise.resolve();
   private last?: EarlierResponse;
-  private running?: Subscription;
   private draining = false;
   private readonly closed = new AbortController();
 
@@ -34,10 +32,7 @@ export class ResponsesSocketSession {
     socket.on('message', (data: RawData) => {
       this.queue = this.queue.then(() => this.handle(data.toString()));
     });
-    socket.on('close', () => {
-      this.closed.abort();
-      this.running?.unsubscribe();
-    });
+    socket.on('close', () => this.closed.abort());
   }
 
   /** Takes no more requests; resolves once those taken have ended. */
@@ -78,23 +73,38 @@ export class ResponsesSocketSession {
     return (await this.validation.transform({ ...body, stream: true }, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
   }
 
-  /** Sends the run's events until its end; keeps the response if it completed (or ended incomplete). */
+  /**
+   * Sends the run's events until its end; keeps the response if it completed (or ended incomplete). Closing the
+   * connection stops the run, as a client leaving an HTTP stream does, and ends the turn.
+   */
   private relay(result: CreateResult): Promise<void> {
     if (result.kind !== 'stream') return Promise.resolve();
     const context = result.context ?? [];
+    const closed = this.closed.signal;
     return new Promise<void>((resolve, reject) => {
-      this.running = result.events.subscribe({
+      const subscription = result.events.subscribe({
         next: (event) => {
           this.send(event.json);
           if (!TERMINAL_EVENT_TYPES.has(event.type)) return;
           const { response } = JSON.parse(event.json) as { response: { id: string; status: string; output: InputItem[] } };
           if (response.status === 'completed' || response.status === 'incomplete') this.last = { id: response.id, items: [...context, ...response.output] };
         },
-        error: reject,
-        complete: resolve,
+        error: (error: unknown) => {
+          closed.removeEventListener('abort', stop);
+          reject(error);
+        },
+        complete: () => {
+          closed.removeEventListener('abort', stop);
+          resolve();
+        },
       });
-      if (this.closed.signal.aborted) this.running.unsubscribe();
-    }).finally(() => (this.running = undefined));
+      function stop() {
+        subscription.unsubscribe();
+        resolve();
+      }
+      if (closed.aborted) stop();
+      else closed.addEventListener('abort', stop, { once: true });
+    });
   }
 
   private send(text: string): void {
