@@ -153,4 +153,39 @@ describe('EventLogBatcher', () => {
     calls[0].fail(new Error('connection lost'));
     await expect(handing).rejects.toThrow('connection lost');
   });
+
+  it('writes each response alone after Postgres refuses a row of a batch, so that only the owner of the bad row fails', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 40);
+    const good = batcher.writer('resp_good', false);
+    const bad = batcher.writer('resp_bad', false);
+    good.append([event(0)]);
+    bad.append([event(0)]);
+    await tick();
+    const refused = Object.assign(new Error('Unicode low surrogate must follow a high surrogate'), { code: '22P02' });
+    calls[0].fail(refused);
+    await tick();
+    expect(calls.map((call) => call.runs)).toEqual([['resp_good:0', 'resp_bad:0'], ['resp_good:0']]);
+    calls[1].commit();
+    await tick();
+    expect(calls[2].runs).toEqual(['resp_bad:0']);
+    calls[2].fail(refused);
+    await expect(good.flush()).resolves.toBeUndefined();
+    await expect(bad.flush()).rejects.toBe(refused);
+  });
+
+  it('fails every writer of a batch at once when the database itself fails (no statement per response)', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 40);
+    const a = batcher.writer('resp_a', false);
+    const b = batcher.writer('resp_b', false);
+    a.append([event(0)]);
+    b.append([event(0)]);
+    await tick();
+    const down = Object.assign(new Error('Connection terminated'), { code: '57P01' });
+    calls[0].fail(down);
+    await expect(a.flush()).rejects.toBe(down);
+    await expect(b.flush()).rejects.toBe(down);
+    expect(calls).toHaveLength(1);
+  });
 });

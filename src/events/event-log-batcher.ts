@@ -131,6 +131,12 @@ export class EventLogBatcher {
     this.scheduled = undefined;
   }
 
+  private insertBatch(batch: Array<{ writer: EventLogWriter; events: SerializedEvent[] }>): Promise<void> {
+    const runs = toEventRuns(batch.map(({ writer, events }) => ({ responseId: writer.responseId, events })));
+    const notifyIds = [...new Set(batch.filter(({ writer }) => writer.notify).map(({ writer }) => writer.responseId))];
+    return this.insert(runs, notifyIds);
+  }
+
   private write(): void {
     this.cancelScheduledWrite();
     this.urgent = false;
@@ -142,11 +148,15 @@ export class EventLogBatcher {
     const writers = [...this.waiting].filter((writer) => writer.hasPending);
     this.waiting.clear();
     if (writers.length === 0) return done();
-    const runs = toEventRuns(writers.map((writer) => ({ responseId: writer.responseId, events: writer.take(written) })));
-    const notifyIds = [...new Set(writers.filter((writer) => writer.notify).map((writer) => writer.responseId))];
+    const batch = writers.map((writer) => ({ writer, events: writer.take(written) }));
     this.inFlight = true;
-    this.insert(runs, notifyIds)
-      .catch((error: unknown) => writers.forEach((writer) => writer.failed(error)))
+    this.insertBatch(batch)
+      .catch(async (error: unknown) => {
+        if (batch.length === 1 || !isDataError(error)) return batch.forEach(({ writer }) => writer.failed(error));
+        // One response's row that Postgres refuses fails the whole statement: each response is written again on its
+        // own, so that only the one that owns the bad row fails, and every other stream goes on.
+        for (const entry of batch) await this.insertBatch([entry]).catch((alone: unknown) => entry.writer.failed(alone));
+      })
       .finally(() => {
         this.inFlight = false;
         done();
@@ -157,4 +167,10 @@ export class EventLogBatcher {
         else this.scheduleWrite(wait);
       });
   }
+}
+
+/** Postgres refused a value (SQLSTATE class 22, a data exception) rather than the statement failing as a whole. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }

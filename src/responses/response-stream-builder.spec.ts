@@ -102,4 +102,30 @@ describe('ResponseStreamBuilder', () => {
     expect(events.at(-1)).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { code: 'server_error', message: 'boom' } } });
     expect((builder.response.output[0] as any).content[0].text).toBe('Half');
   });
+
+  it('streams and keeps the same storable text when the model emits NUL or splits a surrogate pair across chunks', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: true });
+    const events = parse([
+      ...builder.created(),
+      ...builder.push({ type: 'reasoning', delta: 'think\u0000' }),
+      ...builder.push({ type: 'text', delta: 'smile \ud83d' }),
+      ...builder.push({ type: 'text', delta: '\ude00 a\u0000b \udc00' }),
+      ...builder.push({ type: 'text', delta: 'end \ud83d' }),
+      ...builder.push({ type: 'tool_call', index: 0, callId: 'call_\u0000', name: 'f', argumentsDelta: '{"e":"\ud83d' }),
+      ...builder.push({ type: 'tool_call', index: 0, argumentsDelta: '\ude00"}' }),
+      ...builder.complete(),
+    ]);
+    // Every event's JSON is what Postgres stores: no NUL, no lone surrogate.
+    for (const event of events) expect(JSON.stringify(event)).not.toMatch(/\\u0000|\\ud[89ab]|\\udc/);
+    const [reasoning, message, call] = builder.response.output as any[];
+    expect(reasoning.content[0].text).toBe('think\ufffd');
+    expect(message.content[0].text).toBe('smile \ud83d\ude00 a\ufffdb \ufffdend \ufffd');
+    expect(call).toMatchObject({ call_id: 'call_\ufffd', arguments: '{"e":"\ud83d\ude00"}' });
+    // The deltas add up to the done text: the stream and the stored response agree.
+    const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    expect(deltas).toBe(message.content[0].text);
+    expect(events.find((e) => e.type === 'response.output_text.done').text).toBe(message.content[0].text);
+    const argDeltas = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('');
+    expect(argDeltas).toBe(call.arguments);
+  });
 });

@@ -1,5 +1,6 @@
 import type { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
+import { storableText, StorableTextStream } from '../common/storable-text';
 import type {
   FunctionCallItem,
   ItemStatus,
@@ -27,19 +28,25 @@ interface OpenMessage {
   kind?: 'output_text' | 'refusal';
   /** The JSON of the open part's text delta events up to their delta. */
   textDeltaPrefix?: string;
+  /** The open part's text, made storable delta by delta. */
+  text: StorableTextStream;
 }
 interface OpenToolCall {
   item: FunctionCallItem;
   outputIndex: number;
+  arguments: StorableTextStream;
 }
 interface OpenReasoning {
   item: ReasoningItem;
   outputIndex: number;
+  text: StorableTextStream;
 }
 
 /**
  * Turns a backend's generation chunks into the Responses object and its streaming events, in the exact order
  * OpenAI sends them. It owns the sequence numbers; a continuation (submit_tool_outputs) resumes from the last one.
+ * What the model produced is made storable here (U+0000 and unpaired surrogates become U+FFFD, a pair split across
+ * chunks is joined), so the stream, the event log and the stored response carry the same text.
  */
 export class ResponseStreamBuilder {
   private sequence: number;
@@ -139,7 +146,10 @@ export class ResponseStreamBuilder {
   private pushMessage(kind: 'output_text' | 'refusal', delta: string): SerializedEvent[] {
     const message = this.message;
     // The usual chunk: more text for the part already open, nothing to close or open first.
-    if (message?.kind === kind && kind === 'output_text' && !this.reasoning && !this.hasOpenToolCall()) return [this.textDelta(message, delta)];
+    if (message?.kind === kind && kind === 'output_text' && !this.reasoning && !this.hasOpenToolCall()) {
+      const text = message.text.push(delta);
+      return heldBack(delta, text) ? [] : [this.textDelta(message, text)];
+    }
     return this.pushMessageEvents(kind, delta);
   }
 
@@ -147,7 +157,7 @@ export class ResponseStreamBuilder {
     const events = [...this.closeReasoning('completed'), ...this.closeToolCalls('completed')];
     if (!this.message) {
       const item: MessageItem = { id: newId('msg'), type: 'message', status: 'in_progress', content: [], role: 'assistant' };
-      this.message = { item, outputIndex: this.addOutput(item) };
+      this.message = { item, outputIndex: this.addOutput(item), text: new StorableTextStream() };
       events.push(this.emit('response.output_item.added', { output_index: this.message.outputIndex, item }));
     }
     const message = this.message;
@@ -159,14 +169,17 @@ export class ResponseStreamBuilder {
       message.item.content.push(part);
       events.push(this.emit('response.content_part.added', { ...this.partRef(message), part }));
     }
-    const part = message.item.content[message.item.content.length - 1];
-    if (part.type === 'output_text') {
-      events.push(this.textDelta(message, delta));
-    } else {
-      part.refusal += delta;
-      events.push(this.emit('response.refusal.delta', { ...this.partRef(message), delta }));
-    }
+    const text = message.text.push(delta);
+    if (!heldBack(delta, text)) events.push(this.partDelta(message, text));
     return events;
+  }
+
+  /** More text or refusal for the message's open part. */
+  private partDelta(message: OpenMessage, delta: string): SerializedEvent {
+    const part = message.item.content[message.item.content.length - 1];
+    if (part.type === 'output_text') return this.textDelta(message, delta);
+    part.refusal += delta;
+    return this.emit('response.refusal.delta', { ...this.partRef(message), delta });
   }
 
   /** More text for the message's open part: an event whose JSON differs from the part's last one only in its delta and sequence number. */
@@ -192,13 +205,17 @@ export class ResponseStreamBuilder {
     const events: SerializedEvent[] = [];
     if (!this.reasoning) {
       const item: ReasoningItem = { id: newId('rs'), type: 'reasoning', summary: [], content: [{ type: 'reasoning_text', text: '' }] };
-      this.reasoning = { item, outputIndex: this.addOutput(item) };
+      this.reasoning = { item, outputIndex: this.addOutput(item), text: new StorableTextStream() };
       events.push(this.emit('response.output_item.added', { output_index: this.reasoning.outputIndex, item: { ...item, content: [] } }));
     }
-    const { item, outputIndex } = this.reasoning;
-    item.content![0].text += delta;
-    events.push(this.emit('response.reasoning_text.delta', { item_id: item.id, output_index: outputIndex, content_index: 0, delta }));
+    const text = this.reasoning.text.push(delta);
+    if (!heldBack(delta, text)) events.push(this.reasoningDelta(this.reasoning, text));
     return events;
+  }
+
+  private reasoningDelta({ item, outputIndex }: OpenReasoning, delta: string): SerializedEvent {
+    item.content![0].text += delta;
+    return this.emit('response.reasoning_text.delta', { item_id: item.id, output_index: outputIndex, content_index: 0, delta });
   }
 
   private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
@@ -212,24 +229,27 @@ export class ResponseStreamBuilder {
         type: 'function_call',
         status: 'in_progress',
         arguments: '',
-        call_id: chunk.callId ?? newId('call'),
-        name: chunk.name ?? '',
+        call_id: chunk.callId ? storableText(chunk.callId) : newId('call'),
+        name: storableText(chunk.name ?? ''),
       };
-      call = { item, outputIndex: this.addOutput(item) };
+      call = { item, outputIndex: this.addOutput(item), arguments: new StorableTextStream() };
       this.toolCalls.set(chunk.index, call);
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
     } else if (chunk.name && !call.item.name) {
-      call.item.name = chunk.name;
+      call.item.name = storableText(chunk.name);
     }
-    if (chunk.argumentsDelta) {
-      call.item.arguments += chunk.argumentsDelta;
-      events.push(this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta: chunk.argumentsDelta }));
-    }
+    const argumentsDelta = call.arguments.push(chunk.argumentsDelta);
+    if (argumentsDelta) events.push(this.argumentsDelta(call, argumentsDelta));
     if (this.options.toolCallDeltaEvents) {
       const calls = [...this.toolCalls.values()].map(({ item }) => ({ id: item.call_id, type: 'function', name: item.name, arguments: item.arguments }));
       events.push(this.emit('response.tool_call.delta', { item_id: call.item.id, output_index: call.outputIndex, delta: JSON.stringify(calls) }));
     }
     return events;
+  }
+
+  private argumentsDelta(call: OpenToolCall, delta: string): SerializedEvent {
+    call.item.arguments += delta;
+    return this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta });
   }
 
   /** `max_tool_calls` counts every call of the response, continuations included; calls beyond it are dropped. */
@@ -253,13 +273,17 @@ export class ResponseStreamBuilder {
   }
 
   private closePart(message: OpenMessage): SerializedEvent[] {
+    const rest = message.text.end();
+    const events = rest ? [this.partDelta(message, rest)] : [];
+    message.text = new StorableTextStream();
     const part = message.item.content[message.item.content.length - 1];
     const ref = this.partRef(message);
     const done =
       part.type === 'output_text'
         ? this.emit('response.output_text.done', { ...ref, text: part.text, logprobs: [] })
         : this.emit('response.refusal.done', { ...ref, refusal: part.refusal });
-    return [done, this.emit('response.content_part.done', { ...ref, part })];
+    events.push(done, this.emit('response.content_part.done', { ...ref, part }));
+    return events;
   }
 
   private closeReasoning(status: ItemStatus): SerializedEvent[] {
@@ -267,8 +291,11 @@ export class ResponseStreamBuilder {
     if (!reasoning) return [];
     this.reasoning = undefined;
     const { item, outputIndex } = reasoning;
+    const rest = reasoning.text.end();
+    const events = rest ? [this.reasoningDelta(reasoning, rest)] : [];
     item.status = status;
     return [
+      ...events,
       this.emit('response.reasoning_text.done', { item_id: item.id, output_index: outputIndex, content_index: 0, text: item.content![0].text }),
       this.emit('response.output_item.done', { output_index: outputIndex, item }),
     ];
@@ -278,6 +305,8 @@ export class ResponseStreamBuilder {
     const events: SerializedEvent[] = [];
     for (const call of [...this.toolCalls.values()].filter(({ item }) => item.status === 'in_progress')) {
       const { item, outputIndex } = call;
+      const rest = call.arguments.end();
+      if (rest) events.push(this.argumentsDelta(call, rest));
       item.status = status;
       events.push(
         this.emit('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments }),
@@ -301,6 +330,11 @@ export class ResponseStreamBuilder {
     if (this.options.serialize === false) return { type, sequenceNumber: this.sequence, json: '' };
     return { type, sequenceNumber: this.sequence, json: JSON.stringify({ type, ...fields, sequence_number: this.sequence }) };
   }
+}
+
+/** A delta whose every character waits for the next one (the first half of a surrogate pair). */
+function heldBack(delta: string, text: string): boolean {
+  return text === '' && delta !== '';
 }
 
 function emptyText(): OutputText {

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
  * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart
  * - `WAIT <ms> <rest>` → nothing for ms (not even headers), then as for `<rest>`
  * - `LIMIT <n> <rest>` → a context overflow (400) when the request holds more than n messages, else as for `<rest>`
+ * - `UNICODE` → text with a NUL and an emoji split across two chunks, then a call of `f` whose arguments split one too
  * - anything else → "Hello! You said: <text>", word by word
  * GET /models lists STUB_MODELS.
  */
@@ -99,7 +100,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
     prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: plan.reasoning ? 1 : 0 } };
 
   if (!body.stream) {
-    const message: Record<string, unknown> = { role: 'assistant', content: plan.calls.length ? null : plan.pieces.join('') };
+    const message: Record<string, unknown> = { role: 'assistant', content: plan.pieces.join('') || null };
     if (plan.reasoning) message.reasoning_content = plan.reasoning;
     if (plan.calls.length) message.tool_calls = plan.calls.map((c, i) => ({ id: `call_stub${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
     const answer = JSON.stringify({ id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message, finish_reason: plan.finish }], usage });
@@ -200,6 +201,11 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
   } else if (text.startsWith('CALL2')) {
     const name = body.tools?.[0]?.function?.name ?? 'tool';
     plan.calls = [{ name, arguments: '{"city":"Paris"}' }, { name, arguments: '{"city":"Tokyo"}' }];
+    plan.finish = 'tool_calls';
+  } else if (text === 'UNICODE') {
+    plan.pieces = ['a\u0000b ', '\ud83d', '\ude00 ok'];
+    // Sent in two halves that split the emoji's surrogate pair.
+    plan.calls = [{ name: 'f', arguments: '{"e":"\ud83d\ude00abcd"}' }];
     plan.finish = 'tool_calls';
   } else if (tokens) {
     plan.pieces = tokenPieces(Number(tokens[1]));

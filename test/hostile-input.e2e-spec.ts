@@ -1,0 +1,141 @@
+import WebSocket from 'ws';
+import { startTestServer, type TestServer } from './support/test-server';
+import { streamStored } from './support/sse';
+
+/** `{"k0":"v","k1":"v",…}` with `n` keys, written directly (JSON.stringify of a million-key object is itself slow). */
+function manyKeys(n: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) parts.push(`"k${i}":"v"`);
+  return `{${parts.join(',')}}`;
+}
+
+/** `n` arrays nested in each other around `inner`. */
+const deep = (n: number, inner = '1') => `${'['.repeat(n)}${inner}${']'.repeat(n)}`;
+
+describe('Hostile input: bounded, linear, refused before the model runs', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  const post = (path: string, body: string) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  const expect400 = async (res: Response, param: string | null, code: string) => {
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code } });
+  };
+
+  it('refuses a million metadata keys (14 MB) without holding up anyone else', async () => {
+    const body = `{"model":"m","input":"x","metadata":${manyKeys(1_050_000)}}`;
+    expect(body.length).toBeGreaterThan(14_000_000);
+    const big = post('/v1/responses', body);
+    // Another client's request, sent while the big one is being read and checked, is answered too.
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    await expect400(await big, 'metadata', 'too_many_keys');
+  });
+
+  it.each([
+    ['the top level', () => `{"model":"m","input":"x",${manyKeys(200_000).slice(1)}`, '/v1/responses', null],
+    ['a tool schema', () => `{"model":"m","input":"x","tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":${manyKeys(200_000)}}}]}`, '/v1/responses', 'tools[0].parameters.properties'],
+    ['conversation metadata', () => `{"metadata":${manyKeys(200_000)}}`, '/v1/conversations', 'metadata'],
+    ['a tool output', () => `{"tool_outputs":[{"tool_call_id":"call_1","output":${manyKeys(200_000)}}]}`, '/v1/responses/resp_missing/submit_tool_outputs', 'tool_outputs[0].output'],
+  ])('refuses 200,000 keys in %s at once', async (_where, body, path, param) => {
+    await expect400(await post(path, body()), param, 'too_many_keys');
+  });
+
+  it.each([
+    ['input', `{"model":"m","input":[{"role":"user","content":${deep(10_000, '"x"')}}]}`, 'input[0].content'],
+    ['metadata', `{"model":"m","input":"x","metadata":{"a":${deep(10_000)}}}`, 'metadata.a'],
+    ['tool parameters', `{"model":"m","input":"x","tools":[{"type":"function","name":"f","parameters":${deep(10_000)}}]}`, 'tools[0].parameters'],
+  ])('refuses 10,000-deep nesting in %s with a 400', async (_where, body, paramPrefix) => {
+    const res = await post('/v1/responses', body);
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { param: string } };
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'nesting_too_deep' });
+    expect(error.param.startsWith(paramPrefix)).toBe(true);
+  });
+
+  it.each([
+    ['input', { input: 'a\u0000b' }, 'input'],
+    ['an input message', { input: [{ role: 'user', content: [{ type: 'input_text', text: 'a\u0000b' }] }] }, 'input[0].content[0].text'],
+    ['instructions', { input: 'x', instructions: 'be \u0000 nice' }, 'instructions'],
+    ['metadata', { input: 'x', metadata: { k: 'v\u0000' } }, 'metadata.k'],
+    ['a metadata key', { input: 'x', metadata: { 'k\u0000': 'v' } }, 'metadata'],
+    ['a tool description', { input: 'x', tools: [{ type: 'function', name: 'f', description: 'd\u0000' }] }, 'tools[0].description'],
+    ['a tool schema', { input: 'x', tools: [{ type: 'function', name: 'f', parameters: { type: 'object', description: '\u0000' } }] }, 'tools[0].parameters.description'],
+    ['user', { input: 'x', user: 'u\u0000' }, 'user'],
+    ['an item id', { input: [{ type: 'message', id: 'msg_\u0000', role: 'user', content: 'x' }] }, 'input[0].id'],
+    ['a lone surrogate', { input: 'broken \ud83d pair' }, 'input'],
+  ])('refuses a NUL or a lone surrogate in %s with a 400 naming it, before any model call', async (_where, fields, param) => {
+    const calls = server.stub.requests.length;
+    await expect400(await post('/v1/responses', JSON.stringify({ model: 'm', ...fields })), param, 'invalid_value');
+    expect(server.stub.requests.length).toBe(calls);
+  });
+
+  it('refuses NUL bytes in conversation items, tool outputs, path parameters and cursors with a 400', async () => {
+    await expect400(await post('/v1/conversations', JSON.stringify({ items: [{ type: 'message', role: 'user', content: 'a\u0000' }] })), 'items[0].content', 'invalid_value');
+    await expect400(await post('/v1/responses/resp_x/submit_tool_outputs', JSON.stringify({ tool_call_id: 'c', output: 'a\u0000' })), 'output', 'invalid_value');
+    await expect400(await fetch(`${server.url}/v1/responses/%00`), 'id', 'invalid_value');
+    await expect400(await fetch(`${server.url}/v1/responses/resp_%00/input_items`), 'id', 'invalid_value');
+    await expect400(await fetch(`${server.url}/v1/conversations/%00`), 'id', 'invalid_value');
+    const { id } = await server.client.responses.create({ model: 'm', input: 'hi' });
+    await expect400(await fetch(`${server.url}/v1/responses/${id}/input_items?after=%00`), 'after', 'invalid_value');
+  });
+
+  it('refuses many keys, deep nesting and NUL bytes in WebSocket frames with an error message, and the connection goes on', async () => {
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/v1/responses`);
+    const messages: any[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => socket.once('open', resolve));
+    const frames = [
+      `{"type":"response.create","model":"m","input":"x","metadata":${manyKeys(200_000)}}`,
+      `{"type":"response.create","model":"m","input":${deep(10_000, '"x"')}}`,
+      JSON.stringify({ type: 'response.create', model: 'm', input: 'a\u0000b' }),
+    ];
+    for (const frame of frames) socket.send(frame);
+    socket.send(JSON.stringify({ type: 'response.create', model: 'm', input: 'still here' }));
+    const deadline = Date.now() + 10_000;
+    while (!messages.some((m) => m.type === 'response.completed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    socket.close();
+    expect(messages.filter((m) => m.type === 'error').map((m) => [m.status, m.error.code, m.error.param])).toEqual([
+      [400, 'too_many_keys', 'metadata'],
+      [400, 'nesting_too_deep', expect.stringMatching(/^input/)],
+      [400, 'invalid_value', 'input'],
+    ]);
+    expect(messages.at(-1)).toMatchObject({ type: 'response.completed', response: { status: 'completed' } });
+  });
+});
+
+describe('What the model produces is streamed and stored the same way, whatever its characters', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  const tools = [{ type: 'function' as const, name: 'f', parameters: { type: 'object', properties: {} }, strict: false }];
+
+  it('keeps a streamed answer with a NUL and a surrogate pair split across chunks, and replays it identically', async () => {
+    const stream = await server.client.responses.create({ model: 'm', input: 'UNICODE', tools, stream: true });
+    const events: any[] = [];
+    for await (const event of stream) events.push(event);
+    const completed = events.at(-1);
+    expect(completed.type).toBe('response.completed');
+    const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    expect(text).toBe('a\ufffdb \u{1f600} ok');
+    const stored = await server.client.responses.retrieve(completed.response.id);
+    expect(stored.status).toBe('completed');
+    expect(stored.output_text).toBe(text);
+    expect(stored.output.find((item) => item.type === 'function_call')).toMatchObject({ arguments: '{"e":"\u{1f600}abcd"}' });
+    // The log replays the very events the client saw.
+    expect(await streamStored(server.url, stored.id)).toEqual(events);
+  });
+
+  it('keeps a non-streamed answer with a NUL', async () => {
+    const response = await server.client.responses.create({ model: 'm', input: 'UNICODE', tools });
+    expect(response.output_text).toBe('a\ufffdb \u{1f600} ok');
+    expect((await server.client.responses.retrieve(response.id)).output_text).toBe(response.output_text);
+  });
+});
