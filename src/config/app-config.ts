@@ -61,6 +61,13 @@ export class AppConfig {
   STREAM_HEARTBEAT_MS = 15_000;
 
   /**
+   * Bytes of a stream written but not yet read by its client beyond which the client is disconnected as a reader
+   * that stays behind (a stored response can be resumed with starting_after). Bounds the memory one reader can pin.
+   */
+  @Transform(toInt) @IsInt() @Min(65_536)
+  STREAM_MAX_BUFFER_BYTES = 1_048_576;
+
+  /**
    * How long a streamed response's events may wait to be logged together (the live stream never waits for the log;
    * someone resuming or following the stream from the log sees them this much later at most). A stream's events
    * of this window share one row (at 50 tokens a second, 50 ms puts two or three in each). A stream's first events,

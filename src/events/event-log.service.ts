@@ -96,9 +96,10 @@ export class EventLogService implements OnModuleInit {
    * (asked when the last event read is terminal, when there was nothing to read at first, and after 5 quiet
    * seconds), so a finished response's log is simply replayed, a continuation after a terminal event is followed,
    * and a response ended or deleted without a terminal event in its log does not hold its followers forever.
-   * Unsubscribing stops reading; it never affects the response.
+   * Unsubscribing stops reading; it never affects the response. Each event is sent once `demand` resolves (the
+   * reader has taken most of what was sent before), so a slow reader is served at its pace instead of buffered for.
    */
-  follow(responseId: string, afterSequence: number, stillRunning: () => Promise<boolean>): Observable<SerializedEvent> {
+  follow(responseId: string, afterSequence: number, stillRunning: () => Promise<boolean>, demand?: () => Promise<void>): Observable<SerializedEvent> {
     return new Observable<SerializedEvent>((subscriber) => {
       let cursor = afterSequence;
       let idleSince = Date.now();
@@ -113,8 +114,9 @@ export class EventLogService implements OnModuleInit {
       let set = this.followers.get(responseId);
       if (!set) this.followers.set(responseId, (set = new Set()));
       set.add(onAppend);
-      const emit = (page: SerializedEvent[]) => {
+      const emit = async (page: SerializedEvent[]) => {
         for (const event of page) {
+          if (demand) await demand();
           if (closed) return;
           subscriber.next(event);
           cursor = event.sequenceNumber;
@@ -124,14 +126,14 @@ export class EventLogService implements OnModuleInit {
         while (!closed) {
           woken = false;
           const page = await this.repository.after(responseId, cursor, REPLAY_PAGE);
-          emit(page);
+          await emit(page);
           if (page.length === REPLAY_PAGE) continue;
           const atTerminal = page.length > 0 && TERMINAL_EVENT_TYPES.has(page[page.length - 1].type);
           if (page.length > 0) idleSince = Date.now();
           if (atTerminal || (first && page.length === 0) || Date.now() - idleSince > FOLLOW_CHECK_AFTER_MS) {
             if (!(await stillRunning())) {
               // Whatever was appended before the response stopped running.
-              emit(await this.repository.after(responseId, cursor, REPLAY_PAGE));
+              await emit(await this.repository.after(responseId, cursor, REPLAY_PAGE));
               return subscriber.complete();
             }
             idleSince = Date.now();

@@ -11,6 +11,8 @@ export interface SseOptions {
   heartbeatMs: number;
   /** Heartbeats as `response.ping` events; otherwise as SSE comments, which every client ignores. */
   pingEvents: boolean;
+  /** Bytes written but not yet taken by the client beyond which it is disconnected as a reader that stays behind. */
+  maxBufferedBytes: number;
 }
 
 /** One SSE frame: a single write, LF line endings, as strict clients require. */
@@ -22,7 +24,9 @@ const PING_FRAME = sseFrame({ type: 'response.ping', json: '{"type":"response.pi
 
 /**
  * Serves an Observable of events as server-sent events. A heartbeat goes out whenever the stream has been idle
- * for `heartbeatMs`; the client going away unsubscribes, which cancels whatever produces the events.
+ * for `heartbeatMs`; the client going away unsubscribes, which cancels whatever produces the events. A client that
+ * stops reading is disconnected once `maxBufferedBytes` wait for it, as if it had gone away (a stored response can
+ * be resumed with `starting_after`): the process never holds more than that for one reader.
  */
 export function writeSse(req: Request, res: Response, events: Observable<SseEvent>, options: SseOptions): void {
   res.status(200);
@@ -34,13 +38,18 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
 
   // One timer per stream, pushed back by every frame written.
   const heartbeat: NodeJS.Timeout = setTimeout(() => {
+    if (res.destroyed) return;
     res.write(options.pingEvents ? PING_FRAME : ': ping\n\n');
     heartbeat.refresh();
   }, options.heartbeatMs);
   const stopHeartbeat = () => clearTimeout(heartbeat);
   const subscription = events.subscribe({
     next: (event) => {
-      if (res.writableEnded) return;
+      if (res.writableEnded || res.destroyed) return;
+      if (res.writableLength > options.maxBufferedBytes) {
+        res.destroy();
+        return;
+      }
       res.write(sseFrame(event));
       heartbeat.refresh();
     },
@@ -63,4 +72,23 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   };
   req.on('close', close);
   res.on('close', close);
+}
+
+/**
+ * Resolves when the client has taken what was written so far (at once if little waits for it), or when the
+ * connection closes: what a producer that can wait (a replay of the log) awaits before its next page.
+ */
+export function drained(res: Response): () => Promise<void> {
+  return () =>
+    !res.writableNeedDrain || res.destroyed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, A
 import type { Request, Response } from 'express';
 import { Tenant } from '../auth/tenant.guard';
 import { AppConfig } from '../config/app-config';
-import { writeSse } from '../events/sse';
+import { drained, writeSse } from '../events/sse';
 import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { ErrorDto } from '../common/error.dto';
@@ -79,7 +79,7 @@ export class ResponsesController {
       const response = await this.responses.retrieve(tenant, id);
       if (isRunning(response.status)) res.setHeader('Retry-After', String(POLL_AGAIN_AFTER_S));
       res.status(200).json(response);
-    } else this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1));
+    } else this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1, drained(res)));
   }
 
   @Delete(':id')
@@ -132,7 +132,11 @@ export class ResponsesController {
   }
 
   private stream(req: Request, res: Response, events: Parameters<typeof writeSse>[2]): void {
-    writeSse(req, res, events, { heartbeatMs: this.config.STREAM_HEARTBEAT_MS, pingEvents: !this.config.STRICT_EVENTS });
+    writeSse(req, res, events, {
+      heartbeatMs: this.config.STREAM_HEARTBEAT_MS,
+      pingEvents: !this.config.STRICT_EVENTS,
+      maxBufferedBytes: this.config.STREAM_MAX_BUFFER_BYTES,
+    });
   }
 }
 

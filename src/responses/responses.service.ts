@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { from, ignoreElements, lastValueFrom, Observable } from 'rxjs';
+import { ignoreElements, lastValueFrom, Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
+import { paced } from '../events/paced';
 import { ModelRegistry } from '../models/model-registry.service';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import type { ListInputItemsQuery } from './dto/list-input-items.query';
@@ -83,17 +84,18 @@ export class ResponsesService {
 
   /**
    * A stored response's events after `startingAfter`: its event log (followed live until its end while it runs),
-   * or the finished object's events when it was not streamed.
+   * or the finished object's events when it was not streamed. `demand` resolves when the reader can take more:
+   * the log is read page by page at the reader's pace.
    */
-  async replay(tenantId: string, id: string, startingAfter: number): Promise<Observable<SerializedEvent>> {
+  async replay(tenantId: string, id: string, startingAfter: number, demand?: () => Promise<void>): Promise<Observable<SerializedEvent>> {
     const row = await this.repository.find(tenantId, id);
     if (!row) throw ApiError.responseNotFound(id);
     const response = toResponseObject(row);
-    if (await this.eventLog.isLogged(id)) return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id));
+    if (await this.eventLog.isLogged(id)) return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id), demand);
     if (isRunning(response.status)) {
       throw ApiError.badRequest('This response was not created with `stream: true`, so it cannot be streamed while it runs: poll it, or stream it once it has finished.', 'stream');
     }
-    return from(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter));
+    return paced(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter), demand);
   }
 
   cancel(tenantId: string, id: string): Promise<ResponseObject> {

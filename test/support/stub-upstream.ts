@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
  * - `LENGTH` → cut short with finish_reason "length"; `REASON` → reasoning_content first
  * - `JSON` or a response_format → a JSON answer
  * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart
+ * - `BYTES <n> <size>` → n pieces of `size` characters each, at once
  * - `WAIT <ms> <rest>` → nothing for ms (not even headers), then as for `<rest>`
  * - `LIMIT <n> <rest>` → a context overflow (400) when the request holds more than n messages, else as for `<rest>`
  * - `UNICODE` → text with a NUL and an emoji split across two chunks, then a call of `f` whose arguments split one too
@@ -189,6 +190,7 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
   const plan: Plan = { pieces: [], calls: [], finish: 'stop', delayMs: 0 };
   const call = /^CALL (\w+)(?: (.*))?$/s.exec(text);
   const tokens = /^TOKENS (\d+)(?: (\d+))?/.exec(text);
+  const bytes = /^BYTES (\d+) (\d+)/.exec(text);
   if (last.role === 'tool') {
     plan.pieces = words(`The tool said: ${text}`);
     if (text.startsWith('SLOW')) plan.delayMs = 50;
@@ -207,6 +209,8 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
     // Sent in two halves that split the emoji's surrogate pair.
     plan.calls = [{ name: 'f', arguments: '{"e":"\ud83d\ude00abcd"}' }];
     plan.finish = 'tool_calls';
+  } else if (bytes) {
+    plan.pieces = Array.from({ length: Number(bytes[1]) }, (_, i) => `${i} `.padEnd(Number(bytes[2]), 'x'));
   } else if (tokens) {
     plan.pieces = tokenPieces(Number(tokens[1]));
     plan.delayMs = Number(tokens[2] ?? 0);

@@ -24,6 +24,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
   private readonly sockets: WebSocketServer;
   private readonly sessions = new Set<ResponsesSocketSession>();
   private readonly graceMs: number;
+  private readonly maxBufferedBytes: number;
   private readonly keys: TenantKeys;
   private readonly validation = apiValidationPipe();
 
@@ -35,6 +36,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
     this.keys = new TenantKeys(config.API_KEYS);
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: config.bodyLimitBytes });
     this.graceMs = config.SHUTDOWN_GRACE_MS;
+    this.maxBufferedBytes = config.STREAM_MAX_BUFFER_BYTES;
   }
 
   onApplicationBootstrap(): void {
@@ -66,7 +68,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
       return refuse(socket, toApiError(error));
     }
     this.sockets.handleUpgrade(request, socket, head, (client) => {
-      const session = new ResponsesSocketSession(client, tenantId, this.responses, this.validation);
+      const session = new ResponsesSocketSession(client, tenantId, this.responses, this.validation, this.maxBufferedBytes);
       this.sessions.add(session);
       client.once('close', () => this.sessions.delete(session));
     });

@@ -28,6 +28,8 @@ export class ResponsesSocketSession {
     private readonly tenantId: string,
     private readonly responses: ResponsesService,
     private readonly validation: ValidationPipe,
+    /** Bytes queued for the client beyond which it is cut off as a reader that stays behind. */
+    private readonly maxBufferedBytes: number,
   ) {
     socket.on('message', (data: RawData) => {
       this.queue = this.queue.then(() => this.handle(data.toString()));
@@ -108,6 +110,9 @@ export class ResponsesSocketSession {
   }
 
   private send(text: string): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    // A client that stops reading: the connection ends (what runs on it stops) instead of its queue growing.
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.socket.terminate();
+    else this.socket.send(text);
   }
 }
