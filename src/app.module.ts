@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { TenantGuard } from './auth/tenant.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { REDACTED_HEADER_PATHS, redactUrl } from './common/log-redaction';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
@@ -29,7 +30,9 @@ export class AppModule {
           pinoHttp: {
             level: config.LOG_LEVEL,
             autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
-            redact: ['req.headers.authorization'],
+            redact: REDACTED_HEADER_PATHS,
+            // The query parameters pino-http logs beside the URL are left out: the URL (redacted) holds them.
+            serializers: { req: (req: { url?: string; query?: unknown }) => ({ ...req, url: redactUrl(req.url ?? ''), query: undefined }) },
           },
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.DATABASE_POOL_SIZE)),

@@ -3,14 +3,21 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import type { Duplex } from 'node:stream';
+import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { TenantKeys } from './auth/tenant-keys';
 import { ApiError } from './common/api-error';
 import { toApiError } from './common/all-exceptions.filter';
 import { apiValidationPipe } from './common/validation';
+import { errorForLog } from './common/log-redaction';
 import type { AppConfig } from './config/app-config';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
+import { writeRawError } from './http/raw-error-response';
+
+/** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
+const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
 /** Builds the HTTP application (not yet listening): shared by main.ts and the end-to-end tests. */
 export async function createServer(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
@@ -24,14 +31,58 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   // The SDKs send array query parameters with brackets (`include[]=…`): qs reads them as arrays, Express 5's default
   // parser as an unknown `include[]`.
   app.set('query parser', 'extended');
-  app.use(requireJsonBody, json({ limit: config.BODY_LIMIT }), bodyErrors);
+  app.use(
+    authenticateBodies(new TenantKeys(config.API_KEYS)),
+    requireJsonBody,
+    json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? '') }),
+    bodyErrors,
+  );
   app.useGlobalPipes(apiValidationPipe());
   setupSwagger(app);
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
   // A request's headers must be allowed to arrive on a connection kept open that long.
   server.headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1000;
+  server.on('clientError', answerClientError);
   return app;
+}
+
+/**
+ * What Node's HTTP parser refuses before Express sees it (headers or URL over 16 KB, a malformed request line) gets
+ * OpenAI's error shape, not Node's bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    writeRawError(socket, new ApiError(431, 'The request line and headers are larger than this server accepts (16 KB).', 'request_header_fields_too_large'));
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'HPE_HEADERS_TIMEOUT') {
+    writeRawError(socket, new ApiError(408, 'The request was not received in time.', 'request_timeout'));
+  } else {
+    writeRawError(socket, new ApiError(400, 'The request is not valid HTTP.', 'invalid_request'));
+  }
+}
+
+/**
+ * With API keys on, a request with a body and a key that is missing or wrong is refused before its body is read:
+ * an unauthenticated client makes the server neither read nor inflate what it sends.
+ */
+function authenticateBodies(keys: TenantKeys): RequestHandler {
+  return (req, _res, next) => {
+    if (!keys.enabled || !hasBody(req)) return next();
+    try {
+      keys.tenantOf(req.headers.authorization);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function hasBody(req: Request): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
 function setupSwagger(app: NestExpressApplication): void {
@@ -49,9 +100,8 @@ function setupSwagger(app: NestExpressApplication): void {
 
 /** A body that is not JSON is refused before it is parsed. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   const type = req.headers['content-type'] ?? '';
-  if (hasBody && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+  if (hasBody(req) && !JSON_CONTENT_TYPE.test(type)) {
     next(new ApiError(415, `Invalid Content-Type header (${type || 'none'}): expected application/json.`, 'unsupported_media_type'));
     return;
   }
@@ -65,6 +115,6 @@ function bodyErrors(error: unknown, _req: Request, res: Response, next: NextFunc
     return;
   }
   const apiError = toApiError(error);
-  if (apiError.status >= 500) new NestLogger('Errors').error(error);
+  if (apiError.status >= 500) new NestLogger('Errors').error(errorForLog(error));
   res.status(apiError.status).json(apiError.toBody());
 }

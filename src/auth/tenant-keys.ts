@@ -20,8 +20,8 @@ export class TenantKeys {
   /** The caller's tenant; 401 for a missing or unknown key when authentication is on. */
   tenantOf(authorization: string | undefined): string {
     if (!this.tenantsByKey) return DEFAULT_TENANT;
-    const header = authorization ?? '';
-    const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // The scheme is case-insensitive (RFC 7235): `bearer` and `BEARER` are Bearer too.
+    const key = /^bearer\s+(.+)$/i.exec(authorization ?? '')?.[1].trim() ?? '';
     const tenant = this.tenantsByKey.get(key);
     if (!tenant) {
       throw new ApiError(401, key ? 'Incorrect API key provided.' : "You didn't provide an API key (Authorization: Bearer <key>).", 'invalid_api_key');

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiError } from './api-error';
+import { errorForLog } from './log-redaction';
 
 /** Turns every error, ours or the framework's, into an OpenAI-shaped body; unknown errors become a 500 without internals. */
 @Catch()
@@ -10,7 +11,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
-    if (error.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (error.status >= 500) this.logger.error(errorForLog(exception));
     if (res.headersSent) {
       res.end();
       return;

@@ -163,13 +163,17 @@ export function physicalCores(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** Variables whose values are credentials. */
+const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL']);
+
 /** Builds the configuration from the environment; a bad value throws a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config = plainToInstance(AppConfig, { ...env }, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) {
     const lines = errors.map((error) => {
-      const value = JSON.stringify(env[error.property]);
+      // A malformed secret is named, never printed: start-up output ends up in logs.
+      const value = SECRET_VARIABLES.has(error.property) ? '(value hidden)' : JSON.stringify(env[error.property]);
       return `${error.property}=${value}: ${Object.values(error.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -7,6 +7,7 @@ import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type AppendOptions } from 
 import { EventLogBatcher, type EventLogWriter } from './event-log-batcher';
 import { toEventRuns } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
+import { errorForLog } from '../common/log-redaction';
 
 export type { EventLogWriter };
 
@@ -151,7 +152,7 @@ export class EventLogService implements OnModuleInit {
         }
       };
       read().catch((error: unknown) => {
-        this.logger.error(error);
+        this.logger.error(errorForLog(error));
         subscriber.error(error);
       });
       return () => {

@@ -1,5 +1,16 @@
+import { Logger } from '@nestjs/common';
 import OpenAI from 'openai';
 import { ApiError } from '../common/api-error';
+
+const logger = new Logger('ModelBackend');
+
+/** URLs, IP addresses and host:port pairs: where the backend lives is the operator's business, not the client's. */
+const ADDRESS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+|\[[0-9a-f:]+\](?::\d+)?|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b(?:localhost|[\w-]+(?:\.[\w-]+)+):\d{2,5}\b/gi;
+
+/** An upstream's message as a client may read it: every address in it replaced. */
+export function withoutAddresses(message: string): string {
+  return message.replace(ADDRESS, '<backend>');
+}
 
 /**
  * The backend failed after the request was accepted, or could not be reached: the response ends `failed`
@@ -21,10 +32,12 @@ export function fromUpstreamError(error: unknown, model: string): ApiError | Gen
     return new GenerationFailure('upstream_timeout', 'The model backend did not answer in time.');
   }
   if (error instanceof OpenAI.APIConnectionError) {
-    return new GenerationFailure('upstream_unavailable', `The model backend could not be reached: ${error.message}`);
+    // Node's own words name the address ("connect ECONNREFUSED 10.0.0.7:8000"): for the log only.
+    logger.warn(`the model backend for ${model} could not be reached: ${String((error.cause as Error | undefined)?.message ?? error.message)}`);
+    return new GenerationFailure('upstream_unavailable', 'The model backend could not be reached.');
   }
   if (error instanceof OpenAI.APIError) {
-    const upstreamMessage = (error.error as { message?: string } | undefined)?.message ?? error.message;
+    const upstreamMessage = withoutAddresses((error.error as { message?: string } | undefined)?.message ?? error.message);
     switch (error.status) {
       case 429: {
         const retryAfter = Number(error.headers?.get('retry-after'));
@@ -44,5 +57,6 @@ export function fromUpstreamError(error: unknown, model: string): ApiError | Gen
     }
   }
   if (error instanceof Error && error.name === 'AbortError') return new GenerationFailure('server_error', 'The generation was aborted.');
-  return new GenerationFailure('server_error', error instanceof Error ? error.message : String(error));
+  logger.warn(`the model backend for ${model} failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new GenerationFailure('server_error', withoutAddresses(error instanceof Error ? error.message : String(error)));
 }

@@ -47,6 +47,10 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
       if (typeof raw.output !== 'string' && !Array.isArray(raw.output)) {
         return { param: `${at}.output`, message: `'output' must be a string or an array of content parts.` };
       }
+      if (Array.isArray(raw.output)) {
+        const problem = checkToolOutputParts(raw.output, `${at}.output`);
+        if (problem) return problem;
+      }
       return { item: pick(raw, ['type', 'id', 'call_id', 'output', 'status']) };
     case 'reasoning':
       return { item: pick(raw, ['type', 'id', 'summary', 'content', 'encrypted_content', 'status']) };
@@ -79,6 +83,22 @@ function checkMessage(raw: Record<string, unknown>, at: string): { item: InputIt
     if (problem) return problem;
   }
   return { item: { type: 'message', role, content: raw.content as Json[], ...kept } };
+}
+
+/** The content parts a tool's output may hold: text (input_text, or output_text as older clients send it), images, files. */
+const TOOL_OUTPUT_PARTS = ['input_text', 'output_text', 'input_image', 'input_file'];
+
+/** The first problem with a tool output's content parts, or null. */
+export function checkToolOutputParts(parts: unknown[], at: string): Problem | null {
+  for (const [index, part] of parts.entries()) {
+    const param = `${at}[${index}]`;
+    if (isObject(part) && !TOOL_OUTPUT_PARTS.includes(part.type as string)) {
+      return { param: `${param}.type`, message: `A tool output's content parts are ${TOOL_OUTPUT_PARTS.map((t) => `'${t}'`).join(', ')}; not '${String(part.type)}'.` };
+    }
+    const problem = checkPart(part, param, 'assistant');
+    if (problem) return problem;
+  }
+  return null;
 }
 
 function checkPart(part: unknown, at: string, role: string): Problem | null {

@@ -20,6 +20,7 @@ import { checkToolChoice, checkTools } from '../../tools/tool-definitions';
 import { checkInput } from '../../common/openai/input-items';
 import { checkMetadata } from '../../common/openai/metadata';
 import { checkTextFormat } from './text-format';
+import { MAX_INT32, MAX_MODEL_NAME_LENGTH } from '../../common/openai/limits';
 
 export const INCLUDABLE = [
   'message.output_text.logprobs',
@@ -90,7 +91,7 @@ function checkConversation(value: unknown, param: string): CheckResult<string> {
 @ApiExtraModels(FunctionToolDto, NestedFunctionToolDto)
 export class CreateResponseDto {
   @ApiProperty({ example: 'gpt-4o-mini', description: 'Model name; MODELS_FILE routes it to a backend.' })
-  @IsString() @IsNotEmpty()
+  @IsString() @IsNotEmpty() @MaxLength(MAX_MODEL_NAME_LENGTH)
   model: string;
 
   @ApiPropertyOptional({
@@ -158,12 +159,12 @@ export class CreateResponseDto {
   @IsOptional() @IsInt() @Min(0) @Max(20)
   top_logprobs?: number | null;
 
-  @ApiPropertyOptional({ minimum: 1, nullable: true })
-  @IsOptional() @IsInt() @Min(1)
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_INT32, nullable: true })
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_INT32)
   max_output_tokens?: number | null;
 
-  @ApiPropertyOptional({ minimum: 1, nullable: true, description: 'Most function calls the response may make.' })
-  @IsOptional() @IsInt() @Min(1)
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_INT32, nullable: true, description: 'Most function calls the response may make.' })
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_INT32)
   max_tool_calls?: number | null;
 
   @ApiPropertyOptional({ type: TextConfigDto })

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { MAX_INT32 } from '../../common/openai/limits';
 import { ItemsPageQuery } from '../../common/openai/item-lists';
 
 export class ListInputItemsQuery extends ItemsPageQuery {
@@ -15,7 +16,7 @@ export class RetrieveResponseQuery {
   stream?: 'true' | 'false';
 
   @ApiPropertyOptional({ description: 'With stream=true: only events whose sequence_number is greater than this.' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(-1)
+  @IsOptional() @Type(() => Number) @IsInt() @Min(-1) @Max(MAX_INT32)
   starting_after?: number;
 
   @ApiPropertyOptional({ type: [String] })

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsOptional, IsString, ValidateNested, ArrayNotEmpty } from 'class-validator';
+import { checkToolOutputParts } from '../../common/openai/input-items';
 import { CheckedBy, type CheckResult } from '../../common/validation';
 
 export type ToolOutput = string | Array<Record<string, unknown>>;
@@ -8,9 +9,7 @@ export type ToolOutput = string | Array<Record<string, unknown>>;
 /** A tool's output: a string, or content parts such as [{"type":"output_text","text":"…"}]. */
 export function checkToolOutput(value: unknown, param = 'output'): CheckResult<ToolOutput> {
   if (typeof value === 'string') return { value };
-  if (Array.isArray(value) && value.every((part) => typeof part === 'object' && part !== null && typeof (part as { type?: unknown }).type === 'string')) {
-    return { value: value as Array<Record<string, unknown>> };
-  }
+  if (Array.isArray(value)) return checkToolOutputParts(value, param) ?? { value: value as Array<Record<string, unknown>> };
   return { param, message: `'${param}' must be a string or an array of content parts like {"type": "output_text", "text": "..."}.` };
 }
 

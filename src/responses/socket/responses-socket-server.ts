@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
@@ -9,6 +9,7 @@ import { toApiError } from '../../common/all-exceptions.filter';
 import { ApiError } from '../../common/api-error';
 import { apiValidationPipe } from '../../common/validation';
 import { AppConfig } from '../../config/app-config';
+import { writeRawError } from '../../http/raw-error-response';
 import { ResponsesService } from '../responses.service';
 import { ResponsesSocketSession } from './responses-socket-session';
 
@@ -60,12 +61,12 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path !== PATH) return refuse(socket, ApiError.notFound(`No WebSocket endpoint at ${path}; use ${PATH}.`, null, 'not_found'));
+    if (path !== PATH) return writeRawError(socket, ApiError.notFound(`No WebSocket endpoint at ${path}; use ${PATH}.`, null, 'not_found'));
     let tenantId: string;
     try {
       tenantId = this.keys.tenantOf(request.headers.authorization);
     } catch (error) {
-      return refuse(socket, toApiError(error));
+      return writeRawError(socket, toApiError(error));
     }
     this.sockets.handleUpgrade(request, socket, head, (client) => {
       const session = new ResponsesSocketSession(client, tenantId, this.responses, this.validation, this.maxBufferedBytes);
@@ -73,10 +74,4 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
       client.once('close', () => this.sessions.delete(session));
     });
   }
-}
-
-/** Answers an upgrade request with a plain HTTP error, the body in OpenAI's error shape. */
-function refuse(socket: Duplex, error: ApiError): void {
-  const text = JSON.stringify(error.toBody());
-  socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }

@@ -2,6 +2,7 @@ import { Logger, type ValidationPipe } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
 import { ApiError } from '../../common/api-error';
 import { toApiError } from '../../common/all-exceptions.filter';
+import { errorForLog } from '../../common/log-redaction';
 import type { InputItem } from '../../common/openai/types';
 import { TERMINAL_EVENT_TYPES } from '../../events/event-log.service';
 import { CreateResponseDto } from '../dto/create-response.dto';
@@ -54,7 +55,7 @@ export class ResponsesSocketSession {
       await this.relay(result);
     } catch (error) {
       const apiError = toApiError(error);
-      if (apiError.status >= 500) this.logger.error(error);
+      if (apiError.status >= 500) this.logger.error(errorForLog(error));
       this.send(JSON.stringify({ type: 'error', status: apiError.status, ...apiError.toBody() }));
     }
   }
