@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { TenantGuard } from './auth/tenant.guard';
+import { DatabaseAvailableGuard } from './database/database-available.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { REDACTED_HEADER_PATHS, redactUrl } from './common/log-redaction';
 import { AppConfig } from './config/app-config';
@@ -43,6 +44,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useClass: TenantGuard },
+        { provide: APP_GUARD, useClass: DatabaseAvailableGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

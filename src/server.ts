@@ -116,5 +116,6 @@ function bodyErrors(error: unknown, _req: Request, res: Response, next: NextFunc
   }
   const apiError = toApiError(error);
   if (apiError.status >= 500) new NestLogger('Errors').error(errorForLog(error));
+  if (apiError.retryAfter !== undefined) res.setHeader('Retry-After', String(apiError.retryAfter));
   res.status(apiError.status).json(apiError.toBody());
 }

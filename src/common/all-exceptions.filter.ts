@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiError } from './api-error';
+import { DATABASE_RETRY_AFTER_S, DatabaseAvailability } from '../database/database-availability';
+import { isDatabaseUnreachable } from './database-errors';
 import { errorForLog } from './log-redaction';
 
 /** Turns every error, ours or the framework's, into an OpenAI-shaped body; unknown errors become a 500 without internals. */
@@ -8,7 +10,10 @@ import { errorForLog } from './log-redaction';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly database: DatabaseAvailability) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
+    this.database.observe(exception);
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
     if (error.status >= 500) this.logger.error(errorForLog(exception));
@@ -24,6 +29,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 /** Maps anything thrown (framework exceptions, body-parser errors) to an ApiError. */
 export function toApiError(exception: unknown): ApiError {
   if (exception instanceof ApiError) return exception;
+  if (isDatabaseUnreachable(exception)) return ApiError.databaseUnavailable(DATABASE_RETRY_AFTER_S);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();

@@ -45,6 +45,11 @@ export class ApiError extends Error {
     return new ApiError(499, 'The client closed the connection before the response was ready.', 'client_closed_request');
   }
 
+  /** The database cannot be reached: nothing was done, and the same request succeeds once it is back. */
+  static databaseUnavailable(retryAfter: number): ApiError {
+    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unable to store or read responses; retry shortly.', 'database_unavailable', null, 'server_error', retryAfter);
+  }
+
   static modelNotFound(model: string): ApiError {
     return ApiError.notFound(`The model '${model}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
   }

@@ -116,6 +116,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   MAX_QUEUED_JOBS = 10_000;
 
+  /**
+   * How long the final write of a finished response (and its events) is retried while the database cannot be
+   * reached, before the result is given up: a short outage delays an answer the model already gave, it does not
+   * lose it.
+   */
+  @Transform(toInt) @IsInt() @Min(0)
+  DATABASE_OUTAGE_RETRY_MS = 30_000;
+
   /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;

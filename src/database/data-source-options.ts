@@ -21,6 +21,7 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
-    extra: { max: poolSize, Client: PreparingClient },
+    // A database that does not answer fails a query after 5 s instead of holding it (and its request) forever.
+    extra: { max: poolSize, Client: PreparingClient, connectionTimeoutMillis: 5000 },
   };
 }

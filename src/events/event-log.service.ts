@@ -7,6 +7,7 @@ import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type AppendOptions } from 
 import { EventLogBatcher, type EventLogWriter } from './event-log-batcher';
 import { toEventRuns } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
+import { retryWhileUnreachable } from '../common/database-errors';
 import { errorForLog } from '../common/log-redaction';
 
 export type { EventLogWriter };
@@ -39,7 +40,12 @@ export class EventLogService implements OnModuleInit {
     private readonly notifications: PgNotifications,
     config: AppConfig,
   ) {
-    this.batcher = new EventLogBatcher((runs, notifyIds) => repository.insertRuns(runs, notifyIds), config.EVENT_LOG_WINDOW_MS);
+    // A batch waits out a short database outage (its rows are kept, the next batch gathers behind it); a row whose
+    // earlier attempt committed is skipped by the insert's ON CONFLICT DO NOTHING.
+    this.batcher = new EventLogBatcher(
+      (runs, notifyIds) => retryWhileUnreachable(() => repository.insertRuns(runs, notifyIds), config.DATABASE_OUTAGE_RETRY_MS),
+      config.EVENT_LOG_WINDOW_MS,
+    );
   }
 
   onModuleInit(): void {

@@ -1,11 +1,13 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
+import { DatabaseOptional } from '../database/database-available.guard';
 import { ModelListDto, ModelObjectDto } from './dto/model-object.dto';
 import { ModelCatalog } from './model-catalog.service';
 
 @ApiTags('models')
 @ApiBearerAuth()
+@DatabaseOptional()
 @Controller('v1/models')
 export class ModelsController {
   constructor(private readonly catalog: ModelCatalog) {}

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { isDatabaseUnreachable, retryWhileUnreachable } from '../common/database-errors';
 import { GroupCommit } from '../common/group-commit';
+import { AppConfig } from '../config/app-config';
 import { type ConversationAppend, ConversationsService } from '../conversations/conversations.service';
 import { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
@@ -36,7 +38,8 @@ interface NewRow {
 /**
  * The writes every run makes (its row, its final state with the end of its log and the items it adds to its
  * conversation), group-committed across concurrent runs: under load a handful of statements per tick instead of one
- * per response. A failed batch is retried row by row, so that one bad row fails only its own caller.
+ * per response. A failed batch is retried row by row, so that one bad row fails only its own caller. While the
+ * database cannot be reached, a batch is retried as a whole for up to DATABASE_OUTAGE_RETRY_MS.
  */
 @Injectable()
 export class ResponseWrites {
@@ -47,12 +50,18 @@ export class ResponseWrites {
     private readonly repository: ResponsesRepository,
     private readonly eventLog: EventLogService,
     private readonly conversations: ConversationsService,
+    config: AppConfig,
   ) {
-    this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, (batch) => this.writeRows(batch).then(() => batch.map(() => undefined))), IN_FLIGHT);
+    const budgetMs = config.DATABASE_OUTAGE_RETRY_MS;
+    const insertRows = (batch: NewRow[]) =>
+      // A duplicate on a later attempt: the attempt whose answer the outage lost had committed the batch.
+      retryWhileUnreachable(() => this.writeRows(batch).then(() => batch.map(() => undefined)), budgetMs, { duplicateMeansDone: () => batch.map(() => undefined) });
+    const writeEnds = (batch: RunEnd[]) => retryWhileUnreachable(() => this.writeEnds(batch), budgetMs);
+    this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, insertRows), IN_FLIGHT);
     this.ends = new GroupCommit((ends) => {
       // Two ends of one response in a batch would race inside the statement: those go one by one.
-      if (new Set(ends.map((end) => end.update.response.id)).size < ends.length) return this.oneByOne(ends, (one) => this.writeEnds(one));
-      return this.eachOnFailure(ends, (batch) => this.writeEnds(batch));
+      if (new Set(ends.map((end) => end.update.response.id)).size < ends.length) return this.oneByOne(ends, (one) => writeEnds(one));
+      return this.eachOnFailure(ends, writeEnds);
     }, IN_FLIGHT);
   }
 
@@ -104,7 +113,8 @@ export class ResponseWrites {
     try {
       return await write(rows);
     } catch (error) {
-      if (rows.length === 1) return [asError(error)];
+      // Unreachable for the whole retry budget: each row alone would fare no better.
+      if (rows.length === 1 || isDatabaseUnreachable(error)) return rows.map(() => asError(error));
       return this.oneByOne(rows, write);
     }
   }

@@ -7,6 +7,7 @@ import { drained, writeSse } from '../events/sse';
 import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { ErrorDto } from '../common/error.dto';
+import { DatabaseOptional } from '../database/database-available.guard';
 import { ItemListDto } from '../common/openai/item-lists';
 import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
@@ -33,6 +34,7 @@ export class ResponsesController {
 
   @Post()
   @HttpCode(200)
+  @DatabaseOptional(keepsNothing)
   @ApiOperation({ summary: 'Create a model response', description: 'With `stream: true` the answer is a stream of server-sent events.' })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ResponseObjectDto })
@@ -138,6 +140,12 @@ export class ResponsesController {
       maxBufferedBytes: this.config.STREAM_MAX_BUFFER_BYTES,
     });
   }
+}
+
+/** A create that reads and writes nothing stored (`store: false`, no chain, no conversation) runs without the database. */
+function keepsNothing(req: Request): boolean {
+  const body = req.body as Record<string, unknown> | undefined;
+  return body?.store === false && !body.previous_response_id && !body.conversation && !body.background;
 }
 
 /** Aborts when the client goes away before the answer was sent. */
