@@ -5,6 +5,7 @@ import { RunningResponsesIndex1796100000000 } from './1796100000000-RunningRespo
 import { ResponseStreamFlag1796200000000 } from './1796200000000-ResponseStreamFlag';
 import { OutputItemIdsIndex1796300000000 } from './1796300000000-OutputItemIdsIndex';
 import { Conversations1796400000000 } from './1796400000000-Conversations';
+import { ProcessLiveness1796500000000 } from './1796500000000-ProcessLiveness';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ResponseStreamFlag1796200000000,
   OutputItemIdsIndex1796300000000,
   Conversations1796400000000,
+  ProcessLiveness1796500000000,
 ];

@@ -144,3 +144,43 @@ describe('Background jobs across replicas', () => {
     replicas.splice(replicas.indexOf(runner), 1, await start());
   });
 });
+
+describe('Foreground responses of a replica that dies', () => {
+  jest.setTimeout(60_000);
+  let db: FreshDatabase;
+  let stub: StubUpstream;
+
+  beforeAll(async () => {
+    [db, stub] = await Promise.all([createFreshDatabase(), startStubUpstream()]);
+  });
+  afterAll(async () => {
+    await stub.close();
+    await db.drop();
+  });
+
+  it('are ended failed by a survivor once the dead replica has been silent for PROCESS_DEAD_AFTER_MS', async () => {
+    const env = { DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, PROCESS_DEAD_AFTER_MS: '1500' };
+    const [doomed, survivor] = await Promise.all([spawnServer(env), spawnServer(env)]);
+    try {
+      const stream = await doomed.client.responses.create({ model: 'stub-model', input: 'TOKENS 400 50', stream: true });
+      const events = stream[Symbol.asyncIterator]();
+      const created = (await events.next()).value as StreamEvent;
+      const id = created.response.id as string;
+      await events.next();
+      doomed.kill('SIGKILL');
+      await doomed.exited;
+      const killedAt = Date.now();
+      const failed = await waitFor(async () => {
+        const response = await survivor.client.responses.retrieve(id);
+        return response.status === 'failed' ? response : undefined;
+      }, 15_000);
+      // The grace and one sweep interval, with room for a slow machine; the old rule took 60 to 75 s.
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+      expect(failed.error).toMatchObject({ code: 'server_error' });
+      expect((await streamStored(survivor.url, id)).at(-1)?.type).toBe('response.failed');
+    } finally {
+      survivor.kill('SIGKILL');
+      await survivor.exited;
+    }
+  });
+});

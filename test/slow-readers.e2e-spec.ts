@@ -1,15 +1,7 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from './support/test-server';
-import { streamStored } from './support/sse';
-
-const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
+import { streamStored, waitFor } from './support/sse';
 
 /**
  * A streamed create whose client reads the first chunk (to learn the response id) and then stops reading, as a
@@ -48,7 +40,7 @@ describe('Slow readers', () => {
   it('disconnects a client that stops reading and ends its response cancelled with what was generated, as for a disconnect', async () => {
     // 40 MB of events: far more than the sockets' buffers hold.
     const { id, readRest } = await stuckReader(server.url, 'BYTES 20000 2000');
-    await waitFor(async () => (await server.client.responses.retrieve(id)).status === "cancelled");
+    await waitFor(async () => ((await server.client.responses.retrieve(id)).status === 'cancelled' ? true : undefined), 15_000);
     const response = await server.client.responses.retrieve(id);
     expect(response.output_text.length).toBeGreaterThan(0);
     expect(response.output_text.length).toBeLessThan(40_000_000);
@@ -77,7 +69,7 @@ describe('Slow readers', () => {
       if (event.type === 'response.created') id = event.response.id;
       break;
     }
-    await waitFor(async () => (await server.client.responses.retrieve(id)).status === 'completed');
+    await waitFor(async () => ((await server.client.responses.retrieve(id)).status === 'completed' ? true : undefined), 15_000);
     const frames = await readSlowly(await fetch(`${server.url}/v1/responses/${id}?stream=true`));
     expect(frames.length).toBeGreaterThan(10_000);
     expect(frames.at(-1)).toMatch(/^event: response.completed/);
@@ -85,7 +77,7 @@ describe('Slow readers', () => {
 
     // Not streamed: replayed from the stored object, just as paced.
     const polled = await server.client.responses.create({ model: 'm', input: 'TOKENS 10000', background: true });
-    await waitFor(async () => (await server.client.responses.retrieve(polled.id)).status === 'completed');
+    await waitFor(async () => ((await server.client.responses.retrieve(polled.id)).status === 'completed' ? true : undefined), 15_000);
     const replayed = await readSlowly(await fetch(`${server.url}/v1/responses/${polled.id}?stream=true`));
     expect(replayed.at(-1)).toMatch(/^event: response.completed/);
   });
@@ -100,7 +92,7 @@ describe('Slow readers', () => {
       (socket as unknown as { _socket: { pause(): void } })._socket.pause();
     });
     socket.send(JSON.stringify({ type: 'response.create', model: 'm', input: 'BYTES 20000 2000' }));
-    await waitFor(async () => id !== '' && (await server.client.responses.retrieve(id)).status === 'cancelled');
+    await waitFor(async () => (id !== '' && (await server.client.responses.retrieve(id)).status === 'cancelled' ? true : undefined), 15_000);
     socket.terminate();
   });
 });

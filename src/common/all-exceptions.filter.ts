@@ -16,7 +16,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.database.observe(exception);
     const res = host.switchToHttp().getResponse<Response>();
     const error = toApiError(exception);
-    if (error.status >= 500) this.logger.error(errorForLog(exception));
+    // Our own 5xx answers (503 database_unavailable, 502 upstream_auth_error) say all there is; anything else is a bug.
+    if (error.status >= 500 && !(exception instanceof ApiError)) this.logger.error(errorForLog(exception));
     if (res.headersSent) {
       res.end();
       return;

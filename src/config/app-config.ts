@@ -124,6 +124,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0)
   DATABASE_OUTAGE_RETRY_MS = 30_000;
 
+  /**
+   * A server process that has not heartbeat for this long is dead to the others: a survivor ends the foreground
+   * responses it was running as failed. Each process heartbeats every third of it.
+   */
+  @Transform(toInt) @IsInt() @Min(300)
+  PROCESS_DEAD_AFTER_MS = 15_000;
+
   /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;

@@ -8,8 +8,9 @@ import { ResponseInputItemEntity } from '../responses/entities/response-input-it
 import { ResponseEntity } from '../responses/entities/response.entity';
 import { ToolCallEntity } from '../tools/tool-call.entity';
 import { PreparingClient } from './preparing-client';
+import { ProcessEntity } from '../liveness/process.entity';
 
-export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity];
+export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity, ProcessEntity];
 
 /** The schema only ever changes through the migrations in /migrations; `synchronize` stays off. */
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {

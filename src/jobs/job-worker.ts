@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDatabaseUnreachable, retryWhileUnreachable } from '../common/database-errors';
 import { GroupCommit } from '../common/group-commit';
 import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
@@ -135,8 +136,11 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         if (entry.stop.signal.reason === 'released') await this.repository.release(this.owner, [job.responseId], false);
         else this.finish(job.responseId);
       } catch (error) {
-        this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}), back to the queue: ${String(error)}`);
-        await this.repository.release(this.owner, [job.responseId], true).catch(() => undefined);
+        // A database that went away fails the job through no fault of its own: handed back without counting an
+        // attempt, as soon as the database takes the hand-back (within the lease, after which it is taken over anyway).
+        const unreachable = isDatabaseUnreachable(error);
+        this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}${unreachable ? ', not counted: the database was unreachable' : ''}), back to the queue: ${String(error)}`);
+        await retryWhileUnreachable(() => this.repository.release(this.owner, [job.responseId], !unreachable), this.config.JOB_LEASE_MS).catch(() => undefined);
       } finally {
         this.running.delete(job.responseId);
         this.poke();

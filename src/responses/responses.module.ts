@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { EventsModule } from '../events/events.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { LivenessModule } from '../liveness/liveness.module';
 import { ModelsModule } from '../models/models.module';
 import { ToolsModule } from '../tools/tools.module';
 import { BackgroundResponses } from './background-responses';
@@ -19,7 +20,7 @@ import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete, run in the background, cancel. */
 @Module({
-  imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule],
+  imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule, LivenessModule],
   controllers: [ResponsesController],
   providers: [ResponsesRepository, ResponseInputs, ResponseCompaction, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites, ResponsesSocketServer],
 })

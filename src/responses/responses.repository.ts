@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { InputItem, ResponseObject } from '../common/openai/types';
-import { echoedParams, type RawResponseRow } from './response.mapper';
+import { PROCESS_ID } from '../liveness/process-id';
+import { echoedParams, isRunning, type RawResponseRow } from './response.mapper';
 import type { Sampling } from './response-factory';
 
 export interface InputItemsPage {
@@ -45,10 +46,16 @@ const COLUMNS = `id, tenant_id, status, model, created_at, completed_at, previou
 /** COLUMNS of `responses r`, for statements that join another relation with the same column names. */
 const R_COLUMNS = COLUMNS.split(/,\s*/).map((column) => `r.${column}`).join(', ');
 
-/** SQL for responses and their input items. Every read and write is scoped to a tenant. */
+/**
+ * SQL for responses and their input items. Every read and write is scoped to a tenant. A foreground response
+ * written as running, or set running again, names this process as the one running it (`running_on`).
+ */
 @Injectable()
 export class ResponsesRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PROCESS_ID) private readonly processId: string,
+  ) {}
 
   /** Runs `work` in one transaction; repositories given its manager write inside it. */
   inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -74,6 +81,7 @@ export class ResponsesRepository {
         error: response.error,
         incomplete_details: response.incomplete_details,
         last_sequence_number: lastSequenceNumber,
+        running_on: isRunning(response.status) && !response.background ? this.processId : null,
         items: inputItems,
       })),
     );
@@ -81,13 +89,13 @@ export class ResponsesRepository {
       `WITH data AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id text, tenant_id text, status text, model text, created_at float8, completed_at float8,
            previous_response_id text, background boolean, stream boolean, params jsonb, output jsonb, usage jsonb, error jsonb, incomplete_details jsonb,
-           last_sequence_number int, items jsonb)
+           last_sequence_number int, running_on text, items jsonb)
        ),
        response AS (
          INSERT INTO responses (id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, stream, params, output,
-                                usage, error, incomplete_details, last_sequence_number)
+                                usage, error, incomplete_details, last_sequence_number, running_on)
          SELECT id, tenant_id, status, model, to_timestamp(created_at), to_timestamp(completed_at), previous_response_id, background, stream, params,
-                output, usage, error, incomplete_details, last_sequence_number
+                output, usage, error, incomplete_details, last_sequence_number, running_on
          FROM data
        )
        INSERT INTO response_input_items (response_id, position, item_id, item)
@@ -131,9 +139,10 @@ export class ResponsesRepository {
   /** Moves a response from one status to another only if it is still in the first: the winner of a race is the one that gets true. */
   async claimStatus(id: string, from: string, to: string): Promise<boolean> {
     const result: [unknown[], number] = await this.dataSource.query(
-      `UPDATE responses SET status = $3, completed_at = CASE WHEN $3 = 'completed' THEN completed_at ELSE NULL END, updated_at = now()
+      `UPDATE responses SET status = $3, completed_at = CASE WHEN $3 = 'completed' THEN completed_at ELSE NULL END, updated_at = now(),
+              running_on = CASE WHEN $3 IN ('queued', 'in_progress') AND NOT background THEN $4 ELSE running_on END
        WHERE id = $1 AND status = $2`,
-      [id, from, to],
+      [id, from, to, this.processId],
     );
     return result[1] > 0;
   }
@@ -154,18 +163,20 @@ export class ResponsesRepository {
     return keys.map((key) => byId.get(key.id) ?? null);
   }
 
-  /** Marks responses as still being worked on (see StaleResponseSweeper). */
-  async touch(ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.dataSource.query(`UPDATE responses SET updated_at = now() WHERE id = ANY($1)`, [ids]);
-  }
 
-  /** Foreground responses left running by a process that stopped touching them. */
-  async findAbandoned(olderThanMs: number, limit: number): Promise<RawResponseRow[]> {
+  /**
+   * Foreground responses left running by a process that has not heartbeat for `deadAfterMs` (or whose row is gone);
+   * a row from before process liveness (no `running_on`) when nobody touched it for a minute.
+   */
+  async findAbandoned(deadAfterMs: number, limit: number): Promise<RawResponseRow[]> {
     return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM responses
-       WHERE status IN ('queued', 'in_progress') AND background = false AND updated_at < now() - make_interval(secs => $1::float / 1000)
+      `SELECT ${COLUMNS} FROM responses r
+       WHERE status IN ('queued', 'in_progress') AND background = false
+         AND CASE WHEN running_on IS NULL THEN updated_at < now() - interval '60 seconds'
+                  ELSE NOT EXISTS (SELECT 1 FROM processes p WHERE p.id = r.running_on AND p.heartbeat_at >= now() - make_interval(secs => $1::float / 1000))
+             END
        ORDER BY updated_at LIMIT $2`,
-      [olderThanMs, limit],
+      [deadAfterMs, limit],
     );
   }
 

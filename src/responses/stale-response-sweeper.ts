@@ -1,16 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
 import { ResponseCloser } from './response-closer';
 import { ResponsesRepository } from './responses.repository';
 
-/** How often a process marks its running responses as alive. */
-const TOUCH_EVERY_MS = 15_000;
-/** A response nobody touched for this long belongs to a process that died. */
-const ABANDONED_AFTER_MS = 4 * TOUCH_EVERY_MS;
-
 /**
- * Nothing half-written stays in_progress forever: each process regularly touches the stored responses it is running,
- * and ends as `failed` (with a `response.failed` event in the log) those that no live process touches any more,
- * such as the streams of a process that was killed.
+ * Nothing half-written stays in_progress forever: each foreground response names the process running it, every
+ * process heartbeats (ProcessLiveness), and every process looks, every third of PROCESS_DEAD_AFTER_MS, for running
+ * responses whose process has been silent for longer than that (a replica killed, its machine lost). It ends them
+ * `failed`, with a `response.failed` event in the log.
  */
 @Injectable()
 export class StaleResponseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -21,16 +18,17 @@ export class StaleResponseSweeper implements OnApplicationBootstrap, OnModuleDes
   constructor(
     private readonly repository: ResponsesRepository,
     private readonly closer: ResponseCloser,
+    private readonly config: AppConfig,
   ) {}
 
-  /** Registers a stored response this process is running; call the returned function when it ends. */
+  /** Registers a stored response this process is running (never swept here); call the returned function when it ends. */
   track(id: string): () => void {
     this.running.add(id);
     return () => this.running.delete(id);
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), TOUCH_EVERY_MS);
+    this.timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.config.PROCESS_DEAD_AFTER_MS / 3)));
     this.timer.unref();
     void this.tick();
   }
@@ -39,11 +37,10 @@ export class StaleResponseSweeper implements OnApplicationBootstrap, OnModuleDes
     clearInterval(this.timer);
   }
 
-  async tick(abandonedAfterMs = ABANDONED_AFTER_MS): Promise<number> {
+  async tick(deadAfterMs = this.config.PROCESS_DEAD_AFTER_MS): Promise<number> {
     try {
-      await this.repository.touch([...this.running]);
       let swept = 0;
-      for (const row of await this.repository.findAbandoned(abandonedAfterMs, 100)) {
+      for (const row of await this.repository.findAbandoned(deadAfterMs, 100)) {
         if (this.running.has(row.id)) continue;
         if (await this.closer.fail(row, { code: 'server_error', message: 'The server running this response stopped before it finished.' })) swept += 1;
       }

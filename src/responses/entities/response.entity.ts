@@ -52,6 +52,10 @@ export class ResponseEntity {
   @Column({ name: 'last_sequence_number', type: 'integer', default: -1 })
   lastSequenceNumber: number;
 
+  /** The process running this foreground response (see ProcessLiveness). */
+  @Column({ name: 'running_on', type: 'text', nullable: true })
+  runningOn: string | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;
 }
