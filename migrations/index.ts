@@ -6,6 +6,7 @@ import { ResponseStreamFlag1796200000000 } from './1796200000000-ResponseStreamF
 import { OutputItemIdsIndex1796300000000 } from './1796300000000-OutputItemIdsIndex';
 import { Conversations1796400000000 } from './1796400000000-Conversations';
 import { ProcessLiveness1796500000000 } from './1796500000000-ProcessLiveness';
+import { FairJobClaims1796600000000 } from './1796600000000-FairJobClaims';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   OutputItemIdsIndex1796300000000,
   Conversations1796400000000,
   ProcessLiveness1796500000000,
+  FairJobClaims1796600000000,
 ];

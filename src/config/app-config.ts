@@ -116,6 +116,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   MAX_QUEUED_JOBS = 10_000;
 
+  /** A tenant's share of MAX_QUEUED_JOBS. Unset: a quarter of it with API_KEYS (several tenants), all of it without. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  MAX_QUEUED_JOBS_PER_TENANT?: number;
+
+  get maxQueuedJobsPerTenant(): number {
+    return this.MAX_QUEUED_JOBS_PER_TENANT ?? (this.API_KEYS ? Math.ceil(this.MAX_QUEUED_JOBS / 4) : this.MAX_QUEUED_JOBS);
+  }
+
   /**
    * How long the final write of a finished response (and its events) is retried while the database cannot be
    * reached, before the result is given up: a short outage delays an answer the model already gave, it does not

@@ -15,10 +15,21 @@ export class JobQueue {
     private readonly repository: JobsRepository,
   ) {}
 
-  /** Refuses new work with 429 while the queue holds MAX_QUEUED_JOBS. */
-  async assertRoom(): Promise<void> {
-    if ((await this.repository.countQueued()) >= this.config.MAX_QUEUED_JOBS) {
+  /**
+   * Refuses new work with 429 while the queue holds MAX_QUEUED_JOBS, or the tenant's share of it: one tenant's
+   * backlog cannot fill the queue for the others.
+   */
+  async assertRoom(tenantId: string): Promise<void> {
+    const queued = await this.repository.countQueued(tenantId);
+    if (queued.all >= this.config.MAX_QUEUED_JOBS) {
       throw ApiError.tooManyRequests('Too many background responses are queued; retry later.', FULL_QUEUE_RETRY_AFTER_S, 'queue_full');
+    }
+    if (queued.tenant >= this.config.maxQueuedJobsPerTenant) {
+      throw ApiError.tooManyRequests(
+        `Your organization has ${queued.tenant} background responses queued, its share of the queue; retry when some have started.`,
+        FULL_QUEUE_RETRY_AFTER_S,
+        'queue_full',
+      );
     }
   }
 

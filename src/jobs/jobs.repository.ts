@@ -34,15 +34,20 @@ export class JobsRepository {
     );
   }
 
-  async countQueued(): Promise<number> {
-    const rows: Array<{ count: number }> = await this.dataSource.query(`SELECT count(*)::int AS count FROM jobs WHERE state = 'queued'`);
-    return rows[0].count;
+  /** Jobs waiting in the queue: all of them, and the tenant's. */
+  async countQueued(tenantId: string): Promise<{ all: number; tenant: number }> {
+    const rows: Array<{ all: number; tenant: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS all, count(*) FILTER (WHERE tenant_id = $1)::int AS tenant FROM jobs WHERE state = 'queued'`,
+      [tenantId],
+    );
+    return rows[0];
   }
 
   /**
-   * Takes up to `limit` jobs: running ones whose lease ran out (their worker died) first, then queued ones, oldest
-   * first. Each kind is read in order from its own partial index and stops after `limit` rows, so a claim costs the
-   * same whatever the length of the queue (one query with an OR sorted the whole queue on every claim).
+   * Takes up to `limit` jobs: running ones whose lease ran out (their worker died) first, then queued ones, fairly
+   * across tenants: a queued job's turn is its rank among its tenant's queued jobs plus the jobs its tenant already
+   * has running, so one tenant's backlog never makes another's job wait behind all of it. Jobs of equal turns go
+   * oldest first. Expired leases are read in order from their partial index; the queue from its per-tenant index.
    */
   async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
     // TypeORM answers an UPDATE with [rows, affected count].
@@ -51,9 +56,15 @@ export class JobsRepository {
          SELECT response_id FROM jobs WHERE state = 'running' AND lease_expires_at < now()
          ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
        ),
+       running AS (SELECT tenant_id, count(*) AS n FROM jobs WHERE state = 'running' GROUP BY tenant_id),
+       turns AS (
+         SELECT q.response_id, q.created_at, row_number() OVER (PARTITION BY q.tenant_id ORDER BY q.created_at) + coalesce(r.n, 0) AS turn
+         FROM jobs q LEFT JOIN running r USING (tenant_id) WHERE q.state = 'queued'
+       ),
+       candidates AS (SELECT response_id, turn, created_at FROM turns ORDER BY turn, created_at LIMIT $2 * 4),
        queued AS (
-         SELECT response_id FROM jobs WHERE state = 'queued'
-         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         SELECT j.response_id FROM jobs j JOIN candidates c USING (response_id)
+         WHERE j.state = 'queued' ORDER BY c.turn, c.created_at LIMIT $2 FOR UPDATE OF j SKIP LOCKED
        ),
        next AS (SELECT response_id FROM expired UNION ALL SELECT response_id FROM queued LIMIT $2)
        UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::float / 1000),

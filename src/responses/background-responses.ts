@@ -58,7 +58,7 @@ export class BackgroundResponses implements OnModuleInit {
    * be streamed (as with OpenAI): its events are logged from here on; one that is polled logs none.
    */
   async enqueue(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, stream: boolean): Promise<CreateResult> {
-    await this.queue.assertRoom();
+    await this.queue.assertRoom(tenantId);
     const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false, serialize: stream });
     const events = builder.queued();
     const queued = structuredClone(builder.response);
