@@ -7,6 +7,7 @@ import { OutputItemIdsIndex1796300000000 } from './1796300000000-OutputItemIdsIn
 import { Conversations1796400000000 } from './1796400000000-Conversations';
 import { ProcessLiveness1796500000000 } from './1796500000000-ProcessLiveness';
 import { FairJobClaims1796600000000 } from './1796600000000-FairJobClaims';
+import { RateLimitUsage1796700000000 } from './1796700000000-RateLimitUsage';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Conversations1796400000000,
   ProcessLiveness1796500000000,
   FairJobClaims1796600000000,
+  RateLimitUsage1796700000000,
 ];

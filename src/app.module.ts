@@ -4,6 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { TenantGuard } from './auth/tenant.guard';
 import { DatabaseAvailableGuard } from './database/database-available.guard';
+import { RateLimitGuard } from './rate-limits/rate-limit.guard';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { REDACTED_HEADER_PATHS, redactUrl } from './common/log-redaction';
 import { AppConfig } from './config/app-config';
@@ -38,6 +40,7 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.DATABASE_POOL_SIZE)),
         NotificationsModule.forRoot(databaseUrl),
+        RateLimitsModule,
         ResponsesModule,
         HealthModule,
         MetricsModule,
@@ -45,6 +48,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_GUARD, useClass: DatabaseAvailableGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

@@ -10,7 +10,7 @@ describe('Background jobs are shared fairly between tenants', () => {
   let b: OpenAI;
   beforeAll(async () => {
     db = await createFreshDatabase();
-    server = await startTestServer({ API_KEYS: 'key-a=tenant-a,key-b=tenant-b', JOB_CONCURRENCY: '2', MAX_QUEUED_JOBS: '100', MAX_QUEUED_JOBS_PER_TENANT: '25' }, db.url);
+    server = await startTestServer({ API_KEYS: 'key-a=tenant-a,key-b=tenant-b', JOB_CONCURRENCY: '2', MAX_QUEUED_JOBS: '100', MAX_QUEUED_JOBS_PER_TENANT: '25', SHUTDOWN_GRACE_MS: '0' }, db.url);
     a = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
     b = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
   });
@@ -23,7 +23,7 @@ describe('Background jobs are shared fairly between tenants', () => {
     const backlog: OpenAI.Responses.Response[] = [];
     let refused: unknown;
     while (!refused && backlog.length < 40) {
-      await a.responses.create({ model: 'm', input: 'TOKENS 4 50', background: true }).then((job) => backlog.push(job), (error: unknown) => (refused = error));
+      await a.responses.create({ model: 'm', input: 'TOKENS 10 300', background: true }).then((job) => backlog.push(job), (error: unknown) => (refused = error));
     }
     // Tenant A's share (25 queued) is full, its first jobs running; tenant B can still queue.
     expect(refused).toMatchObject({ status: 429, code: 'queue_full' });
@@ -35,7 +35,7 @@ describe('Background jobs are shared fairly between tenants', () => {
       return response.status === 'completed' ? response : undefined;
     }, 20_000);
     expect(done.output_text).toBe('Hello! You said: quick');
-    // A's backlog takes 25 × 200 ms over two slots: B's job went at the first free slot, with most of A's still waiting.
+    // A's backlog takes 25 × 3 s over two slots: B's job went at the first free slot, with most of A's still waiting.
     const statuses = await Promise.all(backlog.map(async (job) => (await a.responses.retrieve(job.id)).status));
     expect(statuses.filter((status) => status === 'queued').length).toBeGreaterThanOrEqual(15);
   });

@@ -2,13 +2,13 @@ import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMet
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
-import { DEFAULT_TENANT, TenantKeys } from './tenant-keys';
+import { type Caller, DEFAULT_TENANT, TenantKeys } from './tenant-keys';
 
 const PUBLIC = 'auth:public';
 /** Routes anyone may call (health, metrics). */
 export const Public = () => SetMetadata(PUBLIC, true);
 
-type TenantRequest = Request & { tenantId?: string };
+type TenantRequest = Request & { caller?: Caller };
 
 /**
  * Resolves the caller's tenant from `Authorization: Bearer <key>` using API_KEYS. Without API_KEYS authentication
@@ -25,12 +25,15 @@ export class TenantGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<TenantRequest>();
     if (this.keys.enabled && this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    request.tenantId = this.keys.tenantOf(request.headers.authorization);
+    request.caller = this.keys.callerOf(request.headers.authorization);
     return true;
   }
 }
 
+/** The caller the TenantGuard resolved for a request. */
+export function callerOf(request: Request): Caller {
+  return (request as TenantRequest).caller ?? { tenant: DEFAULT_TENANT };
+}
+
 /** The tenant the TenantGuard resolved for this request. */
-export const Tenant = createParamDecorator((_: unknown, context: ExecutionContext): string => {
-  return context.switchToHttp().getRequest<TenantRequest>().tenantId ?? DEFAULT_TENANT;
-});
+export const Tenant = createParamDecorator((_: unknown, context: ExecutionContext): string => callerOf(context.switchToHttp().getRequest<Request>()).tenant);

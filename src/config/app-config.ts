@@ -88,9 +88,21 @@ export class AppConfig {
   @Transform(toBoolean) @IsBoolean()
   STRICT_EVENTS = false;
 
-  /** Comma-separated `key=tenant` pairs. Unset: authentication is off and everyone is the tenant "default". */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[^=,\s]+=[\w.-]+(,[^=,\s]+=[\w.-]+)*$/, { message: 'API_KEYS must be comma-separated key=tenant pairs' })
+  /**
+   * Comma-separated `key=tenant` pairs, each optionally with its own limits: `key=tenant;rpm=600;tpm=200000`. Unset:
+   * authentication is off and everyone is the tenant "default".
+   */
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*(,[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*)*$/, { message: 'API_KEYS must be comma-separated key=tenant pairs (each optionally ;rpm=N;tpm=N)' })
   API_KEYS?: string;
+
+  /** Requests per minute each tenant may make (the model-calling ones); unset: no limit. Shared by every replica. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  RATE_LIMIT_RPM?: number;
+
+  /** Tokens per minute each tenant may use (counted as responses end); unset: no limit. Shared by every replica. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  RATE_LIMIT_TPM?: number;
 
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 20mb' })
   BODY_LIMIT = '20mb';

@@ -9,8 +9,9 @@ import { ResponseEntity } from '../responses/entities/response.entity';
 import { ToolCallEntity } from '../tools/tool-call.entity';
 import { PreparingClient } from './preparing-client';
 import { ProcessEntity } from '../liveness/process.entity';
+import { RateLimitUsageEntity } from '../rate-limits/rate-limit-usage.entity';
 
-export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity, ProcessEntity];
+export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity, ProcessEntity, RateLimitUsageEntity];
 
 /** The schema only ever changes through the migrations in /migrations; `synchronize` stays off. */
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {

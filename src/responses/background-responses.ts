@@ -117,6 +117,7 @@ export class BackgroundResponses implements OnModuleInit {
       // A response in a conversation reads the conversation as it is when the response starts (a deleted one fails it).
       const history = response.conversation ? await this.conversations.history(job.tenantId, response.conversation.id) : [];
       run = await this.runner.start({
+        tenantId: job.tenantId,
         response,
         lastSequenceNumber,
         opening: 'in_progress',

@@ -1,3 +1,4 @@
+import { RateLimiter } from '../rate-limits/rate-limiter';
 import { Injectable } from '@nestjs/common';
 import { lastValueFrom, tap } from 'rxjs';
 import { ApiError } from '../common/api-error';
@@ -34,6 +35,7 @@ export class ResponseCompaction {
   constructor(
     private readonly models: ModelRegistry,
     private readonly inputs: ResponseInputs,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   async compact(tenantId: string, dto: CompactResponseDto, signal: AbortSignal): Promise<CompactedResponse> {
@@ -60,6 +62,7 @@ export class ResponseCompaction {
       if (error instanceof GenerationFailure) throw new ApiError(502, `The model backend could not summarize the conversation: ${error.message}`, error.code, null, 'server_error');
       throw error;
     }
+    this.rateLimiter.recordTokens(tenantId, (usage as Usage | null)?.total_tokens ?? 0);
     const userMessages = items.filter((item) => item.type === 'message' && item.role === 'user');
     return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(summary)], usage };
   }

@@ -7,6 +7,7 @@ import type { ConversationAppend } from '../conversations/conversations.service'
 import { EventLogService, type EventLogWriter } from '../events/event-log.service';
 import { GenerationFailure } from '../models/backend-errors';
 import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
+import { RateLimiter } from '../rate-limits/rate-limiter';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { Sampling } from './response-factory';
@@ -35,6 +36,8 @@ export interface ConversationTurn {
 }
 
 export interface RunSpec {
+  /** Whose run it is: its tokens count against this tenant's rate limit. */
+  tenantId: string;
   response: ResponseObject;
   /** Sequence number the run's events continue from (-1 for a new response). */
   lastSequenceNumber: number;
@@ -91,6 +94,7 @@ export class ResponseRunner {
     private readonly eventLog: EventLogService,
     private readonly toolCalls: ToolCallsService,
     private readonly sweeper: StaleResponseSweeper,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   /**
@@ -234,6 +238,7 @@ export class ResponseRunner {
     onStored: () => void = () => undefined,
   ): Promise<void> {
     const { persistence, response } = spec;
+    this.rateLimiter.recordTokens(spec.tenantId, response.usage?.total_tokens ?? 0);
     if (persistence.kind === 'none') return onStored();
     const calls = builder.newToolCalls.filter((call) => call.status === 'completed');
     const conversation = conversationAppend(persistence.conversation, response);

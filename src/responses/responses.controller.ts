@@ -8,6 +8,7 @@ import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dt
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { ErrorDto } from '../common/error.dto';
 import { DatabaseOptional } from '../database/database-available.guard';
+import { RateLimited } from '../rate-limits/rate-limit.guard';
 import { ItemListDto } from '../common/openai/item-lists';
 import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
@@ -34,6 +35,7 @@ export class ResponsesController {
 
   @Post()
   @HttpCode(200)
+  @RateLimited()
   @DatabaseOptional(keepsNothing)
   @ApiOperation({ summary: 'Create a model response', description: 'With `stream: true` the answer is a stream of server-sent events.' })
   @ApiProduces('application/json', 'text/event-stream')
@@ -46,6 +48,7 @@ export class ResponsesController {
 
   @Post('input_tokens')
   @HttpCode(200)
+  @RateLimited()
   @ApiOperation({ summary: 'Count the input tokens a create request would use' })
   @ApiOkResponse({ type: InputTokensDto })
   countInputTokens(@Tenant() tenant: string, @Body() body: CountInputTokensDto) {
@@ -54,6 +57,7 @@ export class ResponsesController {
 
   @Post('compact')
   @HttpCode(200)
+  @RateLimited()
   @ApiOperation({
     summary: 'Compact a conversation',
     description:
@@ -106,6 +110,7 @@ export class ResponsesController {
 
   @Post(':id/submit_tool_outputs')
   @HttpCode(200)
+  @RateLimited()
   @ApiOperation({
     summary: 'Answer a response\'s function calls in place',
     description:

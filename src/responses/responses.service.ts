@@ -57,6 +57,7 @@ export class ResponsesService {
     const context = [...history, ...inputItems];
     const run = await this.runner
       .start({
+        tenantId,
         response,
         lastSequenceNumber: -1,
         opening: 'created',

@@ -90,6 +90,7 @@ export class ToolOutputsService {
       lastSequenceNumber = earlier.length - 1;
     }
     const run = await this.runner.start({
+      tenantId,
       response,
       lastSequenceNumber,
       opening: 'in_progress',

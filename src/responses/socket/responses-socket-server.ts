@@ -4,7 +4,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
-import { TenantKeys } from '../../auth/tenant-keys';
+import { type Caller, TenantKeys } from '../../auth/tenant-keys';
+import { RateLimiter } from '../../rate-limits/rate-limiter';
 import { toApiError } from '../../common/all-exceptions.filter';
 import { ApiError } from '../../common/api-error';
 import { apiValidationPipe } from '../../common/validation';
@@ -32,6 +33,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly responses: ResponsesService,
+    private readonly rateLimiter: RateLimiter,
     config: AppConfig,
   ) {
     this.keys = new TenantKeys(config.API_KEYS);
@@ -62,14 +64,20 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== PATH) return writeRawError(socket, ApiError.notFound(`No WebSocket endpoint at ${path}; use ${PATH}.`, null, 'not_found'));
-    let tenantId: string;
+    let caller: Caller;
     try {
-      tenantId = this.keys.tenantOf(request.headers.authorization);
+      caller = this.keys.callerOf(request.headers.authorization);
     } catch (error) {
       return writeRawError(socket, toApiError(error));
     }
     this.sockets.handleUpgrade(request, socket, head, (client) => {
-      const session = new ResponsesSocketSession(client, tenantId, this.responses, this.validation, this.maxBufferedBytes);
+      const limits = this.rateLimiter.limitsFor(caller);
+      // Each response.create counts against the caller's rate limit as a POST would.
+      const admit = () => {
+        const { refused } = this.rateLimiter.admit(caller.tenant, limits);
+        if (refused) throw refused;
+      };
+      const session = new ResponsesSocketSession(client, caller.tenant, this.responses, this.validation, this.maxBufferedBytes, admit);
       this.sessions.add(session);
       client.once('close', () => this.sessions.delete(session));
     });

@@ -31,6 +31,8 @@ export class ResponsesSocketSession {
     private readonly validation: ValidationPipe,
     /** Bytes queued for the client beyond which it is cut off as a reader that stays behind. */
     private readonly maxBufferedBytes: number,
+    /** Counts a request against the caller's rate limit; throws its 429. */
+    private readonly admit: () => void,
   ) {
     socket.on('message', (data: RawData) => {
       this.queue = this.queue.then(() => this.handle(data.toString()));
@@ -49,6 +51,7 @@ export class ResponsesSocketSession {
     try {
       if (this.draining) throw new ApiError(503, 'The server is shutting down: reconnect, and another replica (or this one once restarted) will answer.', 'server_shutting_down', null, 'server_error', 1);
       const dto = await this.createRequest(text);
+      this.admit();
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
       if (earlier) this.last = undefined;
       const result = await this.responses.create(this.tenantId, dto, this.closed.signal, earlier);
