@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark in one run, each rewriting its section of BENCHMARKS.md. `BENCH_ONLY=a,b` runs
- * some of them (gateway, stream-persistence, background-jobs, embedded-engine).
+ * some of them (gateway, stream-persistence, background-jobs, embedded-engine, hardening).
  */
 import { availableParallelism } from 'node:os';
 import { Client } from 'pg';
 import { backgroundJobs } from './background-jobs';
 import { embeddedEngine } from './embedded-engine';
 import { gateway } from './gateway';
+import { hardening } from './hardening';
 import { pinSelf } from './processes';
 import { streamPersistence } from './stream-persistence';
 import { measureMachine, startBenchDatabase, watchSteal } from './support';
@@ -16,10 +17,11 @@ const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
   'stream-persistence': streamPersistence,
   'background-jobs': backgroundJobs,
   'embedded-engine': embeddedEngine,
+  hardening,
 };
 
 /** The benchmarks that start the server as processes of its own, pinned apart from the load generator. */
-const OF_PROCESSES = new Set(['gateway', 'background-jobs']);
+const OF_PROCESSES = new Set(['gateway', 'background-jobs', 'hardening']);
 
 async function main(): Promise<void> {
   // Postgres (started from here) stays on core 1. For the benchmarks of server processes the load generator shares

@@ -11,6 +11,7 @@ import { TenantKeys } from './auth/tenant-keys';
 import { ApiError } from './common/api-error';
 import { toApiError } from './common/all-exceptions.filter';
 import { apiValidationPipe } from './common/validation';
+import { checkJsonBounds } from './common/json-bounds';
 import { errorForLog } from './common/log-redaction';
 import type { AppConfig } from './config/app-config';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
@@ -34,7 +35,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.use(
     authenticateBodies(new TenantKeys(config.API_KEYS)),
     requireJsonBody,
-    json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? '') }),
+    json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? ''), verify: checkBodyBounds }),
     bodyErrors,
   );
   app.useGlobalPipes(apiValidationPipe());
@@ -96,6 +97,12 @@ function setupSwagger(app: NestExpressApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+}
+
+/** Nesting and keys are bounded on the raw bytes, before JSON.parse builds a million-key object (see json-bounds.ts). */
+function checkBodyBounds(_req: unknown, _res: unknown, bytes: Buffer): void {
+  const problem = checkJsonBounds(bytes);
+  if (problem) throw ApiError.badRequest(problem.message, problem.param || null, problem.code);
 }
 
 /** A body that is not JSON is refused before it is parsed. */

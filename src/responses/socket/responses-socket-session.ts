@@ -2,6 +2,7 @@ import { Logger, type ValidationPipe } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
 import { ApiError } from '../../common/api-error';
 import { toApiError } from '../../common/all-exceptions.filter';
+import { checkJsonBounds } from '../../common/json-bounds';
 import { errorForLog } from '../../common/log-redaction';
 import type { InputItem } from '../../common/openai/types';
 import { TERMINAL_EVENT_TYPES } from '../../events/event-log.service';
@@ -65,6 +66,8 @@ export class ResponsesSocketSession {
 
   /** The message as a create request, checked as POST /v1/responses checks its body. */
   private async createRequest(text: string): Promise<CreateResponseDto> {
+    const bounds = checkJsonBounds(Buffer.from(text));
+    if (bounds) throw ApiError.badRequest(bounds.message, bounds.param || null, bounds.code);
     let message: unknown;
     try {
       message = JSON.parse(text);

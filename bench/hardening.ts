@@ -1,0 +1,193 @@
+/**
+ * What hostile input and load cost the server, each against a baseline measured in the same run:
+ * - validating a 14 MB body of a million metadata keys, and a 10 MB ordinary body, against JSON.parse of the same
+ *   bytes in this process (both must be linear: half the body, half the cost);
+ * - the server's resident memory with 50 clients that never read their streams, against 50 that read them;
+ * - stored creates per second, and CPU per create, with the rate limiter on against off.
+ * Run by `npm run bench` (BENCH_ONLY=hardening), which rewrites its section of BENCHMARKS.md.
+ */
+import { request } from 'node:http';
+import { type BenchProcess, startServerProcess, startStubProcess } from './processes';
+import { machine, writeSection } from './support';
+import { post, type Target } from './load';
+
+const SERVER_CORES = '0';
+const LOAD_CORES = '1';
+
+function manyKeysBody(keys: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < keys; i++) parts.push(`"k${i}":"v"`);
+  return `{"model":"m","input":"x","metadata":{${parts.join(',')}}}`;
+}
+
+/** The most keys a body may hold within every bound: `tools` whose schemas have 4,800 properties each, then an unknown parameter. */
+function mostKeysBody(tools: number): string {
+  const properties = `{${Array.from({ length: 4800 }, (_, i) => `"p${i}":{}`).join(',')}}`;
+  const list = Array.from({ length: tools }, (_, i) => `{"type":"function","name":"f${i}","parameters":{"type":"object","properties":${properties}}}`);
+  return `{"model":"m","input":"x","tools":[${list.join(',')}],"not_a_parameter":true}`;
+}
+
+/** An ordinary create body of about `megabytes`, made to fail at the very end of validation (no model call). */
+function ordinaryBody(megabytes: number): string {
+  const message = { role: 'user', content: [{ type: 'input_text', text: 'The quick brown fox jumps over the lazy dog. '.repeat(20) }] };
+  const count = Math.round((megabytes * 1024 * 1024) / JSON.stringify(message).length);
+  return JSON.stringify({ model: 'm', input: Array.from({ length: count }, () => message), not_a_parameter: true });
+}
+
+function send(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Server CPU (ms) for one request with `body`, the median of `runs`. */
+async function serverCpuMs(server: BenchProcess, body: string, runs = 5): Promise<{ ms: number; status: number }> {
+  const samples: number[] = [];
+  let status = 0;
+  for (let i = 0; i < runs; i++) {
+    const before = server.cpuMicros();
+    status = await send(server.url, body);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    samples.push((server.cpuMicros() - before) / 1000);
+  }
+  return { ms: samples.sort((a, b) => a - b)[Math.floor(runs / 2)], status };
+}
+
+function parseMs(body: string, runs = 5): number {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    JSON.parse(body);
+    samples.push(performance.now() - start);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+async function validationCosts(server: BenchProcess): Promise<string[]> {
+  const bodies = [
+    ['1,050,000 metadata keys', manyKeysBody(1_050_000)],
+    ['525,000 metadata keys', manyKeysBody(525_000)],
+    ['240,000 keys within bounds (50 schemas of 4,800)', mostKeysBody(50)],
+    ['120,000 keys within bounds (25 schemas of 4,800)', mostKeysBody(25)],
+    ['ordinary, 10 MB', ordinaryBody(10)],
+    ['ordinary, 5 MB', ordinaryBody(5)],
+  ] as const;
+  const rows = ['| Body | Size | Answer | Server CPU | JSON.parse here (baseline) | ratio |', '|---|---|---|---|---|---|'];
+  for (const [name, body] of bodies) {
+    const { ms, status } = await serverCpuMs(server, body);
+    const baseline = parseMs(body);
+    rows.push(`| ${name} | ${(body.length / 1024 / 1024).toFixed(1)} MB | ${status} | ${ms.toFixed(0)} ms | ${baseline.toFixed(0)} ms | ${(ms / baseline).toFixed(1)}× |`);
+  }
+  return rows;
+}
+
+/** Opens `count` streams of about 4 MB each; non-readers stop after their first chunk. Answers the server's peak RSS. */
+async function peakRss(server: BenchProcess, count: number, read: boolean): Promise<number> {
+  let peak = server.rssBytes();
+  const sampler = setInterval(() => (peak = Math.max(peak, server.rssBytes())), 50);
+  const requests = Array.from({ length: count }, () => new Promise<void>((resolve) => {
+    const req = request(`${server.url}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+      if (read) {
+        res.resume();
+        res.on('end', resolve);
+        res.on('error', () => resolve());
+        return;
+      }
+      res.once('data', () => res.pause());
+      // A stuck client is never resolved by its stream: it is let go after the measurement.
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 8000);
+    });
+    req.on('error', () => resolve());
+    req.end(JSON.stringify({ model: 'm', input: 'BYTES 2000 2000', stream: true, store: false }));
+  }));
+  await Promise.all(requests);
+  clearInterval(sampler);
+  return peak;
+}
+
+/** Stored creates per second with `concurrency` clients for `seconds`, and the server's CPU per create. */
+async function throughput(server: BenchProcess, concurrency: number, seconds: number): Promise<{ rps: number; cpuUs: number; errors: number }> {
+  const target: Target = { name: 'server', url: server.url, path: '/v1/responses', headers: {}, body: () => ({}), isFirstText: () => false };
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const before = server.cpuMicros();
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const reply = await post(target, { model: 'm', input: 'hi' });
+        if (reply.status === 200) done += 1;
+        else errors += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  return { rps: done / elapsed, cpuUs: (server.cpuMicros() - before) / Math.max(1, done), errors };
+}
+
+export async function hardening(databaseUrl: string): Promise<void> {
+  const stub = await startStubProcess(LOAD_CORES);
+  const start = (env: Record<string, string> = {}) => startServerProcess({ cores: SERVER_CORES, databaseUrl, upstream: stub, env });
+  const lines: string[] = [machine(), ''];
+  try {
+    const server = await start();
+    try {
+      lines.push('**Validation is linear and bounded.** Each body is refused with a 400, without a model call: by the bounds on its raw bytes (keys, depth), or by an unknown parameter after every other check.', '');
+      lines.push(...(await validationCosts(server)), '');
+    } finally {
+      await server.stop();
+    }
+    // Each on a fresh server: the heap another measurement grew does not count.
+    const rss = async (read: boolean) => {
+      const fresh = await start();
+      try {
+        const idle = fresh.rssBytes();
+        return { idle, peak: await peakRss(fresh, 50, read) };
+      } finally {
+        await fresh.stop();
+      }
+    };
+    const readers = await rss(true);
+    const stuck = await rss(false);
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+    lines.push(
+      '**Clients that stop reading are cut off.** Peak RSS of a fresh server with 50 streams of 4 MB each (STREAM_MAX_BUFFER_BYTES 1 MiB):',
+      '',
+      '| Clients | Idle RSS | Peak RSS | Over idle | ratio of peaks |',
+      '|---|---|---|---|---|',
+      `| 50 that read (baseline) | ${mb(readers.idle)} | ${mb(readers.peak)} | ${mb(readers.peak - readers.idle)} | 1.00× |`,
+      `| 50 that never read | ${mb(stuck.idle)} | ${mb(stuck.peak)} | ${mb(stuck.peak - stuck.idle)} | ${(stuck.peak / readers.peak).toFixed(2)}× |`,
+      '',
+    );
+    const rows = ['| Rate limiter | stored creates/s | CPU per create | errors | ratio |', '|---|---|---|---|---|'];
+    const results: Record<string, Array<{ rps: number; cpuUs: number; errors: number }>> = { off: [], on: [] };
+    // Alternated, twice each, so that a drift of the machine weighs on both.
+    for (const round of [0, 1]) {
+      for (const mode of round === 0 ? ['off', 'on'] : ['on', 'off']) {
+        const server = await start(mode === 'on' ? { RATE_LIMIT_RPM: '100000000', RATE_LIMIT_TPM: '1000000000' } : {});
+        try {
+          await throughput(server, 16, 2); // warm-up
+          results[mode].push(await throughput(server, 16, 8));
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+    const mean = (mode: string, key: 'rps' | 'cpuUs' | 'errors') => results[mode].reduce((sum, r) => sum + r[key], 0) / results[mode].length;
+    rows.push(`| off (baseline) | ${mean('off', 'rps').toFixed(0)} | ${mean('off', 'cpuUs').toFixed(0)} µs | ${mean('off', 'errors')} | 1.00× |`);
+    rows.push(`| on (limits never reached) | ${mean('on', 'rps').toFixed(0)} | ${mean('on', 'cpuUs').toFixed(0)} µs | ${mean('on', 'errors')} | ${(mean('on', 'rps') / mean('off', 'rps')).toFixed(3)}× |`);
+    lines.push('**The rate limiter costs no round trip.** 16 closed-loop clients for 8 s, two alternated runs each:', '', ...rows);
+  } finally {
+    await stub.stop();
+  }
+  writeSection('hardening', lines);
+}
