@@ -111,8 +111,20 @@ describe('Streaming', () => {
     expect((events.at(-1) as Extract<ResponseStreamEvent, { type: 'response.completed' }>).response).toEqual(wire);
   });
 
-  it('sends response.ping heartbeats while the stream is idle', async () => {
-    const events = await collect(await server.client.responses.create({ model: 'stub-model', input: 'TOKENS 2 400', stream: true }));
+  it('keeps an idle stream alive with SSE comments, which every client ignores', async () => {
+    const res = await fetch(`${server.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'stub-model', input: 'TOKENS 2 400', stream: true }),
+    });
+    const text = await res.text();
+    expect(text).toContain(': ping\n\n');
+    expect(text).not.toContain('response.ping');
+  });
+
+  it('sends response.ping heartbeats to a client that asks for the legacy events', async () => {
+    const stream = await server.client.responses.create({ model: 'stub-model', input: 'TOKENS 2 400', stream: true }, { headers: { 'X-Legacy-Stream-Events': 'true' } });
+    const events = await collect(stream);
     const types = events.map((e) => e.type as string);
     expect(types).toContain('response.ping');
     expect(types.filter((t) => t !== 'response.ping')).toEqual([

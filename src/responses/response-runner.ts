@@ -55,6 +55,8 @@ export interface RunSpec {
   persistence: Persistence;
   /** Whether a client reads the events as a stream. */
   streamed: boolean;
+  /** Also emit `response.tool_call.delta`, for the clients of our documented tool-call workflow (never with STRICT_EVENTS). */
+  legacyEvents?: boolean;
   /** Stops the backend while `start` waits for it to answer (a whole answer comes only at its end): `start` then rejects. */
   signal?: AbortSignal;
 }
@@ -105,7 +107,7 @@ export class ResponseRunner {
     const { persistence, response } = spec;
     const logged = persistence.kind === 'stored' && persistence.logEvents;
     const builder = new ResponseStreamBuilder(response, spec.lastSequenceNumber, {
-      toolCallDeltaEvents: !this.config.STRICT_EVENTS,
+      toolCallDeltaEvents: spec.legacyEvents === true && !this.config.STRICT_EVENTS,
       // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
       serialize: spec.streamed || logged,
     });

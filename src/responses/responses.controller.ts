@@ -18,6 +18,9 @@ import { ResponsesService } from './responses.service';
 import { ToolOutputsService } from './tool-outputs.service';
 import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
 
+/** The request header by which a client asks for the legacy stream events (see `legacyEvents`). */
+const LEGACY_EVENTS_HEADER = 'x-legacy-stream-events';
+
 /** Seconds a client polling a running response is told to wait before its next GET. */
 const POLL_AGAIN_AFTER_S = 1;
 
@@ -43,7 +46,7 @@ export class ResponsesController {
   @ApiResponse({ status: 404, type: ErrorDto, description: 'model_not_found' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
   async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    this.send(req, res, await this.responses.create(tenant, body, closedSignal(res)));
+    this.send(req, res, await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req) }));
   }
 
   @Post('input_tokens')
@@ -138,10 +141,23 @@ export class ResponsesController {
     else this.stream(req, res, result.events);
   }
 
+  /**
+   * Whether this request's stream carries the two events of our documented tool-call workflow that no specification
+   * defines (`response.tool_call.delta`, and heartbeats as `response.ping` rather than SSE comments): the official
+   * SDKs' stream helpers and strict Open Responses clients refuse them, so only a client that asks gets them, by
+   * sending tools in the nested Chat-Completions form (as that workflow does) or `X-Legacy-Stream-Events: true`.
+   */
+  private legacyEvents(req: Request): boolean {
+    if (this.config.STRICT_EVENTS) return false;
+    if (/^(true|1)$/i.test(String(req.headers[LEGACY_EVENTS_HEADER] ?? ''))) return true;
+    const tools = (req.body as { tools?: unknown } | undefined)?.tools;
+    return Array.isArray(tools) && tools.some((tool) => typeof tool === 'object' && tool !== null && 'function' in tool);
+  }
+
   private stream(req: Request, res: Response, events: Parameters<typeof writeSse>[2]): void {
     writeSse(req, res, events, {
       heartbeatMs: this.config.STREAM_HEARTBEAT_MS,
-      pingEvents: !this.config.STRICT_EVENTS,
+      pingEvents: this.legacyEvents(req),
       maxBufferedBytes: this.config.STREAM_MAX_BUFFER_BYTES,
     });
   }

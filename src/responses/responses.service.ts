@@ -40,9 +40,11 @@ export class ResponsesService {
 
   /**
    * `earlier`: a response its caller still holds whole (a WebSocket connection's last one): a request continuing it
-   * reads its items from there, which is the only place a response with `store: false` is kept.
+   * reads its items from there, which is the only place a response with `store: false` is kept. `legacyEvents`: the
+   * stream also carries `response.tool_call.delta` (see the controller).
    */
-  async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal, earlier?: EarlierResponse): Promise<CreateResult> {
+  async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal, options: { earlier?: EarlierResponse; legacyEvents?: boolean } = {}): Promise<CreateResult> {
+    const { earlier } = options;
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
     if (dto.conversation && !store) throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
@@ -65,6 +67,7 @@ export class ResponsesService {
         sampling,
         backend,
         streamed: dto.stream ?? false,
+        legacyEvents: options.legacyEvents,
         persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'none' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,

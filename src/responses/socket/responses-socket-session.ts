@@ -55,7 +55,7 @@ export class ResponsesSocketSession {
       this.admit();
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
       if (earlier) this.last = undefined;
-      const result = await this.responses.create(this.tenantId, dto, this.closed.signal, earlier);
+      const result = await this.responses.create(this.tenantId, dto, this.closed.signal, { earlier });
       await this.relay(result);
     } catch (error) {
       const apiError = toApiError(error);
