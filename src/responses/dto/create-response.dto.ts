@@ -7,6 +7,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Max,
@@ -78,6 +79,13 @@ export class FunctionToolDto {
 export class NestedFunctionToolDto {
   @ApiProperty({ enum: ['function'] }) type: 'function';
   @ApiProperty({ description: 'The Chat-Completions form older clients send.', type: FunctionToolDto }) function: Omit<FunctionToolDto, 'type'>;
+}
+
+/** `client_metadata`: string pairs, as Codex CLI sends them (more of them than `metadata` allows). */
+function checkClientMetadata(value: unknown, param: string): CheckResult<Record<string, string>> {
+  const pairs = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : undefined;
+  if (pairs && pairs.length <= 64 && pairs.every(([, item]) => typeof item === 'string' && item.length <= 4096)) return { value: value as Record<string, string> };
+  return { param, message: `'${param}' must be an object of at most 64 string pairs.` };
 }
 
 /** `conversation`: an id, or an object holding it; normalized to the id. */
@@ -217,9 +225,38 @@ export class CreateResponseDto {
   @IsOptional() @IsString() @MaxLength(512)
   prompt_cache_key?: string | null;
 
-  @ApiPropertyOptional({ enum: ['in-memory', '24h'], nullable: true })
-  @IsOptional() @IsIn(['in-memory', '24h'])
+  @ApiPropertyOptional({ enum: ['in_memory', '24h'], nullable: true, description: "'in-memory' is taken too, as older SDKs spell it." })
+  @IsOptional() @IsIn(['in_memory', 'in-memory', '24h'])
   prompt_cache_retention?: string | null;
+
+  // Accepted so that the clients that send them work; this server has nothing to do with them.
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: "A client's own description of itself (Codex CLI sends it). Accepted; no effect." })
+  @IsOptional() @CheckedBy(checkClientMetadata)
+  client_metadata?: Record<string, string> | null;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, compact_threshold: { type: 'number', nullable: true } } }, nullable: true, description: 'Accepted; no effect yet (compact with POST /v1/responses/compact).' })
+  @IsOptional() @IsArray() @IsObject({ each: true })
+  context_management?: Array<Record<string, unknown>> | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Prompt caching options of OpenAI. Accepted; no effect.' })
+  @IsOptional() @IsObject()
+  prompt_cache_options?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'OpenAI-hosted moderation. Accepted; no effect.', nullable: true })
+  @IsOptional() @IsObject()
+  moderation?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Image input options of OpenAI. Accepted; no effect.' })
+  @IsOptional() @IsObject()
+  image?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "OpenAI's batch-like completion windows for background responses. Accepted; no effect." })
+  @IsOptional() @IsObject()
+  background_options?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "OpenAI's access programs. Accepted; no effect." })
+  @IsOptional() @IsObject()
+  access_programs?: Record<string, unknown>;
 
   @ApiPropertyOptional({ enum: ['auto', 'default', 'flex', 'scale', 'priority'] })
   @IsOptional() @IsIn(['auto', 'default', 'flex', 'scale', 'priority'])

@@ -49,4 +49,21 @@ describe("The newest Node SDK's responses.stream() helper", () => {
     const final = await replay.finalResponse();
     expect(final.output_text).toBe('t0 t1 t2 ');
   });
+
+  it('accepts the request fields of its ResponseCreateParams that this server cannot honour, and those Codex CLI sends', async () => {
+    const response = await client.responses.create({
+      model: 'm',
+      input: 'hi',
+      prompt_cache_retention: 'in_memory',
+      prompt_cache_options: { mode: 'implicit', ttl: '30m' },
+      context_management: [{ type: 'compaction', compact_threshold: 100_000 }],
+      moderation: { model: 'omni-moderation-latest' },
+      image: { context_compression: 'auto' },
+      background_options: { completion_window: 'soonest' },
+      access_programs: { cyber: 'standard' },
+      // Not in the SDK's types: what Codex CLI adds to every request.
+      ...({ client_metadata: { 'x-codex-session': 'abc' } } as object),
+    });
+    expect(response.output_text).toBe('Hello! You said: hi');
+  });
 });
