@@ -106,7 +106,7 @@ type Constructor = new () => Record<string, unknown>;
  * the properties declared with `@Type` are built in turn (nested DTOs, numbers from query strings). Free-form values
  * (metadata, JSON Schemas, input items) are kept as parsed, for their own checks.
  */
-export const linearTransformer: TransformerPackage = {
+const linearTransformer: TransformerPackage = {
   plainToInstance: (cls, plain) => toInstance(cls as unknown as Constructor, plain) as never,
   classToPlain: (object) => object as Record<string, unknown>,
 };
