@@ -16,6 +16,7 @@ import { errorForLog } from './common/log-redaction';
 import type { AppConfig } from './config/app-config';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 import { writeRawError } from './http/raw-error-response';
+import { zstdBodies } from './http/zstd-bodies';
 
 /** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
@@ -35,6 +36,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.use(
     authenticateBodies(new TenantKeys(config.API_KEYS)),
     requireJsonBody,
+    zstdBodies(config.bodyLimitBytes),
     json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? ''), verify: checkBodyBounds }),
     bodyErrors,
   );
