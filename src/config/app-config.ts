@@ -88,6 +88,10 @@ export class AppConfig {
   @Transform(toBoolean) @IsBoolean()
   STRICT_EVENTS = false;
 
+  /** Refuse (400) a request with a tool this server would not offer the model (web_search with no provider…), instead of leaving it out. */
+  @Transform(toBoolean) @IsBoolean()
+  STRICT_TOOLS = false;
+
   /**
    * Comma-separated `key=tenant` pairs, each optionally with its own limits: `key=tenant;rpm=600;tpm=200000`. Unset:
    * authentication is off and everyone is the tenant "default".

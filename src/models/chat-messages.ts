@@ -1,5 +1,6 @@
 import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { ApiError } from '../common/api-error';
+import { NAMESPACE_SEPARATOR } from '../tools/tool-definitions';
 import type { InputItem, Json, JsonObject } from '../common/openai/types';
 
 type Part = JsonObject & { type?: string };
@@ -21,7 +22,8 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
         appendToolCall(messages, {
           id: String(item.call_id),
           type: 'function',
-          function: { name: String(item.name), arguments: String(item.arguments ?? '') },
+          // A namespaced function's call goes back under the name the backend was offered (see offeredFunctions).
+          function: { name: item.namespace ? `${String(item.namespace)}${NAMESPACE_SEPARATOR}${String(item.name)}` : String(item.name), arguments: String(item.arguments ?? '') },
         });
         break;
       case 'function_call_output':

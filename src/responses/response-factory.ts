@@ -2,6 +2,7 @@ import { newId } from '../common/ids';
 import { expandCompactions } from '../common/openai/compaction';
 import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
+import { offeredFunctions } from '../tools/tool-definitions';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
 /** Sampling settings the client set explicitly: only these go upstream, so that backends keep their own defaults. */
@@ -84,10 +85,14 @@ export function generationRequest(response: ResponseObject, sampling: Sampling, 
   };
 }
 
-/** `allowed_tools` offers the model only those tools (backends know no such choice), with its mode as the choice. */
+/**
+ * The function tools the backend is offered (namespaces flattened; see offeredFunctions). `allowed_tools` offers
+ * only those it names (backends know no such choice), with its mode as the choice.
+ */
 function offeredTools(response: ResponseObject): { tools: FunctionTool[]; toolChoice: FunctionToolChoice } {
+  const { functions } = offeredFunctions(response.tools);
   const choice = response.tool_choice;
-  if (typeof choice === 'string' || choice.type === 'function') return { tools: response.tools, toolChoice: choice };
+  if (typeof choice === 'string' || choice.type === 'function') return { tools: functions, toolChoice: choice };
   const allowed = new Set(choice.tools.map((tool) => tool.name));
-  return { tools: response.tools.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };
+  return { tools: functions.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };
 }

@@ -9,6 +9,7 @@ import { GenerationFailure } from '../models/backend-errors';
 import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
 import { RateLimiter } from '../rate-limits/rate-limiter';
 import { ToolCallsService } from '../tools/tool-calls.service';
+import { offeredFunctions } from '../tools/tool-definitions';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { Sampling } from './response-factory';
 import { ResponseStreamBuilder } from './response-stream-builder';
@@ -110,6 +111,7 @@ export class ResponseRunner {
       toolCallDeltaEvents: spec.legacyEvents === true && !this.config.STRICT_EVENTS,
       // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
       serialize: spec.streamed || logged,
+      namespacedFunctions: offeredFunctions(response.tools).names,
     });
     const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const opening = spec.opening === 'created' ? builder.created() : builder.inProgress();

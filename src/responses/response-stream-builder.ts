@@ -20,6 +20,8 @@ export interface BuilderOptions {
   toolCallDeltaEvents: boolean;
   /** Write each event's JSON (default true); without it events carry only their type and sequence number. */
   serialize?: boolean;
+  /** The functions of `namespace` tools by the name the backend knows them by (see offeredFunctions). */
+  namespacedFunctions?: ReadonlyMap<string, { namespace: string; name: string }>;
 }
 
 interface OpenMessage {
@@ -230,13 +232,14 @@ export class ResponseStreamBuilder {
         status: 'in_progress',
         arguments: '',
         call_id: chunk.callId ? storableText(chunk.callId) : newId('call'),
-        name: storableText(chunk.name ?? ''),
+        name: '',
       };
+      this.nameCall(item, chunk.name ?? '');
       call = { item, outputIndex: this.addOutput(item), arguments: new StorableTextStream() };
       this.toolCalls.set(chunk.index, call);
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
     } else if (chunk.name && !call.item.name) {
-      call.item.name = storableText(chunk.name);
+      this.nameCall(call.item, chunk.name);
     }
     const argumentsDelta = call.arguments.push(chunk.argumentsDelta);
     if (argumentsDelta) events.push(this.argumentsDelta(call, argumentsDelta));
@@ -245,6 +248,15 @@ export class ResponseStreamBuilder {
       events.push(this.emit('response.tool_call.delta', { item_id: call.item.id, output_index: call.outputIndex, delta: JSON.stringify(calls) }));
     }
     return events;
+  }
+
+  /** A call's name as the client defined it: a namespaced function's name and namespace apart. */
+  private nameCall(item: FunctionCallItem, offeredName: string): void {
+    const namespaced = this.options.namespacedFunctions?.get(offeredName);
+    if (namespaced) {
+      item.name = namespaced.name;
+      item.namespace = namespaced.namespace;
+    } else item.name = storableText(offeredName);
   }
 
   private argumentsDelta(call: OpenToolCall, delta: string): SerializedEvent {

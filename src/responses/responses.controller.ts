@@ -9,6 +9,7 @@ import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-ite
 import { ErrorDto } from '../common/error.dto';
 import { DatabaseOptional } from '../database/database-available.guard';
 import { RateLimited } from '../rate-limits/rate-limit.guard';
+import { offeredFunctions } from '../tools/tool-definitions';
 import { ItemListDto } from '../common/openai/item-lists';
 import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
@@ -20,6 +21,9 @@ import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
 
 /** The request header by which a client asks for the legacy stream events (see `legacyEvents`). */
 const LEGACY_EVENTS_HEADER = 'x-legacy-stream-events';
+
+/** The header that names the tool types of a request the model was not offered (see NOT_OFFERED_TOOL_TYPES). */
+const TOOLS_NOT_OFFERED_HEADER = 'x-tools-not-offered';
 
 /** Seconds a client polling a running response is told to wait before its next GET. */
 const POLL_AGAIN_AFTER_S = 1;
@@ -46,7 +50,10 @@ export class ResponsesController {
   @ApiResponse({ status: 404, type: ErrorDto, description: 'model_not_found' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
   async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    this.send(req, res, await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req) }));
+    const result = await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req) });
+    const { notOffered } = offeredFunctions(body.tools ?? []);
+    if (notOffered.length > 0) res.setHeader(TOOLS_NOT_OFFERED_HEADER, notOffered.join(', '));
+    this.send(req, res, result);
   }
 
   @Post('input_tokens')

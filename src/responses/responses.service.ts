@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { offeredFunctions } from '../tools/tool-definitions';
 import { ignoreElements, lastValueFrom, Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseObject } from '../common/openai/types';
@@ -29,6 +31,8 @@ export interface EarlierResponse {
 /** The Responses API use cases. */
 @Injectable()
 export class ResponsesService {
+  private readonly logger = new Logger(ResponsesService.name);
+
   constructor(
     private readonly models: ModelRegistry,
     private readonly repository: ResponsesRepository,
@@ -36,6 +40,7 @@ export class ResponsesService {
     private readonly eventLog: EventLogService,
     private readonly background: BackgroundResponses,
     private readonly inputs: ResponseInputs,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -48,6 +53,7 @@ export class ResponsesService {
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
     if (dto.conversation && !store) throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
+    this.checkToolsOffered(dto);
     const backend = this.models.backendFor(dto.model);
     const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? []));
     const continuesEarlier = earlier !== undefined && !dto.conversation && dto.previous_response_id === earlier.id;
@@ -78,6 +84,16 @@ export class ResponsesService {
     if (dto.stream) return { kind: 'stream', events: run.events, context };
     await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(signal)), { defaultValue: undefined });
     return { kind: 'object', response: run.response };
+  }
+
+  /** Tools the model will not be offered: a 400 with STRICT_TOOLS, otherwise a log line (the client sees a header). */
+  private checkToolsOffered(dto: CreateResponseDto): void {
+    const { notOffered } = offeredFunctions(dto.tools ?? []);
+    if (notOffered.length === 0) return;
+    if (this.config.STRICT_TOOLS) {
+      throw ApiError.badRequest(`This server has no provider for the tool types ${notOffered.map((t) => `'${t}'`).join(', ')}.`, 'tools', 'unsupported_tool');
+    }
+    this.logger.log(`tools not offered to ${dto.model}: ${notOffered.join(', ')}`);
   }
 
   async retrieve(tenantId: string, id: string): Promise<ResponseObject> {

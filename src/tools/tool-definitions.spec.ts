@@ -1,4 +1,4 @@
-import { checkToolChoice, checkTools } from './tool-definitions';
+import { checkToolChoice, checkTools, offeredFunctions } from './tool-definitions';
 
 describe('checkTools', () => {
   it('accepts both the flat and the nested form and returns the flat one', () => {
@@ -19,11 +19,28 @@ describe('checkTools', () => {
     [[{ type: 'function', name: 'x' }, { type: 'function', function: { name: 'x' } }], 'tools[1].function.name', /'x' is defined twice/],
     [[{ type: 'function', name: 'x', parameters: { type: 'string' } }], 'tools[0].parameters', /'x'.*JSON Schema object/],
     [[{ type: 'function', name: 'x', parameters: [] }], 'tools[0].parameters', /'x'/],
-    [[{ type: 'web_search' }], 'tools[0].type', /not supported/],
+    [[{ type: 'banana' }], 'tools[0].type', /not supported/],
+    [[{ type: 'namespace', name: 'ns', tools: [{ type: 'web_search' }] }], 'tools[0].tools[0].type', /function tools only/],
+    [[{ type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 'f' }, { type: 'function', name: 'f' }] }], 'tools[0].tools[1].name', /defined twice/],
   ])('names the tool and the field in errors (%#)', (tools, param, message) => {
     const result = checkTools(tools) as { param: string; message: string };
     expect(result.param).toBe(param);
     expect(result.message).toMatch(message);
+  });
+});
+
+describe('offeredFunctions', () => {
+  it('flattens namespaces, maps their names back, and lists the tools that are not offered', () => {
+    const checked = checkTools([
+      { type: 'function', name: 'shell', parameters: { type: 'object' }, defer_loading: true },
+      { type: 'namespace', name: 'multi_agent_v1', description: 'Agents', tools: [{ type: 'function', name: 'spawn_agent' }] },
+      { type: 'web_search', external_web_access: false },
+      { type: 'custom', name: 'apply_patch' },
+    ]) as { value: Parameters<typeof offeredFunctions>[0] };
+    const offered = offeredFunctions(checked.value);
+    expect(offered.functions.map((tool) => tool.name)).toEqual(['shell', 'multi_agent_v1__spawn_agent']);
+    expect(offered.names.get('multi_agent_v1__spawn_agent')).toEqual({ namespace: 'multi_agent_v1', name: 'spawn_agent' });
+    expect(offered.notOffered).toEqual(['web_search', 'custom']);
   });
 });
 

@@ -1,61 +1,151 @@
 import type { CheckResult } from '../common/validation';
-import type { FunctionTool, JsonObject, ToolChoice } from '../common/openai/types';
+import type { FunctionTool, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Accepts function tools in the Responses form `{type, name, description, parameters, strict}` and in the nested
- * Chat-Completions form `{type, function: {name, description, parameters, strict}}`; returns them in the Responses form.
+ * Tool types OpenAI defines that this server accepts without offering them to the model: the ones OpenAI runs itself
+ * (no provider of them is configured here) and the client-executed ones it does not translate for a backend yet.
+ * A request that holds one is answered with the `X-Tools-Not-Offered` header, or refused with STRICT_TOOLS=true.
  */
-export function checkTools(value: unknown, param = 'tools'): CheckResult<FunctionTool[]> {
+export const NOT_OFFERED_TOOL_TYPES = new Set([
+  'web_search',
+  'web_search_preview',
+  'web_search_2025_08_26',
+  'web_search_preview_2025_03_11',
+  'file_search',
+  'code_interpreter',
+  'image_generation',
+  'computer_use_preview',
+  'computer',
+  'mcp',
+  'tool_search',
+  'local_shell',
+  'shell',
+  'apply_patch',
+  'custom',
+]);
+
+/**
+ * Accepts function tools in the Responses form `{type, name, description, parameters, strict, defer_loading}` and in
+ * the nested Chat-Completions form `{type, function: {name, description, parameters, strict}}` (returned in the
+ * Responses form), `namespace` groups of function tools, and the tool types of NOT_OFFERED_TOOL_TYPES as sent.
+ */
+export function checkTools(value: unknown, param = 'tools'): CheckResult<ResponseTool[]> {
   if (!Array.isArray(value)) return { param, message: `'${param}' must be an array of tools.` };
-  const tools: FunctionTool[] = [];
+  const tools: ResponseTool[] = [];
   const seen = new Set<string>();
   for (const [index, raw] of value.entries()) {
     const at = `${param}[${index}]`;
     if (!isObject(raw)) return { param: at, message: `${at} must be an object.` };
-    if (raw.type !== 'function') {
-      return { param: `${at}.type`, message: `Tool type '${String(raw.type)}' is not supported by this server; only 'function' tools are.` };
+    if (raw.type === 'function') {
+      const tool = checkFunction(raw, at, seen);
+      if ('param' in tool) return tool;
+      tools.push(tool.value);
+    } else if (raw.type === 'namespace') {
+      const tool = checkNamespace(raw, at, seen);
+      if ('param' in tool) return tool;
+      tools.push(tool.value);
+    } else if (typeof raw.type === 'string' && NOT_OFFERED_TOOL_TYPES.has(raw.type)) {
+      tools.push(raw as OtherTool);
+    } else {
+      return { param: `${at}.type`, message: `Tool type '${String(raw.type)}' is not supported by this server.` };
     }
-    const nested = isObject(raw.function);
-    const body = nested ? (raw.function as Record<string, unknown>) : raw;
-    const field = (name: string) => (nested ? `${at}.function.${name}` : `${at}.${name}`);
-    const allowed = nested ? ['name', 'description', 'parameters', 'strict'] : ['type', 'name', 'description', 'parameters', 'strict'];
-    const unknown = Object.keys(body).find((key) => !allowed.includes(key));
-    if (unknown) return { param: field(unknown), message: `Unknown parameter: '${field(unknown)}'.` };
-    if (nested && Object.keys(raw).some((key) => key !== 'type' && key !== 'function')) {
-      return { param: at, message: `${at} mixes the nested 'function' form with top-level fields.` };
+  }
+  return { value: tools };
+}
+
+/** `{type: "namespace", name, description, tools: [function tools]}`; its functions' names are unique within it. */
+function checkNamespace(raw: Record<string, unknown>, at: string, seen: Set<string>): CheckResult<NamespaceTool> {
+  const name = raw.name;
+  if (typeof name !== 'string' || !NAME.test(name)) return { param: `${at}.name`, message: `A namespace needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
+  if (seen.has(name)) return { param: `${at}.name`, message: `Tool '${name}' is defined twice; tool names must be unique.` };
+  seen.add(name);
+  if (raw.description !== undefined && raw.description !== null && typeof raw.description !== 'string') {
+    return { param: `${at}.description`, message: `Namespace '${name}': 'description' must be a string.` };
+  }
+  if (!Array.isArray(raw.tools)) return { param: `${at}.tools`, message: `Namespace '${name}' needs its 'tools'.` };
+  const inner = new Set<string>();
+  const functions: FunctionTool[] = [];
+  for (const [index, tool] of raw.tools.entries()) {
+    const innerAt = `${at}.tools[${index}]`;
+    if (!isObject(tool) || tool.type !== 'function') return { param: `${innerAt}.type`, message: `Namespace '${name}' may hold function tools only.` };
+    const checked = checkFunction(tool, innerAt, inner);
+    if ('param' in checked) return checked;
+    functions.push(checked.value);
+  }
+  return { value: { type: 'namespace', name, description: (raw.description as string | undefined) ?? null, tools: functions } };
+}
+
+function checkFunction(raw: Record<string, unknown>, at: string, seen: Set<string>): CheckResult<FunctionTool> {
+  const nested = isObject(raw.function);
+  const body = nested ? (raw.function as Record<string, unknown>) : raw;
+  const field = (name: string) => (nested ? `${at}.function.${name}` : `${at}.${name}`);
+  const allowed = nested ? ['name', 'description', 'parameters', 'strict'] : ['type', 'name', 'description', 'parameters', 'strict', 'defer_loading'];
+  const unknown = Object.keys(body).find((key) => !allowed.includes(key));
+  if (unknown) return { param: field(unknown), message: `Unknown parameter: '${field(unknown)}'.` };
+  if (nested && Object.keys(raw).some((key) => key !== 'type' && key !== 'function')) {
+    return { param: at, message: `${at} mixes the nested 'function' form with top-level fields.` };
+  }
+  const name = body.name;
+  if (typeof name !== 'string' || name.length === 0) return { param: field('name'), message: `Tool ${at} is missing its 'name'.` };
+  if (!NAME.test(name)) {
+    return { param: field('name'), message: `Tool '${name}': the name must be 1-64 letters, digits, underscores or dashes.` };
+  }
+  if (seen.has(name)) return { param: field('name'), message: `Tool '${name}' is defined twice; tool names must be unique.` };
+  seen.add(name);
+  if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') {
+    return { param: field('description'), message: `Tool '${name}': 'description' must be a string.` };
+  }
+  if (body.parameters !== undefined && body.parameters !== null) {
+    const parameters = body.parameters;
+    if (!isObject(parameters) || (parameters.type !== undefined && parameters.type !== 'object')) {
+      return { param: field('parameters'), message: `Tool '${name}': 'parameters' must be a JSON Schema object ({"type": "object", ...}).` };
     }
-    const name = body.name;
-    if (typeof name !== 'string' || name.length === 0) return { param: field('name'), message: `Tool ${at} is missing its 'name'.` };
-    if (!NAME.test(name)) {
-      return { param: field('name'), message: `Tool '${name}': the name must be 1-64 letters, digits, underscores or dashes.` };
-    }
-    if (seen.has(name)) return { param: field('name'), message: `Tool '${name}' is defined twice; tool names must be unique.` };
-    seen.add(name);
-    if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') {
-      return { param: field('description'), message: `Tool '${name}': 'description' must be a string.` };
-    }
-    if (body.parameters !== undefined && body.parameters !== null) {
-      const parameters = body.parameters;
-      if (!isObject(parameters) || (parameters.type !== undefined && parameters.type !== 'object')) {
-        return { param: field('parameters'), message: `Tool '${name}': 'parameters' must be a JSON Schema object ({"type": "object", ...}).` };
-      }
-    }
-    if (body.strict !== undefined && body.strict !== null && typeof body.strict !== 'boolean') {
-      return { param: field('strict'), message: `Tool '${name}': 'strict' must be a boolean.` };
-    }
-    tools.push({
+  }
+  if (body.strict !== undefined && body.strict !== null && typeof body.strict !== 'boolean') {
+    return { param: field('strict'), message: `Tool '${name}': 'strict' must be a boolean.` };
+  }
+  if (body.defer_loading !== undefined && typeof body.defer_loading !== 'boolean') {
+    return { param: field('defer_loading'), message: `Tool '${name}': 'defer_loading' must be a boolean.` };
+  }
+  return {
+    value: {
       type: 'function',
       name,
       description: (body.description as string | undefined) ?? null,
       parameters: (body.parameters as JsonObject | undefined) ?? null,
       strict: (body.strict as boolean | undefined) ?? null,
-    });
+    },
+  };
+}
+
+/** Separates a namespace from its function's name in what the backend is offered (`multi_agent_v1__spawn`). */
+export const NAMESPACE_SEPARATOR = '__';
+
+/**
+ * The function tools a backend is offered for a request's tools: functions as they are, each namespace's functions
+ * under `<namespace>__<name>`; `names` maps such a name back to its namespace and function. Tools of other types are
+ * listed in `notOffered`.
+ */
+export function offeredFunctions(tools: ResponseTool[]): { functions: FunctionTool[]; names: Map<string, { namespace: string; name: string }>; notOffered: string[] } {
+  const functions: FunctionTool[] = [];
+  const names = new Map<string, { namespace: string; name: string }>();
+  const notOffered: string[] = [];
+  for (const tool of tools) {
+    if (tool.type === 'function') functions.push(tool as FunctionTool);
+    else if (tool.type === 'namespace') {
+      const namespace = tool as NamespaceTool;
+      for (const inner of namespace.tools) {
+        const flat = `${namespace.name}${NAMESPACE_SEPARATOR}${inner.name}`;
+        names.set(flat, { namespace: namespace.name, name: inner.name });
+        functions.push({ ...inner, name: flat });
+      }
+    } else notOffered.push(tool.type);
   }
-  return { value: tools };
+  return { functions, names, notOffered: [...new Set(notOffered)] };
 }
 
 /** `auto`, `none`, `required`, `{type:"function", name}` (or the nested `{type:"function", function:{name}}`). */

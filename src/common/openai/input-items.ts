@@ -39,7 +39,7 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
       for (const field of ['call_id', 'name', 'arguments']) {
         if (typeof raw[field] !== 'string') return { param: `${at}.${field}`, message: `A function_call item needs a string '${field}'.` };
       }
-      return { item: pick(raw, ['type', 'id', 'call_id', 'name', 'arguments', 'status']) };
+      return { item: pick(raw, ['type', 'id', 'call_id', 'name', 'arguments', 'status', 'namespace']) };
     case 'function_call_output':
       if (typeof raw.call_id !== 'string' || raw.call_id === '') {
         return { param: `${at}.call_id`, message: `A function_call_output item needs the 'call_id' of the call it answers.` };

@@ -11,6 +11,23 @@ export interface FunctionTool {
   strict: boolean | null;
 }
 
+/** A group of function tools (Codex CLI's `multi_agent_v1`, for instance): offered flattened, called with their namespace. */
+export interface NamespaceTool {
+  type: 'namespace';
+  name: string;
+  description: string | null;
+  tools: FunctionTool[];
+}
+
+/** A tool OpenAI runs itself (web_search, file_search…) or one this server does not translate yet: kept as sent, not offered. */
+export interface OtherTool {
+  type: string;
+  [key: string]: Json;
+}
+
+/** Any tool of a request, as the response echoes it. */
+export type ResponseTool = FunctionTool | NamespaceTool | OtherTool;
+
 /** What a model may do with its tools: decide, not call, call one, call this one. */
 export type FunctionToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
 
@@ -56,6 +73,8 @@ export interface FunctionCallItem {
   call_id: string;
   name: string;
   arguments: string;
+  /** The namespace of a function of a `namespace` tool. */
+  namespace?: string;
 }
 
 export interface ReasoningItem {
@@ -108,7 +127,7 @@ export interface ResponseObject {
   top_logprobs: number;
   text: { format: TextFormat; verbosity: string };
   tool_choice: ToolChoice;
-  tools: FunctionTool[];
+  tools: ResponseTool[];
   truncation: 'auto' | 'disabled';
   usage: Usage | null;
   user: string | null;

@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CheckedBy, type CheckResult } from '../../common/validation';
-import type { FunctionTool, InputItem, TextFormat, ToolChoice } from '../../common/openai/types';
+import type { InputItem, ResponseTool, TextFormat, ToolChoice } from '../../common/openai/types';
 import { checkToolChoice, checkTools } from '../../tools/tool-definitions';
 import { checkInput } from '../../common/openai/input-items';
 import { checkMetadata } from '../../common/openai/metadata';
@@ -184,12 +184,15 @@ export class CreateResponseDto {
   reasoning?: ReasoningDto | null;
 
   @ApiPropertyOptional({
-    description: 'Function tools, in the Responses form or the nested Chat-Completions form.',
+    description:
+      'Function tools (in the Responses form or the nested Chat-Completions form) and namespaces of them are offered to the model; ' +
+      'the other tool types OpenAI defines (web_search, file_search, code_interpreter, image_generation, mcp, computer, tool_search, ' +
+      'local_shell, shell, apply_patch, custom) are accepted and not offered: the answer names them in X-Tools-Not-Offered (a 400 with STRICT_TOOLS=true).',
     type: 'array',
     items: { oneOf: [{ $ref: getSchemaPath(FunctionToolDto) }, { $ref: getSchemaPath(NestedFunctionToolDto) }] },
   })
   @IsOptional() @CheckedBy(checkTools)
-  tools?: FunctionTool[] | null;
+  tools?: ResponseTool[] | null;
 
   @ApiPropertyOptional({
     oneOf: [

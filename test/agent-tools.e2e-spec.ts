@@ -1,0 +1,75 @@
+import OpenAI from 'openai-latest';
+import { startTestServer, type TestServer } from './support/test-server';
+
+/** What Codex CLI sends with a generic model name: a shell function, a namespace of agent functions, web search. */
+const CODEX_TOOLS = [
+  { type: 'function', name: 'shell', description: 'Runs a command', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } }, strict: false },
+  {
+    type: 'namespace',
+    name: 'multi_agent_v1',
+    description: 'Sub-agents',
+    tools: [{ type: 'function', name: 'spawn_agent', description: 'Starts an agent', parameters: { type: 'object', properties: { task: { type: 'string' } } }, strict: false, defer_loading: true }],
+  },
+  { type: 'web_search', external_web_access: false },
+];
+
+describe('Agent clients: namespaces and tools this server does not run', () => {
+  let server: TestServer;
+  let client: OpenAI;
+  beforeAll(async () => {
+    server = await startTestServer();
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
+  });
+  afterAll(() => server.close());
+
+  const create = (body: Record<string, unknown>) => client.responses.create({ model: 'm', tools: CODEX_TOOLS, ...body } as never).withResponse();
+
+  it("accepts Codex CLI's request, offers its functions (namespaces flattened) and says which tools were not offered", async () => {
+    const { data, response } = await create({
+      input: 'hi',
+      store: false,
+      include: ['reasoning.encrypted_content'],
+      client_metadata: { 'x-codex-turn': '1' },
+      parallel_tool_calls: false,
+      stream: false,
+    });
+    expect((data as unknown as OpenAI.Responses.Response).output_text).toBe('Hello! You said: hi');
+    expect(response.headers.get('x-tools-not-offered')).toBe('web_search');
+    const offered = server.stub.requests.at(-1)!.tools.map((tool: { function: { name: string } }) => tool.function.name);
+    expect(offered).toEqual(['shell', 'multi_agent_v1__spawn_agent']);
+    // The response echoes the tools as they were sent.
+    expect((data as unknown as OpenAI.Responses.Response).tools.map((tool) => tool.type)).toEqual(['function', 'namespace', 'web_search']);
+  });
+
+  it('returns a call of a namespaced function with its namespace, streamed and stored, and takes its output back', async () => {
+    const stream = await client.responses.create({ model: 'm', input: 'CALL multi_agent_v1__spawn_agent {"task":"lint"}', tools: CODEX_TOOLS as never, stream: true });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    const done = events.find((event) => event.type === 'response.output_item.done');
+    expect(done).toMatchObject({ item: { type: 'function_call', name: 'spawn_agent', namespace: 'multi_agent_v1', arguments: '{"task":"lint"}' } });
+    const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+    const call = completed.response.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(call).toMatchObject({ name: 'spawn_agent', namespace: 'multi_agent_v1' });
+    const next = await client.responses.create({
+      model: 'm',
+      previous_response_id: completed.response.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'agent started' }],
+      tools: CODEX_TOOLS as never,
+    });
+    expect(next.output_text).toBe('The tool said: agent started');
+    // The backend got the call back under the name it was offered.
+    const history = server.stub.requests.at(-1)!.messages;
+    expect(history.find((message: { tool_calls?: unknown[] }) => message.tool_calls)).toMatchObject({ tool_calls: [{ function: { name: 'multi_agent_v1__spawn_agent' } }] });
+  });
+
+  it('refuses a tool type nobody defines, and, with STRICT_TOOLS, one it would not offer', async () => {
+    await expect(client.responses.create({ model: 'm', input: 'x', tools: [{ type: 'banana' }] as never })).rejects.toMatchObject({ status: 400, param: 'tools[0].type' });
+    const strict = await startTestServer({ STRICT_TOOLS: 'true' });
+    try {
+      const strictClient = new OpenAI({ baseURL: `${strict.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
+      await expect(strictClient.responses.create({ model: 'm', input: 'x', tools: CODEX_TOOLS as never })).rejects.toMatchObject({ status: 400, code: 'unsupported_tool', param: 'tools' });
+    } finally {
+      await strict.close();
+    }
+  });
+});
