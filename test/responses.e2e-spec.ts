@@ -160,6 +160,7 @@ describe('Responses API with the official SDK', () => {
     const compacted = await client.responses.compact({ model: 'stub-model', previous_response_id: first.id, input: [{ role: 'user', content: 'I like tea.' }] });
     expect(compacted).toMatchObject({ id: expect.stringMatching(/^resp_/), object: 'response.compaction', created_at: expect.any(Number), usage: { output_tokens: expect.any(Number) } });
     expect(compacted.output.map((item) => item.type)).toEqual(['message', 'message', 'compaction']);
+    for (const message of compacted.output.slice(0, 2)) expect(message).toMatchObject({ id: expect.stringMatching(/^msg_/), status: 'completed', role: 'user' });
     expect(compacted.output[2]).toEqual({ id: expect.stringMatching(/^cmp_/), type: 'compaction', encrypted_content: expect.any(String) });
     const summarizing = server.stub.requests.at(-1)!.messages;
     expect(summarizing[0]).toMatchObject({ role: 'system', content: expect.stringContaining('You are compacting a conversation') });

@@ -63,7 +63,10 @@ export class ResponseCompaction {
       throw error;
     }
     this.rateLimiter.recordTokens(tenantId, (usage as Usage | null)?.total_tokens ?? 0);
-    const userMessages = items.filter((item) => item.type === 'message' && item.role === 'user');
+    // Kept as output items, with an id and a status each, as OpenAI returns them (and the compliance suite checks).
+    const userMessages = items
+      .filter((item) => item.type === 'message' && item.role === 'user')
+      .map((item) => ({ ...item, id: typeof item.id === 'string' ? item.id : newId('msg'), status: 'completed' }));
     return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(summary)], usage };
   }
 }
