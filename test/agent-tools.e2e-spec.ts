@@ -72,4 +72,33 @@ describe('Agent clients: namespaces and tools this server does not run', () => {
       await strict.close();
     }
   });
+
+  it("runs a custom tool's round trip (apply_patch as Codex models get it), through the newest SDK's stream helper", async () => {
+    const applyPatch = { type: 'custom', name: 'apply_patch', description: 'Applies a patch.', format: { type: 'grammar', syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' } };
+    const patch = '*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch';
+    const stream = client.responses.stream({ model: 'gpt-5-codex', input: `CALL apply_patch ${JSON.stringify({ input: patch })}`, tools: [applyPatch] as never });
+    const inputDeltas: string[] = [];
+    stream.on('response.custom_tool_call_input.delta', (event) => inputDeltas.push(event.delta));
+    const first = await stream.finalResponse();
+    const call = first.output[0] as OpenAI.Responses.ResponseCustomToolCall;
+    expect(call).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', input: patch, call_id: expect.any(String) });
+    expect(inputDeltas.join('')).toBe(patch);
+    // Offered as a function of one string, its grammar in the description.
+    const offered = server.stub.requests.at(-1)!.tools[0].function;
+    expect(offered).toMatchObject({ name: 'apply_patch', parameters: { properties: { input: { type: 'string' } }, required: ['input'] } });
+    expect(offered.description).toContain('start: begin_patch hunk+ end_patch');
+
+    const next = await client.responses.create({
+      model: 'gpt-5-codex',
+      previous_response_id: first.id,
+      input: [{ type: 'custom_tool_call_output', call_id: call.call_id, output: 'Done!' }],
+      tools: [applyPatch] as never,
+    });
+    expect(next.output_text).toBe('The tool said: Done!');
+    const history = server.stub.requests.at(-1)!.messages;
+    expect(history.find((message: { tool_calls?: unknown[] }) => message.tool_calls)).toMatchObject({ tool_calls: [{ function: { name: 'apply_patch', arguments: JSON.stringify({ input: patch }) } }] });
+    // A stored response's log replays it the same way.
+    const replayed = await client.responses.stream({ response_id: first.id }).finalResponse();
+    expect(replayed.output[0]).toMatchObject({ type: 'custom_tool_call', input: patch });
+  });
 });

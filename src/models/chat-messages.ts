@@ -26,7 +26,12 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
           function: { name: item.namespace ? `${String(item.namespace)}${NAMESPACE_SEPARATOR}${String(item.name)}` : String(item.name), arguments: String(item.arguments ?? '') },
         });
         break;
+      case 'custom_tool_call':
+        // Offered to the backend as a function of one string `input` (see offeredFunctions).
+        appendToolCall(messages, { id: String(item.call_id), type: 'function', function: { name: String(item.name), arguments: JSON.stringify({ input: String(item.input ?? '') }) } });
+        break;
       case 'function_call_output':
+      case 'custom_tool_call_output':
         messages.push({ role: 'tool', tool_call_id: String(item.call_id), content: toolOutputText(item.output) });
         break;
       case 'reasoning':

@@ -50,6 +50,11 @@ function itemEvents(item: OutputItem, output_index: number, emit: (type: string,
       if (item.arguments) emit('response.function_call_arguments.delta', { item_id, output_index, delta: item.arguments });
       emit('response.function_call_arguments.done', { item_id, output_index, name: item.name, arguments: item.arguments });
       break;
+    case 'custom_tool_call':
+      emit('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', input: '' } });
+      if (item.input) emit('response.custom_tool_call_input.delta', { item_id, output_index, delta: item.input });
+      emit('response.custom_tool_call_input.done', { item_id, output_index, input: item.input });
+      break;
     case 'reasoning': {
       const text = item.content?.[0]?.text ?? '';
       emit('response.output_item.added', { output_index, item: { ...item, content: [] } });

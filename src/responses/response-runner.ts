@@ -111,7 +111,7 @@ export class ResponseRunner {
       toolCallDeltaEvents: spec.legacyEvents === true && !this.config.STRICT_EVENTS,
       // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
       serialize: spec.streamed || logged,
-      namespacedFunctions: offeredFunctions(response.tools).names,
+      ...namesOfOffered(response),
     });
     const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const opening = spec.opening === 'created' ? builder.created() : builder.inProgress();
@@ -282,6 +282,12 @@ function conversationAppend(turn: ConversationTurn | undefined, response: Respon
   if (!turn || (response.status !== 'completed' && response.status !== 'incomplete')) return undefined;
   // Output items are what a later input holds as they are (as with previous_response_id).
   return { conversationId: turn.id, items: [...turn.inputItems, ...(response.output.slice(turn.outputFrom) as unknown as InputItem[])] };
+}
+
+/** How the builder names back the calls of namespaced functions and custom tools. */
+function namesOfOffered(response: ResponseObject): { namespacedFunctions: ReadonlyMap<string, { namespace: string; name: string }>; customTools: ReadonlySet<string> } {
+  const { names, custom } = offeredFunctions(response.tools);
+  return { namespacedFunctions: names, customTools: custom };
 }
 
 function failureBody(error: unknown): ResponseErrorBody {

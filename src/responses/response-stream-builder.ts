@@ -2,6 +2,7 @@ import type { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { storableText, StorableTextStream } from '../common/storable-text';
 import type {
+  CustomToolCallItem,
   FunctionCallItem,
   ItemStatus,
   MessageItem,
@@ -22,6 +23,8 @@ export interface BuilderOptions {
   serialize?: boolean;
   /** The functions of `namespace` tools by the name the backend knows them by (see offeredFunctions). */
   namespacedFunctions?: ReadonlyMap<string, { namespace: string; name: string }>;
+  /** The names of the custom tools, whose calls are custom_tool_call items (see offeredFunctions). */
+  customTools?: ReadonlySet<string>;
 }
 
 interface OpenMessage {
@@ -37,6 +40,13 @@ interface OpenToolCall {
   item: FunctionCallItem;
   outputIndex: number;
   arguments: StorableTextStream;
+}
+/** A call of a custom tool: the backend's JSON arguments gather until the call closes, then its `input` is taken out. */
+interface OpenCustomCall {
+  item: CustomToolCallItem;
+  outputIndex: number;
+  arguments: StorableTextStream;
+  gathered: string;
 }
 interface OpenReasoning {
   item: ReasoningItem;
@@ -55,6 +65,7 @@ export class ResponseStreamBuilder {
   private message?: OpenMessage;
   private reasoning?: OpenReasoning;
   private readonly toolCalls = new Map<number, OpenToolCall>();
+  private readonly customCalls = new Map<number, OpenCustomCall>();
   private finishReason?: FinishReason;
 
   constructor(
@@ -200,6 +211,7 @@ export class ResponseStreamBuilder {
 
   private hasOpenToolCall(): boolean {
     for (const { item } of this.toolCalls.values()) if (item.status === 'in_progress') return true;
+    for (const { item } of this.customCalls.values()) if (item.status === 'in_progress') return true;
     return false;
   }
 
@@ -223,6 +235,7 @@ export class ResponseStreamBuilder {
   private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
     const events: SerializedEvent[] = [];
     let call = this.toolCalls.get(chunk.index);
+    if (!call && (this.customCalls.has(chunk.index) || (chunk.name !== undefined && this.options.customTools?.has(chunk.name)))) return this.pushCustomCall(chunk);
     if (!call && this.callLimitReached()) return events;
     if (!call) {
       events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
@@ -250,6 +263,29 @@ export class ResponseStreamBuilder {
     return events;
   }
 
+  /** A custom tool's call: opened like a function call, its `input` streamed once the backend's arguments are whole. */
+  private pushCustomCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
+    const events: SerializedEvent[] = [];
+    let call = this.customCalls.get(chunk.index);
+    if (!call) {
+      if (this.callLimitReached()) return events;
+      events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
+      const item: CustomToolCallItem = {
+        id: newId('ctc'),
+        type: 'custom_tool_call',
+        status: 'in_progress',
+        call_id: chunk.callId ? storableText(chunk.callId) : newId('call'),
+        name: storableText(chunk.name ?? ''),
+        input: '',
+      };
+      call = { item, outputIndex: this.addOutput(item), arguments: new StorableTextStream(), gathered: '' };
+      this.customCalls.set(chunk.index, call);
+      events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
+    }
+    call.gathered += call.arguments.push(chunk.argumentsDelta);
+    return events;
+  }
+
   /** A call's name as the client defined it: a namespaced function's name and namespace apart. */
   private nameCall(item: FunctionCallItem, offeredName: string): void {
     const namespaced = this.options.namespacedFunctions?.get(offeredName);
@@ -267,7 +303,7 @@ export class ResponseStreamBuilder {
   /** `max_tool_calls` counts every call of the response, continuations included; calls beyond it are dropped. */
   private callLimitReached(): boolean {
     const limit = this.response.max_tool_calls;
-    return limit !== null && limit !== undefined && this.response.output.filter((item) => item.type === 'function_call').length >= limit;
+    return limit !== null && limit !== undefined && this.response.output.filter((item) => item.type === 'function_call' || item.type === 'custom_tool_call').length >= limit;
   }
 
   private closeAll(status: ItemStatus): SerializedEvent[] {
@@ -314,11 +350,16 @@ export class ResponseStreamBuilder {
   }
 
   private closeToolCalls(status: ItemStatus): SerializedEvent[] {
+    const open = [...this.toolCalls.values(), ...this.customCalls.values()].filter(({ item }) => item.status === 'in_progress');
     const events: SerializedEvent[] = [];
-    for (const call of [...this.toolCalls.values()].filter(({ item }) => item.status === 'in_progress')) {
-      const { item, outputIndex } = call;
+    for (const call of open.sort((a, b) => a.outputIndex - b.outputIndex)) {
+      if (call.item.type === 'custom_tool_call') {
+        events.push(...this.closeCustomCall(call as OpenCustomCall, status));
+        continue;
+      }
+      const { item, outputIndex } = call as OpenToolCall;
       const rest = call.arguments.end();
-      if (rest) events.push(this.argumentsDelta(call, rest));
+      if (rest) events.push(this.argumentsDelta(call as OpenToolCall, rest));
       item.status = status;
       events.push(
         this.emit('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments }),
@@ -328,11 +369,23 @@ export class ResponseStreamBuilder {
     return events;
   }
 
+  private closeCustomCall(call: OpenCustomCall, status: ItemStatus): SerializedEvent[] {
+    const { item, outputIndex } = call;
+    item.input = customInput(call.gathered + call.arguments.end());
+    item.status = status;
+    const events = item.input ? [this.emit('response.custom_tool_call_input.delta', { item_id: item.id, output_index: outputIndex, delta: item.input })] : [];
+    events.push(
+      this.emit('response.custom_tool_call_input.done', { item_id: item.id, output_index: outputIndex, input: item.input }),
+      this.emit('response.output_item.done', { output_index: outputIndex, item }),
+    );
+    return events;
+  }
+
   private partRef(message: OpenMessage) {
     return { item_id: message.item.id, output_index: message.outputIndex, content_index: message.item.content.length - 1 };
   }
 
-  private addOutput(item: MessageItem | FunctionCallItem | ReasoningItem): number {
+  private addOutput(item: MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem): number {
     this.response.output.push(item);
     return this.response.output.length - 1;
   }
@@ -342,6 +395,17 @@ export class ResponseStreamBuilder {
     if (this.options.serialize === false) return { type, sequenceNumber: this.sequence, json: '' };
     return { type, sequenceNumber: this.sequence, json: JSON.stringify({ type, ...fields, sequence_number: this.sequence }) };
   }
+}
+
+/** The input of a custom tool's call from the arguments the backend wrote: `{"input": "…"}`, or the text itself. */
+function customInput(gathered: string): string {
+  try {
+    const parsed = JSON.parse(gathered) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { input?: unknown }).input === 'string') return (parsed as { input: string }).input;
+  } catch {
+    // Not JSON: a backend that wrote the input itself.
+  }
+  return gathered;
 }
 
 /** A delta whose every character waits for the next one (the first half of a surrogate pair). */

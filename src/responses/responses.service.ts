@@ -143,13 +143,15 @@ export class ResponsesService {
   }
 }
 
-/** Every function_call_output must answer a call made earlier in the conversation (or in the same input). */
+/** Every function_call_output (custom_tool_call_output) must answer a function (custom tool) call made earlier in the conversation, or in the same input. */
 function checkCallOutputs(history: InputItem[], input: InputItem[]): void {
-  const issued = new Set([...history, ...input].filter((item) => item.type === 'function_call').map((item) => item.call_id));
+  const answers: Record<string, string> = { function_call_output: 'function_call', custom_tool_call_output: 'custom_tool_call' };
+  const issued = new Set([...history, ...input].filter((item) => item.type === 'function_call' || item.type === 'custom_tool_call').map((item) => `${item.type}:${String(item.call_id)}`));
   input.forEach((item, index) => {
-    if (item.type === 'function_call_output' && !issued.has(item.call_id)) {
+    const answered = answers[item.type];
+    if (answered && !issued.has(`${answered}:${String(item.call_id)}`)) {
       throw ApiError.badRequest(
-        `No tool call found for function_call_output with call_id '${String(item.call_id)}'.`,
+        `No tool call found for ${item.type} with call_id '${String(item.call_id)}'.`,
         `input[${index}].call_id`,
         'invalid_tool_call_id',
       );

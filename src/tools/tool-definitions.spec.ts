@@ -30,7 +30,7 @@ describe('checkTools', () => {
 });
 
 describe('offeredFunctions', () => {
-  it('flattens namespaces, maps their names back, and lists the tools that are not offered', () => {
+  it('flattens namespaces, offers custom tools as functions of one input, and lists the tools that are not offered', () => {
     const checked = checkTools([
       { type: 'function', name: 'shell', parameters: { type: 'object' }, defer_loading: true },
       { type: 'namespace', name: 'multi_agent_v1', description: 'Agents', tools: [{ type: 'function', name: 'spawn_agent' }] },
@@ -38,9 +38,11 @@ describe('offeredFunctions', () => {
       { type: 'custom', name: 'apply_patch' },
     ]) as { value: Parameters<typeof offeredFunctions>[0] };
     const offered = offeredFunctions(checked.value);
-    expect(offered.functions.map((tool) => tool.name)).toEqual(['shell', 'multi_agent_v1__spawn_agent']);
+    expect(offered.functions.map((tool) => tool.name)).toEqual(['shell', 'multi_agent_v1__spawn_agent', 'apply_patch']);
     expect(offered.names.get('multi_agent_v1__spawn_agent')).toEqual({ namespace: 'multi_agent_v1', name: 'spawn_agent' });
-    expect(offered.notOffered).toEqual(['web_search', 'custom']);
+    expect(offered.functions[2].parameters).toMatchObject({ required: ['input'] });
+    expect(offered.custom).toEqual(new Set(['apply_patch']));
+    expect(offered.notOffered).toEqual(['web_search']);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../common/validation';
-import type { FunctionTool, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
+import type { CustomTool, FunctionTool, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -25,7 +25,6 @@ export const NOT_OFFERED_TOOL_TYPES = new Set([
   'local_shell',
   'shell',
   'apply_patch',
-  'custom',
 ]);
 
 /**
@@ -44,6 +43,10 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
       const tool = checkFunction(raw, at, seen);
       if ('param' in tool) return tool;
       tools.push(tool.value);
+    } else if (raw.type === 'custom') {
+      const tool = checkCustom(raw, at, seen);
+      if ('param' in tool) return tool;
+      tools.push(tool.value);
     } else if (raw.type === 'namespace') {
       const tool = checkNamespace(raw, at, seen);
       if ('param' in tool) return tool;
@@ -55,6 +58,25 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
     }
   }
   return { value: tools };
+}
+
+/** `{type: "custom", name, description, format: {type: "text"} | {type: "grammar", syntax: "lark" | "regex", definition}}`. */
+function checkCustom(raw: Record<string, unknown>, at: string, seen: Set<string>): CheckResult<CustomTool> {
+  const name = raw.name;
+  if (typeof name !== 'string' || !NAME.test(name)) return { param: `${at}.name`, message: `A custom tool needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
+  if (seen.has(name)) return { param: `${at}.name`, message: `Tool '${name}' is defined twice; tool names must be unique.` };
+  seen.add(name);
+  const unknown = Object.keys(raw).find((key) => !['type', 'name', 'description', 'format', 'defer_loading'].includes(key));
+  if (unknown) return { param: `${at}.${unknown}`, message: `Unknown parameter: '${at}.${unknown}'.` };
+  if (raw.description !== undefined && raw.description !== null && typeof raw.description !== 'string') {
+    return { param: `${at}.description`, message: `Tool '${name}': 'description' must be a string.` };
+  }
+  const format = raw.format ?? { type: 'text' };
+  if (isObject(format) && format.type === 'text') return { value: { type: 'custom', name, description: (raw.description as string | undefined) ?? null, format: { type: 'text' } } };
+  if (isObject(format) && format.type === 'grammar' && (format.syntax === 'lark' || format.syntax === 'regex') && typeof format.definition === 'string') {
+    return { value: { type: 'custom', name, description: (raw.description as string | undefined) ?? null, format: { type: 'grammar', syntax: format.syntax, definition: format.definition } } };
+  }
+  return { param: `${at}.format`, message: `Tool '${name}': 'format' must be {"type": "text"} or {"type": "grammar", "syntax": "lark" | "regex", "definition": "..."}.` };
 }
 
 /** `{type: "namespace", name, description, tools: [function tools]}`; its functions' names are unique within it. */
@@ -125,18 +147,38 @@ function checkFunction(raw: Record<string, unknown>, at: string, seen: Set<strin
 /** Separates a namespace from its function's name in what the backend is offered (`multi_agent_v1__spawn`). */
 export const NAMESPACE_SEPARATOR = '__';
 
+/** A custom tool's free-text input, as the one string argument of the function a backend is offered for it. */
+export const CUSTOM_INPUT_SCHEMA: JsonObject = {
+  type: 'object',
+  properties: { input: { type: 'string', description: "The tool's whole input, as free text." } },
+  required: ['input'],
+  additionalProperties: false,
+};
+
 /**
  * The function tools a backend is offered for a request's tools: functions as they are, each namespace's functions
- * under `<namespace>__<name>`; `names` maps such a name back to its namespace and function. Tools of other types are
- * listed in `notOffered`.
+ * under `<namespace>__<name>` (`names` maps such a name back to its namespace and function), each custom tool as a
+ * function of one string `input` whose description carries its grammar (`custom` names them). Tools of other types
+ * are listed in `notOffered`.
  */
-export function offeredFunctions(tools: ResponseTool[]): { functions: FunctionTool[]; names: Map<string, { namespace: string; name: string }>; notOffered: string[] } {
+export function offeredFunctions(tools: ResponseTool[]): {
+  functions: FunctionTool[];
+  names: Map<string, { namespace: string; name: string }>;
+  custom: Set<string>;
+  notOffered: string[];
+} {
   const functions: FunctionTool[] = [];
   const names = new Map<string, { namespace: string; name: string }>();
+  const custom = new Set<string>();
   const notOffered: string[] = [];
   for (const tool of tools) {
     if (tool.type === 'function') functions.push(tool as FunctionTool);
-    else if (tool.type === 'namespace') {
+    else if (tool.type === 'custom') {
+      const { name, description, format } = tool as CustomTool;
+      custom.add(name);
+      const grammar = format.type === 'grammar' ? `\n\nThe input must be in this ${format.syntax === 'lark' ? 'Lark grammar' : 'regular expression'}'s language:\n${format.definition}` : '';
+      functions.push({ type: 'function', name, description: `${description ?? ''}${grammar}` || null, parameters: CUSTOM_INPUT_SCHEMA, strict: null });
+    } else if (tool.type === 'namespace') {
       const namespace = tool as NamespaceTool;
       for (const inner of namespace.tools) {
         const flat = `${namespace.name}${NAMESPACE_SEPARATOR}${inner.name}`;
@@ -145,7 +187,7 @@ export function offeredFunctions(tools: ResponseTool[]): { functions: FunctionTo
       }
     } else notOffered.push(tool.type);
   }
-  return { functions, names, notOffered: [...new Set(notOffered)] };
+  return { functions, names, custom, notOffered: [...new Set(notOffered)] };
 }
 
 /** `auto`, `none`, `required`, `{type:"function", name}` (or the nested `{type:"function", function:{name}}`). */

@@ -52,6 +52,19 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
         if (problem) return problem;
       }
       return { item: pick(raw, ['type', 'id', 'call_id', 'output', 'status']) };
+    case 'custom_tool_call':
+      for (const field of ['call_id', 'name', 'input']) {
+        if (typeof raw[field] !== 'string') return { param: `${at}.${field}`, message: `A custom_tool_call item needs a string '${field}'.` };
+      }
+      return { item: pick(raw, ['type', 'id', 'call_id', 'name', 'input', 'status']) };
+    case 'custom_tool_call_output': {
+      if (typeof raw.call_id !== 'string' || raw.call_id === '') {
+        return { param: `${at}.call_id`, message: `A custom_tool_call_output item needs the 'call_id' of the call it answers.` };
+      }
+      if (typeof raw.output !== 'string' && !Array.isArray(raw.output)) return { param: `${at}.output`, message: `'output' must be a string or an array of content parts.` };
+      const problem = Array.isArray(raw.output) ? checkToolOutputParts(raw.output, `${at}.output`) : null;
+      return problem ?? { item: pick(raw, ['type', 'id', 'call_id', 'output']) };
+    }
     case 'reasoning':
       return { item: pick(raw, ['type', 'id', 'summary', 'content', 'encrypted_content', 'status']) };
     case 'compaction':
@@ -131,7 +144,14 @@ function pick(raw: Record<string, unknown>, keys: string[]): InputItem {
   return Object.fromEntries(keys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]])) as InputItem;
 }
 
-const ID_PREFIXES: Record<string, 'fc' | 'fco' | 'rs' | 'cmp'> = { function_call: 'fc', function_call_output: 'fco', reasoning: 'rs', compaction: 'cmp' };
+const ID_PREFIXES: Record<string, 'fc' | 'fco' | 'ctc' | 'ctco' | 'rs' | 'cmp'> = {
+  function_call: 'fc',
+  function_call_output: 'fco',
+  custom_tool_call: 'ctc',
+  custom_tool_call_output: 'ctco',
+  reasoning: 'rs',
+  compaction: 'cmp',
+};
 
 /** Input items get ids as OpenAI lists them (msg_…, fc_…, fco_…), unless the client gave one. */
 export function withIds(items: InputItem[]): InputItem[] {

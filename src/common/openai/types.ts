@@ -11,6 +11,14 @@ export interface FunctionTool {
   strict: boolean | null;
 }
 
+/** A tool whose input is free text (`apply_patch` for Codex models), optionally in a grammar's language. */
+export interface CustomTool {
+  type: 'custom';
+  name: string;
+  description: string | null;
+  format: { type: 'text' } | { type: 'grammar'; syntax: 'lark' | 'regex'; definition: string };
+}
+
 /** A group of function tools (Codex CLI's `multi_agent_v1`, for instance): offered flattened, called with their namespace. */
 export interface NamespaceTool {
   type: 'namespace';
@@ -26,7 +34,7 @@ export interface OtherTool {
 }
 
 /** Any tool of a request, as the response echoes it. */
-export type ResponseTool = FunctionTool | NamespaceTool | OtherTool;
+export type ResponseTool = FunctionTool | CustomTool | NamespaceTool | OtherTool;
 
 /** What a model may do with its tools: decide, not call, call one, call this one. */
 export type FunctionToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
@@ -77,6 +85,16 @@ export interface FunctionCallItem {
   namespace?: string;
 }
 
+/** A call of a custom tool: its raw `input` text, for the client to run. */
+export interface CustomToolCallItem {
+  id: string;
+  type: 'custom_tool_call';
+  status: ItemStatus;
+  call_id: string;
+  name: string;
+  input: string;
+}
+
 export interface ReasoningItem {
   id: string;
   type: 'reasoning';
@@ -86,7 +104,7 @@ export interface ReasoningItem {
 }
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
 
 /** Any input item as a client sent it (validated by the responses DTOs), with the id we gave it. */
 export type InputItem = JsonObject & { type: string; id?: string };
