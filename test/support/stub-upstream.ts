@@ -15,6 +15,8 @@ import type { AddressInfo } from 'node:net';
  * - `BYTES <n> <size>` → n pieces of `size` characters each, at once
  * - `WAIT <ms> <rest>` → nothing for ms (not even headers), then as for `<rest>`
  * - `LIMIT <n> <rest>` → a context overflow (400) when the request holds more than n messages, else as for `<rest>`
+ * - `STEPS <json>` (the last user message) → the calls of a JSON array of `{name, arguments}`, one a turn, counting the
+ *   tool results since that message; then "All done." (an agent's multi-step task)
  * - `UNICODE` → text with a NUL and an emoji split across two chunks, then a call of `f` whose arguments split one too
  * - anything else → "Hello! You said: <text>", word by word
  * GET /models lists STUB_MODELS.
@@ -188,6 +190,14 @@ export function tokensReply(n: number): string {
 
 function planReply(last: Message, text: string, body: Record<string, any>): Plan {
   const plan: Plan = { pieces: [], calls: [], finish: 'stop', delayMs: 0 };
+  const steps = stepsOf(body.messages);
+  if (steps) {
+    if (steps.next) {
+      plan.calls = [steps.next];
+      plan.finish = 'tool_calls';
+    } else plan.pieces = words('All done.');
+    return plan;
+  }
   const call = /^CALL (\w+)(?: (.*))?$/s.exec(text);
   const tokens = /^TOKENS (\d+)(?: (\d+))?/.exec(text);
   const bytes = /^BYTES (\d+) (\d+)/.exec(text);
@@ -226,6 +236,17 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
     if (text.startsWith('SLOW')) plan.delayMs = 50;
   }
   return plan;
+}
+
+/** The next call of a `STEPS` script in the last user message, counting the tool results after it; undefined when there is none. */
+function stepsOf(messages: Message[]): { next?: { name: string; arguments: string } } | undefined {
+  const lastUser = messages.map((message) => message.role).lastIndexOf('user');
+  const script = /^STEPS (.*)$/s.exec(textOf(messages[lastUser]).trim());
+  if (!script) return undefined;
+  const steps = JSON.parse(script[1]) as Array<{ name: string; arguments: unknown }>;
+  const done = messages.slice(lastUser + 1).filter((message) => message.role === 'tool').length;
+  const step = steps[done];
+  return { next: step && { name: step.name, arguments: typeof step.arguments === 'string' ? step.arguments : JSON.stringify(step.arguments) } };
 }
 
 function textOf(message: Message | undefined): string {
