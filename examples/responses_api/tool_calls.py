@@ -9,7 +9,6 @@ OPENAI_BASE_URL (default http://localhost:8000/v1) and OPENAI_API_KEY choose the
 import json
 import os
 
-import httpx
 from openai import OpenAI
 
 GET_TIME = {
@@ -40,7 +39,7 @@ def tool_call_workflow(client: OpenAI, model: str) -> str:
     client.post(
         f"/responses/{response_id}/submit_tool_outputs",
         body={"tool_call_id": tool_call_id, "output": [{"type": "output_text", "text": "It is 18:42 UTC."}]},
-        cast_to=httpx.Response,
+        cast_to=object,
     )
     final = client.responses.retrieve(response_id)
     print(final.output_text)
