@@ -8,6 +8,7 @@ import { Conversations1796400000000 } from './1796400000000-Conversations';
 import { ProcessLiveness1796500000000 } from './1796500000000-ProcessLiveness';
 import { FairJobClaims1796600000000 } from './1796600000000-FairJobClaims';
 import { RateLimitUsage1796700000000 } from './1796700000000-RateLimitUsage';
+import { ServerSecrets1796800000000 } from './1796800000000-ServerSecrets';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ProcessLiveness1796500000000,
   FairJobClaims1796600000000,
   RateLimitUsage1796700000000,
+  ServerSecrets1796800000000,
 ];

@@ -100,6 +100,13 @@ export class AppConfig {
   @Matches(/^[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*(,[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*)*$/, { message: 'API_KEYS must be comma-separated key=tenant pairs (each optionally ;rpm=N;tpm=N)' })
   API_KEYS?: string;
 
+  /**
+   * The key (base64 of 32 bytes) that seals what clients carry for the server, such as compaction items. Unset: one
+   * is generated once and kept in Postgres for every replica. Changing it makes earlier compaction items unreadable.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'CONTENT_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
+  CONTENT_ENCRYPTION_KEY?: string;
+
   /** Requests per minute each tenant may make (the model-calling ones); unset: no limit. Shared by every replica. */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1)
   RATE_LIMIT_RPM?: number;
@@ -203,7 +210,7 @@ export function physicalCores(): number {
 }
 
 /** Variables whose values are credentials. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL', 'CONTENT_ENCRYPTION_KEY']);
 
 /** Builds the configuration from the environment; a bad value throws a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

@@ -10,8 +10,9 @@ import { ToolCallEntity } from '../tools/tool-call.entity';
 import { PreparingClient } from './preparing-client';
 import { ProcessEntity } from '../liveness/process.entity';
 import { RateLimitUsageEntity } from '../rate-limits/rate-limit-usage.entity';
+import { ServerSecretEntity } from '../secrets/server-secret.entity';
 
-export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity, ProcessEntity, RateLimitUsageEntity];
+export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity, ProcessEntity, RateLimitUsageEntity, ServerSecretEntity];
 
 /** The schema only ever changes through the migrations in /migrations; `synchronize` stays off. */
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {

@@ -11,6 +11,7 @@ import type { ClaimedJob } from '../jobs/jobs.repository';
 import { ModelRegistry } from '../models/model-registry.service';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
+import { ResponseInputs } from './response-inputs';
 import { generationRequest, type Sampling } from './response-factory';
 import { conversationTurn, type Run, ResponseRunner } from './response-runner';
 import { ResponseStreamBuilder } from './response-stream-builder';
@@ -44,6 +45,7 @@ export class BackgroundResponses implements OnModuleInit {
     private readonly closer: ResponseCloser,
     private readonly models: ModelRegistry,
     private readonly conversations: ConversationsService,
+    private readonly inputs: ResponseInputs,
   ) {
     this.starts = new GroupCommit((keys) => repository.startQueued(keys), 1);
     this.chains = new GroupCommit((keys) => repository.chains(keys), 1);
@@ -122,7 +124,7 @@ export class BackgroundResponses implements OnModuleInit {
         lastSequenceNumber,
         opening: 'in_progress',
         logOpeningAtOnce: true,
-        request: generationRequest(response, sampling, [...history, ...(chain ?? [])]),
+        request: generationRequest(response, sampling, this.inputs.forModel(job.tenantId, [...history, ...(chain ?? [])])),
         sampling,
         backend: this.models.backendFor(response.model),
         streamed: false,

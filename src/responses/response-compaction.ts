@@ -44,7 +44,7 @@ export class ResponseCompaction {
     if (items.length === 0) throw ApiError.badRequest('There is nothing to compact: give `input` or `previous_response_id`.', 'input', 'missing_required_parameter');
     const instructions = dto.instructions ? `${dto.instructions}\n\n${SUMMARY_INSTRUCTIONS}` : SUMMARY_INSTRUCTIONS;
     const ask: InputItem = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Summarize the conversation above, as instructed.' }] };
-    const request = generationRequest({ ...newResponse({ model: dto.model }, false), instructions }, {}, [...items, ask]);
+    const request = generationRequest({ ...newResponse({ model: dto.model }, false), instructions }, {}, this.inputs.forModel(tenantId, [...items, ask]));
     let summary = '';
     let usage: Usage | null = null;
     try {
@@ -67,6 +67,6 @@ export class ResponseCompaction {
     const userMessages = items
       .filter((item) => item.type === 'message' && item.role === 'user')
       .map((item) => ({ ...item, id: typeof item.id === 'string' ? item.id : newId('msg'), status: 'completed' }));
-    return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(summary)], usage };
+    return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(this.inputs.sealCompaction(tenantId, summary))], usage };
   }
 }

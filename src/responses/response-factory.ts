@@ -1,5 +1,4 @@
 import { newId } from '../common/ids';
-import { expandCompactions } from '../common/openai/compaction';
 import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
 import { offeredFunctions } from '../tools/tool-definitions';
@@ -68,13 +67,16 @@ export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store:
   };
 }
 
-/** What the backend is asked: the response's settings, the client's explicit sampling, and the whole conversation. */
+/**
+ * What the backend is asked: the response's settings, the client's explicit sampling, and the whole conversation
+ * (its compaction items already opened: see ResponseInputs.forModel).
+ */
 export function generationRequest(response: ResponseObject, sampling: Sampling, input: InputItem[]): GenerationRequest {
   const { tools, toolChoice } = offeredTools(response);
   return {
     model: response.model,
     instructions: response.instructions,
-    input: expandCompactions(input),
+    input,
     tools,
     toolChoice,
     parallelToolCalls: response.parallel_tool_calls,

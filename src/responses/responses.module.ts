@@ -4,6 +4,7 @@ import { EventsModule } from '../events/events.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { LivenessModule } from '../liveness/liveness.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { SecretsModule } from '../secrets/secrets.module';
 import { ModelsModule } from '../models/models.module';
 import { ToolsModule } from '../tools/tools.module';
 import { BackgroundResponses } from './background-responses';
@@ -21,7 +22,7 @@ import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete, run in the background, cancel. */
 @Module({
-  imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule, LivenessModule, RateLimitsModule],
+  imports: [ModelsModule, EventsModule, ToolsModule, JobsModule, ConversationsModule, LivenessModule, RateLimitsModule, SecretsModule],
   controllers: [ResponsesController],
   providers: [ResponsesRepository, ResponseInputs, ResponseCompaction, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites, ResponsesSocketServer],
 })

@@ -69,7 +69,7 @@ export class ResponsesService {
         response,
         lastSequenceNumber: -1,
         opening: 'created',
-        request: generationRequest(response, sampling, context),
+        request: generationRequest(response, sampling, this.inputs.forModel(tenantId, context)),
         sampling,
         backend,
         streamed: dto.stream ?? false,
@@ -138,7 +138,7 @@ export class ResponsesService {
     const history = await this.inputs.history(tenantId, dto);
     const response = newResponse(dto, false);
     const input = await this.inputs.resolveReferences(tenantId, dto.input ?? []);
-    const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), [...history, ...input]));
+    const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), this.inputs.forModel(tenantId, [...history, ...input])));
     return { object: 'response.input_tokens', input_tokens: count };
   }
 }

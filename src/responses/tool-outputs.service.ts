@@ -1,3 +1,4 @@
+import { ResponseInputs } from './response-inputs';
 import { Injectable } from '@nestjs/common';
 import { ignoreElements, lastValueFrom } from 'rxjs';
 import { ApiError } from '../common/api-error';
@@ -30,6 +31,7 @@ export class ToolOutputsService {
     private readonly eventLog: EventLogService,
     private readonly models: ModelRegistry,
     private readonly conversations: ConversationsService,
+    private readonly inputs: ResponseInputs,
   ) {}
 
   async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, signal: AbortSignal): Promise<CreateResult> {
@@ -94,7 +96,7 @@ export class ToolOutputsService {
       response,
       lastSequenceNumber,
       opening: 'in_progress',
-      request: generationRequest(response, sampling, [...history, ...outputs]),
+      request: generationRequest(response, sampling, this.inputs.forModel(tenantId, [...history, ...outputs])),
       sampling,
       backend: this.models.backendFor(response.model),
       streamed: stream,

@@ -1,0 +1,42 @@
+import OpenAI from 'openai';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
+import { startTestServer, type TestServer } from './support/test-server';
+
+describe('Compaction items are sealed by the server, for their tenant', () => {
+  let db: FreshDatabase;
+  let first: TestServer;
+  let second: TestServer;
+  const keys = { API_KEYS: 'key-a=tenant-a,key-b=tenant-b' };
+  beforeAll(async () => {
+    db = await createFreshDatabase();
+    // Two replicas with no key configured: the first generates one, both use it.
+    [first, second] = await Promise.all([startTestServer(keys, db.url), startTestServer(keys, db.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all([first.close(), second.close()]);
+    await db.drop();
+  });
+
+  const clientOf = (server: TestServer, key: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
+
+  it('hides the summary, opens on every replica for its tenant only, and refuses an altered item', async () => {
+    const a = clientOf(first, 'key-a');
+    const compacted = await a.responses.compact({ model: 'm', input: [{ role: 'user', content: 'My secret word is teapot.' }] });
+    const item = compacted.output.at(-1) as { type: string; encrypted_content: string };
+    expect(item.type).toBe('compaction');
+    // Not base64 of the summary (the stub's: "Hello! You said: Summarize the conversation…"): nothing of it can be read.
+    expect(Buffer.from(item.encrypted_content.replace(/^rs1\./, ''), 'base64').toString('latin1')).not.toContain('Summarize');
+    expect(item.encrypted_content).not.toContain('Summarize');
+
+    // Another replica opens it for the same tenant, and the model gets the summary.
+    const next = await clientOf(second, 'key-a').responses.create({ model: 'm', input: [item as never, { role: 'user', content: 'What is my word?' }] });
+    expect(next.status).toBe('completed');
+    const given = second.stub.requests.at(-1)!.messages;
+    expect(given.find((message: { role: string }) => message.role === 'system')).toMatchObject({ content: expect.stringContaining('Hello! You said: Summarize the conversation') });
+
+    // Another tenant cannot use it, nor can anyone alter it.
+    await expect(clientOf(first, 'key-b').responses.create({ model: 'm', input: [item as never] })).rejects.toMatchObject({ status: 400, param: 'input[0].encrypted_content' });
+    const altered = { ...item, encrypted_content: `${item.encrypted_content.slice(0, -4)}AAAA` };
+    await expect(a.responses.create({ model: 'm', input: [altered as never] })).rejects.toMatchObject({ status: 400, param: 'input[0].encrypted_content' });
+  });
+});
