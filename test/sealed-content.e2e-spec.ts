@@ -39,4 +39,23 @@ describe('Compaction items are sealed by the server, for their tenant', () => {
     const altered = { ...item, encrypted_content: `${item.encrypted_content.slice(0, -4)}AAAA` };
     await expect(a.responses.create({ model: 'm', input: [altered as never] })).rejects.toMatchObject({ status: 400, param: 'input[0].encrypted_content' });
   });
+
+  it('gives a stateless client its reasoning sealed, and reads it back when the client returns it', async () => {
+    const a = clientOf(first, 'key-a');
+    const answered = await a.responses.create({ model: 'm', input: 'REASON', store: false, include: ['reasoning.encrypted_content'] });
+    const reasoning = answered.output.find((item) => item.type === 'reasoning') as OpenAI.Responses.ResponseReasoningItem;
+    expect(reasoning.encrypted_content).toMatch(/^rs1\./);
+    expect(reasoning.encrypted_content).not.toContain('Thinking');
+    // Sent back as Codex does (store: false, the whole history each turn), on another replica, it is read back.
+    const history = [{ role: 'user' as const, content: 'REASON' }, { ...reasoning, content: undefined }, ...answered.output.filter((item) => item.type === 'message')];
+    const next = await clientOf(second, 'key-a').responses.create({ model: 'm', input: [...history, { role: 'user', content: 'go on' }] as never, store: true });
+    expect(next.status).toBe('completed');
+    const stored = await clientOf(second, 'key-a').responses.inputItems.list(next.id, { order: 'asc' });
+    expect(stored.data.find((item) => (item.type as string) === 'reasoning')).toMatchObject({ content: [{ type: 'reasoning_text', text: 'Thinking it over.' }] });
+    // Forged, or another tenant's: refused.
+    await expect(clientOf(first, 'key-b').responses.create({ model: 'm', input: history as never })).rejects.toMatchObject({ status: 400, param: 'input[1].encrypted_content' });
+    // Without the include, no sealed content.
+    const plain = await a.responses.create({ model: 'm', input: 'REASON', store: false });
+    expect(plain.output.find((item) => item.type === 'reasoning')).not.toHaveProperty('encrypted_content');
+  });
 });

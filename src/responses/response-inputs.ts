@@ -1,8 +1,8 @@
 import { COMPACTION_PURPOSE, expandCompactions } from '../common/openai/compaction';
-import { ContentSealer } from '../secrets/content-sealer';
+import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
-import type { InputItem } from '../common/openai/types';
+import type { InputItem, Json } from '../common/openai/types';
 import { ConversationsService } from '../conversations/conversations.service';
 import { ResponsesRepository } from './responses.repository';
 
@@ -26,6 +26,24 @@ export class ResponseInputs {
     return expandCompactions(items, (sealed) => this.sealer.open(tenantId, COMPACTION_PURPOSE, sealed));
   }
 
+  /**
+   * A sealed item as this server reads it: a compaction item must be one it sealed for the tenant; a reasoning item
+   * that carries `encrypted_content` gets back the content sealed in it (the client of a `store: false` chain sends
+   * it again). Anything else it did not seal for this tenant is a 400.
+   */
+  private opened(tenantId: string, item: InputItem, index: number): InputItem {
+    const param = `input[${index}].encrypted_content`;
+    if (item.type === 'compaction' && this.sealer.open(tenantId, COMPACTION_PURPOSE, item.encrypted_content) === null) {
+      throw ApiError.badRequest('This compaction item was not made by this server for you (POST /v1/responses/compact), or was altered.', param, 'invalid_value');
+    }
+    if (item.type === 'reasoning' && typeof item.encrypted_content === 'string') {
+      const sealed = this.sealer.open(tenantId, REASONING_PURPOSE, item.encrypted_content);
+      if (sealed === null) throw ApiError.badRequest('This reasoning item was not made by this server for you, or was altered.', param, 'invalid_encrypted_content');
+      return { ...item, ...(JSON.parse(sealed) as { summary: Json[]; content: Json[] }) };
+    }
+    return item;
+  }
+
   /** Seals a compaction item's summary for the tenant that will send it back. */
   sealCompaction(tenantId: string, summary: string): string {
     return this.sealer.seal(tenantId, COMPACTION_PURPOSE, summary);
@@ -47,19 +65,14 @@ export class ResponseInputs {
 
   /**
    * Replaces each item_reference with the output item it names, as stored: the new response keeps its own copy, so
-   * its input stays whole if the response that produced the item is deleted. A compaction item must be one this
-   * server sealed for the tenant (400 otherwise).
+   * its input stays whole if the response that produced the item is deleted. Sealed items are opened (see `opened`).
    */
   async resolveReferences(tenantId: string, input: InputItem[]): Promise<InputItem[]> {
-    input.forEach((item, index) => {
-      if (item.type === 'compaction' && this.sealer.open(tenantId, COMPACTION_PURPOSE, item.encrypted_content) === null) {
-        throw ApiError.badRequest('This compaction item was not made by this server for you (POST /v1/responses/compact), or was altered.', `input[${index}].encrypted_content`, 'invalid_value');
-      }
-    });
-    const ids = input.filter((item) => item.type === 'item_reference').map((item) => item.id!);
-    if (ids.length === 0) return input;
+    const opened = input.map((item, index) => this.opened(tenantId, item, index));
+    const ids = opened.filter((item) => item.type === 'item_reference').map((item) => item.id!);
+    if (ids.length === 0) return opened;
     const found = await this.repository.findOutputItems(tenantId, ids);
-    return input.map((item, index) => {
+    return opened.map((item, index) => {
       if (item.type !== 'item_reference') return item;
       const referenced = found.get(item.id!);
       if (!referenced) throw ApiError.badRequest(`Item with id '${item.id}' not found.`, `input[${index}].id`, 'item_not_found');

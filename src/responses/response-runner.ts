@@ -8,6 +8,7 @@ import { EventLogService, type EventLogWriter } from '../events/event-log.servic
 import { GenerationFailure } from '../models/backend-errors';
 import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
 import { RateLimiter } from '../rate-limits/rate-limiter';
+import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import { offeredFunctions } from '../tools/tool-definitions';
 import type { SerializedEvent } from '../events/serialized-event';
@@ -58,6 +59,8 @@ export interface RunSpec {
   streamed: boolean;
   /** Also emit `response.tool_call.delta`, for the clients of our documented tool-call workflow (never with STRICT_EVENTS). */
   legacyEvents?: boolean;
+  /** Give reasoning items their content sealed (`include: ["reasoning.encrypted_content"]`). */
+  sealReasoning?: boolean;
   /** Stops the backend while `start` waits for it to answer (a whole answer comes only at its end): `start` then rejects. */
   signal?: AbortSignal;
 }
@@ -98,6 +101,7 @@ export class ResponseRunner {
     private readonly toolCalls: ToolCallsService,
     private readonly sweeper: StaleResponseSweeper,
     private readonly rateLimiter: RateLimiter,
+    private readonly sealer: ContentSealer,
   ) {}
 
   /**
@@ -112,6 +116,7 @@ export class ResponseRunner {
       // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
       serialize: spec.streamed || logged,
       ...namesOfOffered(response),
+      sealReasoning: spec.sealReasoning ? (item) => this.sealer.seal(spec.tenantId, REASONING_PURPOSE, JSON.stringify({ summary: item.summary, content: item.content ?? [] })) : undefined,
     });
     const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const opening = spec.opening === 'created' ? builder.created() : builder.inProgress();

@@ -25,6 +25,8 @@ export interface BuilderOptions {
   namespacedFunctions?: ReadonlyMap<string, { namespace: string; name: string }>;
   /** The names of the custom tools, whose calls are custom_tool_call items (see offeredFunctions). */
   customTools?: ReadonlySet<string>;
+  /** Seals a finished reasoning item's content into its `encrypted_content` (`include: ["reasoning.encrypted_content"]`). */
+  sealReasoning?: (item: ReasoningItem) => string;
 }
 
 interface OpenMessage {
@@ -342,6 +344,7 @@ export class ResponseStreamBuilder {
     const rest = reasoning.text.end();
     const events = rest ? [this.reasoningDelta(reasoning, rest)] : [];
     item.status = status;
+    if (this.options.sealReasoning) item.encrypted_content = this.options.sealReasoning(item);
     return [
       ...events,
       this.emit('response.reasoning_text.done', { item_id: item.id, output_index: outputIndex, content_index: 0, text: item.content![0].text }),

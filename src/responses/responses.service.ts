@@ -74,6 +74,7 @@ export class ResponsesService {
         backend,
         streamed: dto.stream ?? false,
         legacyEvents: options.legacyEvents,
+        sealReasoning: dto.include?.includes('reasoning.encrypted_content') ?? false,
         persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'none' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,

@@ -4,6 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { ServerSecretsRepository } from './server-secrets.repository';
 
 const VERSION = 'rs1.';
+
+/** What a reasoning item's content is sealed for (`include: ["reasoning.encrypted_content"]`). */
+export const REASONING_PURPOSE = 'reasoning';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

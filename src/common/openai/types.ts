@@ -101,6 +101,8 @@ export interface ReasoningItem {
   status?: ItemStatus;
   summary: Json[];
   content?: Array<{ type: 'reasoning_text'; text: string }>;
+  /** The item's content sealed by the server, for clients that keep nothing stored (`include: ["reasoning.encrypted_content"]`). */
+  encrypted_content?: string;
 }
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
