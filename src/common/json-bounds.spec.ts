@@ -20,8 +20,8 @@ describe('checkJsonBounds (on raw bytes, before parsing)', () => {
   });
 
   it('bounds the keys of the whole body', () => {
-    const text = `{"a":[${Array.from({ length: 60 }, () => keys(5000)).join(',')}]}`;
-    expect(bounds(text)).toMatchObject({ param: '', code: 'too_many_keys', message: expect.stringContaining('250000 keys in all') });
+    const text = `{"a":[${Array.from({ length: 25 }, () => keys(5000)).join(',')}]}`;
+    expect(bounds(text)).toMatchObject({ param: '', code: 'too_many_keys', message: expect.stringContaining('100000 keys in all') });
   });
 
   it('finds nesting too deep, with the path to it', () => {
