@@ -101,4 +101,40 @@ describe('Agent clients: namespaces and tools this server does not run', () => {
     const replayed = await client.responses.stream({ response_id: first.id }).finalResponse();
     expect(replayed.output[0]).toMatchObject({ type: 'custom_tool_call', input: patch });
   });
+
+  it('runs the shell, local_shell and apply_patch tools as the items OpenAI returns, and takes their outputs back', async () => {
+    const tools = [{ type: 'shell' }, { type: 'local_shell' }, { type: 'apply_patch' }];
+    const steps = [
+      { name: 'shell', arguments: { commands: ['ls -la'], timeout_ms: 1000 } },
+      { name: 'local_shell', arguments: { command: ['bash', '-lc', 'pwd'] } },
+      { name: 'apply_patch', arguments: { operation: { type: 'create_file', path: 'a.txt', diff: '+hi' } } },
+    ];
+    let previous: OpenAI.Responses.Response | undefined;
+    const calls: any[] = [];
+    for (let turn = 0; turn <= steps.length; turn++) {
+      const answer = calls.at(-1) && outputFor(calls.at(-1));
+      const response: OpenAI.Responses.Response = await client.responses.create({
+        model: 'm',
+        tools: tools as never,
+        ...(previous ? { previous_response_id: previous.id, input: [answer] as never } : { input: `STEPS ${JSON.stringify(steps)}` }),
+      });
+      if (turn < steps.length) calls.push(response.output[0]);
+      else expect(response.output_text).toBe('All done.');
+      previous = response;
+    }
+    expect(calls[0]).toMatchObject({ type: 'shell_call', action: { commands: ['ls -la'], timeout_ms: 1000 }, status: 'completed' });
+    expect(calls[1]).toMatchObject({ type: 'local_shell_call', action: { type: 'exec', command: ['bash', '-lc', 'pwd'] } });
+    expect(calls[2]).toMatchObject({ type: 'apply_patch_call', operation: { type: 'create_file', path: 'a.txt', diff: '+hi' } });
+    // The backend was offered them as functions, and got each call and its result back as a tool call.
+    const request = server.stub.requests.at(-1)!;
+    expect(request.tools.map((tool: { function: { name: string } }) => tool.function.name)).toEqual(['shell', 'local_shell', 'apply_patch']);
+    const results = request.messages.filter((message: { role: string }) => message.role === 'tool').map((message: { content: string }) => message.content);
+    expect(results).toEqual(['exit code 0\nstdout:\nfile.txt\nstderr:\n', '/home/me', 'completed: created a.txt']);
+  });
 });
+
+function outputFor(call: any): unknown {
+  if (call.type === 'shell_call') return { type: 'shell_call_output', call_id: call.call_id, output: [{ stdout: 'file.txt', stderr: '', outcome: { type: 'exit', exit_code: 0 } }] };
+  if (call.type === 'local_shell_call') return { type: 'local_shell_call_output', id: call.call_id, output: '/home/me' };
+  return { type: 'apply_patch_call_output', call_id: call.call_id, status: 'completed', output: 'created a.txt' };
+}

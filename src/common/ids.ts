@@ -5,7 +5,7 @@ const pool = Buffer.alloc(POOL_BYTES);
 let offset = POOL_BYTES;
 
 /** OpenAI-style identifiers: a type prefix and 48 random hex digits (`resp_…`, `msg_…`, `fc_…`, `call_…`, `conv_…`). */
-export function newId(prefix: 'resp' | 'msg' | 'fc' | 'fco' | 'ctc' | 'ctco' | 'call' | 'rs' | 'item' | 'conv' | 'cmp'): string {
+export function newId(prefix: 'resp' | 'msg' | 'fc' | 'fco' | 'ctc' | 'ctco' | 'lsc' | 'shc' | 'apc' | 'call' | 'rs' | 'item' | 'conv' | 'cmp'): string {
   // One call to the CSPRNG per 256 ids instead of one per id.
   if (offset + 24 > POOL_BYTES) {
     randomFillSync(pool);

@@ -1,5 +1,6 @@
 import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { ApiError } from '../common/api-error';
+import { clientToolOfItem } from '../tools/client-tools';
 import { NAMESPACE_SEPARATOR } from '../tools/tool-definitions';
 import type { InputItem, Json, JsonObject } from '../common/openai/types';
 
@@ -33,6 +34,19 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
       case 'function_call_output':
       case 'custom_tool_call_output':
         messages.push({ role: 'tool', tool_call_id: String(item.call_id), content: toolOutputText(item.output) });
+        break;
+      case 'local_shell_call':
+      case 'shell_call':
+      case 'apply_patch_call': {
+        // Offered to the backend as a function named as the tool type (see client-tools.ts).
+        const tool = clientToolOfItem(type)!;
+        appendToolCall(messages, { id: String(item.call_id), type: 'function', function: { name: tool.offered.name, arguments: JSON.stringify(tool.argumentsOf(item)) } });
+        break;
+      }
+      case 'local_shell_call_output':
+      case 'shell_call_output':
+      case 'apply_patch_call_output':
+        messages.push({ role: 'tool', tool_call_id: String(item.call_id), content: clientToolOfItem(type)!.outputText(item) });
         break;
       case 'reasoning':
         // Chat Completions has no place for earlier reasoning; models do not need it back.

@@ -55,6 +55,11 @@ function itemEvents(item: OutputItem, output_index: number, emit: (type: string,
       if (item.input) emit('response.custom_tool_call_input.delta', { item_id, output_index, delta: item.input });
       emit('response.custom_tool_call_input.done', { item_id, output_index, input: item.input });
       break;
+    case 'local_shell_call':
+    case 'shell_call':
+    case 'apply_patch_call':
+      emit('response.output_item.added', { output_index, item: { ...item, status: 'in_progress' } });
+      break;
     case 'reasoning': {
       const text = item.content?.[0]?.text ?? '';
       emit('response.output_item.added', { output_index, item: { ...item, content: [] } });

@@ -13,7 +13,7 @@ import { ToolCallsService } from '../tools/tool-calls.service';
 import { offeredFunctions } from '../tools/tool-definitions';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { Sampling } from './response-factory';
-import { ResponseStreamBuilder } from './response-stream-builder';
+import { type BuilderOptions, ResponseStreamBuilder } from './response-stream-builder';
 import { ResponsesRepository } from './responses.repository';
 import { ResponseWrites } from './response-writes';
 import { StaleResponseSweeper } from './stale-response-sweeper';
@@ -289,10 +289,10 @@ function conversationAppend(turn: ConversationTurn | undefined, response: Respon
   return { conversationId: turn.id, items: [...turn.inputItems, ...(response.output.slice(turn.outputFrom) as unknown as InputItem[])] };
 }
 
-/** How the builder names back the calls of namespaced functions and custom tools. */
-function namesOfOffered(response: ResponseObject): { namespacedFunctions: ReadonlyMap<string, { namespace: string; name: string }>; customTools: ReadonlySet<string> } {
-  const { names, custom } = offeredFunctions(response.tools);
-  return { namespacedFunctions: names, customTools: custom };
+/** How the builder names back the calls of namespaced functions, custom tools and client tools. */
+function namesOfOffered(response: ResponseObject): Pick<BuilderOptions, 'namespacedFunctions' | 'customTools' | 'clientTools'> {
+  const { names, custom, client } = offeredFunctions(response.tools);
+  return { namespacedFunctions: names, customTools: custom, clientTools: client };
 }
 
 function failureBody(error: unknown): ResponseErrorBody {

@@ -1,10 +1,13 @@
 import type { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { storableText, StorableTextStream } from '../common/storable-text';
+import type { ClientTool } from '../tools/client-tools';
 import type {
+  ClientToolCallItem,
   CustomToolCallItem,
   FunctionCallItem,
   ItemStatus,
+  JsonObject,
   MessageItem,
   OutputText,
   ReasoningItem,
@@ -25,6 +28,8 @@ export interface BuilderOptions {
   namespacedFunctions?: ReadonlyMap<string, { namespace: string; name: string }>;
   /** The names of the custom tools, whose calls are custom_tool_call items (see offeredFunctions). */
   customTools?: ReadonlySet<string>;
+  /** The client tools with fixed arguments (local_shell, shell, apply_patch) by offered name (see offeredFunctions). */
+  clientTools?: ReadonlyMap<string, ClientTool>;
   /** Seals a finished reasoning item's content into its `encrypted_content` (`include: ["reasoning.encrypted_content"]`). */
   sealReasoning?: (item: ReasoningItem) => string;
 }
@@ -43,9 +48,13 @@ interface OpenToolCall {
   outputIndex: number;
   arguments: StorableTextStream;
 }
-/** A call of a custom tool: the backend's JSON arguments gather until the call closes, then its `input` is taken out. */
+/**
+ * A call of a custom tool or a client tool: the backend's JSON arguments gather until the call closes, then the
+ * item's fields are taken out of them (a custom tool's `input`; a shell's `action`, apply_patch's `operation`).
+ */
 interface OpenCustomCall {
-  item: CustomToolCallItem;
+  item: CustomToolCallItem | ClientToolCallItem;
+  clientTool?: ClientTool;
   outputIndex: number;
   arguments: StorableTextStream;
   gathered: string;
@@ -237,7 +246,8 @@ export class ResponseStreamBuilder {
   private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
     const events: SerializedEvent[] = [];
     let call = this.toolCalls.get(chunk.index);
-    if (!call && (this.customCalls.has(chunk.index) || (chunk.name !== undefined && this.options.customTools?.has(chunk.name)))) return this.pushCustomCall(chunk);
+    const structured = chunk.name !== undefined && (this.options.customTools?.has(chunk.name) || this.options.clientTools?.has(chunk.name));
+    if (!call && (this.customCalls.has(chunk.index) || structured)) return this.pushCustomCall(chunk);
     if (!call && this.callLimitReached()) return events;
     if (!call) {
       events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
@@ -272,15 +282,12 @@ export class ResponseStreamBuilder {
     if (!call) {
       if (this.callLimitReached()) return events;
       events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
-      const item: CustomToolCallItem = {
-        id: newId('ctc'),
-        type: 'custom_tool_call',
-        status: 'in_progress',
-        call_id: chunk.callId ? storableText(chunk.callId) : newId('call'),
-        name: storableText(chunk.name ?? ''),
-        input: '',
-      };
-      call = { item, outputIndex: this.addOutput(item), arguments: new StorableTextStream(), gathered: '' };
+      const callId = chunk.callId ? storableText(chunk.callId) : newId('call');
+      const clientTool = this.options.clientTools?.get(chunk.name ?? '');
+      const item: CustomToolCallItem | ClientToolCallItem = clientTool
+        ? { id: newId(CLIENT_CALL_PREFIXES[clientTool.callType]), type: clientTool.callType as ClientToolCallItem['type'], status: 'in_progress', call_id: callId, ...clientTool.fieldsOf({}) }
+        : { id: newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name: storableText(chunk.name ?? ''), input: '' };
+      call = { item, clientTool, outputIndex: this.addOutput(item), arguments: new StorableTextStream(), gathered: '' };
       this.customCalls.set(chunk.index, call);
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
     }
@@ -305,7 +312,7 @@ export class ResponseStreamBuilder {
   /** `max_tool_calls` counts every call of the response, continuations included; calls beyond it are dropped. */
   private callLimitReached(): boolean {
     const limit = this.response.max_tool_calls;
-    return limit !== null && limit !== undefined && this.response.output.filter((item) => item.type === 'function_call' || item.type === 'custom_tool_call').length >= limit;
+    return limit !== null && limit !== undefined && this.response.output.filter((item) => item.type !== 'message' && item.type !== 'reasoning').length >= limit;
   }
 
   private closeAll(status: ItemStatus): SerializedEvent[] {
@@ -356,8 +363,8 @@ export class ResponseStreamBuilder {
     const open = [...this.toolCalls.values(), ...this.customCalls.values()].filter(({ item }) => item.status === 'in_progress');
     const events: SerializedEvent[] = [];
     for (const call of open.sort((a, b) => a.outputIndex - b.outputIndex)) {
-      if (call.item.type === 'custom_tool_call') {
-        events.push(...this.closeCustomCall(call as OpenCustomCall, status));
+      if ('gathered' in call) {
+        events.push(...this.closeCustomCall(call, status));
         continue;
       }
       const { item, outputIndex } = call as OpenToolCall;
@@ -373,9 +380,14 @@ export class ResponseStreamBuilder {
   }
 
   private closeCustomCall(call: OpenCustomCall, status: ItemStatus): SerializedEvent[] {
-    const { item, outputIndex } = call;
-    item.input = customInput(call.gathered + call.arguments.end());
+    const { item, outputIndex, clientTool } = call;
+    const gathered = call.gathered + call.arguments.end();
     item.status = status;
+    if (item.type !== 'custom_tool_call') {
+      Object.assign(item, clientTool!.fieldsOf(argumentsObject(gathered)));
+      return [this.emit('response.output_item.done', { output_index: outputIndex, item })];
+    }
+    item.input = customInput(gathered);
     const events = item.input ? [this.emit('response.custom_tool_call_input.delta', { item_id: item.id, output_index: outputIndex, delta: item.input })] : [];
     events.push(
       this.emit('response.custom_tool_call_input.done', { item_id: item.id, output_index: outputIndex, input: item.input }),
@@ -388,7 +400,7 @@ export class ResponseStreamBuilder {
     return { item_id: message.item.id, output_index: message.outputIndex, content_index: message.item.content.length - 1 };
   }
 
-  private addOutput(item: MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem): number {
+  private addOutput(item: MessageItem | FunctionCallItem | CustomToolCallItem | ClientToolCallItem | ReasoningItem): number {
     this.response.output.push(item);
     return this.response.output.length - 1;
   }
@@ -397,6 +409,19 @@ export class ResponseStreamBuilder {
     this.sequence += 1;
     if (this.options.serialize === false) return { type, sequenceNumber: this.sequence, json: '' };
     return { type, sequenceNumber: this.sequence, json: JSON.stringify({ type, ...fields, sequence_number: this.sequence }) };
+  }
+}
+
+/** The ids of client tool calls, by their type. */
+const CLIENT_CALL_PREFIXES: Record<string, 'lsc' | 'shc' | 'apc'> = { local_shell_call: 'lsc', shell_call: 'shc', apply_patch_call: 'apc' };
+
+/** The arguments the backend wrote, as an object (empty when they are not one). */
+function argumentsObject(gathered: string): JsonObject {
+  try {
+    const parsed = JSON.parse(gathered) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonObject) : {};
+  } catch {
+    return {};
   }
 }
 

@@ -146,8 +146,18 @@ export class ResponsesService {
 
 /** Every function_call_output (custom_tool_call_output) must answer a function (custom tool) call made earlier in the conversation, or in the same input. */
 function checkCallOutputs(history: InputItem[], input: InputItem[]): void {
-  const answers: Record<string, string> = { function_call_output: 'function_call', custom_tool_call_output: 'custom_tool_call' };
-  const issued = new Set([...history, ...input].filter((item) => item.type === 'function_call' || item.type === 'custom_tool_call').map((item) => `${item.type}:${String(item.call_id)}`));
+  const answers: Record<string, string> = {
+    function_call_output: 'function_call',
+    custom_tool_call_output: 'custom_tool_call',
+    local_shell_call_output: 'local_shell_call',
+    shell_call_output: 'shell_call',
+    apply_patch_call_output: 'apply_patch_call',
+  };
+  const callTypes = new Set(Object.values(answers));
+  // A local shell call's output may name it by its item id too.
+  const issued = new Set(
+    [...history, ...input].filter((item) => callTypes.has(item.type)).flatMap((item) => [`${item.type}:${String(item.call_id)}`, `${item.type}:${String(item.id)}`]),
+  );
   input.forEach((item, index) => {
     const answered = answers[item.type];
     if (answered && !issued.has(`${answered}:${String(item.call_id)}`)) {

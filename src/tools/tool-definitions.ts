@@ -1,4 +1,5 @@
 import type { CheckResult } from '../common/validation';
+import { CLIENT_TOOLS, type ClientTool } from './client-tools';
 import type { CustomTool, FunctionTool, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -22,9 +23,6 @@ export const NOT_OFFERED_TOOL_TYPES = new Set([
   'computer',
   'mcp',
   'tool_search',
-  'local_shell',
-  'shell',
-  'apply_patch',
 ]);
 
 /**
@@ -47,6 +45,10 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
       const tool = checkCustom(raw, at, seen);
       if ('param' in tool) return tool;
       tools.push(tool.value);
+    } else if (typeof raw.type === 'string' && raw.type in CLIENT_TOOLS) {
+      if (seen.has(raw.type)) return { param: `${at}.type`, message: `Tool '${raw.type}' is defined twice; tool names must be unique.` };
+      seen.add(raw.type);
+      tools.push(raw as OtherTool);
     } else if (raw.type === 'namespace') {
       const tool = checkNamespace(raw, at, seen);
       if ('param' in tool) return tool;
@@ -165,11 +167,13 @@ export function offeredFunctions(tools: ResponseTool[]): {
   functions: FunctionTool[];
   names: Map<string, { namespace: string; name: string }>;
   custom: Set<string>;
+  client: Map<string, ClientTool>;
   notOffered: string[];
 } {
   const functions: FunctionTool[] = [];
   const names = new Map<string, { namespace: string; name: string }>();
   const custom = new Set<string>();
+  const client = new Map<string, ClientTool>();
   const notOffered: string[] = [];
   for (const tool of tools) {
     if (tool.type === 'function') functions.push(tool as FunctionTool);
@@ -178,6 +182,10 @@ export function offeredFunctions(tools: ResponseTool[]): {
       custom.add(name);
       const grammar = format.type === 'grammar' ? `\n\nThe input must be in this ${format.syntax === 'lark' ? 'Lark grammar' : 'regular expression'}'s language:\n${format.definition}` : '';
       functions.push({ type: 'function', name, description: `${description ?? ''}${grammar}` || null, parameters: CUSTOM_INPUT_SCHEMA, strict: null });
+    } else if (tool.type in CLIENT_TOOLS) {
+      const clientTool = CLIENT_TOOLS[tool.type];
+      client.set(clientTool.offered.name, clientTool);
+      functions.push(clientTool.offered);
     } else if (tool.type === 'namespace') {
       const namespace = tool as NamespaceTool;
       for (const inner of namespace.tools) {
@@ -187,7 +195,7 @@ export function offeredFunctions(tools: ResponseTool[]): {
       }
     } else notOffered.push(tool.type);
   }
-  return { functions, names, custom, notOffered: [...new Set(notOffered)] };
+  return { functions, names, custom, client, notOffered: [...new Set(notOffered)] };
 }
 
 /** `auto`, `none`, `required`, `{type:"function", name}` (or the nested `{type:"function", function:{name}}`). */

@@ -64,6 +64,22 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
       const problem = Array.isArray(raw.output) ? checkToolOutputParts(raw.output, `${at}.output`) : null;
       return problem ?? { item: pick(raw, ['type', 'id', 'call_id', 'output']) };
     }
+    case 'local_shell_call':
+    case 'shell_call':
+    case 'apply_patch_call': {
+      if (typeof raw.call_id !== 'string' || raw.call_id === '') return { param: `${at}.call_id`, message: `A ${type} item needs its 'call_id'.` };
+      const field = type === 'apply_patch_call' ? 'operation' : 'action';
+      if (!isObject(raw[field])) return { param: `${at}.${field}`, message: `A ${type} item needs its '${field}'.` };
+      return { item: pick(raw, ['type', 'id', 'call_id', field, 'status', 'environment']) };
+    }
+    case 'local_shell_call_output':
+    case 'shell_call_output':
+    case 'apply_patch_call_output': {
+      // local_shell_call_output names its call by `id`, as OpenAI defines it; the others by `call_id`.
+      const reference = type === 'local_shell_call_output' ? (raw.call_id ?? raw.id) : raw.call_id;
+      if (typeof reference !== 'string' || reference === '') return { param: `${at}.call_id`, message: `A ${type} item needs the 'call_id' of the call it answers.` };
+      return { item: { ...pick(raw, ['type', 'id', 'output', 'status', 'max_output_length']), call_id: reference } };
+    }
     case 'reasoning':
       return { item: pick(raw, ['type', 'id', 'summary', 'content', 'encrypted_content', 'status']) };
     case 'compaction':
@@ -142,11 +158,17 @@ function pick(raw: Record<string, unknown>, keys: string[]): InputItem {
   return Object.fromEntries(keys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]])) as InputItem;
 }
 
-const ID_PREFIXES: Record<string, 'fc' | 'fco' | 'ctc' | 'ctco' | 'rs' | 'cmp'> = {
+const ID_PREFIXES: Record<string, Parameters<typeof newId>[0]> = {
   function_call: 'fc',
   function_call_output: 'fco',
   custom_tool_call: 'ctc',
   custom_tool_call_output: 'ctco',
+  local_shell_call: 'lsc',
+  shell_call: 'shc',
+  apply_patch_call: 'apc',
+  local_shell_call_output: 'item',
+  shell_call_output: 'item',
+  apply_patch_call_output: 'item',
   reasoning: 'rs',
   compaction: 'cmp',
 };

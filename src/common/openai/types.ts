@@ -95,6 +95,15 @@ export interface CustomToolCallItem {
   input: string;
 }
 
+/** A call of a client tool with fixed arguments (see client-tools.ts): `action` (shells) or `operation` (apply_patch). */
+export interface ClientToolCallItem {
+  id: string;
+  type: 'local_shell_call' | 'shell_call' | 'apply_patch_call';
+  status: ItemStatus;
+  call_id: string;
+  [field: string]: Json;
+}
+
 export interface ReasoningItem {
   id: string;
   type: 'reasoning';
@@ -106,7 +115,7 @@ export interface ReasoningItem {
 }
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
-export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ClientToolCallItem | ReasoningItem;
 
 /** Any input item as a client sent it (validated by the responses DTOs), with the id we gave it. */
 export type InputItem = JsonObject & { type: string; id?: string };

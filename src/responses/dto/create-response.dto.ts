@@ -185,9 +185,9 @@ export class CreateResponseDto {
 
   @ApiPropertyOptional({
     description:
-      'Function tools (in the Responses form or the nested Chat-Completions form), namespaces of them and custom tools are offered to the model; ' +
-      'the other tool types OpenAI defines (web_search, file_search, code_interpreter, image_generation, mcp, computer, tool_search, ' +
-      'local_shell, shell, apply_patch) are accepted and not offered: the answer names them in X-Tools-Not-Offered (a 400 with STRICT_TOOLS=true).',
+      'Function tools (in the Responses form or the nested Chat-Completions form), namespaces of them, custom tools and the client tools ' +
+      'local_shell, shell and apply_patch are offered to the model; the tools OpenAI runs itself (web_search, file_search, code_interpreter, ' +
+      'image_generation, mcp, computer, tool_search) are accepted and not offered: the answer names them in X-Tools-Not-Offered (a 400 with STRICT_TOOLS=true).',
     type: 'array',
     items: { oneOf: [{ $ref: getSchemaPath(FunctionToolDto) }, { $ref: getSchemaPath(NestedFunctionToolDto) }] },
   })
