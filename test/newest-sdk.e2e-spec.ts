@@ -66,4 +66,14 @@ describe("The newest Node SDK's responses.stream() helper", () => {
     });
     expect(response.output_text).toBe('Hello! You said: hi');
   });
+
+  it("refuses a reusable prompt (kept by OpenAI) with a 400 that says what to send instead, and takes OpenAI's newer tool choices", async () => {
+    await expect(client.responses.create({ model: 'm', prompt: { id: 'pmpt_1' } })).rejects.toMatchObject({ status: 400, param: 'prompt', code: 'unsupported_parameter' });
+    const applyPatch = { type: 'custom' as const, name: 'apply_patch' };
+    const chosen = await client.responses.create({ model: 'm', input: 'hi', tools: [applyPatch], tool_choice: { type: 'custom', name: 'apply_patch' } });
+    expect(chosen.tool_choice).toEqual({ type: 'custom', name: 'apply_patch' });
+    expect(server.stub.requests.at(-1)!.tool_choice).toEqual({ type: 'function', function: { name: 'apply_patch' } });
+    const hosted = await client.responses.create({ model: 'm', input: 'hi', tools: [{ type: 'web_search_preview' }], tool_choice: { type: 'web_search_preview' }, reasoning: { effort: 'max' } });
+    expect(hosted.status).toBe('completed');
+  });
 });

@@ -1,7 +1,7 @@
 import { newId } from '../common/ids';
-import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject } from '../common/openai/types';
+import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject, ToolChoice } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
-import { offeredFunctions } from '../tools/tool-definitions';
+import { backendToolChoice, offeredFunctions } from '../tools/tool-definitions';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
 /** Sampling settings the client set explicitly: only these go upstream, so that backends keep their own defaults. */
@@ -94,7 +94,9 @@ export function generationRequest(response: ResponseObject, sampling: Sampling, 
 function offeredTools(response: ResponseObject): { tools: FunctionTool[]; toolChoice: FunctionToolChoice } {
   const { functions } = offeredFunctions(response.tools);
   const choice = response.tool_choice;
-  if (typeof choice === 'string' || choice.type === 'function') return { tools: functions, toolChoice: choice };
-  const allowed = new Set(choice.tools.map((tool) => tool.name));
-  return { tools: functions.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };
+  if (typeof choice !== 'string' && choice.type === 'allowed_tools' && 'mode' in choice) {
+    const allowed = new Set(choice.tools.map((tool) => tool.name));
+    return { tools: functions.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };
+  }
+  return { tools: functions, toolChoice: backendToolChoice(choice as Exclude<ToolChoice, { type: 'allowed_tools' }>) };
 }

@@ -53,6 +53,9 @@ export class ResponsesService {
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
     if (dto.conversation && !store) throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
+    if (dto.prompt) {
+      throw ApiError.badRequest('Reusable prompts are kept by OpenAI and this server has none: send their instructions and input instead.', 'prompt', 'unsupported_parameter');
+    }
     this.checkToolsOffered(dto);
     const backend = this.models.backendFor(dto.model);
     const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? []));

@@ -1,4 +1,4 @@
-import { checkToolChoice, checkTools, offeredFunctions } from './tool-definitions';
+import { backendToolChoice, checkToolChoice, checkTools, offeredFunctions } from './tool-definitions';
 
 describe('checkTools', () => {
   it('accepts both the flat and the nested form and returns the flat one', () => {
@@ -60,5 +60,17 @@ describe('checkToolChoice', () => {
     expect(checkToolChoice({ ...allowed, mode: 'none' })).toMatchObject({ param: 'tool_choice.mode' });
     expect(checkToolChoice({ ...allowed, tools: [] })).toMatchObject({ param: 'tool_choice.tools' });
     expect(checkToolChoice({ ...allowed, tools: [{ type: 'function' }] })).toMatchObject({ param: 'tool_choice.tools[0]' });
+  });
+
+  it("accepts the choices of custom, client and OpenAI's own tools, and tells a backend what it can act on", () => {
+    expect(checkToolChoice({ type: 'custom', name: 'apply_patch' })).toEqual({ value: { type: 'custom', name: 'apply_patch' } });
+    expect(checkToolChoice({ type: 'mcp', server_label: 'docs' })).toEqual({ value: { type: 'mcp', server_label: 'docs' } });
+    expect(checkToolChoice({ type: 'web_search_preview' })).toEqual({ value: { type: 'web_search_preview' } });
+    expect(checkToolChoice({ type: 'custom' })).toMatchObject({ param: 'tool_choice.name' });
+    expect(checkToolChoice({ type: 'banana' })).toMatchObject({ param: 'tool_choice' });
+    expect(backendToolChoice({ type: 'custom', name: 'apply_patch' })).toEqual({ type: 'function', name: 'apply_patch' });
+    expect(backendToolChoice({ type: 'shell' })).toEqual({ type: 'function', name: 'shell' });
+    expect(backendToolChoice({ type: 'web_search_preview' })).toBe('auto');
+    expect(backendToolChoice('required')).toBe('required');
   });
 });

@@ -1,6 +1,6 @@
 import type { CheckResult } from '../common/validation';
 import { CLIENT_TOOLS, type ClientTool } from './client-tools';
-import type { CustomTool, FunctionTool, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
+import type { CustomTool, FunctionTool, FunctionToolChoice, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -207,7 +207,40 @@ export function checkToolChoice(value: unknown, param = 'tool_choice'): CheckRes
     return { param: `${param}.name`, message: `'${param}' of type 'function' needs the function's 'name'.` };
   }
   if (isObject(value) && value.type === 'allowed_tools') return checkAllowedTools(value, param);
+  if (isObject(value) && value.type === 'custom') {
+    if (typeof value.name === 'string' && value.name.length > 0) return { value: { type: 'custom', name: value.name } };
+    return { param: `${param}.name`, message: `'${param}' of type 'custom' needs the tool's 'name'.` };
+  }
+  if (isObject(value) && value.type === 'mcp') {
+    if (typeof value.server_label === 'string') return { value: { type: 'mcp', server_label: value.server_label, ...(typeof value.name === 'string' ? { name: value.name } : {}) } };
+    return { param: `${param}.server_label`, message: `'${param}' of type 'mcp' needs the server's 'server_label'.` };
+  }
+  if (isObject(value) && typeof value.type === 'string' && TYPE_CHOICES.has(value.type)) return { value: { type: value.type } };
   return { param, message: `'${param}' must be 'auto', 'none', 'required', {"type": "function", "name": "..."} or {"type": "allowed_tools", ...}.` };
+}
+
+/** Tool choices that name a tool type (OpenAI's ToolChoiceTypes, the client tools, programmatic calling). */
+const TYPE_CHOICES = new Set([
+  'file_search',
+  'web_search_preview',
+  'web_search_preview_2025_03_11',
+  'computer_use_preview',
+  'image_generation',
+  'code_interpreter',
+  'apply_patch',
+  'shell',
+  'programmatic_tool_calling',
+]);
+
+/**
+ * What a backend is told for a tool choice: a custom tool, apply_patch or shell become the function offered for them;
+ * a choice of a tool that is not offered (OpenAI's own, MCP) leaves the choice to the model.
+ */
+export function backendToolChoice(choice: Exclude<ToolChoice, { type: 'allowed_tools' }>): FunctionToolChoice {
+  if (typeof choice === 'string') return choice;
+  if (choice.type === 'function' || choice.type === 'custom') return { type: 'function', name: choice.name! };
+  if (choice.type in CLIENT_TOOLS) return { type: 'function', name: CLIENT_TOOLS[choice.type].offered.name };
+  return 'auto';
 }
 
 /** `{type: "allowed_tools", mode: "auto" | "required", tools: [{type: "function", name}]}`. */

@@ -40,7 +40,11 @@ export type ResponseTool = FunctionTool | CustomTool | NamespaceTool | OtherTool
 export type FunctionToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
 
 /** As the API takes it: also a subset of the tools the model may call (`allowed_tools`), the rest staying defined. */
-export type ToolChoice = FunctionToolChoice | { type: 'allowed_tools'; mode: 'auto' | 'required'; tools: Array<{ type: 'function'; name: string }> };
+export type ToolChoice =
+  | FunctionToolChoice
+  | { type: 'allowed_tools'; mode: 'auto' | 'required'; tools: Array<{ type: 'function'; name: string }> }
+  /** A custom tool, a client tool (shell, apply_patch) or a tool OpenAI runs (web_search_preview, mcp…), as sent. */
+  | { type: string; name?: string; server_label?: string };
 
 export type TextFormat =
   | { type: 'text' }

@@ -48,8 +48,8 @@ export class TextConfigDto {
 }
 
 export class ReasoningDto {
-  @ApiPropertyOptional({ enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'], nullable: true })
-  @IsOptional() @IsIn(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])
+  @ApiPropertyOptional({ enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'], nullable: true })
+  @IsOptional() @IsIn(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])
   effort?: string | null;
 
   @ApiPropertyOptional({ enum: ['auto', 'concise', 'detailed'], nullable: true })
@@ -231,6 +231,10 @@ export class CreateResponseDto {
   @ApiPropertyOptional({ enum: ['in_memory', '24h'], nullable: true, description: "'in-memory' is taken too, as older SDKs spell it." })
   @IsOptional() @IsIn(['in_memory', 'in-memory', '24h'])
   prompt_cache_retention?: string | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: "A reusable prompt stored at OpenAI: this server has none (400 unsupported_parameter; send the instructions instead)." })
+  @IsOptional() @IsObject()
+  prompt?: Record<string, unknown> | null;
 
   // Accepted so that the clients that send them work; this server has nothing to do with them.
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: "A client's own description of itself (Codex CLI sends it). Accepted; no effect." })
