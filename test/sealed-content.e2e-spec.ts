@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { ContentSealer } from '../src/secrets/content-sealer';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -57,5 +58,18 @@ describe('Compaction items are sealed by the server, for their tenant', () => {
     // Without the include, no sealed content.
     const plain = await a.responses.create({ model: 'm', input: 'REASON', store: false });
     expect(plain.output.find((item) => item.type === 'reasoning')).not.toHaveProperty('encrypted_content');
+  });
+
+  it('gives replicas that start at the same moment one key', async () => {
+    const fresh = await createFreshDatabase();
+    const replicas = await Promise.all(Array.from({ length: 4 }, () => startTestServer(keys, fresh.url)));
+    try {
+      const sealers = replicas.map((replica) => replica.app.get(ContentSealer));
+      const sealed = sealers[0].seal('tenant-a', 'test', 'one key for all');
+      for (const sealer of sealers) expect(sealer.open('tenant-a', 'test', sealed)).toBe('one key for all');
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+      await fresh.drop();
+    }
   });
 });
