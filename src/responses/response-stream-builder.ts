@@ -427,13 +427,9 @@ function argumentsObject(gathered: string): JsonObject {
 
 /** The input of a custom tool's call from the arguments the backend wrote: `{"input": "…"}`, or the text itself. */
 function customInput(gathered: string): string {
-  try {
-    const parsed = JSON.parse(gathered) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { input?: unknown }).input === 'string') return (parsed as { input: string }).input;
-  } catch {
-    // Not JSON: a backend that wrote the input itself.
-  }
-  return gathered;
+  const { input } = argumentsObject(gathered);
+  // Anything else: a backend that wrote the input itself.
+  return typeof input === 'string' ? input : gathered;
 }
 
 /** A delta whose every character waits for the next one (the first half of a surrogate pair). */

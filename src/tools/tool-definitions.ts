@@ -46,8 +46,8 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
       if ('param' in tool) return tool;
       tools.push(tool.value);
     } else if (typeof raw.type === 'string' && raw.type in CLIENT_TOOLS) {
-      if (seen.has(raw.type)) return { param: `${at}.type`, message: `Tool '${raw.type}' is defined twice; tool names must be unique.` };
-      seen.add(raw.type);
+      const taken = claimName(raw.type, `${at}.type`, seen);
+      if (taken) return taken;
       tools.push(raw as OtherTool);
     } else if (raw.type === 'namespace') {
       const tool = checkNamespace(raw, at, seen);
@@ -66,8 +66,8 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
 function checkCustom(raw: Record<string, unknown>, at: string, seen: Set<string>): CheckResult<CustomTool> {
   const name = raw.name;
   if (typeof name !== 'string' || !NAME.test(name)) return { param: `${at}.name`, message: `A custom tool needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
-  if (seen.has(name)) return { param: `${at}.name`, message: `Tool '${name}' is defined twice; tool names must be unique.` };
-  seen.add(name);
+  const taken = claimName(name, `${at}.name`, seen);
+  if (taken) return taken;
   const unknown = Object.keys(raw).find((key) => !['type', 'name', 'description', 'format', 'defer_loading'].includes(key));
   if (unknown) return { param: `${at}.${unknown}`, message: `Unknown parameter: '${at}.${unknown}'.` };
   if (raw.description !== undefined && raw.description !== null && typeof raw.description !== 'string') {
@@ -85,8 +85,8 @@ function checkCustom(raw: Record<string, unknown>, at: string, seen: Set<string>
 function checkNamespace(raw: Record<string, unknown>, at: string, seen: Set<string>): CheckResult<NamespaceTool> {
   const name = raw.name;
   if (typeof name !== 'string' || !NAME.test(name)) return { param: `${at}.name`, message: `A namespace needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
-  if (seen.has(name)) return { param: `${at}.name`, message: `Tool '${name}' is defined twice; tool names must be unique.` };
-  seen.add(name);
+  const taken = claimName(name, `${at}.name`, seen);
+  if (taken) return taken;
   if (raw.description !== undefined && raw.description !== null && typeof raw.description !== 'string') {
     return { param: `${at}.description`, message: `Namespace '${name}': 'description' must be a string.` };
   }
@@ -118,8 +118,8 @@ function checkFunction(raw: Record<string, unknown>, at: string, seen: Set<strin
   if (!NAME.test(name)) {
     return { param: field('name'), message: `Tool '${name}': the name must be 1-64 letters, digits, underscores or dashes.` };
   }
-  if (seen.has(name)) return { param: field('name'), message: `Tool '${name}' is defined twice; tool names must be unique.` };
-  seen.add(name);
+  const taken = claimName(name, field('name'), seen);
+  if (taken) return taken;
   if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') {
     return { param: field('description'), message: `Tool '${name}': 'description' must be a string.` };
   }
@@ -144,6 +144,13 @@ function checkFunction(raw: Record<string, unknown>, at: string, seen: Set<strin
       strict: (body.strict as boolean | undefined) ?? null,
     },
   };
+}
+
+/** Records a tool's name for the request; the problem when another of its tools has it already. */
+function claimName(name: string, param: string, seen: Set<string>): { param: string; message: string } | undefined {
+  if (seen.has(name)) return { param, message: `Tool '${name}' is defined twice; tool names must be unique.` };
+  seen.add(name);
+  return undefined;
 }
 
 /** Separates a namespace from its function's name in what the backend is offered (`multi_agent_v1__spawn`). */
