@@ -93,6 +93,31 @@ export class AppConfig {
   STRICT_TOOLS = false;
 
   /**
+   * Where the `web_search` tool searches: `searxng` (WEB_SEARCH_URL is the instance, queried with format=json) or
+   * `brave` (the Brave Search API; WEB_SEARCH_API_KEY is its subscription token). Unset: web_search is not offered.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(['searxng', 'brave'])
+  WEB_SEARCH_PROVIDER?: 'searxng' | 'brave';
+
+  /** The search provider's base URL (required for searxng; brave defaults to https://api.search.brave.com). */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'WEB_SEARCH_URL must be an http(s) URL' })
+  WEB_SEARCH_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  WEB_SEARCH_API_KEY?: string;
+
+  /** A search that takes longer fails (the model is told so and goes on). */
+  @Transform(toInt) @IsInt() @Min(100)
+  WEB_SEARCH_TIMEOUT_MS = 10_000;
+
+  /**
+   * Model turns one response may take around the tools the server runs itself (web_search): each turn's calls are
+   * run and the model is asked again. The last turn is offered no tools, so that it answers.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  MAX_TOOL_ROUNDS = 8;
+
+  /**
    * Comma-separated `key=tenant` pairs, each optionally with its own limits: `key=tenant;rpm=600;tpm=200000`. Unset:
    * authentication is off and everyone is the tenant "default".
    */
@@ -210,7 +235,7 @@ export function physicalCores(): number {
 }
 
 /** Variables whose values are credentials. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL', 'CONTENT_ENCRYPTION_KEY']);
+const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL', 'CONTENT_ENCRYPTION_KEY', 'WEB_SEARCH_API_KEY']);
 
 /** Builds the configuration from the environment; a bad value throws a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -224,5 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  if (config.WEB_SEARCH_PROVIDER === 'searxng' && !config.WEB_SEARCH_URL) throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=searxng needs WEB_SEARCH_URL (the instance, e.g. http://searxng:8080)');
+  if (config.WEB_SEARCH_PROVIDER === 'brave' && !config.WEB_SEARCH_API_KEY) throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=brave needs WEB_SEARCH_API_KEY (a Brave Search API subscription token)');
   return config;
 }

@@ -51,6 +51,9 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
       case 'reasoning':
         // Chat Completions has no place for earlier reasoning; models do not need it back.
         break;
+      case 'web_search_call':
+        // An earlier search: its results were the model's within that response, and its answer (next) holds what it used.
+        break;
       default:
         throw ApiError.badRequest(`Input items of type '${type}' are not supported by this server.`, `input[${index}].type`, 'unsupported_item_type');
     }

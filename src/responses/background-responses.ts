@@ -9,6 +9,7 @@ import { JobQueue } from '../jobs/job-queue.service';
 import { type JobControl, JobWorker } from '../jobs/job-worker';
 import type { ClaimedJob } from '../jobs/jobs.repository';
 import { ModelRegistry } from '../models/model-registry.service';
+import { ToolOffers } from '../tools/tool-offers';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
 import { ResponseInputs } from './response-inputs';
@@ -46,6 +47,7 @@ export class BackgroundResponses implements OnModuleInit {
     private readonly models: ModelRegistry,
     private readonly conversations: ConversationsService,
     private readonly inputs: ResponseInputs,
+    private readonly toolOffers: ToolOffers,
   ) {
     this.starts = new GroupCommit((keys) => repository.startQueued(keys), 1);
     this.chains = new GroupCommit((keys) => repository.chains(keys), 1);
@@ -124,7 +126,7 @@ export class BackgroundResponses implements OnModuleInit {
         lastSequenceNumber,
         opening: 'in_progress',
         logOpeningAtOnce: true,
-        request: generationRequest(response, sampling, this.inputs.forModel(job.tenantId, [...history, ...(chain ?? [])])),
+        request: generationRequest(response, sampling, this.inputs.forModel(job.tenantId, [...history, ...(chain ?? [])]), this.toolOffers.offer(response.tools)),
         sampling,
         backend: this.models.backendFor(response.model),
         streamed: false,

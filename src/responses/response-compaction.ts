@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { lastValueFrom, tap } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import { compactionItem } from '../common/openai/compaction';
+import { noUsage } from '../common/openai/usage';
 import { newId } from '../common/ids';
 import type { InputItem, Usage } from '../common/openai/types';
 import { GenerationFailure } from '../models/backend-errors';
@@ -10,6 +11,7 @@ import { ModelRegistry } from '../models/model-registry.service';
 import type { CompactResponseDto } from './dto/create-response.dto';
 import { generationRequest, newResponse } from './response-factory';
 import { ResponseInputs } from './response-inputs';
+import { offeredFunctions } from '../tools/tool-definitions';
 
 const SUMMARY_INSTRUCTIONS =
   'You are compacting a conversation so that it can go on with less context. Write a summary of everything in it that ' +
@@ -22,7 +24,7 @@ export interface CompactedResponse {
   object: 'response.compaction';
   created_at: number;
   output: InputItem[];
-  usage: Usage | null;
+  usage: Usage;
 }
 
 /**
@@ -44,7 +46,7 @@ export class ResponseCompaction {
     if (items.length === 0) throw ApiError.badRequest('There is nothing to compact: give `input` or `previous_response_id`.', 'input', 'missing_required_parameter');
     const instructions = dto.instructions ? `${dto.instructions}\n\n${SUMMARY_INSTRUCTIONS}` : SUMMARY_INSTRUCTIONS;
     const ask: InputItem = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Summarize the conversation above, as instructed.' }] };
-    const request = generationRequest({ ...newResponse({ model: dto.model }, false), instructions }, {}, this.inputs.forModel(tenantId, [...items, ask]));
+    const request = generationRequest({ ...newResponse({ model: dto.model }, false), instructions }, {}, this.inputs.forModel(tenantId, [...items, ask]), offeredFunctions([]));
     let summary = '';
     let usage: Usage | null = null;
     try {
@@ -67,6 +69,6 @@ export class ResponseCompaction {
     const userMessages = items
       .filter((item) => item.type === 'message' && item.role === 'user')
       .map((item) => ({ ...item, id: typeof item.id === 'string' ? item.id : newId('msg'), status: 'completed' }));
-    return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(this.inputs.sealCompaction(tenantId, summary))], usage };
+    return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(this.inputs.sealCompaction(tenantId, summary))], usage: usage ?? noUsage() };
   }
 }

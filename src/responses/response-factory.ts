@@ -1,7 +1,8 @@
 import { newId } from '../common/ids';
 import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject, ToolChoice } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
-import { backendToolChoice, offeredFunctions } from '../tools/tool-definitions';
+import { hostedToolOfType } from '../tools/hosted-tools';
+import { backendToolChoice, type ToolOffer } from '../tools/tool-definitions';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
 /** Sampling settings the client set explicitly: only these go upstream, so that backends keep their own defaults. */
@@ -71,8 +72,8 @@ export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store:
  * What the backend is asked: the response's settings, the client's explicit sampling, and the whole conversation
  * (its compaction items already opened: see ResponseInputs.forModel).
  */
-export function generationRequest(response: ResponseObject, sampling: Sampling, input: InputItem[]): GenerationRequest {
-  const { tools, toolChoice } = offeredTools(response);
+export function generationRequest(response: ResponseObject, sampling: Sampling, input: InputItem[], offer: ToolOffer): GenerationRequest {
+  const { tools, toolChoice } = offeredTools(response, offer);
   return {
     model: response.model,
     instructions: response.instructions,
@@ -89,11 +90,13 @@ export function generationRequest(response: ResponseObject, sampling: Sampling, 
 
 /**
  * The function tools the backend is offered (namespaces flattened; see offeredFunctions). `allowed_tools` offers
- * only those it names (backends know no such choice), with its mode as the choice.
+ * only those it names (backends know no such choice), with its mode as the choice. A choice of a hosted tool that
+ * this server runs is the choice of its function.
  */
-function offeredTools(response: ResponseObject): { tools: FunctionTool[]; toolChoice: FunctionToolChoice } {
-  const { functions } = offeredFunctions(response.tools);
+function offeredTools(response: ResponseObject, { functions, hosted }: ToolOffer): { tools: FunctionTool[]; toolChoice: FunctionToolChoice } {
   const choice = response.tool_choice;
+  const hostedChoice = typeof choice === 'string' ? undefined : hostedToolOfType(choice.type);
+  if (hostedChoice && hosted.has(hostedChoice.offered.name)) return { tools: functions, toolChoice: { type: 'function', name: hostedChoice.offered.name } };
   if (typeof choice !== 'string' && choice.type === 'allowed_tools' && 'mode' in choice) {
     const allowed = new Set(choice.tools.map((tool) => tool.name));
     return { tools: functions.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };

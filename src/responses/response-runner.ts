@@ -10,10 +10,11 @@ import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models
 import { RateLimiter } from '../rate-limits/rate-limiter';
 import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { ToolCallsService } from '../tools/tool-calls.service';
-import { offeredFunctions } from '../tools/tool-definitions';
+import { HostedToolRunner } from '../tools/hosted-tool-runner';
+import { ToolOffers } from '../tools/tool-offers';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { Sampling } from './response-factory';
-import { type BuilderOptions, ResponseStreamBuilder } from './response-stream-builder';
+import { type HostedCall, ResponseStreamBuilder, toolCallLimitReached } from './response-stream-builder';
 import { ResponsesRepository } from './responses.repository';
 import { ResponseWrites } from './response-writes';
 import { StaleResponseSweeper } from './stale-response-sweeper';
@@ -102,6 +103,8 @@ export class ResponseRunner {
     private readonly sweeper: StaleResponseSweeper,
     private readonly rateLimiter: RateLimiter,
     private readonly sealer: ContentSealer,
+    private readonly toolOffers: ToolOffers,
+    private readonly hostedTools: HostedToolRunner,
   ) {}
 
   /**
@@ -115,7 +118,7 @@ export class ResponseRunner {
       toolCallDeltaEvents: spec.legacyEvents === true && !this.config.STRICT_EVENTS,
       // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
       serialize: spec.streamed || logged,
-      ...namesOfOffered(response),
+      ...this.namesOfOffered(response),
       sealReasoning: spec.sealReasoning ? (item) => this.sealer.seal(spec.tenantId, REASONING_PURPOSE, JSON.stringify({ summary: item.summary, content: item.content ?? [] })) : undefined,
     });
     const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
@@ -204,17 +207,31 @@ export class ResponseRunner {
         });
       };
 
-      if (opening.logged) opening.events.forEach((event) => subscriber.next(event));
-      else emit(opening.events);
-      if (openFailure || !chunks) {
-        end(builder.fail(failureBody(openFailure)));
-      } else {
-        upstream = chunks.subscribe({
+      // A model turn; one that called hosted tools is followed by their runs and the next turn.
+      const turns = new ModelTurns(spec, builder.response.output.length);
+      const runTurn = (turnChunks: Observable<GenerationChunk>) => {
+        upstream = turnChunks.subscribe({
           next: (chunk) => emit(builder.push(chunk)),
           error: (error: unknown) => end(builder.fail(failureBody(error))),
-          complete: () => end(builder.complete()),
+          complete: () => {
+            if (!builder.calledHostedTools) return end(builder.complete());
+            this.runHostedCalls(spec, builder, turns, emit, abort.signal).then(
+              (next) => {
+                if (ended) return;
+                if (next) runTurn(next);
+                else end(builder.complete());
+              },
+              (error: unknown) => {
+                if (!ended) end(builder.fail(failureBody(error)));
+              },
+            );
+          },
         });
-      }
+      };
+      if (opening.logged) opening.events.forEach((event) => subscriber.next(event));
+      else emit(opening.events);
+      if (openFailure || !chunks) end(builder.fail(failureBody(openFailure)));
+      else runTurn(chunks);
       return () => {
         upstream?.unsubscribe();
         if (ended) return;
@@ -231,6 +248,40 @@ export class ResponseRunner {
         control.settled.catch((error: unknown) => this.logger.error(`could not store the cancellation of ${spec.response.id}: ${String(error)}`));
       };
     });
+  }
+
+  /**
+   * Runs the hosted calls of the model's turn (at once, their events in order), then asks the model again with their
+   * results, unless the turn also called tools the client runs (the response then ends for the client to answer) or
+   * the turns are used up. Resolves to the next turn's chunks, or to nothing when the response is to complete.
+   */
+  private async runHostedCalls(
+    spec: RunSpec,
+    builder: ResponseStreamBuilder,
+    turns: ModelTurns,
+    emit: (events: SerializedEvent[]) => void,
+    signal: AbortSignal,
+  ): Promise<Observable<GenerationChunk> | undefined> {
+    const { events, calls } = builder.takeHostedCalls();
+    emit(events);
+    emit(builder.hostedCallsRunning(calls));
+    const results = await Promise.all(calls.map((call) => this.hostedTools.run(call.tool, call.arguments, spec.response.tools, signal)));
+    if (signal.aborted) return undefined;
+    calls.forEach((call, index) => {
+      emit(builder.hostedCallDone(call, results[index]));
+      turns.ran(call, results[index].output);
+    });
+    // The turns so far are turns.count + 1.
+    if (builder.calledClientTools || turns.count + 1 >= this.config.MAX_TOOL_ROUNDS) return undefined;
+    builder.nextTurn();
+    const lastTurn = turns.count + 2 >= this.config.MAX_TOOL_ROUNDS || toolCallLimitReached(spec.response);
+    return spec.backend.generate(turns.next(builder.response, lastTurn), { signal, incremental: true });
+  }
+
+  /** How the builder names back the calls of namespaced functions, custom tools, client tools and hosted tools. */
+  private namesOfOffered(response: ResponseObject) {
+    const { names, custom, client, hosted } = this.toolOffers.offer(response.tools);
+    return { namespacedFunctions: names, customTools: custom, clientTools: client, hostedTools: hosted };
   }
 
   /**
@@ -289,10 +340,39 @@ function conversationAppend(turn: ConversationTurn | undefined, response: Respon
   return { conversationId: turn.id, items: [...turn.inputItems, ...(response.output.slice(turn.outputFrom) as unknown as InputItem[])] };
 }
 
-/** How the builder names back the calls of namespaced functions, custom tools and client tools. */
-function namesOfOffered(response: ResponseObject): Pick<BuilderOptions, 'namespacedFunctions' | 'customTools' | 'clientTools'> {
-  const { names, custom, client } = offeredFunctions(response.tools);
-  return { namespacedFunctions: names, customTools: custom, clientTools: client };
+/**
+ * The model turns of one run: each turn after the first is asked with the run's request, followed by the output so
+ * far, each hosted call in it given to the model as the function call it made and the call's result.
+ */
+class ModelTurns {
+  count = 0;
+  private readonly results = new Map<string, { call: HostedCall; output: string }>();
+
+  constructor(
+    private readonly spec: RunSpec,
+    /** The response's output items from this index on are this run's. */
+    private readonly outputFrom: number,
+  ) {}
+
+  ran(call: HostedCall, output: string): void {
+    this.results.set(call.item.id, { call, output });
+  }
+
+  /** The next turn's request; the last turn is offered no tool, so that the model answers. */
+  next(response: ResponseObject, last: boolean): GenerationRequest {
+    this.count += 1;
+    const output = response.output.slice(this.outputFrom).flatMap((item): InputItem[] => {
+      const ran = this.results.get(String(item.id));
+      if (!ran) return [item as unknown as InputItem];
+      const { call, output: result } = ran;
+      return [
+        { type: 'function_call', call_id: call.callId, name: call.tool.offered.name, arguments: JSON.stringify(call.arguments) },
+        { type: 'function_call_output', call_id: call.callId, output: result },
+      ];
+    });
+    // A forced choice (required, a named tool) was the first turn's: later turns choose for themselves.
+    return { ...this.spec.request, input: [...this.spec.request.input, ...output], toolChoice: last ? 'none' : 'auto' };
+  }
 }
 
 function failureBody(error: unknown): ResponseErrorBody {

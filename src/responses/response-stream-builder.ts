@@ -2,6 +2,8 @@ import type { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { storableText, StorableTextStream } from '../common/storable-text';
 import type { ClientTool } from '../tools/client-tools';
+import type { HostedCallResult, HostedTool } from '../tools/hosted-tools';
+import { addUsage } from '../common/openai/usage';
 import type {
   ClientToolCallItem,
   CustomToolCallItem,
@@ -30,6 +32,8 @@ export interface BuilderOptions {
   customTools?: ReadonlySet<string>;
   /** The client tools with fixed arguments (local_shell, shell, apply_patch) by offered name (see offeredFunctions). */
   clientTools?: ReadonlyMap<string, ClientTool>;
+  /** The hosted tools this server runs, by offered name (see offeredFunctions); their calls wait for HostedCalls. */
+  hostedTools?: ReadonlyMap<string, HostedTool>;
   /** Seals a finished reasoning item's content into its `encrypted_content` (`include: ["reasoning.encrypted_content"]`). */
   sealReasoning?: (item: ReasoningItem) => string;
 }
@@ -53,12 +57,28 @@ interface OpenToolCall {
  * item's fields are taken out of them (a custom tool's `input`; a shell's `action`, apply_patch's `operation`).
  */
 interface OpenCustomCall {
-  item: CustomToolCallItem | ClientToolCallItem;
+  item: CustomToolCallItem | ClientToolCallItem | HostedCallItem;
   clientTool?: ClientTool;
+  hostedTool?: HostedTool;
+  /** A hosted call handed on to be run (it stays in progress meanwhile). */
+  taken?: boolean;
+  callId: string;
   outputIndex: number;
   arguments: StorableTextStream;
   gathered: string;
 }
+/** The call item of a hosted tool (`web_search_call`…): its type's fields come from the tool. */
+type HostedCallItem = JsonObject & { id: string; type: string; status: string };
+
+/** A hosted tool's call that the model has finished writing, waiting to be run (see ResponseStreamBuilder.takeHostedCalls). */
+export interface HostedCall {
+  item: HostedCallItem;
+  tool: HostedTool;
+  outputIndex: number;
+  callId: string;
+  arguments: JsonObject;
+}
+
 interface OpenReasoning {
   item: ReasoningItem;
   outputIndex: number;
@@ -77,7 +97,12 @@ export class ResponseStreamBuilder {
   private reasoning?: OpenReasoning;
   private readonly toolCalls = new Map<number, OpenToolCall>();
   private readonly customCalls = new Map<number, OpenCustomCall>();
+  /** Hosted calls the model finished writing in this turn, not yet run; and those running. */
+  private hostedCalls: HostedCall[] = [];
+  private readonly runningHostedCalls = new Set<HostedCall>();
   private finishReason?: FinishReason;
+  /** The usage of the response's earlier model turns (see nextTurn). */
+  private earlierUsage: ResponseObject['usage'] = null;
 
   constructor(
     readonly response: ResponseObject,
@@ -120,7 +145,7 @@ export class ResponseStreamBuilder {
       case 'tool_call':
         return this.pushToolCall(chunk);
       case 'usage':
-        this.response.usage = chunk.usage;
+        this.response.usage = addUsage(this.earlierUsage, chunk.usage);
         return [];
       case 'finish':
         this.finishReason = chunk.reason;
@@ -137,6 +162,52 @@ export class ResponseStreamBuilder {
       return [...events, ...this.finish('incomplete', 'response.incomplete')];
     }
     return [...events, ...this.finish('completed', 'response.completed')];
+  }
+
+  /** Whether the model called a hosted tool in this turn (the turn then ends with takeHostedCalls, not complete). */
+  get calledHostedTools(): boolean {
+    return this.hostedCalls.length > 0 || [...this.customCalls.values()].some((call) => call.hostedTool && call.item.status === 'in_progress');
+  }
+
+  /** Whether the model called a tool that its client runs, since the builder started. */
+  get calledClientTools(): boolean {
+    return this.toolCalls.size > 0 || [...this.customCalls.values()].some((call) => !call.hostedTool);
+  }
+
+  /** Closes the model's turn: every item it opened, and the hosted calls it made, which are given back to be run. */
+  takeHostedCalls(): { events: SerializedEvent[]; calls: HostedCall[] } {
+    const events = this.closeAll('completed');
+    const calls = this.hostedCalls;
+    this.hostedCalls = [];
+    calls.forEach((call) => this.runningHostedCalls.add(call));
+    return { events, calls };
+  }
+
+  /** Hosted calls starting to run. */
+  hostedCallsRunning(calls: HostedCall[]): SerializedEvent[] {
+    return calls.map(({ item, tool, outputIndex }) => {
+      item.status = tool.runningStatus;
+      return this.emit(`${tool.eventPrefix}.${tool.runningStatus}`, { output_index: outputIndex, item_id: item.id });
+    });
+  }
+
+  /** A hosted call that has run, with its result's fields. */
+  hostedCallDone(call: HostedCall, result: HostedCallResult): SerializedEvent[] {
+    const { item, tool, outputIndex } = call;
+    this.runningHostedCalls.delete(call);
+    Object.assign(item, result.fields);
+    item.status = result.status;
+    const events = result.status === 'completed' || tool.hasFailedEvent ? [this.emit(`${tool.eventPrefix}.${result.status}`, { output_index: outputIndex, item_id: item.id })] : [];
+    events.push(this.emit('response.output_item.done', { output_index: outputIndex, item }));
+    return events;
+  }
+
+  /** The model is asked again (its hosted calls have run): a new turn, whose usage adds to the earlier turns'. */
+  nextTurn(): void {
+    this.earlierUsage = this.response.usage;
+    this.finishReason = undefined;
+    this.toolCalls.clear();
+    this.customCalls.clear();
   }
 
   fail(error: ResponseErrorBody): SerializedEvent[] {
@@ -246,7 +317,7 @@ export class ResponseStreamBuilder {
   private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
     const events: SerializedEvent[] = [];
     let call = this.toolCalls.get(chunk.index);
-    const structured = chunk.name !== undefined && (this.options.customTools?.has(chunk.name) || this.options.clientTools?.has(chunk.name));
+    const structured = chunk.name !== undefined && (this.options.customTools?.has(chunk.name) || this.options.clientTools?.has(chunk.name) || this.options.hostedTools?.has(chunk.name));
     if (!call && (this.customCalls.has(chunk.index) || structured)) return this.pushCustomCall(chunk);
     if (!call && this.callLimitReached()) return events;
     if (!call) {
@@ -275,7 +346,11 @@ export class ResponseStreamBuilder {
     return events;
   }
 
-  /** A custom tool's call: opened like a function call, its `input` streamed once the backend's arguments are whole. */
+  /**
+   * A call of a custom tool, a client tool or a hosted tool: opened like a function call; a custom tool's `input` is
+   * streamed once the backend's arguments are whole, a client tool's fields are set from them, and a hosted call waits
+   * to be run (takeHostedCalls).
+   */
   private pushCustomCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
     const events: SerializedEvent[] = [];
     let call = this.customCalls.get(chunk.index);
@@ -284,12 +359,16 @@ export class ResponseStreamBuilder {
       events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
       const callId = chunk.callId ? storableText(chunk.callId) : newId('call');
       const clientTool = this.options.clientTools?.get(chunk.name ?? '');
-      const item: CustomToolCallItem | ClientToolCallItem = clientTool
-        ? { id: newId(CLIENT_CALL_PREFIXES[clientTool.callType]), type: clientTool.callType as ClientToolCallItem['type'], status: 'in_progress', call_id: callId, ...clientTool.fieldsOf({}) }
-        : { id: newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name: storableText(chunk.name ?? ''), input: '' };
-      call = { item, clientTool, outputIndex: this.addOutput(item), arguments: new StorableTextStream(), gathered: '' };
+      const hostedTool = this.options.hostedTools?.get(chunk.name ?? '');
+      const item: OpenCustomCall['item'] = hostedTool
+        ? { id: newId(hostedTool.idPrefix), type: hostedTool.callType, status: 'in_progress', ...hostedTool.openedFields() }
+        : clientTool
+          ? { id: newId(CLIENT_CALL_PREFIXES[clientTool.callType]), type: clientTool.callType as ClientToolCallItem['type'], status: 'in_progress', call_id: callId, ...clientTool.fieldsOf({}) }
+          : { id: newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name: storableText(chunk.name ?? ''), input: '' };
+      call = { item, clientTool, hostedTool, callId, outputIndex: this.addOutput(item), arguments: new StorableTextStream(), gathered: '' };
       this.customCalls.set(chunk.index, call);
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
+      if (hostedTool) events.push(this.emit(`${hostedTool.eventPrefix}.in_progress`, { output_index: call.outputIndex, item_id: item.id }));
     }
     call.gathered += call.arguments.push(chunk.argumentsDelta);
     return events;
@@ -309,14 +388,24 @@ export class ResponseStreamBuilder {
     return this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta });
   }
 
-  /** `max_tool_calls` counts every call of the response, continuations included; calls beyond it are dropped. */
   private callLimitReached(): boolean {
-    const limit = this.response.max_tool_calls;
-    return limit !== null && limit !== undefined && this.response.output.filter((item) => item.type !== 'message' && item.type !== 'reasoning').length >= limit;
+    return toolCallLimitReached(this.response);
   }
 
   private closeAll(status: ItemStatus): SerializedEvent[] {
-    return [...this.closeReasoning(status), ...this.closeMessage(status), ...this.closeToolCalls(status)];
+    return [...this.closeReasoning(status), ...this.closeMessage(status), ...this.closeToolCalls(status), ...this.closeHostedCalls(status)];
+  }
+
+  /** Hosted calls not run (the response ends first): ended with the response's items. */
+  private closeHostedCalls(status: ItemStatus): SerializedEvent[] {
+    if (status === 'completed') return [];
+    const calls = [...this.hostedCalls, ...this.runningHostedCalls];
+    this.hostedCalls = [];
+    this.runningHostedCalls.clear();
+    return calls.map(({ item, outputIndex }) => {
+      item.status = status;
+      return this.emit('response.output_item.done', { output_index: outputIndex, item });
+    });
   }
 
   private closeMessage(status: ItemStatus): SerializedEvent[] {
@@ -360,7 +449,7 @@ export class ResponseStreamBuilder {
   }
 
   private closeToolCalls(status: ItemStatus): SerializedEvent[] {
-    const open = [...this.toolCalls.values(), ...this.customCalls.values()].filter(({ item }) => item.status === 'in_progress');
+    const open = [...this.toolCalls.values(), ...this.customCalls.values()].filter((call) => call.item.status === 'in_progress' && !('taken' in call && call.taken));
     const events: SerializedEvent[] = [];
     for (const call of open.sort((a, b) => a.outputIndex - b.outputIndex)) {
       if ('gathered' in call) {
@@ -380,9 +469,16 @@ export class ResponseStreamBuilder {
   }
 
   private closeCustomCall(call: OpenCustomCall, status: ItemStatus): SerializedEvent[] {
-    const { item, outputIndex, clientTool } = call;
+    const { item, outputIndex, clientTool, hostedTool } = call;
     const gathered = call.gathered + call.arguments.end();
+    if (hostedTool && status === 'completed') {
+      // Still in progress: it is run once the model's turn ends.
+      this.hostedCalls.push({ item: item as HostedCallItem, tool: hostedTool, outputIndex, callId: call.callId, arguments: argumentsObject(gathered) });
+      call.taken = true;
+      return [];
+    }
     item.status = status;
+    if (hostedTool) return [this.emit('response.output_item.done', { output_index: outputIndex, item })];
     if (item.type !== 'custom_tool_call') {
       Object.assign(item, clientTool!.fieldsOf(argumentsObject(gathered)));
       return [this.emit('response.output_item.done', { output_index: outputIndex, item })];
@@ -400,8 +496,8 @@ export class ResponseStreamBuilder {
     return { item_id: message.item.id, output_index: message.outputIndex, content_index: message.item.content.length - 1 };
   }
 
-  private addOutput(item: MessageItem | FunctionCallItem | CustomToolCallItem | ClientToolCallItem | ReasoningItem): number {
-    this.response.output.push(item);
+  private addOutput(item: MessageItem | FunctionCallItem | CustomToolCallItem | ClientToolCallItem | HostedCallItem | ReasoningItem): number {
+    this.response.output.push(item as ResponseObject['output'][number]);
     return this.response.output.length - 1;
   }
 
@@ -410,6 +506,12 @@ export class ResponseStreamBuilder {
     if (this.options.serialize === false) return { type, sequenceNumber: this.sequence, json: '' };
     return { type, sequenceNumber: this.sequence, json: JSON.stringify({ type, ...fields, sequence_number: this.sequence }) };
   }
+}
+
+/** `max_tool_calls` counts every call of the response, continuations and hosted calls included; calls beyond it are dropped. */
+export function toolCallLimitReached(response: ResponseObject): boolean {
+  const limit = response.max_tool_calls;
+  return limit !== null && limit !== undefined && response.output.filter((item) => item.type !== 'message' && item.type !== 'reasoning').length >= limit;
 }
 
 /** The ids of client tool calls, by their type. */

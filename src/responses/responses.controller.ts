@@ -9,7 +9,7 @@ import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-ite
 import { ErrorDto } from '../common/error.dto';
 import { DatabaseOptional } from '../database/database-available.guard';
 import { RateLimited } from '../rate-limits/rate-limit.guard';
-import { offeredFunctions } from '../tools/tool-definitions';
+import { ToolOffers } from '../tools/tool-offers';
 import { ItemListDto } from '../common/openai/item-lists';
 import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
@@ -38,6 +38,7 @@ export class ResponsesController {
     private readonly toolOutputs: ToolOutputsService,
     private readonly compaction: ResponseCompaction,
     private readonly config: AppConfig,
+    private readonly toolOffers: ToolOffers,
   ) {}
 
   @Post()
@@ -51,7 +52,7 @@ export class ResponsesController {
   @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
   async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     const result = await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req) });
-    const { notOffered } = offeredFunctions(body.tools ?? []);
+    const { notOffered } = this.toolOffers.offer(body.tools ?? []);
     if (notOffered.length > 0) res.setHeader(TOOLS_NOT_OFFERED_HEADER, notOffered.join(', '));
     this.send(req, res, result);
   }

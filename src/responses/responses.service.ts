@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { offeredFunctions } from '../tools/tool-definitions';
+import { ToolOffers } from '../tools/tool-offers';
 import { ignoreElements, lastValueFrom, Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseObject } from '../common/openai/types';
@@ -41,6 +41,7 @@ export class ResponsesService {
     private readonly background: BackgroundResponses,
     private readonly inputs: ResponseInputs,
     private readonly config: AppConfig,
+    private readonly toolOffers: ToolOffers,
   ) {}
 
   /**
@@ -72,7 +73,7 @@ export class ResponsesService {
         response,
         lastSequenceNumber: -1,
         opening: 'created',
-        request: generationRequest(response, sampling, this.inputs.forModel(tenantId, context)),
+        request: generationRequest(response, sampling, this.inputs.forModel(tenantId, context), this.toolOffers.offer(response.tools)),
         sampling,
         backend,
         streamed: dto.stream ?? false,
@@ -92,7 +93,7 @@ export class ResponsesService {
 
   /** Tools the model will not be offered: a 400 with STRICT_TOOLS, otherwise a log line (the client sees a header). */
   private checkToolsOffered(dto: CreateResponseDto): void {
-    const { notOffered } = offeredFunctions(dto.tools ?? []);
+    const { notOffered } = this.toolOffers.offer(dto.tools ?? []);
     if (notOffered.length === 0) return;
     if (this.config.STRICT_TOOLS) {
       throw ApiError.badRequest(`This server has no provider for the tool types ${notOffered.map((t) => `'${t}'`).join(', ')}.`, 'tools', 'unsupported_tool');
@@ -142,7 +143,7 @@ export class ResponsesService {
     const history = await this.inputs.history(tenantId, dto);
     const response = newResponse(dto, false);
     const input = await this.inputs.resolveReferences(tenantId, dto.input ?? []);
-    const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), this.inputs.forModel(tenantId, [...history, ...input])));
+    const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), this.inputs.forModel(tenantId, [...history, ...input]), this.toolOffers.offer(response.tools)));
     return { object: 'response.input_tokens', input_tokens: count };
   }
 }

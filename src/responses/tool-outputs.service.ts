@@ -8,6 +8,7 @@ import type { InputItem } from '../common/openai/types';
 import { EventLogService } from '../events/event-log.service';
 import { ModelRegistry } from '../models/model-registry.service';
 import { ToolCallsService } from '../tools/tool-calls.service';
+import { ToolOffers } from '../tools/tool-offers';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
 import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { generationRequest } from './response-factory';
@@ -32,6 +33,7 @@ export class ToolOutputsService {
     private readonly models: ModelRegistry,
     private readonly conversations: ConversationsService,
     private readonly inputs: ResponseInputs,
+    private readonly toolOffers: ToolOffers,
   ) {}
 
   async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, signal: AbortSignal): Promise<CreateResult> {
@@ -96,7 +98,7 @@ export class ToolOutputsService {
       response,
       lastSequenceNumber,
       opening: 'in_progress',
-      request: generationRequest(response, sampling, this.inputs.forModel(tenantId, [...history, ...outputs])),
+      request: generationRequest(response, sampling, this.inputs.forModel(tenantId, [...history, ...outputs]), this.toolOffers.offer(response.tools)),
       sampling,
       backend: this.models.backendFor(response.model),
       streamed: stream,

@@ -1,5 +1,6 @@
 import type { CheckResult } from '../common/validation';
 import { CLIENT_TOOLS, type ClientTool } from './client-tools';
+import { type HostedTool, hostedToolOfType } from './hosted-tools';
 import type { CustomTool, FunctionTool, FunctionToolChoice, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -8,8 +9,8 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 /**
  * Tool types OpenAI defines that this server accepts without offering them to the model: the ones OpenAI runs itself
- * (no provider of them is configured here) and the client-executed ones it does not translate for a backend yet.
- * A request that holds one is answered with the `X-Tools-Not-Offered` header, or refused with STRICT_TOOLS=true.
+ * (unless this deployment runs them: see hosted-tools.ts) and the client-executed ones it does not translate for a
+ * backend yet. A request that holds one is answered with the `X-Tools-Not-Offered` header, or refused with STRICT_TOOLS=true.
  */
 export const NOT_OFFERED_TOOL_TYPES = new Set([
   'web_search',
@@ -54,6 +55,10 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
       if ('param' in tool) return tool;
       tools.push(tool.value);
     } else if (typeof raw.type === 'string' && NOT_OFFERED_TOOL_TYPES.has(raw.type)) {
+      // A hosted tool is offered under its function's name when this server runs it.
+      const hosted = hostedToolOfType(raw.type);
+      const taken = hosted && claimName(hosted.offered.name, `${at}.type`, seen);
+      if (taken) return taken;
       tools.push(raw as OtherTool);
     } else {
       return { param: `${at}.type`, message: `Tool type '${String(raw.type)}' is not supported by this server.` };
@@ -164,24 +169,30 @@ export const CUSTOM_INPUT_SCHEMA: JsonObject = {
   additionalProperties: false,
 };
 
+/** What a request's tools offer a backend; see offeredFunctions. */
+export interface ToolOffer {
+  functions: FunctionTool[];
+  /** A namespaced function's offered name → its namespace and name. */
+  names: Map<string, { namespace: string; name: string }>;
+  /** The custom tools' names. */
+  custom: Set<string>;
+  /** The client tools with fixed arguments, by offered name. */
+  client: Map<string, ClientTool>;
+  /** The hosted tools this server runs, by offered name. */
+  hosted: Map<string, HostedTool>;
+  /** The tool types left out. */
+  notOffered: string[];
+}
+
 /**
  * The function tools a backend is offered for a request's tools: functions as they are, each namespace's functions
- * under `<namespace>__<name>` (`names` maps such a name back to its namespace and function), each custom tool as a
- * function of one string `input` whose description carries its grammar (`custom` names them). Tools of other types
- * are listed in `notOffered`.
+ * under `<namespace>__<name>`, each custom tool as a function of one string `input` whose description carries its
+ * grammar, client tools and the hosted tools whose types are in `hostedTypes` as their functions. Tools of other
+ * types are listed in `notOffered`.
  */
-export function offeredFunctions(tools: ResponseTool[]): {
-  functions: FunctionTool[];
-  names: Map<string, { namespace: string; name: string }>;
-  custom: Set<string>;
-  client: Map<string, ClientTool>;
-  notOffered: string[];
-} {
-  const functions: FunctionTool[] = [];
-  const names = new Map<string, { namespace: string; name: string }>();
-  const custom = new Set<string>();
-  const client = new Map<string, ClientTool>();
-  const notOffered: string[] = [];
+export function offeredFunctions(tools: ResponseTool[], hostedTypes: ReadonlySet<string> = new Set()): ToolOffer {
+  const offer: ToolOffer = { functions: [], names: new Map(), custom: new Set(), client: new Map(), hosted: new Map(), notOffered: [] };
+  const { functions, names, custom, client, hosted, notOffered } = offer;
   for (const tool of tools) {
     if (tool.type === 'function') functions.push(tool as FunctionTool);
     else if (tool.type === 'custom') {
@@ -200,9 +211,14 @@ export function offeredFunctions(tools: ResponseTool[]): {
         names.set(flat, { namespace: namespace.name, name: inner.name });
         functions.push({ ...inner, name: flat });
       }
+    } else if (hostedTypes.has(tool.type)) {
+      const hostedTool = hostedToolOfType(tool.type)!;
+      hosted.set(hostedTool.offered.name, hostedTool);
+      functions.push(hostedTool.offered);
     } else notOffered.push(tool.type);
   }
-  return { functions, names, custom, client, notOffered: [...new Set(notOffered)] };
+  offer.notOffered = [...new Set(notOffered)];
+  return offer;
 }
 
 /** `auto`, `none`, `required`, `{type:"function", name}` (or the nested `{type:"function", function:{name}}`). */

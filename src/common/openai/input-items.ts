@@ -82,6 +82,9 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
     }
     case 'reasoning':
       return { item: pick(raw, ['type', 'id', 'summary', 'content', 'encrypted_content', 'status']) };
+    case 'web_search_call':
+      if (typeof raw.id !== 'string' || raw.id === '') return { param: `${at}.id`, message: `A web_search_call item needs its 'id'.` };
+      return { item: pick(raw, ['type', 'id', 'status', 'action']) };
     case 'compaction':
       // Whether this server sealed it for this tenant is checked where the tenant is known (ResponseInputs).
       if (typeof raw.encrypted_content !== 'string') return { param: `${at}.encrypted_content`, message: `A compaction item needs its 'encrypted_content'.` };
@@ -171,6 +174,7 @@ const ID_PREFIXES: Record<string, Parameters<typeof newId>[0]> = {
   apply_patch_call_output: 'item',
   reasoning: 'rs',
   compaction: 'cmp',
+  web_search_call: 'ws',
 };
 
 /** Input items get ids as OpenAI lists them (msg_…, fc_…, fco_…), unless the client gave one. */
