@@ -9,6 +9,7 @@ import { JobQueue } from '../jobs/job-queue.service';
 import { type JobControl, JobWorker } from '../jobs/job-worker';
 import type { ClaimedJob } from '../jobs/jobs.repository';
 import { ModelRegistry } from '../models/model-registry.service';
+import { fromLatestCompaction } from '../common/openai/compaction';
 import { ToolOffers } from '../tools/tool-offers';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
@@ -126,7 +127,7 @@ export class BackgroundResponses implements OnModuleInit {
         lastSequenceNumber,
         opening: 'in_progress',
         logOpeningAtOnce: true,
-        request: generationRequest(response, sampling, this.inputs.forModel(job.tenantId, [...history, ...(chain ?? [])]), this.toolOffers.offer(response.tools)),
+        request: generationRequest(response, sampling, this.inputs.forModel(job.tenantId, fromLatestCompaction([...history, ...(chain ?? [])])), this.toolOffers.offer(response.tools)),
         sampling,
         backend: this.models.backendFor(response.model),
         streamed: false,

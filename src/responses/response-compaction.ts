@@ -1,5 +1,5 @@
 import { RateLimiter } from '../rate-limits/rate-limiter';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { lastValueFrom, tap } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import { compactionItem } from '../common/openai/compaction';
@@ -8,6 +8,7 @@ import { newId } from '../common/ids';
 import type { InputItem, Usage } from '../common/openai/types';
 import { GenerationFailure } from '../models/backend-errors';
 import { ModelRegistry } from '../models/model-registry.service';
+import type { GenerationRequest, ModelBackend } from '../models/generation';
 import type { CompactResponseDto } from './dto/create-response.dto';
 import { generationRequest, newResponse } from './response-factory';
 import { ResponseInputs } from './response-inputs';
@@ -34,6 +35,8 @@ export interface CompactedResponse {
  */
 @Injectable()
 export class ResponseCompaction {
+  private readonly logger = new Logger(ResponseCompaction.name);
+
   constructor(
     private readonly models: ModelRegistry,
     private readonly inputs: ResponseInputs,
@@ -44,11 +47,44 @@ export class ResponseCompaction {
     const backend = this.models.backendFor(dto.model);
     const items = [...(await this.inputs.history(tenantId, dto)), ...(await this.inputs.resolveReferences(tenantId, dto.input ?? []))];
     if (items.length === 0) throw ApiError.badRequest('There is nothing to compact: give `input` or `previous_response_id`.', 'input', 'missing_required_parameter');
-    const instructions = dto.instructions ? `${dto.instructions}\n\n${SUMMARY_INSTRUCTIONS}` : SUMMARY_INSTRUCTIONS;
+    const { summary, usage } = await this.summarize(backend, dto.model, dto.instructions ?? null, this.inputs.forModel(tenantId, items), signal);
+    this.rateLimiter.recordTokens(tenantId, usage.total_tokens);
+    // Kept as output items, with an id and a status each, as OpenAI returns them (and the compliance suite checks).
+    const userMessages = items
+      .filter((item) => item.type === 'message' && item.role === 'user')
+      .map((item) => ({ ...item, id: typeof item.id === 'string' ? item.id : newId('msg'), status: 'completed' }));
+    return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(this.inputs.sealCompaction(tenantId, summary))], usage };
+  }
+
+  /**
+   * `context_management` compaction, before a run's model call: when the conversation the model would be given
+   * (`request.input`, compaction items already opened) reaches `threshold` tokens, it is summarized into a compaction
+   * item, and the model is given that summary and the conversation from its last user message on. Nothing when it
+   * stays under the threshold, holds nothing before that message, or cannot be counted or summarized (the run goes on
+   * whole). The backend's own count is asked only when an estimate (4 characters a token) reaches half the threshold.
+   */
+  async compactForRun(tenantId: string, backend: ModelBackend, request: GenerationRequest, threshold: number, signal: AbortSignal): Promise<RunCompaction | undefined> {
+    const lastUserMessage = request.input.findLastIndex((item) => item.type === 'message' && item.role === 'user');
+    if (lastUserMessage <= 0 || JSON.stringify(request.input).length / 4 < threshold / 2) return undefined;
+    try {
+      if ((await backend.countInputTokens(request)) < threshold) return undefined;
+      const { summary, usage } = await this.summarize(backend, request.model, request.instructions, request.input, signal);
+      const item = compactionItem(this.inputs.sealCompaction(tenantId, summary));
+      return { item, input: [...this.inputs.forModel(tenantId, [item]), ...request.input.slice(lastUserMessage)], usage };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      this.logger.warn(`the conversation of a ${request.model} response was not compacted: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** The model's summary of `items` (as the model is given them). */
+  private async summarize(backend: ModelBackend, model: string, instructions: string | null, items: InputItem[], signal: AbortSignal): Promise<{ summary: string; usage: Usage }> {
     const ask: InputItem = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Summarize the conversation above, as instructed.' }] };
-    const request = generationRequest({ ...newResponse({ model: dto.model }, false), instructions }, {}, this.inputs.forModel(tenantId, [...items, ask]), offeredFunctions([]));
+    const summaryInstructions = instructions ? `${instructions}\n\n${SUMMARY_INSTRUCTIONS}` : SUMMARY_INSTRUCTIONS;
+    const request = generationRequest({ ...newResponse({ model }, false), instructions: summaryInstructions }, {}, [...items, ask], offeredFunctions([]));
     let summary = '';
-    let usage: Usage | null = null;
+    let usage = noUsage();
     try {
       const chunks = await backend.generate(request, { signal, incremental: false });
       await lastValueFrom(
@@ -64,11 +100,13 @@ export class ResponseCompaction {
       if (error instanceof GenerationFailure) throw new ApiError(502, `The model backend could not summarize the conversation: ${error.message}`, error.code, null, 'server_error');
       throw error;
     }
-    this.rateLimiter.recordTokens(tenantId, (usage as Usage | null)?.total_tokens ?? 0);
-    // Kept as output items, with an id and a status each, as OpenAI returns them (and the compliance suite checks).
-    const userMessages = items
-      .filter((item) => item.type === 'message' && item.role === 'user')
-      .map((item) => ({ ...item, id: typeof item.id === 'string' ? item.id : newId('msg'), status: 'completed' }));
-    return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(this.inputs.sealCompaction(tenantId, summary))], usage: usage ?? noUsage() };
+    return { summary, usage };
   }
+}
+
+/** A run's conversation compacted: the compaction item it begins its output with, the model's input, the summary's usage. */
+export interface RunCompaction {
+  item: InputItem;
+  input: InputItem[];
+  usage: Usage;
 }

@@ -5,7 +5,11 @@ import { hostedToolOfType } from '../tools/hosted-tools';
 import { backendToolChoice, type ToolOffer } from '../tools/tool-definitions';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
-/** Sampling settings the client set explicitly: only these go upstream, so that backends keep their own defaults. */
+/**
+ * Sampling settings the client set explicitly: only these go upstream, so that backends keep their own defaults.
+ * Stored with them, for the runs that read them back (background, continuations): `compactThreshold`, the
+ * `context_management` compaction threshold, which stays here.
+ */
 export interface Sampling {
   temperature?: number;
   topP?: number;
@@ -13,6 +17,7 @@ export interface Sampling {
   frequencyPenalty?: number;
   maxOutputTokens?: number;
   user?: string;
+  compactThreshold?: number;
 }
 
 export function samplingOf(dto: CreateResponseDto | CountInputTokensDto): Sampling {
@@ -24,7 +29,14 @@ export function samplingOf(dto: CreateResponseDto | CountInputTokensDto): Sampli
     frequencyPenalty: create.frequency_penalty ?? undefined,
     maxOutputTokens: create.max_output_tokens ?? undefined,
     user: create.safety_identifier ?? create.user ?? undefined,
+    compactThreshold: compactThresholdOf(create.context_management),
   };
+}
+
+/** The rendered-token threshold of a `context_management` compaction entry, if the request set one. */
+function compactThresholdOf(entries: Array<Record<string, unknown>> | null | undefined): number | undefined {
+  const threshold = entries?.find((entry) => entry.type === 'compaction')?.compact_threshold;
+  return typeof threshold === 'number' ? threshold : undefined;
 }
 
 /** A new Response object with every field OpenAI returns, defaults filled in. */
@@ -72,7 +84,7 @@ export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store:
  * What the backend is asked: the response's settings, the client's explicit sampling, and the whole conversation
  * (its compaction items already opened: see ResponseInputs.forModel).
  */
-export function generationRequest(response: ResponseObject, sampling: Sampling, input: InputItem[], offer: ToolOffer): GenerationRequest {
+export function generationRequest(response: ResponseObject, { compactThreshold: _, ...sampling }: Sampling, input: InputItem[], offer: ToolOffer): GenerationRequest {
   const { tools, toolChoice } = offeredTools(response, offer);
   return {
     model: response.model,

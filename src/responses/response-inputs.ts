@@ -1,4 +1,4 @@
-import { COMPACTION_PURPOSE, expandCompactions } from '../common/openai/compaction';
+import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../common/openai/compaction';
 import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
@@ -49,18 +49,21 @@ export class ResponseInputs {
     return this.sealer.seal(tenantId, COMPACTION_PURPOSE, summary);
   }
 
-  /** What comes before the input: the conversation's items, or the items of the previous response's chain. */
+  /**
+   * What comes before the input: the conversation's items, or the items of the previous response's chain, from their
+   * latest compaction item on (it carries what came before it, as OpenAI's chains do: clients do not prune them).
+   */
   async history(tenantId: string, params: ContextParams): Promise<InputItem[]> {
     if (params.conversation && params.previous_response_id) {
       throw ApiError.badRequest("Use either 'previous_response_id' or 'conversation', not both.", 'conversation', 'mutually_exclusive_parameters');
     }
-    if (params.conversation) return this.conversations.history(tenantId, params.conversation);
+    if (params.conversation) return fromLatestCompaction(await this.conversations.history(tenantId, params.conversation));
     if (!params.previous_response_id) return [];
     const items = await this.repository.chain(tenantId, params.previous_response_id);
     if (!items) {
       throw ApiError.badRequest(`Previous response with id '${params.previous_response_id}' not found.`, 'previous_response_id', 'previous_response_not_found');
     }
-    return items;
+    return fromLatestCompaction(items);
   }
 
   /**

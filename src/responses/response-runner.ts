@@ -18,6 +18,7 @@ import { type HostedCall, ResponseStreamBuilder, toolCallLimitReached } from './
 import { ResponsesRepository } from './responses.repository';
 import { ResponseWrites } from './response-writes';
 import { StaleResponseSweeper } from './stale-response-sweeper';
+import { ResponseCompaction } from './response-compaction';
 
 /**
  * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
@@ -105,6 +106,7 @@ export class ResponseRunner {
     private readonly sealer: ContentSealer,
     private readonly toolOffers: ToolOffers,
     private readonly hostedTools: HostedToolRunner,
+    private readonly compaction: ResponseCompaction,
   ) {}
 
   /**
@@ -130,6 +132,14 @@ export class ResponseRunner {
     const stop = () => abort.abort();
     if (spec.signal?.aborted) stop();
     spec.signal?.addEventListener('abort', stop, { once: true });
+    const threshold = spec.sampling.compactThreshold;
+    const compaction = threshold ? await this.compaction.compactForRun(spec.tenantId, spec.backend, spec.request, threshold, abort.signal).catch(() => undefined) : undefined;
+    if (compaction) {
+      spec = { ...spec, request: { ...spec.request, input: compaction.input } };
+      const compacted = builder.compacted(compaction.item, compaction.usage);
+      if (openingLogged) log.append(compacted);
+      opening.push(...compacted);
+    }
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     const inserted = insertsFirst
       ? this.writes.insert({

@@ -8,6 +8,7 @@ import type {
   ClientToolCallItem,
   CustomToolCallItem,
   FunctionCallItem,
+  InputItem,
   ItemStatus,
   JsonObject,
   MessageItem,
@@ -16,6 +17,7 @@ import type {
   ResponseErrorBody,
   ResponseObject,
   ResponseStatus,
+  Usage,
 } from '../common/openai/types';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { FinishReason, GenerationChunk } from '../models/generation';
@@ -162,6 +164,13 @@ export class ResponseStreamBuilder {
       return [...events, ...this.finish('incomplete', 'response.incomplete')];
     }
     return [...events, ...this.finish('completed', 'response.completed')];
+  }
+
+  /** The run's conversation was compacted first (context_management): its output begins with the compaction item. */
+  compacted(item: InputItem, usage: Usage): SerializedEvent[] {
+    this.earlierUsage = this.response.usage = addUsage(this.response.usage, usage);
+    const outputIndex = this.addOutput(item as unknown as ReasoningItem);
+    return [this.emit('response.output_item.added', { output_index: outputIndex, item }), this.emit('response.output_item.done', { output_index: outputIndex, item })];
   }
 
   /** Whether the model called a hosted tool in this turn (the turn then ends with takeHostedCalls, not complete). */

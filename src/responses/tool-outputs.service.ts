@@ -9,6 +9,7 @@ import { EventLogService } from '../events/event-log.service';
 import { ModelRegistry } from '../models/model-registry.service';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import { ToolOffers } from '../tools/tool-offers';
+import { fromLatestCompaction } from '../common/openai/compaction';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
 import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { generationRequest } from './response-factory';
@@ -98,7 +99,7 @@ export class ToolOutputsService {
       response,
       lastSequenceNumber,
       opening: 'in_progress',
-      request: generationRequest(response, sampling, this.inputs.forModel(tenantId, [...history, ...outputs]), this.toolOffers.offer(response.tools)),
+      request: generationRequest(response, sampling, this.inputs.forModel(tenantId, fromLatestCompaction([...history, ...outputs])), this.toolOffers.offer(response.tools)),
       sampling,
       backend: this.models.backendFor(response.model),
       streamed: stream,

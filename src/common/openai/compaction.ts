@@ -21,3 +21,9 @@ export function expandCompactions(items: InputItem[], summaryOf: (sealed: unknow
     return { type: 'message', role: 'developer', content: [{ type: 'input_text', text }] };
   });
 }
+
+/** A stored conversation (a chain, a conversation's items) as a model is given it: from its latest compaction item on, which carries what came before. */
+export function fromLatestCompaction(items: InputItem[]): InputItem[] {
+  const latest = items.findLastIndex((item) => item.type === 'compaction');
+  return latest > 0 ? items.slice(latest) : items;
+}

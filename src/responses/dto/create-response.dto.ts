@@ -88,6 +88,22 @@ function checkClientMetadata(value: unknown, param: string): CheckResult<Record<
   return { param, message: `'${param}' must be an object of at most 64 string pairs.` };
 }
 
+/** `context_management`: `[{type: "compaction", compact_threshold?: positive integer}]` (other strategies are accepted with no effect). */
+function checkContextManagement(value: unknown, param: string): CheckResult<Array<Record<string, unknown>>> {
+  if (!Array.isArray(value)) return { param, message: `'${param}' must be an array of context management entries.` };
+  for (const [index, entry] of value.entries()) {
+    const at = `${param}[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || typeof (entry as { type?: unknown }).type !== 'string') {
+      return { param: at, message: `${at} must be an object with a 'type' (such as "compaction").` };
+    }
+    const threshold = (entry as { compact_threshold?: unknown }).compact_threshold;
+    if (threshold !== undefined && threshold !== null && !(Number.isInteger(threshold) && (threshold as number) > 0 && (threshold as number) <= 2 ** 31 - 1)) {
+      return { param: `${at}.compact_threshold`, message: `'${at}.compact_threshold' must be a positive integer (a number of tokens).` };
+    }
+  }
+  return { value: value as Array<Record<string, unknown>> };
+}
+
 /** `conversation`: an id, or an object holding it; normalized to the id. */
 function checkConversation(value: unknown, param: string): CheckResult<string> {
   const id = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { id?: unknown }).id : value;
@@ -241,8 +257,8 @@ export class CreateResponseDto {
   @IsOptional() @CheckedBy(checkClientMetadata)
   client_metadata?: Record<string, string> | null;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, compact_threshold: { type: 'number', nullable: true } } }, nullable: true, description: 'Accepted; no effect yet (compact with POST /v1/responses/compact).' })
-  @IsOptional() @IsArray() @IsObject({ each: true })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, compact_threshold: { type: 'number', nullable: true } } }, nullable: true, description: 'With `{type: "compaction", compact_threshold}`, a conversation whose rendered tokens reach the threshold is compacted before the model answers: the response then begins with a compaction item.' })
+  @IsOptional() @CheckedBy(checkContextManagement)
   context_management?: Array<Record<string, unknown>> | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Prompt caching options of OpenAI. Accepted; no effect.' })
