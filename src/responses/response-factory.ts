@@ -1,7 +1,7 @@
 import { newId } from '../common/ids';
 import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject, ToolChoice } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
-import { hostedToolOfType } from '../tools/hosted-tools';
+import { WEB_SEARCH_TYPES } from '../tools/hosted-tools';
 import { backendToolChoice, type ToolOffer } from '../tools/tool-definitions';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
@@ -107,8 +107,7 @@ export function generationRequest(response: ResponseObject, { compactThreshold: 
  */
 function offeredTools(response: ResponseObject, { functions, hosted }: ToolOffer): { tools: FunctionTool[]; toolChoice: FunctionToolChoice } {
   const choice = response.tool_choice;
-  const hostedChoice = typeof choice === 'string' ? undefined : hostedToolOfType(choice.type);
-  if (hostedChoice && hosted.has(hostedChoice.offered.name)) return { tools: functions, toolChoice: { type: 'function', name: hostedChoice.offered.name } };
+  if (typeof choice !== 'string' && WEB_SEARCH_TYPES.includes(choice.type) && hosted.has('web_search')) return { tools: functions, toolChoice: { type: 'function', name: 'web_search' } };
   if (typeof choice !== 'string' && choice.type === 'allowed_tools' && 'mode' in choice) {
     const allowed = new Set(choice.tools.map((tool) => tool.name));
     return { tools: functions.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };

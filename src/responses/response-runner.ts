@@ -10,7 +10,6 @@ import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models
 import { RateLimiter } from '../rate-limits/rate-limiter';
 import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { ToolCallsService } from '../tools/tool-calls.service';
-import { HostedToolRunner } from '../tools/hosted-tool-runner';
 import { ToolOffers } from '../tools/tool-offers';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { Sampling } from './response-factory';
@@ -105,7 +104,6 @@ export class ResponseRunner {
     private readonly rateLimiter: RateLimiter,
     private readonly sealer: ContentSealer,
     private readonly toolOffers: ToolOffers,
-    private readonly hostedTools: HostedToolRunner,
     private readonly compaction: ResponseCompaction,
   ) {}
 
@@ -275,14 +273,14 @@ export class ResponseRunner {
     const { events, calls } = builder.takeHostedCalls();
     emit(events);
     emit(builder.hostedCallsRunning(calls));
-    const results = await Promise.all(calls.map((call) => this.hostedTools.run(call.tool, call.arguments, spec.response.tools, signal)));
+    const results = await Promise.all(calls.map((call) => call.tool.run(call.arguments, { tools: spec.response.tools, signal })));
     if (signal.aborted) return undefined;
     calls.forEach((call, index) => {
       emit(builder.hostedCallDone(call, results[index]));
       turns.ran(call, results[index].output);
     });
     // The turns so far are turns.count + 1.
-    if (builder.calledClientTools || turns.count + 1 >= this.config.MAX_TOOL_ROUNDS) return undefined;
+    if (builder.calledClientTools || builder.awaitsApproval || turns.count + 1 >= this.config.MAX_TOOL_ROUNDS) return undefined;
     builder.nextTurn();
     const lastTurn = turns.count + 2 >= this.config.MAX_TOOL_ROUNDS || toolCallLimitReached(spec.response);
     return spec.backend.generate(turns.next(builder.response, lastTurn), { signal, incremental: true });

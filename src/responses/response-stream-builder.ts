@@ -2,7 +2,7 @@ import type { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { storableText, StorableTextStream } from '../common/storable-text';
 import type { ClientTool } from '../tools/client-tools';
-import type { HostedCallResult, HostedTool } from '../tools/hosted-tools';
+import type { HostedCallEvent, HostedCallResult, HostedTool } from '../tools/hosted-tools';
 import { addUsage } from '../common/openai/usage';
 import type {
   ClientToolCallItem,
@@ -78,6 +78,8 @@ export interface HostedCall {
   tool: HostedTool;
   outputIndex: number;
   callId: string;
+  /** The arguments as the model wrote them, and as an object (empty when they are not one). */
+  argumentsText: string;
   arguments: JsonObject;
 }
 
@@ -102,6 +104,10 @@ export class ResponseStreamBuilder {
   /** Hosted calls the model finished writing in this turn, not yet run; and those running. */
   private hostedCalls: HostedCall[] = [];
   private readonly runningHostedCalls = new Set<HostedCall>();
+  /** The hosted tools by offered name: the configured ones, and those a run adds (a remote MCP server's). */
+  private readonly hostedTools: Map<string, HostedTool>;
+  /** Whether a call of this turn waits for the user's approval (see HostedTool.awaitsApproval). */
+  private approvalsRequested = false;
   private finishReason?: FinishReason;
   /** The usage of the response's earlier model turns (see nextTurn). */
   private earlierUsage: ResponseObject['usage'] = null;
@@ -112,6 +118,25 @@ export class ResponseStreamBuilder {
     private readonly options: BuilderOptions,
   ) {
     this.sequence = lastSequenceNumber;
+    this.hostedTools = new Map(options.hostedTools);
+  }
+
+  /** More hosted tools the model is offered (a remote MCP server's, listed as the run starts). */
+  offerHostedTools(tools: ReadonlyMap<string, HostedTool>): void {
+    for (const [name, tool] of tools) this.hostedTools.set(name, tool);
+  }
+
+  /** Adds an item that is whole at once (a compaction item, a listing of MCP tools), with the events that tell it. */
+  addDoneItem(item: JsonObject & { id: string; type: string }, events: { afterAdded?: HostedCallEvent[]; beforeDone?: HostedCallEvent[] } = {}): SerializedEvent[] {
+    const outputIndex = this.addOutput(item as HostedCallItem);
+    const ref = { output_index: outputIndex, item_id: item.id };
+    const added = item.type === 'mcp_list_tools' ? { ...item, tools: [] } : item;
+    return [
+      this.emit('response.output_item.added', { output_index: outputIndex, item: added }),
+      ...(events.afterAdded ?? []).map((event) => this.emit(event.type, { ...ref, ...event.fields })),
+      ...(events.beforeDone ?? []).map((event) => this.emit(event.type, { ...ref, ...event.fields })),
+      this.emit('response.output_item.done', { output_index: outputIndex, item }),
+    ];
   }
 
   get lastSequenceNumber(): number {
@@ -169,8 +194,12 @@ export class ResponseStreamBuilder {
   /** The run's conversation was compacted first (context_management): its output begins with the compaction item. */
   compacted(item: InputItem, usage: Usage): SerializedEvent[] {
     this.earlierUsage = this.response.usage = addUsage(this.response.usage, usage);
-    const outputIndex = this.addOutput(item as unknown as ReasoningItem);
-    return [this.emit('response.output_item.added', { output_index: outputIndex, item }), this.emit('response.output_item.done', { output_index: outputIndex, item })];
+    return this.addDoneItem(item as JsonObject & { id: string; type: string });
+  }
+
+  /** Whether a call of the model's turn waits for the user's approval: the response then ends for the user to answer. */
+  get awaitsApproval(): boolean {
+    return this.approvalsRequested;
   }
 
   /** Whether the model called a hosted tool in this turn (the turn then ends with takeHostedCalls, not complete). */
@@ -194,9 +223,11 @@ export class ResponseStreamBuilder {
 
   /** Hosted calls starting to run. */
   hostedCallsRunning(calls: HostedCall[]): SerializedEvent[] {
-    return calls.map(({ item, tool, outputIndex }) => {
-      item.status = tool.runningStatus;
-      return this.emit(`${tool.eventPrefix}.${tool.runningStatus}`, { output_index: outputIndex, item_id: item.id });
+    return calls.flatMap(({ item, tool, outputIndex, argumentsText }) => {
+      const { fields, status, events } = tool.running(argumentsText);
+      Object.assign(item, fields);
+      item.status = status;
+      return events.map((event) => this.emit(event.type, { output_index: outputIndex, item_id: item.id, ...event.fields }));
     });
   }
 
@@ -326,7 +357,7 @@ export class ResponseStreamBuilder {
   private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
     const events: SerializedEvent[] = [];
     let call = this.toolCalls.get(chunk.index);
-    const structured = chunk.name !== undefined && (this.options.customTools?.has(chunk.name) || this.options.clientTools?.has(chunk.name) || this.options.hostedTools?.has(chunk.name));
+    const structured = chunk.name !== undefined && (this.options.customTools?.has(chunk.name) || this.options.clientTools?.has(chunk.name) || this.hostedTools.has(chunk.name));
     if (!call && (this.customCalls.has(chunk.index) || structured)) return this.pushCustomCall(chunk);
     if (!call && this.callLimitReached()) return events;
     if (!call) {
@@ -368,16 +399,16 @@ export class ResponseStreamBuilder {
       events.push(...this.closeReasoning('completed'), ...this.closeMessage('completed'));
       const callId = chunk.callId ? storableText(chunk.callId) : newId('call');
       const clientTool = this.options.clientTools?.get(chunk.name ?? '');
-      const hostedTool = this.options.hostedTools?.get(chunk.name ?? '');
+      const hostedTool = this.hostedTools.get(chunk.name ?? '');
       const item: OpenCustomCall['item'] = hostedTool
-        ? { id: newId(hostedTool.idPrefix), type: hostedTool.callType, status: 'in_progress', ...hostedTool.openedFields() }
+        ? ({ id: newId(hostedTool.idPrefix), ...hostedTool.openItem() } as HostedCallItem)
         : clientTool
           ? { id: newId(CLIENT_CALL_PREFIXES[clientTool.callType]), type: clientTool.callType as ClientToolCallItem['type'], status: 'in_progress', call_id: callId, ...clientTool.fieldsOf({}) }
           : { id: newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name: storableText(chunk.name ?? ''), input: '' };
       call = { item, clientTool, hostedTool, callId, outputIndex: this.addOutput(item), arguments: new StorableTextStream(), gathered: '' };
       this.customCalls.set(chunk.index, call);
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
-      if (hostedTool) events.push(this.emit(`${hostedTool.eventPrefix}.in_progress`, { output_index: call.outputIndex, item_id: item.id }));
+      for (const event of hostedTool?.openedEvents ?? []) events.push(this.emit(event.type, { output_index: call.outputIndex, item_id: item.id, ...event.fields }));
     }
     call.gathered += call.arguments.push(chunk.argumentsDelta);
     return events;
@@ -458,7 +489,9 @@ export class ResponseStreamBuilder {
   }
 
   private closeToolCalls(status: ItemStatus): SerializedEvent[] {
-    const open = [...this.toolCalls.values(), ...this.customCalls.values()].filter((call) => call.item.status === 'in_progress' && !('taken' in call && call.taken));
+    const open = [...this.toolCalls.values(), ...this.customCalls.values()].filter(
+      (call) => (call.item.status === 'in_progress' || ('hostedTool' in call && call.hostedTool?.awaitsApproval)) && !('taken' in call && call.taken),
+    );
     const events: SerializedEvent[] = [];
     for (const call of open.sort((a, b) => a.outputIndex - b.outputIndex)) {
       if ('gathered' in call) {
@@ -480,9 +513,16 @@ export class ResponseStreamBuilder {
   private closeCustomCall(call: OpenCustomCall, status: ItemStatus): SerializedEvent[] {
     const { item, outputIndex, clientTool, hostedTool } = call;
     const gathered = call.gathered + call.arguments.end();
+    if (hostedTool?.awaitsApproval) {
+      // An approval request: whole once written, never run here (see HostedTool.awaitsApproval).
+      (item as HostedCallItem).arguments = gathered;
+      this.approvalsRequested = true;
+      call.taken = true;
+      return [this.emit('response.output_item.done', { output_index: outputIndex, item })];
+    }
     if (hostedTool && status === 'completed') {
       // Still in progress: it is run once the model's turn ends.
-      this.hostedCalls.push({ item: item as HostedCallItem, tool: hostedTool, outputIndex, callId: call.callId, arguments: argumentsObject(gathered) });
+      this.hostedCalls.push({ item: item as HostedCallItem, tool: hostedTool, outputIndex, callId: call.callId, argumentsText: gathered, arguments: argumentsObject(gathered) });
       call.taken = true;
       return [];
     }
@@ -520,7 +560,8 @@ export class ResponseStreamBuilder {
 /** `max_tool_calls` counts every call of the response, continuations and hosted calls included; calls beyond it are dropped. */
 export function toolCallLimitReached(response: ResponseObject): boolean {
   const limit = response.max_tool_calls;
-  return limit !== null && limit !== undefined && response.output.filter((item) => item.type !== 'message' && item.type !== 'reasoning').length >= limit;
+  // Calls are the items whose type ends in _call (function_call, custom_tool_call, shell_call, web_search_call, mcp_call…).
+  return limit !== null && limit !== undefined && response.output.filter((item) => item.type.endsWith('_call')).length >= limit;
 }
 
 /** The ids of client tool calls, by their type. */

@@ -1,24 +1,33 @@
 import type { IdPrefix } from '../common/ids';
-import type { FunctionTool, JsonObject } from '../common/openai/types';
+import type { FunctionTool, JsonObject, ResponseTool } from '../common/openai/types';
+
+/** A stream event of a hosted call beyond those every item has: its type, and its fields besides `output_index` and `item_id`. */
+export interface HostedCallEvent {
+  type: string;
+  fields?: JsonObject;
+}
 
 /**
- * A tool type that this server runs itself within a response (OpenAI's hosted tools): offered to the backend as a
- * function; the model's call becomes an item of `callType` that the server runs, and the model is then asked again
- * with the call's result, all in one response. Its streaming events are `<eventPrefix>.in_progress` when the call
- * opens, `<eventPrefix>.<runningStatus>` when it runs and `<eventPrefix>.completed` when it has run (or
- * `<eventPrefix>.failed` when it failed, for the tools whose events include one).
+ * A tool that this server runs itself within a response (OpenAI's hosted tools: web_search, a remote MCP server's
+ * tools): offered to the backend as a function; the model's call becomes the tool's own item, which the server runs,
+ * and the model is then asked again with the call's result, all in one response.
  */
 export interface HostedTool {
-  /** The tool types a request names it by. */
-  toolTypes: readonly string[];
   offered: FunctionTool;
-  callType: string;
   idPrefix: IdPrefix;
-  /** The call item's own fields before the call has run. */
-  openedFields(): JsonObject;
+  /** A call's item as it opens (its type, status and own fields; the builder gives it its id). */
+  openItem(): JsonObject & { type: string };
+  /** Events after the item's `response.output_item.added`. */
+  openedEvents: HostedCallEvent[];
+  /** Calls that wait for the user's approval: the item is done once the model has written it, and is not run. */
+  awaitsApproval: boolean;
+  /** The item's fields and status, and the events, as the call starts to run with the arguments the model wrote. */
+  running(argumentsText: string): { fields: JsonObject; status: string; events: HostedCallEvent[] };
+  /** The event of a call that has run: `<eventPrefix>.completed`, or `.failed` when `hasFailedEvent`. */
   eventPrefix: string;
-  runningStatus: string;
   hasFailedEvent: boolean;
+  /** Runs a call; never throws for a failure of the call (only when `signal` aborts it). */
+  run(args: JsonObject, context: { tools: ResponseTool[]; signal: AbortSignal }): Promise<HostedCallResult>;
 }
 
 /** What running a hosted call gave: the item's fields and status, and what the model is told. */
@@ -28,26 +37,5 @@ export interface HostedCallResult {
   output: string;
 }
 
-export const WEB_SEARCH: HostedTool = {
-  toolTypes: ['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11'],
-  offered: {
-    type: 'function',
-    name: 'web_search',
-    description: 'Searches the web. Gives back the most relevant pages, each with its title, URL and an excerpt. Cite the URLs of the pages you use.',
-    parameters: { type: 'object', properties: { query: { type: 'string', description: 'What to search for.' } }, required: ['query'] },
-    strict: null,
-  },
-  callType: 'web_search_call',
-  idPrefix: 'ws',
-  openedFields: () => ({ action: { type: 'search' } }),
-  eventPrefix: 'response.web_search_call',
-  runningStatus: 'searching',
-  hasFailedEvent: false,
-};
-
-export const HOSTED_TOOLS: readonly HostedTool[] = [WEB_SEARCH];
-
-/** The hosted tool a request's tool type names, if it is one. */
-export function hostedToolOfType(type: string): HostedTool | undefined {
-  return HOSTED_TOOLS.find((tool) => tool.toolTypes.includes(type));
-}
+/** The tool types of OpenAI's web search, which this server runs as `web_search` when a search provider is configured. */
+export const WEB_SEARCH_TYPES: readonly string[] = ['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11'];

@@ -1,6 +1,6 @@
 import type { CheckResult } from '../common/validation';
 import { CLIENT_TOOLS, type ClientTool } from './client-tools';
-import { type HostedTool, hostedToolOfType } from './hosted-tools';
+import { type HostedTool, WEB_SEARCH_TYPES } from './hosted-tools';
 import type { CustomTool, FunctionTool, FunctionToolChoice, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -56,8 +56,7 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
       tools.push(tool.value);
     } else if (typeof raw.type === 'string' && NOT_OFFERED_TOOL_TYPES.has(raw.type)) {
       // A hosted tool is offered under its function's name when this server runs it.
-      const hosted = hostedToolOfType(raw.type);
-      const taken = hosted && claimName(hosted.offered.name, `${at}.type`, seen);
+      const taken = WEB_SEARCH_TYPES.includes(raw.type) && claimName('web_search', `${at}.type`, seen);
       if (taken) return taken;
       tools.push(raw as OtherTool);
     } else {
@@ -187,10 +186,10 @@ export interface ToolOffer {
 /**
  * The function tools a backend is offered for a request's tools: functions as they are, each namespace's functions
  * under `<namespace>__<name>`, each custom tool as a function of one string `input` whose description carries its
- * grammar, client tools and the hosted tools whose types are in `hostedTypes` as their functions. Tools of other
+ * grammar, client tools and the hosted tools this server runs (`hostedTools`, by tool type) as their functions. Tools of other
  * types are listed in `notOffered`.
  */
-export function offeredFunctions(tools: ResponseTool[], hostedTypes: ReadonlySet<string> = new Set()): ToolOffer {
+export function offeredFunctions(tools: ResponseTool[], hostedTools: ReadonlyMap<string, HostedTool> = new Map()): ToolOffer {
   const offer: ToolOffer = { functions: [], names: new Map(), custom: new Set(), client: new Map(), hosted: new Map(), notOffered: [] };
   const { functions, names, custom, client, hosted, notOffered } = offer;
   for (const tool of tools) {
@@ -211,8 +210,8 @@ export function offeredFunctions(tools: ResponseTool[], hostedTypes: ReadonlySet
         names.set(flat, { namespace: namespace.name, name: inner.name });
         functions.push({ ...inner, name: flat });
       }
-    } else if (hostedTypes.has(tool.type)) {
-      const hostedTool = hostedToolOfType(tool.type)!;
+    } else if (hostedTools.has(tool.type)) {
+      const hostedTool = hostedTools.get(tool.type)!;
       hosted.set(hostedTool.offered.name, hostedTool);
       functions.push(hostedTool.offered);
     } else notOffered.push(tool.type);

@@ -1,19 +1,26 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ResponseTool } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
-import { WEB_SEARCH } from './hosted-tools';
+import { type HostedTool, WEB_SEARCH_TYPES } from './hosted-tools';
 import { offeredFunctions, type ToolOffer } from './tool-definitions';
+import { searchProviderOf } from './web-search';
+import { webSearchTool } from './web-search-tool';
 
 /** What a request's tools offer the backend on this deployment, whose configuration says which hosted tools it runs. */
 @Injectable()
 export class ToolOffers {
-  /** The tool types of the hosted tools that have a provider here. */
-  private readonly hosted: ReadonlySet<string>;
+  private readonly logger = new Logger(ToolOffers.name);
+  /** The hosted tools that have a provider here, by the tool types that name them. */
+  private readonly hosted = new Map<string, HostedTool>();
   /** A response's tools are offered at several steps of its run: each array is worked out once. */
   private readonly offers = new WeakMap<ResponseTool[], ToolOffer>();
 
   constructor(config: AppConfig) {
-    this.hosted = new Set(config.WEB_SEARCH_PROVIDER ? WEB_SEARCH.toolTypes : []);
+    const search = searchProviderOf(config);
+    if (search) {
+      const tool = webSearchTool(search, (message) => this.logger.warn(message));
+      for (const type of WEB_SEARCH_TYPES) this.hosted.set(type, tool);
+    }
   }
 
   offer(tools: ResponseTool[]): ToolOffer {
