@@ -9,6 +9,7 @@ import { ProcessLiveness1796500000000 } from './1796500000000-ProcessLiveness';
 import { FairJobClaims1796600000000 } from './1796600000000-FairJobClaims';
 import { RateLimitUsage1796700000000 } from './1796700000000-RateLimitUsage';
 import { ServerSecrets1796800000000 } from './1796800000000-ServerSecrets';
+import { JobCredentials1796900000000 } from './1796900000000-JobCredentials';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   FairJobClaims1796600000000,
   RateLimitUsage1796700000000,
   ServerSecrets1796800000000,
+  JobCredentials1796900000000,
 ];

@@ -118,6 +118,19 @@ export class AppConfig {
   MAX_TOOL_ROUNDS = 8;
 
   /**
+   * Which hosts a request's `mcp` tools may reach (their `server_url`): unset, any host whose addresses are all public
+   * (none on loopback, private, link-local or shared ranges), so that a request cannot reach into the company's own
+   * network; or a comma-separated list of host names, `*.suffix` patterns and addresses, which alone are allowed
+   * (`*`: any host); `none`: mcp tools are not offered.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\w.*:\[\]-]+(,[\w.*:\[\]-]+)*$/, { message: 'MCP_ALLOWED_HOSTS must be a comma-separated list of hosts, *.suffix patterns, *, or none' })
+  MCP_ALLOWED_HOSTS?: string;
+
+  /** How long connecting to a remote MCP server, listing its tools or one call of a tool may take. */
+  @Transform(toInt) @IsInt() @Min(100)
+  MCP_TIMEOUT_MS = 60_000;
+
+  /**
    * Comma-separated `key=tenant` pairs, each optionally with its own limits: `key=tenant;rpm=600;tpm=200000`. Unset:
    * authentication is off and everyone is the tenant "default".
    */

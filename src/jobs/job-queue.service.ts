@@ -34,8 +34,8 @@ export class JobQueue {
   }
 
   /** Queues the job of a response inside the caller's transaction (the response row must be written in it too). */
-  enqueue(manager: EntityManager, tenantId: string, responseId: string): Promise<void> {
-    return this.repository.enqueue(manager, tenantId, responseId);
+  enqueue(manager: EntityManager, tenantId: string, responseId: string, sealedCredentials: string | null = null): Promise<void> {
+    return this.repository.enqueue(manager, tenantId, responseId, sealedCredentials);
   }
 
   /** See JobsRepository.requestCancel. */

@@ -23,6 +23,10 @@ export class JobEntity {
   @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
   leaseExpiresAt: Date | null;
 
+  /** The job's MCP credentials, sealed (see JobCredentials1796900000000). */
+  @Column({ name: 'sealed_credentials', type: 'text', nullable: true })
+  sealedCredentials: string | null;
+
   @Column({ name: 'cancel_requested', type: 'boolean', default: false })
   cancelRequested: boolean;
 

@@ -11,6 +11,8 @@ export interface ClaimedJob {
   /** How many times a worker has claimed it, this claim included. */
   attempts: number;
   cancelRequested: boolean;
+  /** What the job was enqueued with to call its MCP servers, sealed. */
+  sealedCredentials: string | null;
 }
 
 interface ClaimedRow {
@@ -18,6 +20,7 @@ interface ClaimedRow {
   tenant_id: string;
   attempts: number;
   cancel_requested: boolean;
+  sealed_credentials: string | null;
 }
 
 /** SQL for the jobs table: a queue claimed with FOR UPDATE SKIP LOCKED, held by renewable leases. */
@@ -26,11 +29,11 @@ export class JobsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Queues a job inside the caller's transaction; workers are woken when it commits. */
-  async enqueue(manager: EntityManager, tenantId: string, responseId: string): Promise<void> {
+  async enqueue(manager: EntityManager, tenantId: string, responseId: string, sealedCredentials: string | null): Promise<void> {
     await manager.query(
-      `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state) VALUES ($1, $2, 'queued'))
+      `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state, sealed_credentials) VALUES ($1, $2, 'queued', $3))
        SELECT pg_notify('${JOB_QUEUED_CHANNEL}', '')`,
-      [responseId, tenantId],
+      [responseId, tenantId, sealedCredentials],
     );
   }
 
@@ -70,10 +73,10 @@ export class JobsRepository {
        UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::float / 1000),
                        attempts = jobs.attempts + 1, updated_at = now()
        FROM next WHERE jobs.response_id = next.response_id
-       RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested`,
+       RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested, jobs.sealed_credentials`,
       [owner, limit, leaseMs],
     );
-    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested }));
+    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested, sealedCredentials: row.sealed_credentials }));
   }
 
   /** Renews the owner's leases; answers the jobs it still holds and whether a cancel was asked for each. */

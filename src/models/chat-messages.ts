@@ -12,6 +12,10 @@ type Part = JsonObject & { type?: string };
  */
 export function toChatMessages(instructions: string | null, items: InputItem[]): ChatCompletionMessageParam[] {
   const messages: ChatCompletionMessageParam[] = [];
+  // An MCP approval request goes to the model as the call it asked for, with the user's answer as its result; one
+  // not answered (yet) is left out, as a call without a result is refused by Chat Completions servers.
+  const answered = new Set(items.filter((item) => item.type === 'mcp_approval_response').map((item) => String(item.approval_request_id)));
+  const requested = new Set(items.filter((item) => item.type === 'mcp_approval_request').map((item) => String(item.id)));
   if (instructions) messages.push({ role: 'system', content: instructions });
   items.forEach((item, index) => {
     const type = item.type ?? 'message';
@@ -53,6 +57,23 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
         break;
       case 'web_search_call':
         // An earlier search: its results were the model's within that response, and its answer (next) holds what it used.
+      case 'mcp_list_tools':
+        // A listing: the tools are offered to the model, not told.
+        break;
+      case 'mcp_call':
+        appendToolCall(messages, { id: String(item.id), type: 'function', function: { name: mcpOfferedName(item), arguments: String(item.arguments ?? '{}') } });
+        messages.push({ role: 'tool', tool_call_id: String(item.id), content: typeof item.output === 'string' ? item.output : `The call failed: ${mcpErrorText(item.error)}` });
+        break;
+      case 'mcp_approval_request':
+        if (answered.has(String(item.id))) appendToolCall(messages, { id: String(item.id), type: 'function', function: { name: mcpOfferedName(item), arguments: String(item.arguments ?? '{}') } });
+        break;
+      case 'mcp_approval_response':
+        if (!requested.has(String(item.approval_request_id))) break;
+        messages.push({
+          role: 'tool',
+          tool_call_id: String(item.approval_request_id),
+          content: item.approve === true ? 'The user approved this call; it is made next.' : `The user refused this call${typeof item.reason === 'string' && item.reason ? `: ${item.reason}` : '.'}`,
+        });
         break;
       default:
         throw ApiError.badRequest(`Input items of type '${type}' are not supported by this server.`, `input[${index}].type`, 'unsupported_item_type');
@@ -93,6 +114,17 @@ function partToChat(part: Part, param: string): ChatCompletionContentPart {
     default:
       throw ApiError.badRequest(`Content parts of type '${part.type}' are not supported.`, `${param}.type`);
   }
+}
+
+/** The name an MCP server's tool is offered by (see offeredName in mcp-tools.ts). */
+function mcpOfferedName(item: InputItem): string {
+  return `${String(item.server_label)}${NAMESPACE_SEPARATOR}${String(item.name)}`;
+}
+
+function mcpErrorText(error: Json | undefined): string {
+  if (typeof error === 'string') return error;
+  if (error && typeof error === 'object' && !Array.isArray(error) && typeof error.message === 'string') return error.message;
+  return JSON.stringify(error ?? 'unknown error');
 }
 
 function appendToolCall(messages: ChatCompletionMessageParam[], call: ChatCompletionMessageToolCall): void {

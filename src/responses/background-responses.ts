@@ -11,6 +11,8 @@ import type { ClaimedJob } from '../jobs/jobs.repository';
 import { ModelRegistry } from '../models/model-registry.service';
 import { fromLatestCompaction } from '../common/openai/compaction';
 import { ToolOffers } from '../tools/tool-offers';
+import { ContentSealer, MCP_CREDENTIALS_PURPOSE } from '../secrets/content-sealer';
+import type { McpCredentials } from '../mcp/mcp-tools';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
 import { ResponseInputs } from './response-inputs';
@@ -49,6 +51,7 @@ export class BackgroundResponses implements OnModuleInit {
     private readonly conversations: ConversationsService,
     private readonly inputs: ResponseInputs,
     private readonly toolOffers: ToolOffers,
+    private readonly sealer: ContentSealer,
   ) {
     this.starts = new GroupCommit((keys) => repository.startQueued(keys), 1);
     this.chains = new GroupCommit((keys) => repository.chains(keys), 1);
@@ -62,7 +65,7 @@ export class BackgroundResponses implements OnModuleInit {
    * Stores the response as queued with its job, in one transaction. Only a response created with `stream: true` can
    * be streamed (as with OpenAI): its events are logged from here on; one that is polled logs none.
    */
-  async enqueue(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, stream: boolean): Promise<CreateResult> {
+  async enqueue(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, stream: boolean, mcpCredentials: McpCredentials = {}): Promise<CreateResult> {
     await this.queue.assertRoom(tenantId);
     const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false, serialize: stream });
     const events = builder.queued();
@@ -71,7 +74,9 @@ export class BackgroundResponses implements OnModuleInit {
       const lastSequenceNumber = stream ? builder.lastSequenceNumber : -1;
       await this.repository.insertMany([{ tenantId, response: queued, inputItems, sampling, lastSequenceNumber, stream }], manager);
       if (stream) await this.eventLog.append(queued.id, events, { manager, notify: true });
-      await this.queue.enqueue(manager, tenantId, queued.id);
+      // A worker on any replica calls the MCP servers with them: sealed with the job, never kept in clear.
+      const sealed = Object.keys(mcpCredentials).length > 0 ? this.sealer.seal(tenantId, MCP_CREDENTIALS_PURPOSE, JSON.stringify(mcpCredentials)) : null;
+      await this.queue.enqueue(manager, tenantId, queued.id, sealed);
     });
     if (stream) return { kind: 'stream', events: this.eventLog.follow(queued.id, -1, () => this.repository.isRunning(tenantId, queued.id)) };
     return { kind: 'object', response: queued };
@@ -94,6 +99,11 @@ export class BackgroundResponses implements OnModuleInit {
       await this.closer.cancel(row);
     }
     return toResponseObject((await this.repository.find(tenantId, id)) ?? row);
+  }
+
+  private credentialsOf(job: ClaimedJob): McpCredentials {
+    const opened = job.sealedCredentials ? this.sealer.open(job.tenantId, MCP_CREDENTIALS_PURPOSE, job.sealedCredentials) : null;
+    return opened ? (JSON.parse(opened) as McpCredentials) : {};
   }
 
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
@@ -130,6 +140,7 @@ export class BackgroundResponses implements OnModuleInit {
         request: generationRequest(response, sampling, this.inputs.forModel(job.tenantId, fromLatestCompaction([...history, ...(chain ?? [])])), this.toolOffers.offer(response.tools)),
         sampling,
         backend: this.models.backendFor(response.model),
+        mcpCredentials: this.credentialsOf(job),
         streamed: false,
         // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
         persistence: {

@@ -2,6 +2,7 @@ import { newId } from '../common/ids';
 import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject, ToolChoice } from '../common/openai/types';
 import type { GenerationRequest } from '../models/generation';
 import { WEB_SEARCH_TYPES } from '../tools/hosted-tools';
+import { withoutCredentials } from '../mcp/mcp-tools';
 import { backendToolChoice, type ToolOffer } from '../tools/tool-definitions';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
@@ -71,7 +72,8 @@ export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store:
     temperature: create.temperature ?? 1,
     text: { format: dto.text?.format ?? { type: 'text' }, verbosity: dto.text?.verbosity ?? 'medium' },
     tool_choice: dto.tool_choice ?? 'auto',
-    tools: dto.tools ?? [],
+    // Without the credentials of mcp tools, which are used for the run and never stored (see RunSpec.mcpCredentials).
+    tools: withoutCredentials(dto.tools ?? []),
     top_logprobs: create.top_logprobs ?? 0,
     top_p: create.top_p ?? 1,
     truncation: dto.truncation ?? 'disabled',

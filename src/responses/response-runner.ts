@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Observable, type Subscription } from 'rxjs';
+import { finalize, Observable, type Subscription } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseErrorBody, ResponseObject } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
@@ -18,6 +18,8 @@ import { ResponsesRepository } from './responses.repository';
 import { ResponseWrites } from './response-writes';
 import { StaleResponseSweeper } from './stale-response-sweeper';
 import { ResponseCompaction } from './response-compaction';
+import { type McpRun, McpRuns } from '../mcp/mcp-runs';
+import type { McpCredentials } from '../mcp/mcp-tools';
 
 /**
  * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
@@ -60,6 +62,8 @@ export interface RunSpec {
   streamed: boolean;
   /** Also emit `response.tool_call.delta`, for the clients of our documented tool-call workflow (never with STRICT_EVENTS). */
   legacyEvents?: boolean;
+  /** The headers of the request's remote MCP servers, by server label: used for the run, never stored in clear. */
+  mcpCredentials?: McpCredentials;
   /** Give reasoning items their content sealed (`include: ["reasoning.encrypted_content"]`). */
   sealReasoning?: boolean;
   /** Stops the backend while `start` waits for it to answer (a whole answer comes only at its end): `start` then rejects. */
@@ -105,6 +109,7 @@ export class ResponseRunner {
     private readonly sealer: ContentSealer,
     private readonly toolOffers: ToolOffers,
     private readonly compaction: ResponseCompaction,
+    private readonly mcp: McpRuns,
   ) {}
 
   /**
@@ -130,14 +135,10 @@ export class ResponseRunner {
     const stop = () => abort.abort();
     if (spec.signal?.aborted) stop();
     spec.signal?.addEventListener('abort', stop, { once: true });
-    const threshold = spec.sampling.compactThreshold;
-    const compaction = threshold ? await this.compaction.compactForRun(spec.tenantId, spec.backend, spec.request, threshold, abort.signal).catch(() => undefined) : undefined;
-    if (compaction) {
-      spec = { ...spec, request: { ...spec.request, input: compaction.input } };
-      const compacted = builder.compacted(compaction.item, compaction.usage);
-      if (openingLogged) log.append(compacted);
-      opening.push(...compacted);
-    }
+    const prepared = await this.prepare(spec, builder, abort.signal);
+    spec = prepared.spec;
+    if (openingLogged) log.append(prepared.events);
+    opening.push(...prepared.events);
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     const inserted = insertsFirst
       ? this.writes.insert({
@@ -162,6 +163,7 @@ export class ResponseRunner {
       if (insertResult.status === 'fulfilled' && insertsFirst) {
         await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
       }
+      await prepared.mcp?.close();
       if (insertResult.status === 'rejected') throw insertResult.reason;
       // Whoever ends the response next appends after the opening: it must be in the log by then.
       if (openingLogged) await log.flush().catch(() => undefined);
@@ -169,7 +171,7 @@ export class ResponseRunner {
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     return {
-      events: this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control),
+      events: this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control).pipe(finalize(() => void prepared.mcp?.close())),
       response,
       detach: () => (control.detached = true),
       settled: () => control.settled,
@@ -256,6 +258,42 @@ export class ResponseRunner {
         control.settled.catch((error: unknown) => this.logger.error(`could not store the cancellation of ${spec.response.id}: ${String(error)}`));
       };
     });
+  }
+
+  /**
+   * What comes before the model's first turn, in this order: the conversation compacted when it has grown past the
+   * request's `context_management` threshold; the tools of the request's remote MCP servers listed (and offered);
+   * the MCP calls the user approved in the input made. Gives the run's spec with the model's request as they leave
+   * it, and the items' events.
+   */
+  private async prepare(spec: RunSpec, builder: ResponseStreamBuilder, signal: AbortSignal): Promise<{ spec: RunSpec; events: SerializedEvent[]; mcp?: McpRun }> {
+    const events: SerializedEvent[] = [];
+    let request = spec.request;
+    const threshold = spec.sampling.compactThreshold;
+    const compaction = threshold ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, signal).catch(() => undefined) : undefined;
+    if (compaction) {
+      request = { ...request, input: compaction.input };
+      events.push(...builder.compacted(compaction.item, compaction.usage));
+    }
+    const mcp = await this.mcp.prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, signal).catch((error: unknown) => {
+      if (!signal.aborted) this.logger.error(`preparing the MCP servers of ${spec.response.id} failed: ${String(error)}`);
+      return undefined;
+    });
+    if (mcp) {
+      for (const { item, events: listed } of mcp.listings) events.push(...builder.addDoneItem(item, listed));
+      builder.offerHostedTools(mcp.tools);
+      request = { ...request, tools: [...request.tools, ...mcp.functions] };
+      const exchanges: InputItem[] = [];
+      for (const approved of mcp.approved) {
+        const { call, events: opened } = builder.openHostedCall(approved.tool, approved.argumentsText);
+        events.push(...opened, ...builder.hostedCallsRunning([call]));
+        const result = await approved.tool.run(call.arguments, { tools: spec.response.tools, signal });
+        events.push(...builder.hostedCallDone(call, result));
+        exchanges.push(...hostedExchange(call, result.output));
+      }
+      request = { ...request, input: [...request.input, ...exchanges] };
+    }
+    return { spec: { ...spec, request }, events, mcp };
   }
 
   /**
@@ -348,6 +386,14 @@ function conversationAppend(turn: ConversationTurn | undefined, response: Respon
   return { conversationId: turn.id, items: [...turn.inputItems, ...(response.output.slice(turn.outputFrom) as unknown as InputItem[])] };
 }
 
+/** A hosted call as the model is given it: the function call it made, and the call's result. */
+function hostedExchange(call: HostedCall, output: string): InputItem[] {
+  return [
+    { type: 'function_call', call_id: call.callId, name: call.tool.offered.name, arguments: call.argumentsText || '{}' },
+    { type: 'function_call_output', call_id: call.callId, output },
+  ];
+}
+
 /**
  * The model turns of one run: each turn after the first is asked with the run's request, followed by the output so
  * far, each hosted call in it given to the model as the function call it made and the call's result.
@@ -372,11 +418,7 @@ class ModelTurns {
     const output = response.output.slice(this.outputFrom).flatMap((item): InputItem[] => {
       const ran = this.results.get(String(item.id));
       if (!ran) return [item as unknown as InputItem];
-      const { call, output: result } = ran;
-      return [
-        { type: 'function_call', call_id: call.callId, name: call.tool.offered.name, arguments: JSON.stringify(call.arguments) },
-        { type: 'function_call_output', call_id: call.callId, output: result },
-      ];
+      return hostedExchange(ran.call, ran.output);
     });
     // A forced choice (required, a named tool) was the first turn's: later turns choose for themselves.
     return { ...this.spec.request, input: [...this.spec.request.input, ...output], toolChoice: last ? 'none' : 'auto' };

@@ -221,6 +221,17 @@ export class ResponseStreamBuilder {
     return { events, calls };
   }
 
+  /** A hosted call made without the model (one the user approved earlier): its item opens with the arguments given. */
+  openHostedCall(tool: HostedTool, argumentsText: string): { call: HostedCall; events: SerializedEvent[] } {
+    const item = { id: newId(tool.idPrefix), ...tool.openItem() } as HostedCallItem;
+    const outputIndex = this.addOutput(item);
+    const call: HostedCall = { item, tool, outputIndex, callId: item.id, argumentsText, arguments: argumentsObject(argumentsText) };
+    this.runningHostedCalls.add(call);
+    const events = [this.emit('response.output_item.added', { output_index: outputIndex, item })];
+    for (const event of tool.openedEvents) events.push(this.emit(event.type, { output_index: outputIndex, item_id: item.id, ...event.fields }));
+    return { call, events };
+  }
+
   /** Hosted calls starting to run. */
   hostedCallsRunning(calls: HostedCall[]): SerializedEvent[] {
     return calls.flatMap(({ item, tool, outputIndex, argumentsText }) => {

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ToolOffers } from '../tools/tool-offers';
+import { McpRuns } from '../mcp/mcp-runs';
+import { mcpCredentialsOf } from '../mcp/mcp-tools';
 import { ignoreElements, lastValueFrom, Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseObject } from '../common/openai/types';
@@ -42,6 +44,7 @@ export class ResponsesService {
     private readonly inputs: ResponseInputs,
     private readonly config: AppConfig,
     private readonly toolOffers: ToolOffers,
+    private readonly mcp: McpRuns,
   ) {}
 
   /**
@@ -58,6 +61,7 @@ export class ResponsesService {
       throw ApiError.badRequest('Reusable prompts are kept by OpenAI and this server has none: send their instructions and input instead.', 'prompt', 'unsupported_parameter');
     }
     this.checkToolsOffered(dto);
+    this.mcp.checkTools(dto.tools ?? []);
     const backend = this.models.backendFor(dto.model);
     const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? []));
     const continuesEarlier = earlier !== undefined && !dto.conversation && dto.previous_response_id === earlier.id;
@@ -65,7 +69,8 @@ export class ResponsesService {
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
-    if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false);
+    const mcpCredentials = mcpCredentialsOf(dto.tools ?? []);
+    if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false, mcpCredentials);
     const context = [...history, ...inputItems];
     const run = await this.runner
       .start({
@@ -79,6 +84,7 @@ export class ResponsesService {
         streamed: dto.stream ?? false,
         legacyEvents: options.legacyEvents,
         sealReasoning: dto.include?.includes('reasoning.encrypted_content') ?? false,
+        mcpCredentials,
         persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'none' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,
@@ -156,6 +162,7 @@ function checkCallOutputs(history: InputItem[], input: InputItem[]): void {
     local_shell_call_output: 'local_shell_call',
     shell_call_output: 'shell_call',
     apply_patch_call_output: 'apply_patch_call',
+    mcp_approval_response: 'mcp_approval_request',
   };
   const callTypes = new Set(Object.values(answers));
   // A local shell call's output may name it by its item id too.
@@ -164,7 +171,10 @@ function checkCallOutputs(history: InputItem[], input: InputItem[]): void {
   );
   input.forEach((item, index) => {
     const answered = answers[item.type];
-    if (answered && !issued.has(`${answered}:${String(item.call_id)}`)) {
+    if (item.type === 'mcp_approval_response' && !issued.has(`mcp_approval_request:${String(item.approval_request_id)}`)) {
+      throw ApiError.badRequest(`No MCP approval request found with id '${String(item.approval_request_id)}'.`, `input[${index}].approval_request_id`, 'invalid_approval_request_id');
+    }
+    if (answered && item.type !== 'mcp_approval_response' && !issued.has(`${answered}:${String(item.call_id)}`)) {
       throw ApiError.badRequest(
         `No tool call found for ${item.type} with call_id '${String(item.call_id)}'.`,
         `input[${index}].call_id`,

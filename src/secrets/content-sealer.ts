@@ -7,6 +7,8 @@ const VERSION = 'rs1.';
 
 /** What a reasoning item's content is sealed for (`include: ["reasoning.encrypted_content"]`). */
 export const REASONING_PURPOSE = 'reasoning';
+/** A background job's MCP credentials (jobs.sealed_credentials). */
+export const MCP_CREDENTIALS_PURPOSE = 'mcp-credentials';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 

@@ -22,7 +22,6 @@ export const NOT_OFFERED_TOOL_TYPES = new Set([
   'image_generation',
   'computer_use_preview',
   'computer',
-  'mcp',
   'tool_search',
 ]);
 
@@ -54,6 +53,10 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
       const tool = checkNamespace(raw, at, seen);
       if ('param' in tool) return tool;
       tools.push(tool.value);
+    } else if (raw.type === 'mcp') {
+      const problem = checkMcp(raw, at, seen);
+      if (problem) return problem;
+      tools.push(raw as OtherTool);
     } else if (typeof raw.type === 'string' && NOT_OFFERED_TOOL_TYPES.has(raw.type)) {
       // A hosted tool is offered under its function's name when this server runs it.
       const taken = WEB_SEARCH_TYPES.includes(raw.type) && claimName('web_search', `${at}.type`, seen);
@@ -83,6 +86,38 @@ function checkCustom(raw: Record<string, unknown>, at: string, seen: Set<string>
     return { value: { type: 'custom', name, description: (raw.description as string | undefined) ?? null, format: { type: 'grammar', syntax: format.syntax, definition: format.definition } } };
   }
   return { param: `${at}.format`, message: `Tool '${name}': 'format' must be {"type": "text"} or {"type": "grammar", "syntax": "lark" | "regex", "definition": "..."}.` };
+}
+
+/**
+ * `{type: "mcp", server_label, server_url | connector_id, headers, authorization, allowed_tools, require_approval, …}`:
+ * a remote MCP server (run by this server; see McpRuns) or one of OpenAI's connectors (not offered). Labels are unique.
+ */
+function checkMcp(raw: Record<string, unknown>, at: string, seen: Set<string>): { param: string; message: string } | undefined {
+  const label = raw.server_label;
+  if (typeof label !== 'string' || !NAME.test(label)) return { param: `${at}.server_label`, message: `An mcp tool needs a 'server_label' of 1-64 letters, digits, underscores or dashes.` };
+  const taken = claimName(`mcp:${label}`, `${at}.server_label`, seen);
+  if (taken) return { param: taken.param, message: `Two mcp tools have the server_label '${label}'.` };
+  if (raw.server_url === undefined && typeof raw.connector_id === 'string') return undefined;
+  let url: URL | undefined;
+  try {
+    url = typeof raw.server_url === 'string' ? new URL(raw.server_url) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return { param: `${at}.server_url`, message: `MCP server '${label}' needs a 'server_url' that is an http(s) URL.` };
+  if (raw.headers !== undefined && raw.headers !== null && !(isObject(raw.headers) && Object.values(raw.headers).every((value) => typeof value === 'string'))) {
+    return { param: `${at}.headers`, message: `MCP server '${label}': 'headers' must be an object of strings.` };
+  }
+  if (raw.authorization !== undefined && typeof raw.authorization !== 'string') return { param: `${at}.authorization`, message: `MCP server '${label}': 'authorization' must be a string.` };
+  const approval = raw.require_approval;
+  if (approval !== undefined && approval !== null && approval !== 'always' && approval !== 'never' && !isObject(approval)) {
+    return { param: `${at}.require_approval`, message: `MCP server '${label}': 'require_approval' must be 'always', 'never' or {"always": {...}, "never": {...}}.` };
+  }
+  const allowed = raw.allowed_tools;
+  if (allowed !== undefined && allowed !== null && !isObject(allowed) && !(Array.isArray(allowed) && allowed.every((name) => typeof name === 'string'))) {
+    return { param: `${at}.allowed_tools`, message: `MCP server '${label}': 'allowed_tools' must be a list of tool names or a filter.` };
+  }
+  return undefined;
 }
 
 /** `{type: "namespace", name, description, tools: [function tools]}`; its functions' names are unique within it. */
@@ -186,10 +221,11 @@ export interface ToolOffer {
 /**
  * The function tools a backend is offered for a request's tools: functions as they are, each namespace's functions
  * under `<namespace>__<name>`, each custom tool as a function of one string `input` whose description carries its
- * grammar, client tools and the hosted tools this server runs (`hostedTools`, by tool type) as their functions. Tools of other
+ * grammar, client tools and the hosted tools this server runs (`hostedTools`, by tool type) as their functions; a
+ * remote MCP server's tools (with `remoteMcp`) are added by the run, which lists them. Tools of other
  * types are listed in `notOffered`.
  */
-export function offeredFunctions(tools: ResponseTool[], hostedTools: ReadonlyMap<string, HostedTool> = new Map()): ToolOffer {
+export function offeredFunctions(tools: ResponseTool[], hostedTools: ReadonlyMap<string, HostedTool> = new Map(), remoteMcp = false): ToolOffer {
   const offer: ToolOffer = { functions: [], names: new Map(), custom: new Set(), client: new Map(), hosted: new Map(), notOffered: [] };
   const { functions, names, custom, client, hosted, notOffered } = offer;
   for (const tool of tools) {
@@ -210,6 +246,8 @@ export function offeredFunctions(tools: ResponseTool[], hostedTools: ReadonlyMap
         names.set(flat, { namespace: namespace.name, name: inner.name });
         functions.push({ ...inner, name: flat });
       }
+    } else if (tool.type === 'mcp' && remoteMcp && typeof (tool as OtherTool).server_url === 'string') {
+      // Offered as the run lists the server's tools (see McpRuns).
     } else if (hostedTools.has(tool.type)) {
       const hostedTool = hostedTools.get(tool.type)!;
       hosted.set(hostedTool.offered.name, hostedTool);

@@ -5,6 +5,7 @@ import { type HostedTool, WEB_SEARCH_TYPES } from './hosted-tools';
 import { offeredFunctions, type ToolOffer } from './tool-definitions';
 import { searchProviderOf } from './web-search';
 import { webSearchTool } from './web-search-tool';
+import { McpHostPolicy } from '../mcp/mcp-host-policy';
 
 /** What a request's tools offer the backend on this deployment, whose configuration says which hosted tools it runs. */
 @Injectable()
@@ -15,7 +16,11 @@ export class ToolOffers {
   /** A response's tools are offered at several steps of its run: each array is worked out once. */
   private readonly offers = new WeakMap<ResponseTool[], ToolOffer>();
 
+  /** Whether remote MCP servers are offered (MCP_ALLOWED_HOSTS is not `none`). */
+  private readonly remoteMcp: boolean;
+
   constructor(config: AppConfig) {
+    this.remoteMcp = new McpHostPolicy(config.MCP_ALLOWED_HOSTS).enabled;
     const search = searchProviderOf(config);
     if (search) {
       const tool = webSearchTool(search, (message) => this.logger.warn(message));
@@ -25,7 +30,7 @@ export class ToolOffers {
 
   offer(tools: ResponseTool[]): ToolOffer {
     let offer = this.offers.get(tools);
-    if (!offer) this.offers.set(tools, (offer = offeredFunctions(tools, this.hosted)));
+    if (!offer) this.offers.set(tools, (offer = offeredFunctions(tools, this.hosted, this.remoteMcp)));
     return offer;
   }
 }

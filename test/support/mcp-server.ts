@@ -48,7 +48,7 @@ export async function startTestMcpServer(): Promise<TestMcpServer> {
     });
     server.registerTool('slow', { description: 'Answers after ms milliseconds.', inputSchema: { ms: z.number() } }, async ({ ms }) => {
       calls.push({ name: 'slow', arguments: { ms } });
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await new Promise((resolve) => setTimeout(resolve, ms).unref());
       return { content: [{ type: 'text', text: 'late' }] };
     });
     return server;

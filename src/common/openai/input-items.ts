@@ -85,6 +85,21 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
     case 'web_search_call':
       if (typeof raw.id !== 'string' || raw.id === '') return { param: `${at}.id`, message: `A web_search_call item needs its 'id'.` };
       return { item: pick(raw, ['type', 'id', 'status', 'action']) };
+    case 'mcp_list_tools':
+      if (typeof raw.server_label !== 'string' || !Array.isArray(raw.tools)) return { param: at, message: `An mcp_list_tools item needs its 'server_label' and 'tools'.` };
+      return { item: pick(raw, ['type', 'id', 'server_label', 'tools', 'error']) };
+    case 'mcp_call':
+    case 'mcp_approval_request':
+      for (const field of ['server_label', 'name', 'arguments']) {
+        if (typeof raw[field] !== 'string') return { param: `${at}.${field}`, message: `An ${type} item needs a string '${field}'.` };
+      }
+      return { item: pick(raw, ['type', 'id', 'server_label', 'name', 'arguments', 'output', 'error', 'status', 'approval_request_id']) };
+    case 'mcp_approval_response':
+      if (typeof raw.approval_request_id !== 'string' || raw.approval_request_id === '') {
+        return { param: `${at}.approval_request_id`, message: `An mcp_approval_response item needs the 'approval_request_id' of the request it answers.` };
+      }
+      if (typeof raw.approve !== 'boolean') return { param: `${at}.approve`, message: `An mcp_approval_response item needs 'approve': true or false.` };
+      return { item: pick(raw, ['type', 'id', 'approval_request_id', 'approve', 'reason']) };
     case 'compaction':
       // Whether this server sealed it for this tenant is checked where the tenant is known (ResponseInputs).
       if (typeof raw.encrypted_content !== 'string') return { param: `${at}.encrypted_content`, message: `A compaction item needs its 'encrypted_content'.` };
@@ -175,6 +190,10 @@ const ID_PREFIXES: Record<string, Parameters<typeof newId>[0]> = {
   reasoning: 'rs',
   compaction: 'cmp',
   web_search_call: 'ws',
+  mcp_list_tools: 'mcpl',
+  mcp_call: 'mcp',
+  mcp_approval_request: 'mcpr',
+  mcp_approval_response: 'mcpa',
 };
 
 /** Input items get ids as OpenAI lists them (msg_…, fc_…, fco_…), unless the client gave one. */

@@ -1,0 +1,165 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '../common/api-error';
+import { newId } from '../common/ids';
+import type { FunctionTool, InputItem, JsonObject, ResponseTool } from '../common/openai/types';
+import { AppConfig } from '../config/app-config';
+import type { HostedCallEvent, HostedTool } from '../tools/hosted-tools';
+import { failureOf, McpConnection, type McpCallOutcome, type McpToolInfo } from './mcp-connection';
+import { McpHostPolicy } from './mcp-host-policy';
+import { allowedTools, isRemoteMcp, type McpCredentials, type McpToolEntry, mcpHostedTool, needsApproval } from './mcp-tools';
+
+/** A listing of a server's tools made for a run: its `mcp_list_tools` item and the events that tell it. */
+export interface McpListing {
+  item: JsonObject & { id: string; type: string };
+  events: { afterAdded: HostedCallEvent[]; beforeDone: HostedCallEvent[] };
+}
+
+/** A call the user approved in this request's input (an `mcp_approval_response`), to be made before the model answers. */
+export interface ApprovedMcpCall {
+  tool: HostedTool;
+  argumentsText: string;
+}
+
+/** What remote MCP servers give one run; `close` ends its connections. */
+export interface McpRun {
+  listings: McpListing[];
+  /** The servers' tools the model is offered, by offered name, and their functions. */
+  tools: Map<string, HostedTool>;
+  functions: FunctionTool[];
+  approved: ApprovedMcpCall[];
+  close(): Promise<void>;
+}
+
+/** One server for one run: connected on first use, then kept for the run's listing and calls. */
+class McpServerSession {
+  private connection?: Promise<McpConnection>;
+
+  constructor(
+    readonly entry: McpToolEntry,
+    private readonly headers: Record<string, string>,
+    private readonly policy: McpHostPolicy,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private connect(signal: AbortSignal): Promise<McpConnection> {
+    this.connection ??= (async () => {
+      const url = new URL(this.entry.server_url);
+      const refused = await this.policy.check(url);
+      if (refused) throw new Error(refused);
+      return McpConnection.open(url, this.headers, this.timeoutMs, signal);
+    })();
+    // A failed connection is tried again by the next call.
+    this.connection.catch(() => (this.connection = undefined));
+    return this.connection;
+  }
+
+  async list(signal: AbortSignal): Promise<McpToolInfo[]> {
+    return (await this.connect(signal)).listTools(this.timeoutMs, signal);
+  }
+
+  readonly call = async (name: string, args: JsonObject, signal: AbortSignal): Promise<McpCallOutcome> => {
+    let connection: McpConnection;
+    try {
+      connection = await this.connect(signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return failureOf(error);
+    }
+    return connection.call(name, args, this.timeoutMs, signal);
+  };
+
+  async close(): Promise<void> {
+    const connection = await this.connection?.catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Remote MCP servers for runs (`{"type": "mcp", "server_url", …}` tools), through the official MCP SDK's client. Each
+ * run lists each server's tools (an `mcp_list_tools` item; a chain that already holds one for the server reuses it),
+ * offers them to the model, and makes the calls the user approved in its input. A server that is down or refused
+ * fails its listing or its calls, never the run.
+ */
+@Injectable()
+export class McpRuns {
+  private readonly logger = new Logger(McpRuns.name);
+  private readonly policy: McpHostPolicy;
+
+  constructor(private readonly config: AppConfig) {
+    this.policy = new McpHostPolicy(config.MCP_ALLOWED_HOSTS);
+  }
+
+  /** Whether requests' mcp tools are offered here. */
+  get enabled(): boolean {
+    return this.policy.enabled;
+  }
+
+  /** A 400 for an mcp tool whose server this server may not reach, before anything runs. */
+  checkTools(tools: ResponseTool[]): void {
+    tools.forEach((tool, index) => {
+      if (!isRemoteMcp(tool)) return;
+      const refused = this.policy.refusal(new URL(tool.server_url));
+      if (refused) throw ApiError.badRequest(refused, `tools[${index}].server_url`, 'mcp_server_not_allowed');
+    });
+  }
+
+  /**
+   * Prepares a run whose tools hold remote MCP servers: `conversation` is what the model is given (earlier listings
+   * and approvals are read from it). Nothing when there are none.
+   */
+  async prepare(tools: ResponseTool[], credentials: McpCredentials, conversation: InputItem[], signal: AbortSignal): Promise<McpRun | undefined> {
+    const entries = this.enabled ? tools.filter(isRemoteMcp) : [];
+    if (entries.length === 0) return undefined;
+    const sessions = new Map(entries.map((entry) => [entry.server_label, new McpServerSession(entry, credentials[entry.server_label] ?? {}, this.policy, this.config.MCP_TIMEOUT_MS)]));
+    const run: McpRun = { listings: [], tools: new Map(), functions: [], approved: [], close: async () => void (await Promise.all([...sessions.values()].map((session) => session.close()))) };
+    const listed = await Promise.all([...sessions.values()].map((session) => this.toolsOf(session, conversation, signal)));
+    for (const [index, session] of [...sessions.values()].entries()) {
+      const { tools: serverTools, listing } = listed[index];
+      if (listing) run.listings.push(listing);
+      for (const tool of allowedTools(session.entry, serverTools)) {
+        const hosted = mcpHostedTool(session.entry.server_label, tool, session.call, { awaitsApproval: needsApproval(session.entry, tool) });
+        run.tools.set(hosted.offered.name, hosted);
+        run.functions.push(hosted.offered);
+      }
+    }
+    run.approved = approvedCalls(conversation).map(({ request, approvalRequestId }) => {
+      const label = String(request.server_label);
+      const tool: McpToolInfo = { name: String(request.name), description: null, input_schema: {}, annotations: null };
+      const session = sessions.get(label);
+      const call = session?.call ?? (async () => ({ error: { type: 'http_error' as const, code: 0, message: `This request has no mcp tool with server_label '${label}': send it again with the approval.` }, message: 'the MCP server was not given again with the approval' }));
+      return { tool: mcpHostedTool(label, tool, call, { awaitsApproval: false, approvalRequestId }), argumentsText: String(request.arguments ?? '{}') };
+    });
+    return run;
+  }
+
+  /** A server's tools: those a listing earlier in the conversation holds, or a new listing (with its item). */
+  private async toolsOf(session: McpServerSession, conversation: InputItem[], signal: AbortSignal): Promise<{ tools: McpToolInfo[]; listing?: McpListing }> {
+    const label = session.entry.server_label;
+    const earlier = conversation.findLast((item) => item.type === 'mcp_list_tools' && item.server_label === label && !item.error);
+    if (earlier) return { tools: earlier.tools as unknown as McpToolInfo[] };
+    const item: McpListing['item'] = { id: newId('mcpl'), type: 'mcp_list_tools', server_label: label, tools: [] };
+    try {
+      const tools = await session.list(signal);
+      item.tools = tools;
+      return { tools, listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.completed' }] } } };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const { message } = failureOf(error);
+      this.logger.warn(`listing the tools of MCP server '${label}' failed: ${message}`);
+      item.error = message;
+      return { tools: [], listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.failed' }] } } };
+    }
+  }
+}
+
+/** The approval requests the conversation approves and that no call has answered yet. */
+function approvedCalls(conversation: InputItem[]): Array<{ request: InputItem; approvalRequestId: string }> {
+  const made = new Set(conversation.filter((item) => item.type === 'mcp_call' && item.approval_request_id).map((item) => String(item.approval_request_id)));
+  const requests = new Map(conversation.filter((item) => item.type === 'mcp_approval_request').map((item) => [String(item.id), item]));
+  return conversation
+    .filter((item) => item.type === 'mcp_approval_response' && item.approve === true && !made.has(String(item.approval_request_id)))
+    .flatMap((item) => {
+      const request = requests.get(String(item.approval_request_id));
+      return request ? [{ request, approvalRequestId: String(item.approval_request_id) }] : [];
+    });
+}

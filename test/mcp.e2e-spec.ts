@@ -1,0 +1,171 @@
+import OpenAI from 'openai-latest';
+import { Client } from 'pg';
+import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
+import { waitFor } from './support/sse';
+import { startTestServer, type TestServer } from './support/test-server';
+
+type Item = { type: string; [key: string]: unknown };
+const items = (response: OpenAI.Responses.Response) => response.output as unknown as Item[];
+
+/** Remote MCP tools run by the server, against an MCP server built with the official SDK. */
+describe('Remote MCP tools', () => {
+  let mcp: TestMcpServer;
+  let server: TestServer;
+  let client: OpenAI;
+  const tool = (extra: Record<string, unknown> = {}) =>
+    ({ type: 'mcp', server_label: 'tools', server_url: `${mcp.url}/mcp`, authorization: 'secret-token-1', require_approval: 'never', ...extra }) as OpenAI.Responses.Tool;
+
+  beforeAll(async () => {
+    mcp = await startTestMcpServer();
+    server = await startTestServer({ MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_TIMEOUT_MS: '1500' });
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await mcp.close();
+  });
+  beforeEach(() => {
+    mcp.calls.length = 0;
+    mcp.headers.length = 0;
+  });
+
+  it("lists the server's tools, runs the model's call and gives the result back to the model, in one response", async () => {
+    const response = await client.responses.create({ model: 'm', input: 'CALL tools__add {"a":2,"b":3}', tools: [tool()] });
+    expect(response.status).toBe('completed');
+    const output = items(response);
+    expect(output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+    expect(output[0]).toMatchObject({ id: expect.stringMatching(/^mcpl_/), server_label: 'tools', tools: expect.arrayContaining([expect.objectContaining({ name: 'add', annotations: { readOnlyHint: true } })]) });
+    expect(output[1]).toEqual({
+      id: expect.stringMatching(/^mcp_/),
+      type: 'mcp_call',
+      status: 'completed',
+      server_label: 'tools',
+      name: 'add',
+      arguments: '{"a":2,"b":3}',
+      output: '5',
+      error: null,
+      approval_request_id: null,
+    });
+    expect(response.output_text).toBe('The tool said: 5');
+    expect(mcp.calls).toEqual([{ name: 'add', arguments: { a: 2, b: 3 } }]);
+    // The model was offered the server's tools under its label.
+    expect(server.stub.requests.at(-2)!.tools.map((offered: any) => offered.function.name)).toEqual(['tools__add', 'tools__echo', 'tools__fail', 'tools__slow']);
+    // The credentials were used, and are neither echoed nor stored.
+    expect(mcp.headers.every((headers) => headers.authorization === 'Bearer secret-token-1')).toBe(true);
+    expect(response.tools[0]).not.toHaveProperty('authorization');
+    expect((await client.responses.retrieve(response.id)).tools[0]).not.toHaveProperty('authorization');
+    expect(await storedAnywhere('secret-token-1')).toBe(false);
+  });
+
+  it("streams OpenAI's MCP events, which the newest SDK's stream helper takes", async () => {
+    const stream = client.responses.stream({ model: 'm', input: 'CALL tools__echo {"text":"hi"}', tools: [tool()] });
+    const types: string[] = [];
+    stream.on('event', (event) => types.push(event.type));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe('The tool said: hi');
+    expect(types.filter((type) => type.includes('mcp'))).toEqual([
+      'response.mcp_list_tools.in_progress',
+      'response.mcp_list_tools.completed',
+      'response.mcp_call.in_progress',
+      'response.mcp_call_arguments.delta',
+      'response.mcp_call_arguments.done',
+      'response.mcp_call.completed',
+    ]);
+  });
+
+  it('asks for approval, then makes the call once approved, without listing the tools again', async () => {
+    const asked = await client.responses.create({ model: 'm', input: 'CALL tools__add {"a":1,"b":1}', tools: [tool({ require_approval: 'always' })] });
+    expect(asked.status).toBe('completed');
+    const request = items(asked).at(-1)!;
+    expect(request).toEqual({ id: expect.stringMatching(/^mcpr_/), type: 'mcp_approval_request', server_label: 'tools', name: 'add', arguments: '{"a":1,"b":1}' });
+    expect(mcp.calls).toEqual([]);
+
+    const listings = mcp.listings;
+    const approved = await client.responses.create({
+      model: 'm',
+      previous_response_id: asked.id,
+      input: [{ type: 'mcp_approval_response', approval_request_id: request.id as string, approve: true }],
+      tools: [tool({ require_approval: 'always' })],
+    });
+    expect(items(approved).map((item) => item.type)).toEqual(['mcp_call', 'message']);
+    expect(approved.output[0]).toMatchObject({ type: 'mcp_call', name: 'add', output: '2', approval_request_id: request.id });
+    expect(approved.output_text).toBe('The tool said: 2');
+    expect(mcp.calls).toEqual([{ name: 'add', arguments: { a: 1, b: 1 } }]);
+    expect(mcp.listings).toBe(listings);
+  });
+
+  it('tells the model when the user refuses a call, and makes none', async () => {
+    const asked = await client.responses.create({ model: 'm', input: 'CALL tools__echo {"text":"x"}', tools: [tool({ require_approval: { always: { tool_names: ['echo'] } } })] });
+    const request = items(asked).find((item) => item.type === 'mcp_approval_request')!;
+    const refused = await client.responses.create({
+      model: 'm',
+      previous_response_id: asked.id,
+      input: [{ type: 'mcp_approval_response', approval_request_id: request.id as string, approve: false, reason: 'not now' }],
+      tools: [tool()],
+    });
+    expect(items(refused).map((item) => item.type)).toEqual(['message']);
+    expect(refused.output_text).toBe('The tool said: The user refused this call: not now');
+    expect(mcp.calls).toEqual([]);
+    await expect(
+      client.responses.create({ model: 'm', previous_response_id: asked.id, input: [{ type: 'mcp_approval_response', approval_request_id: 'mcpr_nope', approve: true }], tools: [tool()] }),
+    ).rejects.toMatchObject({ status: 400, error: { param: 'input[0].approval_request_id' } });
+  });
+
+  it("puts a tool's error, or a call that takes too long, in the call's item and goes on", async () => {
+    const failed = await client.responses.create({ model: 'm', input: 'CALL tools__fail {}', tools: [tool()] });
+    expect(failed.status).toBe('completed');
+    expect(failed.output[1]).toMatchObject({ type: 'mcp_call', status: 'failed', output: null, error: { type: 'mcp_tool_execution_error' } });
+    expect(failed.output_text).toBe('The tool said: The call failed: the tool broke');
+
+    const slow = await client.responses.create({ model: 'm', input: 'CALL tools__slow {"ms":4000}', tools: [tool()] });
+    expect(slow.status).toBe('completed');
+    expect(slow.output[1]).toMatchObject({ type: 'mcp_call', status: 'failed', error: { type: 'mcp_protocol_error' } });
+  });
+
+  it('fails the listing of a server that is down, and answers without its tools', async () => {
+    const response = await client.responses.create({ model: 'm', input: 'Hello', tools: [tool({ server_url: 'http://127.0.0.1:9/mcp' })] });
+    expect(response.status).toBe('completed');
+    expect(response.output[0]).toMatchObject({ type: 'mcp_list_tools', tools: [], error: expect.stringContaining('could not be reached') });
+    expect(response.output_text).toBe('Hello! You said: Hello');
+  });
+
+  it('speaks the older HTTP+SSE transport too', async () => {
+    const response = await client.responses.create({ model: 'm', input: 'CALL tools__add {"a":4,"b":4}', tools: [tool({ server_url: `${mcp.url}/sse` })] });
+    expect(response.output_text).toBe('The tool said: 8');
+    expect(mcp.headers.filter((headers) => headers.authorization === 'Bearer secret-token-1').length).toBeGreaterThan(1);
+  });
+
+  it('runs MCP tools in background responses, with credentials kept sealed', async () => {
+    const queued = await client.responses.create({ model: 'm', input: 'CALL tools__add {"a":20,"b":22}', tools: [tool({ authorization: 'secret-token-2' })], background: true });
+    const done = await waitFor(async () => {
+      const polled = await client.responses.retrieve(queued.id);
+      return polled.status === 'queued' || polled.status === 'in_progress' ? undefined : polled;
+    });
+    expect(done.output_text).toBe('The tool said: 42');
+    expect(mcp.headers.some((headers) => headers.authorization === 'Bearer secret-token-2')).toBe(true);
+    expect(await storedAnywhere('secret-token-2')).toBe(false);
+  });
+
+  it('refuses a server_url whose host MCP_ALLOWED_HOSTS does not list', async () => {
+    await expect(client.responses.create({ model: 'm', input: 'hi', tools: [tool({ server_url: 'http://169.254.169.254/mcp' })] })).rejects.toMatchObject({
+      status: 400,
+      error: { code: 'mcp_server_not_allowed', param: 'tools[0].server_url' },
+    });
+  });
+});
+
+/** Whether a text appears anywhere in the database's tables. */
+async function storedAnywhere(text: string): Promise<boolean> {
+  const db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await db.connect();
+  try {
+    const { rows: tables } = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
+    for (const { table_name: table } of tables) {
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${table} t WHERE t::text LIKE $1`, [`%${text}%`]);
+      if (rows[0].n > 0) return true;
+    }
+    return false;
+  } finally {
+    await db.end();
+  }
+}
