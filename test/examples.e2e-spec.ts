@@ -2,18 +2,23 @@ import { streamingChat } from '../examples/responses_api/streaming_chat';
 import { toolCallWorkflow } from '../examples/responses_api/tool_calls';
 import { backgroundJob } from '../examples/responses_api/background';
 import { conversation } from '../examples/responses_api/conversation';
+import { mcpTools } from '../examples/responses_api/mcp_tools';
+import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 describe('README examples', () => {
   let db: FreshDatabase;
   let server: TestServer;
+  let mcp: TestMcpServer;
   beforeAll(async () => {
     db = await createFreshDatabase();
-    server = await startTestServer({}, db.url);
+    mcp = await startTestMcpServer();
+    server = await startTestServer({ MCP_ALLOWED_HOSTS: '127.0.0.1' }, db.url);
   });
   afterAll(async () => {
     await server.close();
+    await mcp.close();
     await db.drop();
   });
 
@@ -56,5 +61,26 @@ describe('README examples', () => {
       '[user] What is my name?',
       '[assistant] Hello! You said: What is my name?',
     ]);
+  });
+
+  it("mcp_tools asks for each call's approval and gets the answer with the tool's result", async () => {
+    const lines: string[] = [];
+    const asked: string[] = [];
+    const text = await mcpTools(
+      server.client,
+      'stub-model',
+      'CALL tools__add {"a":2,"b":3}',
+      `${mcp.url}/mcp`,
+      async (request) => {
+        asked.push(`${request.name} ${request.arguments}`);
+        return true;
+      },
+      (line) => lines.push(line),
+      'token-1',
+    );
+    expect(asked).toEqual(['add {"a":2,"b":3}']);
+    expect(text).toBe('The tool said: 5');
+    expect(lines).toEqual(['called tools.add({"a":2,"b":3}) → 5', 'The tool said: 5']);
+    expect(mcp.headers.at(-1)!.authorization).toBe('Bearer token-1');
   });
 });
