@@ -10,6 +10,7 @@ import { FairJobClaims1796600000000 } from './1796600000000-FairJobClaims';
 import { RateLimitUsage1796700000000 } from './1796700000000-RateLimitUsage';
 import { ServerSecrets1796800000000 } from './1796800000000-ServerSecrets';
 import { JobCredentials1796900000000 } from './1796900000000-JobCredentials';
+import { Webhooks1797000000000 } from './1797000000000-Webhooks';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   RateLimitUsage1796700000000,
   ServerSecrets1796800000000,
   JobCredentials1796900000000,
+  Webhooks1797000000000,
 ];

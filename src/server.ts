@@ -8,6 +8,7 @@ import { json, type NextFunction, type Request, type RequestHandler, type Respon
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { TenantKeys } from './auth/tenant-keys';
+import { ADMIN_PATH_PREFIX, checkAdminKey } from './auth/admin.guard';
 import { ApiError } from './common/api-error';
 import { toApiError } from './common/all-exceptions.filter';
 import { apiValidationPipe } from './common/validation';
@@ -34,7 +35,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   // parser as an unknown `include[]`.
   app.set('query parser', 'extended');
   app.use(
-    authenticateBodies(new TenantKeys(config.API_KEYS)),
+    authenticateBodies(new TenantKeys(config.API_KEYS), config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),
     json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? ''), verify: checkBodyBounds }),
@@ -72,11 +73,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
  * With API keys on, a request with a body and a key that is missing or wrong is refused before its body is read:
  * an unauthenticated client makes the server neither read nor inflate what it sends.
  */
-function authenticateBodies(keys: TenantKeys): RequestHandler {
+function authenticateBodies(keys: TenantKeys, adminKey: string | undefined): RequestHandler {
   return (req, _res, next) => {
-    if (!keys.enabled || !hasBody(req)) return next();
+    const admin = req.path.startsWith(ADMIN_PATH_PREFIX);
+    if ((!keys.enabled && !admin) || !hasBody(req)) return next();
     try {
-      keys.tenantOf(req.headers.authorization);
+      if (admin) checkAdminKey(adminKey, req.headers.authorization);
+      else keys.tenantOf(req.headers.authorization);
       next();
     } catch (error) {
       next(error);

@@ -130,6 +130,30 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   MCP_TIMEOUT_MS = 60_000;
 
+  /** Where OpenAI's webhooks of background responses (response.completed, .failed, .cancelled, .incomplete) go, for every tenant. */
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'WEBHOOK_URL must be an http(s) URL' })
+  WEBHOOK_URL?: string;
+
+  /** The secret WEBHOOK_URL's deliveries are signed with (Standard Webhooks), as OpenAI shows it: whsec_<base64>. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'WEBHOOK_SECRET must look like whsec_<base64>' })
+  WEBHOOK_SECRET?: string;
+
+  /** The first retry of a failed delivery waits this long; each next one twice as long (at most an hour). */
+  @Transform(toInt) @IsInt() @Min(10)
+  WEBHOOK_RETRY_BASE_MS = 5_000;
+
+  /** A webhook not delivered this long after its event is given up (72 hours, as OpenAI). */
+  @Transform(toInt) @IsInt() @Min(1000)
+  WEBHOOK_MAX_AGE_MS = 72 * 3_600_000;
+
+  /** A receiver that has not answered a delivery in this long has failed it. */
+  @Transform(toInt) @IsInt() @Min(100)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** The key of the admin API (`Authorization: Bearer <key>`, e.g. per-tenant webhook endpoints); unset: no admin API. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^\S{16,}$/, { message: 'ADMIN_API_KEY must be at least 16 characters without spaces' })
+  ADMIN_API_KEY?: string;
+
   /**
    * Comma-separated `key=tenant` pairs, each optionally with its own limits: `key=tenant;rpm=600;tpm=200000`. Unset:
    * authentication is off and everyone is the tenant "default".
@@ -248,7 +272,7 @@ export function physicalCores(): number {
 }
 
 /** Variables whose values are credentials. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL', 'CONTENT_ENCRYPTION_KEY', 'WEB_SEARCH_API_KEY']);
+const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL', 'CONTENT_ENCRYPTION_KEY', 'WEB_SEARCH_API_KEY', 'WEBHOOK_SECRET', 'ADMIN_API_KEY']);
 
 /** Builds the configuration from the environment; a bad value throws a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -262,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  WEBHOOK_URL needs WEBHOOK_SECRET (whsec_ and the base64 of a random key, e.g. whsec_$(openssl rand -base64 32))');
   if (config.WEB_SEARCH_PROVIDER === 'searxng' && !config.WEB_SEARCH_URL) throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=searxng needs WEB_SEARCH_URL (the instance, e.g. http://searxng:8080)');
   if (config.WEB_SEARCH_PROVIDER === 'brave' && !config.WEB_SEARCH_API_KEY) throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=brave needs WEB_SEARCH_API_KEY (a Brave Search API subscription token)');
   return config;

@@ -4,6 +4,7 @@ import { GroupCommit } from '../common/group-commit';
 import { AppConfig } from '../config/app-config';
 import { type ConversationAppend, ConversationsService } from '../conversations/conversations.service';
 import { EventLogService } from '../events/event-log.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './responses.repository';
 
@@ -50,6 +51,7 @@ export class ResponseWrites {
     private readonly repository: ResponsesRepository,
     private readonly eventLog: EventLogService,
     private readonly conversations: ConversationsService,
+    private readonly webhooks: WebhooksService,
     config: AppConfig,
   ) {
     const budgetMs = config.DATABASE_OUTAGE_RETRY_MS;
@@ -84,11 +86,12 @@ export class ResponseWrites {
   /**
    * Final states, and the last events of the logged runs, commit together: whoever reads a terminal event in the log
    * can read the response as it ended, and a crash never leaves one without the other. One commit instead of three
-   * one after the other (the events, the state, the terminal event) for each logged run's end.
+   * one after the other (the events, the state, the terminal event) for each logged run's end. A background
+   * response's webhook events go to the outbox in the same commit: a crash can delay them, never lose them.
    */
   private writeEnds(ends: RunEnd[]): Promise<boolean[]> {
     const updates = ends.map((end) => end.update);
-    if (!ends.some((end) => end.log || end.conversation)) return this.repository.updateStates(updates);
+    if (!ends.some((end) => end.log || end.conversation || this.webhooks.sendsWebhook(end.update.response))) return this.repository.updateStates(updates);
     return this.repository.inTransaction(async (manager) => {
       const written = await this.repository.updateStates(updates, manager);
       const logged = ends.flatMap(({ update, log }, index) =>
@@ -96,6 +99,7 @@ export class ResponseWrites {
       );
       await this.eventLog.appendAll(logged, manager);
       await this.conversations.append(ends.flatMap((end, index) => (written[index] && end.conversation ? [end.conversation] : [])), manager);
+      await this.webhooks.record(manager, ends.flatMap((end, index) => (written[index] ? [end.update.response] : [])));
       return written;
     });
   }

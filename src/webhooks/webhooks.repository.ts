@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export const WEBHOOKS_CHANNEL = 'webhooks_due';
+
+/** The deployment's endpoint (WEBHOOK_URL) in `webhook_deliveries.endpoint`. */
+export const DEPLOYMENT_ENDPOINT = 'deployment';
+
+export interface WebhookEvent {
+  eventId: string;
+  responseId: string;
+  type: string;
+}
+
+export interface EndpointRow {
+  id: string;
+  tenant_id: string;
+  url: string;
+  sealed_secret: string;
+  created_at: Date;
+}
+
+export interface DueDelivery {
+  event_id: string;
+  endpoint: string;
+  tenant_id: string;
+  type: string;
+  response_id: string;
+  created_at: Date;
+  attempts: number;
+  url: string | null;
+  sealed_secret: string | null;
+}
+
+/** SQL for webhook endpoints and the deliveries outbox. */
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Writes the deliveries of `events` (one per endpoint of each response's tenant, and one for the deployment's
+   * endpoint when it has one), in the caller's transaction, and wakes the dispatchers once it commits.
+   */
+  async record(manager: EntityManager, events: WebhookEvent[], deployment: boolean): Promise<void> {
+    await manager.query(
+      `WITH event AS (
+         SELECT e.event_id, e.response_id, e.type, r.tenant_id
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS e (event_id, response_id, type)
+           JOIN responses r ON r.id = e.response_id
+       ), rows AS (
+         SELECT event.event_id, endpoint.id AS endpoint, event.tenant_id, event.type, event.response_id
+           FROM event JOIN webhook_endpoints endpoint ON endpoint.tenant_id = event.tenant_id
+         UNION ALL
+         SELECT event.event_id, '${DEPLOYMENT_ENDPOINT}', event.tenant_id, event.type, event.response_id FROM event WHERE $4
+       ), inserted AS (
+         INSERT INTO webhook_deliveries (event_id, endpoint, tenant_id, type, response_id) SELECT * FROM rows RETURNING 1
+       )
+       SELECT pg_notify('${WEBHOOKS_CHANNEL}', '') FROM (SELECT count(*) AS n FROM inserted) i WHERE i.n > 0`,
+      [events.map((event) => event.eventId), events.map((event) => event.responseId), events.map((event) => event.type), deployment],
+    );
+  }
+
+  /**
+   * Claims due deliveries: each is leased for `leaseMs` (its next attempt moved past the lease, its attempts counted),
+   * so that a dispatcher that dies mid-delivery leaves it to another after the lease.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<DueDelivery[]> {
+    const [rows]: [DueDelivery[], number] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT event_id, endpoint FROM webhook_deliveries
+          WHERE state = 'pending' AND next_attempt_at <= now()
+          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
+         FROM due LEFT JOIN webhook_endpoints e ON e.id = due.endpoint
+        WHERE d.event_id = due.event_id AND d.endpoint = due.endpoint
+       RETURNING d.event_id, d.endpoint, d.tenant_id, d.type, d.response_id, d.created_at, d.attempts, e.url, e.sealed_secret`,
+      [limit, leaseMs],
+    );
+    return rows;
+  }
+
+  async delivered(eventId: string, endpoint: string): Promise<void> {
+    await this.dataSource.query(`UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_error = NULL WHERE event_id = $1 AND endpoint = $2`, [eventId, endpoint]);
+  }
+
+  /** A failed attempt: tried again at `retryAt`, or given up (`failed`) when there is none. */
+  async attemptFailed(eventId: string, endpoint: string, error: string, retryAt: Date | null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET last_error = $3, state = CASE WHEN $4::timestamptz IS NULL THEN 'failed' ELSE state END,
+              next_attempt_at = coalesce($4::timestamptz, next_attempt_at)
+        WHERE event_id = $1 AND endpoint = $2`,
+      [eventId, endpoint, error, retryAt],
+    );
+  }
+
+  /** The next time a delivery is due, if any is pending. */
+  async nextDue(): Promise<Date | null> {
+    const rows: Array<{ next: Date | null }> = await this.dataSource.query(`SELECT min(next_attempt_at) AS next FROM webhook_deliveries WHERE state = 'pending'`);
+    return rows[0]?.next ?? null;
+  }
+
+  async insertEndpoint(row: { id: string; tenantId: string; url: string; sealedSecret: string }): Promise<EndpointRow> {
+    const rows: EndpointRow[] = await this.dataSource.query(
+      `INSERT INTO webhook_endpoints (id, tenant_id, url, sealed_secret) VALUES ($1, $2, $3, $4) RETURNING *`,
+      [row.id, row.tenantId, row.url, row.sealedSecret],
+    );
+    return rows[0];
+  }
+
+  listEndpoints(tenantId?: string): Promise<EndpointRow[]> {
+    return tenantId
+      ? this.dataSource.query(`SELECT * FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId])
+      : this.dataSource.query(`SELECT * FROM webhook_endpoints ORDER BY created_at, id`);
+  }
+
+  async deleteEndpoint(id: string): Promise<boolean> {
+    const [, count]: [unknown, number] = await this.dataSource.query(`DELETE FROM webhook_endpoints WHERE id = $1`, [id]);
+    return count > 0;
+  }
+}
