@@ -3,6 +3,9 @@ import { toolCallWorkflow } from '../examples/responses_api/tool_calls';
 import { backgroundJob } from '../examples/responses_api/background';
 import { conversation } from '../examples/responses_api/conversation';
 import { mcpTools } from '../examples/responses_api/mcp_tools';
+import { startWebhookReceiver } from '../examples/responses_api/webhook_receiver';
+import { freePort } from './support/server-process';
+import { waitFor } from './support/sse';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -82,5 +85,25 @@ describe('README examples', () => {
     expect(text).toBe('The tool said: 5');
     expect(lines).toEqual(['called tools.add({"a":2,"b":3}) → 5', 'The tool said: 5']);
     expect(mcp.headers.at(-1)!.authorization).toBe('Bearer token-1');
+  });
+
+  it('webhook_receiver verifies the deliveries of a background response and reads the response', async () => {
+    const secret = 'whsec_' + Buffer.from('a webhook secret for the example').toString('base64');
+    const port = await freePort();
+    const lines: string[] = [];
+    
+    // A database of its own: the replica that ends a response records its webhooks with its own WEBHOOK_URL.
+    const own = await createFreshDatabase();
+    const withWebhooks = await startTestServer({ WEBHOOK_URL: `http://127.0.0.1:${port}/`, WEBHOOK_SECRET: secret }, own.url);
+    const receiver = await startWebhookReceiver(withWebhooks.client, secret, port, (line) => lines.push(line));
+    try {
+      const job = await withWebhooks.client.responses.create({ model: 'stub-model', input: 'Ping', background: true });
+      const line = await waitFor(async () => lines.find((l) => l.includes(job.id)));
+      expect(line).toBe(`response.completed ${job.id}: Hello! You said: Ping`);
+    } finally {
+      await withWebhooks.close();
+      await own.drop();
+      receiver.close();
+    }
   });
 });

@@ -51,7 +51,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     while (!this.stopped) {
       let claimed = 0;
       try {
-        const due = await this.repository.claimDue(BATCH, this.config.WEBHOOK_TIMEOUT_MS * 2);
+        const due = await this.repository.claimDue(BATCH, this.config.WEBHOOK_TIMEOUT_MS * 2, this.config.WEBHOOK_URL !== undefined);
         claimed = due.length;
         await Promise.all(due.map((delivery) => this.deliver(delivery)));
       } catch (error) {

@@ -62,20 +62,21 @@ export class WebhooksRepository {
 
   /**
    * Claims due deliveries: each is leased for `leaseMs` (its next attempt moved past the lease, its attempts counted),
-   * so that a dispatcher that dies mid-delivery leaves it to another after the lease.
+   * so that a dispatcher that dies mid-delivery leaves it to another after the lease. A replica that knows no
+   * deployment endpoint (no WEBHOOK_URL) leaves its deliveries to those that do.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<DueDelivery[]> {
+  async claimDue(limit: number, leaseMs: number, deployment: boolean): Promise<DueDelivery[]> {
     const [rows]: [DueDelivery[], number] = await this.dataSource.query(
       `WITH due AS (
          SELECT event_id, endpoint FROM webhook_deliveries
-          WHERE state = 'pending' AND next_attempt_at <= now()
+          WHERE state = 'pending' AND next_attempt_at <= now() AND (endpoint <> '${DEPLOYMENT_ENDPOINT}' OR $3)
           ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
        )
        UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
          FROM due LEFT JOIN webhook_endpoints e ON e.id = due.endpoint
         WHERE d.event_id = due.event_id AND d.endpoint = due.endpoint
        RETURNING d.event_id, d.endpoint, d.tenant_id, d.type, d.response_id, d.created_at, d.attempts, e.url, e.sealed_secret`,
-      [limit, leaseMs],
+      [limit, leaseMs, deployment],
     );
     return rows;
   }
@@ -92,12 +93,6 @@ export class WebhooksRepository {
         WHERE event_id = $1 AND endpoint = $2`,
       [eventId, endpoint, error, retryAt],
     );
-  }
-
-  /** The next time a delivery is due, if any is pending. */
-  async nextDue(): Promise<Date | null> {
-    const rows: Array<{ next: Date | null }> = await this.dataSource.query(`SELECT min(next_attempt_at) AS next FROM webhook_deliveries WHERE state = 'pending'`);
-    return rows[0]?.next ?? null;
   }
 
   async insertEndpoint(row: { id: string; tenantId: string; url: string; sealedSecret: string }): Promise<EndpointRow> {
