@@ -1,7 +1,7 @@
 import OpenAI from 'openai-latest';
 import { Client } from 'pg';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
-import { waitFor } from './support/sse';
+import { finishedResponse } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 type Item = { type: string; [key: string]: unknown };
@@ -137,10 +137,7 @@ describe('Remote MCP tools', () => {
 
   it('runs MCP tools in background responses, with credentials kept sealed', async () => {
     const queued = await client.responses.create({ model: 'm', input: 'CALL tools__add {"a":20,"b":22}', tools: [tool({ authorization: 'secret-token-2' })], background: true });
-    const done = await waitFor(async () => {
-      const polled = await client.responses.retrieve(queued.id);
-      return polled.status === 'queued' || polled.status === 'in_progress' ? undefined : polled;
-    });
+    const done = await finishedResponse(client, queued.id);
     expect(done.output_text).toBe('The tool said: 42');
     expect(mcp.headers.some((headers) => headers.authorization === 'Bearer secret-token-2')).toBe(true);
     expect(await storedAnywhere('secret-token-2')).toBe(false);

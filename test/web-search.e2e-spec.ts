@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai-latest';
-import { waitFor } from './support/sse';
+import { finishedResponse } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** A fake SearXNG instance: answers `/search?q=…&format=json` with two pages, or the status `failWith` says. */
@@ -141,10 +141,7 @@ describe('web_search run by the server through a configured search provider', ()
 
   it('runs searches in background responses too', async () => {
     const queued = await client.responses.create({ model: 'm', input: 'CALL web_search {"query":"background"}', tools: [{ type: 'web_search' }], background: true });
-    const response = await waitFor(async () => {
-      const polled = await client.responses.retrieve(queued.id);
-      return polled.status === 'queued' || polled.status === 'in_progress' ? undefined : polled;
-    });
+    const response = await finishedResponse(client, queued.id);
     expect(response.status).toBe('completed');
     expect(response.output.map((item) => item.type)).toEqual(['web_search_call', 'message']);
     expect(search.queries).toEqual(['background']);

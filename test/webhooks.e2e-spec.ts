@@ -5,7 +5,7 @@ import OpenAI from 'openai-latest';
 import { Client } from 'pg';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { spawnServer } from './support/server-process';
-import { waitFor } from './support/sse';
+import { finishedResponse, waitFor } from './support/sse';
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -57,13 +57,6 @@ async function eventsAt(receiver: Receiver, path: string, secret: string) {
   return events;
 }
 
-async function finished(client: OpenAI, id: string) {
-  return waitFor(async () => {
-    const response = await client.responses.retrieve(id);
-    return response.status === 'queued' || response.status === 'in_progress' ? undefined : response;
-  });
-}
-
 describe('Webhooks for background responses', () => {
   const secret = newSecret();
   let db: FreshDatabase;
@@ -87,7 +80,7 @@ describe('Webhooks for background responses', () => {
 
   it('sends response.completed, signed so that the official SDK verifies it, for background responses only', async () => {
     const job = await client.responses.create({ model: 'm', input: 'Hello', background: true });
-    await finished(client, job.id);
+    await finishedResponse(client, job.id);
     const foreground = await client.responses.create({ model: 'm', input: 'Hello' });
     const events = await waitFor(async () => {
       const got = await eventsAt(receiver, '/deployment', secret);
@@ -127,8 +120,8 @@ describe('Webhooks for background responses', () => {
     const teamB = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
     const mine = await client.responses.create({ model: 'm', input: 'Mine', background: true });
     const theirs = await teamB.responses.create({ model: 'm', input: 'Theirs', background: true });
-    await finished(client, mine.id);
-    await finished(teamB, theirs.id);
+    await finishedResponse(client, mine.id);
+    await finishedResponse(teamB, theirs.id);
     const ownEvents = await waitFor(async () => {
       const got = await eventsAt(receiver, '/team-a', created.secret);
       return got.length > 0 ? got : undefined;
@@ -143,7 +136,7 @@ describe('Webhooks for background responses', () => {
   it('retries a receiver that is down, under the same webhook-id, until it takes the event', async () => {
     receiver.state.down = true;
     const job = await client.responses.create({ model: 'm', input: 'Later', background: true });
-    await finished(client, job.id);
+    await finishedResponse(client, job.id);
     const attempts = () => receiver.received.filter((r) => r.body.includes(job.id));
     await waitFor(async () => (attempts().length >= 3 ? true : undefined));
     receiver.state.down = false;

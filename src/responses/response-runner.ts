@@ -287,7 +287,11 @@ export class ResponseRunner {
       for (const approved of mcp.approved) {
         const { call, events: opened } = builder.openHostedCall(approved.tool, approved.argumentsText);
         events.push(...opened, ...builder.hostedCallsRunning([call]));
-        const result = await approved.tool.run(call.arguments, { tools: spec.response.tools, signal });
+        // Stopped meanwhile: the run does not start, and its connections close.
+        const result = await approved.tool.run(call.arguments, { tools: spec.response.tools, signal }).catch(async (error: unknown) => {
+          await mcp.close();
+          throw error;
+        });
         events.push(...builder.hostedCallDone(call, result));
         exchanges.push(...hostedExchange(call, result.output));
       }

@@ -34,7 +34,7 @@ export interface BuilderOptions {
   customTools?: ReadonlySet<string>;
   /** The client tools with fixed arguments (local_shell, shell, apply_patch) by offered name (see offeredFunctions). */
   clientTools?: ReadonlyMap<string, ClientTool>;
-  /** The hosted tools this server runs, by offered name (see offeredFunctions); their calls wait for HostedCalls. */
+  /** The hosted tools this server runs, by offered name (see offeredFunctions); their calls are run by the runner (see takeHostedCalls). */
   hostedTools?: ReadonlyMap<string, HostedTool>;
   /** Seals a finished reasoning item's content into its `encrypted_content` (`include: ["reasoning.encrypted_content"]`). */
   sealReasoning?: (item: ReasoningItem) => string;

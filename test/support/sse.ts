@@ -52,6 +52,14 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
   }
 }
 
+/** Polls a background response until it has ended, and gives it as it ended. */
+export function finishedResponse<R extends { status?: string | null }>(client: { responses: { retrieve(id: string): PromiseLike<R> } }, id: string): Promise<R> {
+  return waitFor(async () => {
+    const response = await client.responses.retrieve(id);
+    return response.status === 'queued' || response.status === 'in_progress' ? undefined : response;
+  });
+}
+
 /** Creates a background response with `stream: true` and leaves its stream after the first event; the job runs on. */
 export async function startStreamedJob(client: OpenAI, input: string): Promise<string> {
   const stream = await client.responses.create({ model: 'stub-model', input, background: true, stream: true });
