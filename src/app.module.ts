@@ -15,6 +15,7 @@ import { NotificationsModule } from './database/notifications.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
+import { clientRequestIdOf, requestIdOf } from './http/request-ids';
 
 /** Levels at which pino-http's request logs are written. */
 const REQUEST_LOG_LEVELS = ['trace', 'debug', 'info'];
@@ -27,12 +28,16 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          // Request logs are written at info; above it the per-request logger (and its async context) would cost CPU
-          // on every request for nothing.
-          ...(REQUEST_LOG_LEVELS.includes(config.LOG_LEVEL) ? {} : { forRoutes: [] }),
+          // Every log line written while a request is served carries its id (and the client's own, if it sent one),
+          // at every level; the request's own line is written at info.
           pinoHttp: {
             level: config.LOG_LEVEL,
-            autoLogging: { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') },
+            genReqId: requestIdOf,
+            customProps: (req) => {
+              const clientRequestId = clientRequestIdOf(req);
+              return clientRequestId ? { clientRequestId } : {};
+            },
+            autoLogging: REQUEST_LOG_LEVELS.includes(config.LOG_LEVEL) ? { ignore: (req) => ['/health', '/ready', '/metrics'].includes(req.url ?? '') } : false,
             redact: REDACTED_HEADER_PATHS,
             // The query parameters pino-http logs beside the URL are left out: the URL (redacted) holds them.
             serializers: { req: (req: { url?: string; query?: unknown }) => ({ ...req, url: redactUrl(req.url ?? ''), query: undefined }) },

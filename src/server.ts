@@ -18,6 +18,7 @@ import type { AppConfig } from './config/app-config';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 import { writeRawError } from './http/raw-error-response';
 import { zstdBodies } from './http/zstd-bodies';
+import { requestIds } from './http/request-ids';
 
 /** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
@@ -35,6 +36,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   // parser as an unknown `include[]`.
   app.set('query parser', 'extended');
   app.use(
+    requestIds(),
     authenticateBodies(new TenantKeys(config.API_KEYS), config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),
