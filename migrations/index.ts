@@ -11,6 +11,7 @@ import { RateLimitUsage1796700000000 } from './1796700000000-RateLimitUsage';
 import { ServerSecrets1796800000000 } from './1796800000000-ServerSecrets';
 import { JobCredentials1796900000000 } from './1796900000000-JobCredentials';
 import { Webhooks1797000000000 } from './1797000000000-Webhooks';
+import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   ServerSecrets1796800000000,
   JobCredentials1796900000000,
   Webhooks1797000000000,
+  ApiKeys1797100000000,
 ];

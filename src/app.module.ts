@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { TenantGuard } from './auth/tenant.guard';
+import { AuthModule } from './auth/auth.module';
 import { DatabaseAvailableGuard } from './database/database-available.guard';
 import { RateLimitGuard } from './rate-limits/rate-limit.guard';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
@@ -45,6 +46,7 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.DATABASE_POOL_SIZE)),
         NotificationsModule.forRoot(databaseUrl),
+        AuthModule,
         RateLimitsModule,
         ResponsesModule,
         HealthModule,

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { TenantKeys } from './auth/tenant-keys';
+import { ApiKeys } from './auth/api-keys.service';
 import { ADMIN_PATH_PREFIX, checkAdminKey } from './auth/admin.guard';
 import { ApiError } from './common/api-error';
 import { toApiError } from './common/all-exceptions.filter';
@@ -37,7 +37,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.set('query parser', 'extended');
   app.use(
     requestIds(),
-    authenticateBodies(new TenantKeys(config.API_KEYS), config.ADMIN_API_KEY),
+    authenticateBodies(app.get(ApiKeys), config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),
     json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? ''), verify: checkBodyBounds }),
@@ -75,17 +75,19 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
  * With API keys on, a request with a body and a key that is missing or wrong is refused before its body is read:
  * an unauthenticated client makes the server neither read nor inflate what it sends.
  */
-function authenticateBodies(keys: TenantKeys, adminKey: string | undefined): RequestHandler {
+function authenticateBodies(keys: ApiKeys, adminKey: string | undefined): RequestHandler {
   return (req, _res, next) => {
     const admin = req.path.startsWith(ADMIN_PATH_PREFIX);
     if ((!keys.enabled && !admin) || !hasBody(req)) return next();
-    try {
-      if (admin) checkAdminKey(adminKey, req.headers.authorization);
-      else keys.tenantOf(req.headers.authorization);
-      next();
-    } catch (error) {
-      next(error);
+    if (admin) {
+      try {
+        checkAdminKey(adminKey, req.headers.authorization);
+        return next();
+      } catch (error) {
+        return next(error);
+      }
     }
+    keys.callerOf(req.headers.authorization, req.headers['openai-project']).then(() => next(), next);
   };
 }
 

@@ -2,6 +2,7 @@ import OpenAI from 'openai-latest';
 import { Client } from 'pg';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 import { finishedResponse } from './support/sse';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 type Item = { type: string; [key: string]: unknown };
@@ -15,14 +16,18 @@ describe('Remote MCP tools', () => {
   const tool = (extra: Record<string, unknown> = {}) =>
     ({ type: 'mcp', server_label: 'tools', server_url: `${mcp.url}/mcp`, authorization: 'secret-token-1', require_approval: 'never', ...extra }) as OpenAI.Responses.Tool;
 
+  // A database of its own: its background jobs must run on a replica configured as this one.
+  let db: FreshDatabase;
   beforeAll(async () => {
     mcp = await startTestMcpServer();
-    server = await startTestServer({ MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_TIMEOUT_MS: '1500' });
+    db = await createFreshDatabase();
+    server = await startTestServer({ MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_TIMEOUT_MS: '1500' }, db.url);
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
   });
   afterAll(async () => {
     await server.close();
     await mcp.close();
+    await db.drop();
   });
   beforeEach(() => {
     mcp.calls.length = 0;
@@ -54,7 +59,7 @@ describe('Remote MCP tools', () => {
     expect(mcp.headers.every((headers) => headers.authorization === 'Bearer secret-token-1')).toBe(true);
     expect(response.tools[0]).not.toHaveProperty('authorization');
     expect((await client.responses.retrieve(response.id)).tools[0]).not.toHaveProperty('authorization');
-    expect(await storedAnywhere('secret-token-1')).toBe(false);
+    expect(await storedAnywhere(db.url, 'secret-token-1')).toBe(false);
   });
 
   it("streams OpenAI's MCP events, which the newest SDK's stream helper takes", async () => {
@@ -140,7 +145,7 @@ describe('Remote MCP tools', () => {
     const done = await finishedResponse(client, queued.id);
     expect(done.output_text).toBe('The tool said: 42');
     expect(mcp.headers.some((headers) => headers.authorization === 'Bearer secret-token-2')).toBe(true);
-    expect(await storedAnywhere('secret-token-2')).toBe(false);
+    expect(await storedAnywhere(db.url, 'secret-token-2')).toBe(false);
   });
 
   it('refuses a server_url whose host MCP_ALLOWED_HOSTS does not list', async () => {
@@ -152,8 +157,8 @@ describe('Remote MCP tools', () => {
 });
 
 /** Whether a text appears anywhere in the database's tables. */
-async function storedAnywhere(text: string): Promise<boolean> {
-  const db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+async function storedAnywhere(url: string, text: string): Promise<boolean> {
+  const db = new Client({ connectionString: url });
   await db.connect();
   try {
     const { rows: tables } = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai-latest';
 import { finishedResponse } from './support/sse';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** A fake SearXNG instance: answers `/search?q=…&format=json` with two pages, or the status `failWith` says. */
@@ -44,14 +45,19 @@ describe('web_search run by the server through a configured search provider', ()
   let search: Awaited<ReturnType<typeof startFakeSearxng>>;
   let server: TestServer;
   let client: OpenAI;
+  // A database of its own: its background jobs must run on a replica configured as this one (every replica of a
+  // deployment has the same search provider), not on another test file's server.
+  let db: FreshDatabase;
   beforeAll(async () => {
     search = await startFakeSearxng();
-    server = await startTestServer({ WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: search.url, MAX_TOOL_ROUNDS: '3' });
+    db = await createFreshDatabase();
+    server = await startTestServer({ WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: search.url, MAX_TOOL_ROUNDS: '3' }, db.url);
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
   });
   afterAll(async () => {
     await server.close();
     await search.close();
+    await db.drop();
   });
   beforeEach(() => {
     search.state.failWith = 0;

@@ -1,8 +1,8 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AppConfig } from '../config/app-config';
-import { type Caller, DEFAULT_TENANT, TenantKeys } from './tenant-keys';
+import { ApiKeys } from './api-keys.service';
+import { type Caller, DEFAULT_TENANT } from './tenant-keys';
 
 const PUBLIC = 'auth:public';
 /** Routes anyone may call (health, metrics). */
@@ -11,21 +11,20 @@ export const Public = () => SetMetadata(PUBLIC, true);
 type TenantRequest = Request & { caller?: Caller };
 
 /**
- * Resolves the caller's tenant from `Authorization: Bearer <key>` using API_KEYS. Without API_KEYS authentication
- * is off and every caller is the default tenant. Tenants never see each other's objects.
+ * Resolves the caller's tenant from `Authorization: Bearer <key>` (see ApiKeys). With authentication off every caller
+ * is the default tenant. Tenants never see each other's objects.
  */
 @Injectable()
 export class TenantGuard implements CanActivate {
-  private readonly keys: TenantKeys;
+  constructor(
+    private readonly keys: ApiKeys,
+    private readonly reflector: Reflector,
+  ) {}
 
-  constructor(config: AppConfig, private readonly reflector: Reflector) {
-    this.keys = new TenantKeys(config.API_KEYS);
-  }
-
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<TenantRequest>();
     if (this.keys.enabled && this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    request.caller = this.keys.callerOf(request.headers.authorization);
+    request.caller = await this.keys.callerOf(request.headers.authorization, request.headers['openai-project']);
     return true;
   }
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AdminGuard } from '../auth/admin.guard';
 import { SecretsModule } from '../secrets/secrets.module';
 import { AdminWebhooksController } from './admin-webhooks.controller';
 import { WebhookDispatcher } from './webhook-dispatcher';
@@ -10,7 +9,7 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   imports: [SecretsModule],
   controllers: [AdminWebhooksController],
-  providers: [WebhooksRepository, WebhooksService, WebhookDispatcher, AdminGuard],
+  providers: [WebhooksRepository, WebhooksService, WebhookDispatcher],
   exports: [WebhooksService],
 })
 export class WebhooksModule {}

@@ -4,7 +4,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
-import { type Caller, TenantKeys } from '../../auth/tenant-keys';
+import type { Caller } from '../../auth/tenant-keys';
+import { ApiKeys } from '../../auth/api-keys.service';
 import { RateLimiter } from '../../rate-limits/rate-limiter';
 import { toApiError } from '../../common/all-exceptions.filter';
 import { ApiError } from '../../common/api-error';
@@ -27,16 +28,15 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
   private readonly sessions = new Set<ResponsesSocketSession>();
   private readonly graceMs: number;
   private readonly maxBufferedBytes: number;
-  private readonly keys: TenantKeys;
   private readonly validation = apiValidationPipe();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly responses: ResponsesService,
     private readonly rateLimiter: RateLimiter,
+    private readonly keys: ApiKeys,
     config: AppConfig,
   ) {
-    this.keys = new TenantKeys(config.API_KEYS);
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: config.bodyLimitBytes });
     this.graceMs = config.SHUTDOWN_GRACE_MS;
     this.maxBufferedBytes = config.STREAM_MAX_BUFFER_BYTES;
@@ -44,7 +44,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(request, socket, head));
   }
 
   /**
@@ -61,12 +61,12 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
     this.sockets.close();
   }
 
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== PATH) return writeRawError(socket, ApiError.notFound(`No WebSocket endpoint at ${path}; use ${PATH}.`, null, 'not_found'));
     let caller: Caller;
     try {
-      caller = this.keys.callerOf(request.headers.authorization);
+      caller = await this.keys.callerOf(request.headers.authorization, request.headers['openai-project']);
     } catch (error) {
       return writeRawError(socket, toApiError(error));
     }

@@ -1,0 +1,42 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorDto } from '../common/error.dto';
+import { AdminGuard } from './admin.guard';
+import { ApiKeys } from './api-keys.service';
+import { ApiKeyDto, CreateApiKeyDto, ListApiKeysQuery } from './dto/api-keys.dto';
+import { Public } from './tenant.guard';
+
+/** The managed API keys, for the operator (ADMIN_API_KEY). */
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, type: ErrorDto, description: 'Not the admin key' })
+@ApiResponse({ status: 403, type: ErrorDto, description: 'The admin API is off (no ADMIN_API_KEY)' })
+@Public()
+@UseGuards(AdminGuard)
+@Controller('admin/keys')
+export class AdminKeysController {
+  constructor(private readonly keys: ApiKeys) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Make an API key for a tenant', description: 'The key is in this answer only; the server keeps a salted scrypt hash. Making the first key turns authentication on.' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  create(@Body() body: CreateApiKeyDto) {
+    return this.keys.create(body.tenant, { name: body.name, rpm: body.rpm, tpm: body.tpm });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  async list(@Query() query: ListApiKeysQuery) {
+    return { object: 'list', data: await this.keys.list(query.tenant) };
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Revoke an API key', description: 'Refused by every replica within a second.' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'api_key_not_found' })
+  revoke(@Param('id') id: string) {
+    return this.keys.revoke(id);
+  }
+}
