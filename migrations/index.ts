@@ -9,9 +9,10 @@ import { ProcessLiveness1796500000000 } from './1796500000000-ProcessLiveness';
 import { FairJobClaims1796600000000 } from './1796600000000-FairJobClaims';
 import { RateLimitUsage1796700000000 } from './1796700000000-RateLimitUsage';
 import { ServerSecrets1796800000000 } from './1796800000000-ServerSecrets';
-import { JobCredentials1796900000000 } from './1796900000000-JobCredentials';
+import { JobRunContext1796900000000 } from './1796900000000-JobRunContext';
 import { Webhooks1797000000000 } from './1797000000000-Webhooks';
 import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
+import { UsageDaily1797200000000 } from './1797200000000-UsageDaily';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -26,7 +27,8 @@ export const MIGRATIONS = [
   FairJobClaims1796600000000,
   RateLimitUsage1796700000000,
   ServerSecrets1796800000000,
-  JobCredentials1796900000000,
+  JobRunContext1796900000000,
   Webhooks1797000000000,
   ApiKeys1797100000000,
+  UsageDaily1797200000000,
 ];

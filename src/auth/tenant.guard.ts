@@ -34,5 +34,8 @@ export function callerOf(request: Request): Caller {
   return (request as TenantRequest).caller ?? { tenant: DEFAULT_TENANT };
 }
 
+/** The managed API key of this request's caller, if it used one (its usage counts to it). */
+export const KeyId = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => callerOf(context.switchToHttp().getRequest<Request>()).keyId);
+
 /** The tenant the TenantGuard resolved for this request. */
 export const Tenant = createParamDecorator((_: unknown, context: ExecutionContext): string => callerOf(context.switchToHttp().getRequest<Request>()).tenant);

@@ -12,10 +12,11 @@ import { ProcessEntity } from '../liveness/process.entity';
 import { RateLimitUsageEntity } from '../rate-limits/rate-limit-usage.entity';
 import { ServerSecretEntity } from '../secrets/server-secret.entity';
 import { ApiKeyEntity } from '../auth/api-key.entity';
+import { UsageDailyEntity } from '../usage/usage-daily.entity';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
 import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
 
-export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity, ProcessEntity, RateLimitUsageEntity, ServerSecretEntity, WebhookEndpointEntity, WebhookDeliveryEntity, ApiKeyEntity];
+export const ENTITIES = [ResponseEntity, ResponseInputItemEntity, ResponseEventEntity, ToolCallEntity, JobEntity, ConversationEntity, ConversationItemEntity, ProcessEntity, RateLimitUsageEntity, ServerSecretEntity, WebhookEndpointEntity, WebhookDeliveryEntity, ApiKeyEntity, UsageDailyEntity];
 
 /** The schema only ever changes through the migrations in /migrations; `synchronize` stays off. */
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
-import { JobsRepository } from './jobs.repository';
+import { type JobRunContext, JobsRepository } from './jobs.repository';
 
 /** Seconds a client is told to wait when the queue is full. */
 const FULL_QUEUE_RETRY_AFTER_S = 5;
@@ -34,8 +34,8 @@ export class JobQueue {
   }
 
   /** Queues the job of a response inside the caller's transaction (the response row must be written in it too). */
-  enqueue(manager: EntityManager, tenantId: string, responseId: string, sealedCredentials: string | null = null): Promise<void> {
-    return this.repository.enqueue(manager, tenantId, responseId, sealedCredentials);
+  enqueue(manager: EntityManager, tenantId: string, responseId: string, context: JobRunContext = {}): Promise<void> {
+    return this.repository.enqueue(manager, tenantId, responseId, context);
   }
 
   /** See JobsRepository.requestCancel. */

@@ -23,9 +23,13 @@ export class JobEntity {
   @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
   leaseExpiresAt: Date | null;
 
-  /** The job's MCP credentials, sealed (see JobCredentials1796900000000). */
+  /** The job's MCP credentials, sealed (see JobRunContext1796900000000). */
   @Column({ name: 'sealed_credentials', type: 'text', nullable: true })
   sealedCredentials: string | null;
+
+  /** The managed API key the job was made with (its usage counts to it). */
+  @Column({ name: 'api_key_id', type: 'text', nullable: true })
+  apiKeyId: string | null;
 
   @Column({ name: 'cancel_requested', type: 'boolean', default: false })
   cancelRequested: boolean;

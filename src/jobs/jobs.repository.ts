@@ -5,6 +5,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 export const JOB_QUEUED_CHANNEL = 'jobs_queued';
 export const JOB_CANCEL_CHANNEL = 'jobs_cancel';
 
+/** What a job's run needs from the request that made it (see the JobRunContext migration). */
+export interface JobRunContext {
+  sealedCredentials?: string | null;
+  apiKeyId?: string | null;
+}
+
 export interface ClaimedJob {
   responseId: string;
   tenantId: string;
@@ -13,6 +19,8 @@ export interface ClaimedJob {
   cancelRequested: boolean;
   /** What the job was enqueued with to call its MCP servers, sealed. */
   sealedCredentials: string | null;
+  /** The managed API key it was made with. */
+  apiKeyId: string | null;
 }
 
 interface ClaimedRow {
@@ -21,6 +29,7 @@ interface ClaimedRow {
   attempts: number;
   cancel_requested: boolean;
   sealed_credentials: string | null;
+  api_key_id: string | null;
 }
 
 /** SQL for the jobs table: a queue claimed with FOR UPDATE SKIP LOCKED, held by renewable leases. */
@@ -29,11 +38,11 @@ export class JobsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Queues a job inside the caller's transaction; workers are woken when it commits. */
-  async enqueue(manager: EntityManager, tenantId: string, responseId: string, sealedCredentials: string | null): Promise<void> {
+  async enqueue(manager: EntityManager, tenantId: string, responseId: string, context: JobRunContext): Promise<void> {
     await manager.query(
-      `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state, sealed_credentials) VALUES ($1, $2, 'queued', $3))
+      `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state, sealed_credentials, api_key_id) VALUES ($1, $2, 'queued', $3, $4))
        SELECT pg_notify('${JOB_QUEUED_CHANNEL}', '')`,
-      [responseId, tenantId, sealedCredentials],
+      [responseId, tenantId, context.sealedCredentials ?? null, context.apiKeyId ?? null],
     );
   }
 
@@ -73,10 +82,10 @@ export class JobsRepository {
        UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::float / 1000),
                        attempts = jobs.attempts + 1, updated_at = now()
        FROM next WHERE jobs.response_id = next.response_id
-       RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested, jobs.sealed_credentials`,
+       RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested, jobs.sealed_credentials, jobs.api_key_id`,
       [owner, limit, leaseMs],
     );
-    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested, sealedCredentials: row.sealed_credentials }));
+    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested, sealedCredentials: row.sealed_credentials, apiKeyId: row.api_key_id }));
   }
 
   /** Renews the owner's leases; answers the jobs it still holds and whether a cancel was asked for each. */

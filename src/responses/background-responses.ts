@@ -65,7 +65,13 @@ export class BackgroundResponses implements OnModuleInit {
    * Stores the response as queued with its job, in one transaction. Only a response created with `stream: true` can
    * be streamed (as with OpenAI): its events are logged from here on; one that is polled logs none.
    */
-  async enqueue(tenantId: string, response: ResponseObject, inputItems: InputItem[], sampling: Sampling, stream: boolean, mcpCredentials: McpCredentials = {}): Promise<CreateResult> {
+  async enqueue(
+    tenantId: string,
+    response: ResponseObject,
+    inputItems: InputItem[],
+    sampling: Sampling,
+    { stream, mcpCredentials = {}, keyId }: { stream: boolean; mcpCredentials?: McpCredentials; keyId?: string },
+  ): Promise<CreateResult> {
     await this.queue.assertRoom(tenantId);
     const builder = new ResponseStreamBuilder(response, -1, { toolCallDeltaEvents: false, serialize: stream });
     const events = builder.queued();
@@ -76,7 +82,7 @@ export class BackgroundResponses implements OnModuleInit {
       if (stream) await this.eventLog.append(queued.id, events, { manager, notify: true });
       // A worker on any replica calls the MCP servers with them: sealed with the job, never kept in clear.
       const sealed = Object.keys(mcpCredentials).length > 0 ? this.sealer.seal(tenantId, MCP_CREDENTIALS_PURPOSE, JSON.stringify(mcpCredentials)) : null;
-      await this.queue.enqueue(manager, tenantId, queued.id, sealed);
+      await this.queue.enqueue(manager, tenantId, queued.id, { sealedCredentials: sealed, apiKeyId: keyId });
     });
     if (stream) return { kind: 'stream', events: this.eventLog.follow(queued.id, -1, () => this.repository.isRunning(tenantId, queued.id)) };
     return { kind: 'object', response: queued };
@@ -141,6 +147,7 @@ export class BackgroundResponses implements OnModuleInit {
         sampling,
         backend: this.models.backendFor(response.model),
         mcpCredentials: this.credentialsOf(job),
+        keyId: job.apiKeyId ?? undefined,
         streamed: false,
         // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
         persistence: {

@@ -20,6 +20,7 @@ import { StaleResponseSweeper } from './stale-response-sweeper';
 import { ResponseCompaction } from './response-compaction';
 import { type McpRun, McpRuns } from '../mcp/mcp-runs';
 import type { McpCredentials } from '../mcp/mcp-tools';
+import { UsageService } from '../usage/usage.service';
 
 /**
  * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
@@ -62,6 +63,8 @@ export interface RunSpec {
   streamed: boolean;
   /** Also emit `response.tool_call.delta`, for the clients of our documented tool-call workflow (never with STRICT_EVENTS). */
   legacyEvents?: boolean;
+  /** The managed API key the run was asked with: its usage counts to it. */
+  keyId?: string;
   /** The headers of the request's remote MCP servers, by server label: used for the run, never stored in clear. */
   mcpCredentials?: McpCredentials;
   /** Give reasoning items their content sealed (`include: ["reasoning.encrypted_content"]`). */
@@ -110,6 +113,7 @@ export class ResponseRunner {
     private readonly toolOffers: ToolOffers,
     private readonly compaction: ResponseCompaction,
     private readonly mcp: McpRuns,
+    private readonly usage: UsageService,
   ) {}
 
   /**
@@ -349,7 +353,11 @@ export class ResponseRunner {
   ): Promise<void> {
     const { persistence, response } = spec;
     this.rateLimiter.recordTokens(spec.tenantId, response.usage?.total_tokens ?? 0);
-    if (persistence.kind === 'none') return onStored();
+    const usage = this.usage.entryOf(spec.tenantId, spec.keyId, response);
+    if (persistence.kind === 'none') {
+      this.usage.addUnstored(usage);
+      return onStored();
+    }
     const calls = builder.newToolCalls.filter((call) => call.status === 'completed');
     const conversation = conversationAppend(persistence.conversation, response);
     if (persistence.newInputItems && !persistence.logEvents) {
@@ -363,6 +371,7 @@ export class ResponseRunner {
           stream: spec.streamed,
         },
         conversation,
+        usage,
       );
       await this.toolCalls.recordCalls(response.id, calls);
       return onStored();
@@ -370,7 +379,7 @@ export class ResponseRunner {
     await this.toolCalls.recordCalls(response.id, calls);
     const update = { response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] };
     const logEnd = log && { events: await log.handOver(), terminal, notify: log.notify };
-    if (!(await this.writes.updateState(update, logEnd, conversation))) {
+    if (!(await this.writes.updateState(update, logEnd, conversation, usage))) {
       // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
       this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
     }

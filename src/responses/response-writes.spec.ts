@@ -4,6 +4,7 @@ import type { ConversationAppend, ConversationsService } from '../conversations/
 import type { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { WebhooksService } from '../webhooks/webhooks.service';
+import type { UsageService } from '../usage/usage.service';
 import { ResponseWrites } from './response-writes';
 import type { NewResponseRow, ResponsesRepository, StateUpdate } from './responses.repository';
 
@@ -11,6 +12,7 @@ const row = (id: string): NewResponseRow => ({ tenantId: 't', response: { id } a
 const noLog = {} as EventLogService;
 const noConversations = {} as ConversationsService;
 const noWebhooks = { sendsWebhook: () => false } as unknown as WebhooksService;
+const noUsage = { add: async () => undefined } as unknown as UsageService;
 const config = { DATABASE_OUTAGE_RETRY_MS: 5000 } as AppConfig;
 const event = (sequenceNumber: number, type = 'response.output_text.delta'): SerializedEvent => ({ type, sequenceNumber, json: `{"sequence_number":${sequenceNumber}}` });
 const update = (id: string, expectedStatus = ['in_progress']): StateUpdate => ({ response: { id } as ResponseObject, lastSequenceNumber: 3, expectedStatus });
@@ -24,7 +26,7 @@ describe('ResponseWrites', () => {
         if (rows.some((r) => r.response.id === 'bad')) throw new Error('foreign key violation');
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, config);
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, config);
     const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'bad', 'e'].map((id) => writes.insert(row(id))));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     // The first goes alone (nothing in flight); the rest gather while it is written and go together; the batch
@@ -42,7 +44,7 @@ describe('ResponseWrites', () => {
         return rows.map((r) => r.expectedStatus.includes('in_progress'));
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, config);
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, config);
     const first = writes.updateState(update('f'));
     const answers = await Promise.all([first, writes.updateState(update('y')), writes.updateState(update('x')), writes.updateState(update('x', ['queued']))]);
     expect(answers).toEqual([true, true, true, false]);
@@ -76,7 +78,7 @@ describe('ResponseWrites', () => {
         transactions[transactions.length - 1].conversations.push(...appends);
       },
     } as unknown as ConversationsService;
-    const writes = new ResponseWrites(repository, eventLog, conversations, { sendsWebhook: () => false, record: async () => undefined } as unknown as WebhooksService, config);
+    const writes = new ResponseWrites(repository, eventLog, conversations, { sendsWebhook: () => false, record: async () => undefined } as unknown as WebhooksService, noUsage, config);
     const terminal = event(9, 'response.completed');
     const turn = (id: string): ConversationAppend => ({ conversationId: 'conv_1', items: [{ type: 'message', id }] });
     const answers = await Promise.all([
@@ -102,7 +104,7 @@ describe('ResponseWrites', () => {
         if (attempts === 3) throw Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, config);
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, config);
     await expect(writes.insert(row('a'))).resolves.toBeUndefined();
     expect(attempts).toBe(3);
   });
@@ -110,10 +112,10 @@ describe('ResponseWrites', () => {
   it('gives a write up once the outage outlasts DATABASE_OUTAGE_RETRY_MS, and fails a refused statement at once', async () => {
     let attempts = 0;
     const down = { updateStates: async () => ((attempts += 1), Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), {}))) } as unknown as ResponsesRepository;
-    const impatient = new ResponseWrites(down, noLog, noConversations, noWebhooks, { DATABASE_OUTAGE_RETRY_MS: 600 } as AppConfig);
+    const impatient = new ResponseWrites(down, noLog, noConversations, noWebhooks, noUsage, { DATABASE_OUTAGE_RETRY_MS: 600 } as AppConfig);
     await expect(impatient.updateState(update('a'))).rejects.toThrow('Connection terminated');
     expect(attempts).toBeGreaterThan(1);
     const refused = { updateStates: async () => Promise.reject(Object.assign(new Error('check violation'), { code: '23514' })) } as unknown as ResponsesRepository;
-    await expect(new ResponseWrites(refused, noLog, noConversations, noWebhooks, config).updateState(update('b'))).rejects.toThrow('check violation');
+    await expect(new ResponseWrites(refused, noLog, noConversations, noWebhooks, noUsage, config).updateState(update('b'))).rejects.toThrow('check violation');
   });
 });

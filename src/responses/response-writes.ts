@@ -5,6 +5,8 @@ import { AppConfig } from '../config/app-config';
 import { type ConversationAppend, ConversationsService } from '../conversations/conversations.service';
 import { EventLogService } from '../events/event-log.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { UsageService } from '../usage/usage.service';
+import type { UsageEntry } from '../usage/usage.repository';
 import type { SerializedEvent } from '../events/serialized-event';
 import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './responses.repository';
 
@@ -29,11 +31,14 @@ interface RunEnd {
   log?: LoggedEnd;
   /** Added to the run's conversation only with the final state. */
   conversation?: ConversationAppend;
+  /** Added to its tenant's usage only with the final state. */
+  usage?: UsageEntry;
 }
 
 interface NewRow {
   row: NewResponseRow;
   conversation?: ConversationAppend;
+  usage?: UsageEntry;
 }
 
 /**
@@ -52,6 +57,7 @@ export class ResponseWrites {
     private readonly eventLog: EventLogService,
     private readonly conversations: ConversationsService,
     private readonly webhooks: WebhooksService,
+    private readonly usage: UsageService,
     config: AppConfig,
   ) {
     const budgetMs = config.DATABASE_OUTAGE_RETRY_MS;
@@ -67,9 +73,9 @@ export class ResponseWrites {
     }, IN_FLIGHT);
   }
 
-  /** Inserts a response with its input items, and adds `conversation`'s items with it when given. */
-  async insert(row: NewResponseRow, conversation?: ConversationAppend): Promise<void> {
-    const error = await this.inserts.add({ row, conversation });
+  /** Inserts a response with its input items, and adds `conversation`'s items and `usage` with it when given. */
+  async insert(row: NewResponseRow, conversation?: ConversationAppend, usage?: UsageEntry): Promise<void> {
+    const error = await this.inserts.add({ row, conversation, usage });
     if (error) throw error;
   }
 
@@ -77,8 +83,8 @@ export class ResponseWrites {
    * Writes a run's final state, with the end of its log when it has one. True when written; false when the response
    * had left `expectedStatus` (someone else ended it: their state and terminal event stand).
    */
-  async updateState(update: StateUpdate, log?: LoggedEnd, conversation?: ConversationAppend): Promise<boolean> {
-    const result = await this.ends.add({ update, log, conversation });
+  async updateState(update: StateUpdate, log?: LoggedEnd, conversation?: ConversationAppend, usage?: UsageEntry): Promise<boolean> {
+    const result = await this.ends.add({ update, log, conversation, usage });
     if (result instanceof Error) throw result;
     return result;
   }
@@ -91,7 +97,7 @@ export class ResponseWrites {
    */
   private writeEnds(ends: RunEnd[]): Promise<boolean[]> {
     const updates = ends.map((end) => end.update);
-    if (!ends.some((end) => end.log || end.conversation || this.webhooks.sendsWebhook(end.update.response))) return this.repository.updateStates(updates);
+    if (!ends.some((end) => end.log || end.conversation || end.usage || this.webhooks.sendsWebhook(end.update.response))) return this.repository.updateStates(updates);
     return this.repository.inTransaction(async (manager) => {
       const written = await this.repository.updateStates(updates, manager);
       const logged = ends.flatMap(({ update, log }, index) =>
@@ -100,16 +106,19 @@ export class ResponseWrites {
       await this.eventLog.appendAll(logged, manager);
       await this.conversations.append(ends.flatMap((end, index) => (written[index] && end.conversation ? [end.conversation] : [])), manager);
       await this.webhooks.record(manager, ends.flatMap((end, index) => (written[index] ? [end.update.response] : [])));
+      await this.usage.add(ends.flatMap((end, index) => (written[index] && end.usage ? [end.usage] : [])), manager);
       return written;
     });
   }
 
   private writeRows(rows: NewRow[]): Promise<void> {
     const appends = rows.flatMap((row) => (row.conversation ? [row.conversation] : []));
-    if (appends.length === 0) return this.repository.insertMany(rows.map((row) => row.row));
+    const usage = rows.flatMap((row) => (row.usage ? [row.usage] : []));
+    if (appends.length === 0 && usage.length === 0) return this.repository.insertMany(rows.map((row) => row.row));
     return this.repository.inTransaction(async (manager) => {
       await this.repository.insertMany(rows.map((row) => row.row), manager);
       await this.conversations.append(appends, manager);
+      await this.usage.add(usage, manager);
     });
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Tenant } from '../auth/tenant.guard';
+import { KeyId, Tenant } from '../auth/tenant.guard';
 import { AppConfig } from '../config/app-config';
 import { drained, writeSse } from '../events/sse';
 import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
@@ -50,8 +50,8 @@ export class ResponsesController {
   @ApiOkResponse({ type: ResponseObjectDto })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'model_not_found' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
-  async create(@Tenant() tenant: string, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const result = await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req) });
+  async create(@Tenant() tenant: string, @KeyId() keyId: string | undefined, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const result = await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req), keyId });
     const { notOffered } = this.toolOffers.offer(body.tools ?? []);
     if (notOffered.length > 0) res.setHeader(TOOLS_NOT_OFFERED_HEADER, notOffered.join(', '));
     this.send(req, res, result);
@@ -132,8 +132,15 @@ export class ResponsesController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ResponseObjectDto })
   @ApiResponse({ status: 409, type: ErrorDto, description: 'Output already submitted, or the response is not waiting for tool output' })
-  async submitToolOutputs(@Tenant() tenant: string, @Param('id') id: string, @Body() body: SubmitToolOutputsDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    this.send(req, res, await this.toolOutputs.submit(tenant, id, body, closedSignal(res)));
+  async submitToolOutputs(
+    @Tenant() tenant: string,
+    @KeyId() keyId: string | undefined,
+    @Param('id') id: string,
+    @Body() body: SubmitToolOutputsDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    this.send(req, res, await this.toolOutputs.submit(tenant, id, body, closedSignal(res), keyId));
   }
 
   @Get(':id/input_items')

@@ -1,5 +1,6 @@
 import { McpModule } from '../mcp/mcp.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { UsageModule } from '../usage/usage.module';
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { EventsModule } from '../events/events.module';
@@ -24,7 +25,7 @@ import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete, run in the background, cancel. */
 @Module({
-  imports: [ModelsModule, EventsModule, ToolsModule, McpModule, JobsModule, ConversationsModule, LivenessModule, RateLimitsModule, SecretsModule, WebhooksModule],
+  imports: [ModelsModule, EventsModule, ToolsModule, McpModule, JobsModule, ConversationsModule, LivenessModule, RateLimitsModule, SecretsModule, WebhooksModule, UsageModule],
   controllers: [ResponsesController],
   providers: [ResponsesRepository, ResponseInputs, ResponseCompaction, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites, ResponsesSocketServer],
 })

@@ -50,9 +50,10 @@ export class ResponsesService {
   /**
    * `earlier`: a response its caller still holds whole (a WebSocket connection's last one): a request continuing it
    * reads its items from there, which is the only place a response with `store: false` is kept. `legacyEvents`: the
-   * stream also carries `response.tool_call.delta` (see the controller).
+   * stream also carries `response.tool_call.delta` (see the controller). `keyId`: the managed API key of the caller,
+   * whose usage the response counts to.
    */
-  async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal, options: { earlier?: EarlierResponse; legacyEvents?: boolean } = {}): Promise<CreateResult> {
+  async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal, options: { earlier?: EarlierResponse; legacyEvents?: boolean; keyId?: string } = {}): Promise<CreateResult> {
     const { earlier } = options;
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
@@ -70,7 +71,7 @@ export class ResponsesService {
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
     const mcpCredentials = mcpCredentialsOf(dto.tools ?? []);
-    if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, dto.stream ?? false, mcpCredentials);
+    if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, { stream: dto.stream ?? false, mcpCredentials, keyId: options.keyId });
     const context = [...history, ...inputItems];
     const run = await this.runner
       .start({
@@ -85,6 +86,7 @@ export class ResponsesService {
         legacyEvents: options.legacyEvents,
         sealReasoning: dto.include?.includes('reasoning.encrypted_content') ?? false,
         mcpCredentials,
+        keyId: options.keyId,
         persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'none' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,

@@ -37,7 +37,7 @@ export class ToolOutputsService {
     private readonly toolOffers: ToolOffers,
   ) {}
 
-  async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, signal: AbortSignal): Promise<CreateResult> {
+  async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, signal: AbortSignal, keyId?: string): Promise<CreateResult> {
     const outputs = outputsOf(dto);
     const row = await this.repository.find(tenantId, id);
     if (!row) throw ApiError.responseNotFound(id);
@@ -61,7 +61,7 @@ export class ToolOutputsService {
       return { kind: 'object', response: toResponseObject((await this.repository.find(tenantId, id)) ?? row) };
     }
     try {
-      return await this.continueResponse(tenantId, row, answered, dto.stream ?? false, signal);
+      return await this.continueResponse(tenantId, row, answered, dto.stream ?? false, signal, keyId);
     } catch (error) {
       await this.repository.claimStatus(id, 'in_progress', 'completed');
       await this.toolCalls.reopen(id, outputs.map((output) => output.callId));
@@ -75,6 +75,7 @@ export class ToolOutputsService {
     calls: Array<{ callId: string; output: unknown }>,
     stream: boolean,
     signal: AbortSignal,
+    keyId: string | undefined,
   ): Promise<CreateResult> {
     const response = toResponseObject(row);
     const sampling = samplingOfRow(row);
@@ -103,6 +104,7 @@ export class ToolOutputsService {
       sampling,
       backend: this.models.backendFor(response.model),
       streamed: stream,
+      keyId,
       persistence: {
         kind: 'stored',
         tenantId,

@@ -77,7 +77,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
         const { refused } = this.rateLimiter.admit(caller.tenant, limits);
         if (refused) throw refused;
       };
-      const session = new ResponsesSocketSession(client, caller.tenant, this.responses, this.validation, this.maxBufferedBytes, admit);
+      const session = new ResponsesSocketSession(client, caller, this.responses, this.validation, this.maxBufferedBytes, admit);
       this.sessions.add(session);
       client.once('close', () => this.sessions.delete(session));
     });

@@ -1,3 +1,4 @@
+import type { Caller } from '../../auth/tenant-keys';
 import { Logger, type ValidationPipe } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
 import { ApiError } from '../../common/api-error';
@@ -27,7 +28,7 @@ export class ResponsesSocketSession {
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly tenantId: string,
+    private readonly caller: Caller,
     private readonly responses: ResponsesService,
     private readonly validation: ValidationPipe,
     /** Bytes queued for the client beyond which it is cut off as a reader that stays behind. */
@@ -55,7 +56,7 @@ export class ResponsesSocketSession {
       this.admit();
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
       if (earlier) this.last = undefined;
-      const result = await this.responses.create(this.tenantId, dto, this.closed.signal, { earlier });
+      const result = await this.responses.create(this.caller.tenant, dto, this.closed.signal, { earlier, keyId: this.caller.keyId });
       await this.relay(result);
     } catch (error) {
       const apiError = toApiError(error);
