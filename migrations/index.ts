@@ -13,6 +13,7 @@ import { JobRunContext1796900000000 } from './1796900000000-JobRunContext';
 import { Webhooks1797000000000 } from './1797000000000-Webhooks';
 import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
 import { UsageDaily1797200000000 } from './1797200000000-UsageDaily';
+import { Retention1797300000000 } from './1797300000000-Retention';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Webhooks1797000000000,
   ApiKeys1797100000000,
   UsageDaily1797200000000,
+  Retention1797300000000,
 ];

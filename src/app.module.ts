@@ -16,6 +16,7 @@ import { NotificationsModule } from './database/notifications.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResponsesModule } from './responses/responses.module';
+import { RetentionModule } from './retention/retention.module';
 import { clientRequestIdOf, requestIdOf } from './http/request-ids';
 
 /** Levels at which pino-http's request logs are written. */
@@ -51,6 +52,7 @@ export class AppModule {
         ResponsesModule,
         HealthModule,
         MetricsModule,
+        RetentionModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: TenantGuard },

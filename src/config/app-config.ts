@@ -224,6 +224,17 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(300)
   PROCESS_DEAD_AFTER_MS = 15_000;
 
+  /**
+   * Stored responses (with their items and events), conversations (counted from their last item) and delivered
+   * webhooks are purged this many days after they were made, as OpenAI keeps them 30 days. 0 keeps them forever.
+   */
+  @Transform(toInt) @IsInt() @Min(0)
+  RETENTION_DAYS = 30;
+
+  /** How often a replica looks for what has expired (one replica at a time purges, a small batch per transaction). */
+  @Transform(toInt) @IsInt() @Min(1000)
+  RETENTION_PURGE_EVERY_MS = 60_000;
+
   /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;

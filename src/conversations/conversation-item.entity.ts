@@ -19,6 +19,10 @@ export class ConversationItemEntity {
   @Column({ type: 'jsonb' })
   item: Record<string, unknown>;
 
+  /** When it was added: a conversation expires RETENTION_DAYS after its last item (see the Retention migration). */
+  @Column({ name: 'added_at', type: 'timestamptz', default: () => 'now()' })
+  addedAt: Date;
+
   @ManyToOne(() => ConversationEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'conversation_id' })
   conversation?: ConversationEntity;
