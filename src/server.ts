@@ -19,6 +19,7 @@ import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 import { writeRawError } from './http/raw-error-response';
 import { zstdBodies } from './http/zstd-bodies';
 import { requestIds } from './http/request-ids';
+import { requestMetrics } from './http/request-metrics';
 
 /** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
@@ -37,6 +38,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.set('query parser', 'extended');
   app.use(
     requestIds(),
+    requestMetrics(),
     authenticateBodies(app.get(ApiKeys), config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),

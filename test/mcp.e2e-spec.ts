@@ -121,6 +121,8 @@ describe('Remote MCP tools', () => {
     expect(failed.status).toBe('completed');
     expect(failed.output[1]).toMatchObject({ type: 'mcp_call', status: 'failed', output: null, error: { type: 'mcp_tool_execution_error' } });
     expect(failed.output_text).toBe('The tool said: The call failed: the tool broke');
+    // Counted in /metrics.
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/responses_server_mcp_operations_total\{kind="call",outcome="failed"\} [1-9]/);
 
     const slow = await client.responses.create({ model: 'm', input: 'CALL tools__slow {"ms":4000}', tools: [tool()] });
     expect(slow.status).toBe('completed');

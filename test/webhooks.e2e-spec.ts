@@ -143,6 +143,9 @@ describe('Webhooks for background responses', () => {
     await waitFor(async () => (attempts().length >= 4 && (await eventsAt(receiver, '/deployment', secret)).length ? true : undefined));
     const ids = new Set(attempts().map((r) => r.headers['webhook-id']));
     expect(ids.size).toBe(1);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/responses_server_webhook_deliveries_total\{outcome="failed"\} [1-9]/);
+    expect(metrics).toMatch(/responses_server_webhook_deliveries_total\{outcome="delivered"\} [1-9]/);
     // Taken: the outbox holds it as delivered, after as many attempts as the receiver saw.
     const outbox = new Client({ connectionString: db.url });
     await outbox.connect();

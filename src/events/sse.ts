@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 import { toApiError } from '../common/all-exceptions.filter';
+import { METRICS } from '../metrics/metrics';
 
 export interface SseEvent {
   type: string;
@@ -66,9 +67,14 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   // Events ready at once (a new response's first ones) leave with the headers in one write; otherwise the headers
   // go now, so that the client knows the stream is open before its first event.
   if (!res.headersSent) res.flushHeaders();
+  METRICS.openStreams.inc({ transport: 'sse' });
+  let closed = false;
   const close = () => {
     stopHeartbeat();
     subscription.unsubscribe();
+    if (closed) return;
+    closed = true;
+    METRICS.openStreams.dec({ transport: 'sse' });
   };
   req.on('close', close);
   res.on('close', close);

@@ -38,6 +38,11 @@ export class JobQueue {
     return this.repository.enqueue(manager, tenantId, responseId, context);
   }
 
+  /** How many jobs wait for a worker, and how long the oldest has (for /metrics). */
+  stats(): Promise<{ queued: number; oldestAgeSeconds: number }> {
+    return this.repository.queueStats();
+  }
+
   /** See JobsRepository.requestCancel. */
   requestCancel(responseId: string): Promise<'dequeued' | 'signalled' | 'none'> {
     return this.repository.requestCancel(responseId);

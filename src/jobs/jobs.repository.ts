@@ -46,6 +46,14 @@ export class JobsRepository {
     );
   }
 
+  /** How many jobs wait in the queue, and for how long the oldest has. */
+  async queueStats(): Promise<{ queued: number; oldestAgeSeconds: number }> {
+    const rows: Array<{ queued: number; oldest: number | null }> = await this.dataSource.query(
+      `SELECT count(*)::int AS queued, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM jobs WHERE state = 'queued'`,
+    );
+    return { queued: rows[0].queued, oldestAgeSeconds: rows[0].oldest ?? 0 };
+  }
+
   /** Jobs waiting in the queue: all of them, and the tenant's. */
   async countQueued(tenantId: string): Promise<{ all: number; tenant: number }> {
     const rows: Array<{ all: number; tenant: number }> = await this.dataSource.query(

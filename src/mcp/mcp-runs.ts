@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import type { HostedCallEvent, HostedTool } from '../tools/hosted-tools';
 import { failureOf, McpConnection, type McpCallOutcome, type McpToolInfo } from './mcp-connection';
 import { McpHostPolicy } from './mcp-host-policy';
+import { METRICS } from '../metrics/metrics';
 import { allowedTools, isRemoteMcp, type McpCredentials, type McpToolEntry, mcpHostedTool, needsApproval } from './mcp-tools';
 
 /** A listing of a server's tools made for a run: its `mcp_list_tools` item and the events that tell it. */
@@ -140,11 +141,13 @@ export class McpRuns {
     const item: McpListing['item'] = { id: newId('mcpl'), type: 'mcp_list_tools', server_label: label, tools: [] };
     try {
       const tools = await session.list(signal);
+      METRICS.mcpOperations.inc({ kind: 'list', outcome: 'completed' });
       item.tools = tools;
       return { tools, listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.completed' }] } } };
     } catch (error) {
       if (signal.aborted) throw error;
       const { message } = failureOf(error);
+      METRICS.mcpOperations.inc({ kind: 'list', outcome: 'failed' });
       this.logger.warn(`listing the tools of MCP server '${label}' failed: ${message}`);
       item.error = message;
       return { tools: [], listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.failed' }] } } };

@@ -2,6 +2,7 @@ import type { JsonObject, OtherTool, ResponseTool } from '../common/openai/types
 import type { HostedCallEvent, HostedCallResult, HostedTool } from '../tools/hosted-tools';
 import { NAMESPACE_SEPARATOR } from '../tools/tool-definitions';
 import type { McpCallOutcome, McpToolInfo } from './mcp-connection';
+import { METRICS } from '../metrics/metrics';
 
 /** A request's `mcp` tool that names a remote server (connectors, which OpenAI runs, are not offered). */
 export type McpToolEntry = OtherTool & { type: 'mcp'; server_label: string; server_url: string };
@@ -102,6 +103,7 @@ export function mcpHostedTool(serverLabel: string, tool: McpToolInfo, call: McpC
     hasFailedEvent: true,
     run: async (args, { signal }): Promise<HostedCallResult> => {
       const outcome = await call(tool.name, args, signal);
+      METRICS.mcpOperations.inc({ kind: 'call', outcome: 'output' in outcome ? 'completed' : 'failed' });
       if ('output' in outcome) return { status: 'completed', fields: { output: outcome.output, error: null }, output: outcome.output };
       return { status: 'failed', fields: { output: null, error: outcome.error }, output: `The call failed: ${outcome.message}` };
     },

@@ -1,11 +1,37 @@
 import { Module } from '@nestjs/common';
-import { collectDefaultMetrics, register } from 'prom-client';
+import { collectDefaultMetrics, Gauge, register } from 'prom-client';
+import { JobQueue } from '../jobs/job-queue.service';
+import { JobsModule } from '../jobs/jobs.module';
 import { MetricsController } from './metrics.controller';
 
-/** Process metrics (event-loop lag, memory, GC) and HTTP request metrics from pino-http, at /metrics. */
-@Module({ controllers: [MetricsController] })
+/** The queue's state, read when /metrics is scraped: by the application built last in this process. */
+let queue: JobQueue | undefined;
+
+/** Process metrics (event-loop lag, memory, GC), the service's own (see METRICS) and the job queue's, at /metrics. */
+@Module({ imports: [JobsModule], controllers: [MetricsController] })
 export class MetricsModule {
-  constructor() {
-    if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
+  constructor(jobs: JobQueue) {
+    queue = jobs;
+    if (register.getSingleMetric('process_cpu_user_seconds_total')) return;
+    collectDefaultMetrics();
+    // One query answers both gauges of a scrape: the first (collected first) asks, the second reads its answer.
+    let stats: Promise<{ queued: number; oldestAgeSeconds: number } | undefined> = Promise.resolve(undefined);
+    new Gauge({
+      name: 'responses_server_jobs_queued',
+      help: 'Background responses waiting for a worker.',
+      async collect() {
+        stats = (queue?.stats() ?? Promise.resolve(undefined)).catch(() => undefined);
+        const now = await stats;
+        if (now) this.set(now.queued);
+      },
+    });
+    new Gauge({
+      name: 'responses_server_jobs_oldest_queued_seconds',
+      help: 'How long the oldest background response has waited for a worker (0 when none waits).',
+      async collect() {
+        const now = await stats;
+        if (now) this.set(now.oldestAgeSeconds);
+      },
+    });
   }
 }

@@ -21,6 +21,8 @@ import { ResponseCompaction } from './response-compaction';
 import { type McpRun, McpRuns } from '../mcp/mcp-runs';
 import type { McpCredentials } from '../mcp/mcp-tools';
 import { UsageService } from '../usage/usage.service';
+import type { UsageEntry } from '../usage/usage.repository';
+import { METRICS } from '../metrics/metrics';
 
 /**
  * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
@@ -354,6 +356,7 @@ export class ResponseRunner {
     const { persistence, response } = spec;
     this.rateLimiter.recordTokens(spec.tenantId, response.usage?.total_tokens ?? 0);
     const usage = this.usage.entryOf(spec.tenantId, spec.keyId, response);
+    countEnd(usage, response.status);
     if (persistence.kind === 'none') {
       this.usage.addUnstored(usage);
       return onStored();
@@ -397,6 +400,15 @@ function conversationAppend(turn: ConversationTurn | undefined, response: Respon
   if (!turn || (response.status !== 'completed' && response.status !== 'incomplete')) return undefined;
   // Output items are what a later input holds as they are (as with previous_response_id).
   return { conversationId: turn.id, items: [...turn.inputItems, ...(response.output.slice(turn.outputFrom) as unknown as InputItem[])] };
+}
+
+/** A response's end in /metrics: the response, and its tokens by kind. */
+function countEnd(usage: UsageEntry, status: string): void {
+  const labels = { tenant: usage.tenantId, model: usage.model };
+  METRICS.responses.inc({ ...labels, status });
+  for (const [kind, tokens] of [['input', usage.inputTokens], ['output', usage.outputTokens], ['cached', usage.cachedTokens], ['reasoning', usage.reasoningTokens]] as const) {
+    if (tokens > 0) METRICS.tokens.inc({ ...labels, kind }, tokens);
+  }
 }
 
 /** A hosted call as the model is given it: the function call it made, and the call's result. */

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
 import { ContentSealer } from '../secrets/content-sealer';
 import { webhookHeaders } from './webhook-signature';
+import { METRICS } from '../metrics/metrics';
 import { DEPLOYMENT_ENDPOINT, type DueDelivery, WEBHOOKS_CHANNEL, WebhooksRepository } from './webhooks.repository';
 import { WEBHOOK_SECRET_PURPOSE } from './webhooks.service';
 
@@ -92,12 +93,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         redirect: 'manual',
       });
       await answer.body?.cancel();
-      if (answer.status >= 200 && answer.status < 300) return await this.repository.delivered(delivery.event_id, delivery.endpoint);
+      if (answer.status >= 200 && answer.status < 300) {
+        METRICS.webhookDeliveries.inc({ outcome: 'delivered' });
+        return await this.repository.delivered(delivery.event_id, delivery.endpoint);
+      }
       failure = `HTTP ${answer.status}`;
     } catch (error) {
       failure = (error as Error).name === 'TimeoutError' ? `no answer within ${this.config.WEBHOOK_TIMEOUT_MS} ms` : `unreachable (${(error as Error).message})`;
     }
     const retryAt = this.retryAt(delivery);
+    METRICS.webhookDeliveries.inc({ outcome: retryAt ? 'failed' : 'given_up' });
     if (!retryAt) this.logger.warn(`webhook ${delivery.event_id} to ${delivery.endpoint} given up after ${delivery.attempts} attempts: ${failure}`);
     await this.repository.attemptFailed(delivery.event_id, delivery.endpoint, failure, retryAt);
   }

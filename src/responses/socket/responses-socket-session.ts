@@ -1,3 +1,4 @@
+import { METRICS } from '../../metrics/metrics';
 import type { Caller } from '../../auth/tenant-keys';
 import { Logger, type ValidationPipe } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
@@ -39,7 +40,11 @@ export class ResponsesSocketSession {
     socket.on('message', (data: RawData) => {
       this.queue = this.queue.then(() => this.handle(data.toString()));
     });
-    socket.on('close', () => this.closed.abort());
+    METRICS.openStreams.inc({ transport: 'websocket' });
+    socket.on('close', () => {
+      METRICS.openStreams.dec({ transport: 'websocket' });
+      this.closed.abort();
+    });
   }
 
   /** Takes no more requests; resolves once those taken have ended. */
