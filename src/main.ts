@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { connectDatabase, type DatabaseConnection } from './database/database-connection';
 import { createServer } from './server';
+import { startTracing } from './tracing/tracing';
 
 const log = (line: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // OTEL_EXPORTER_OTLP_ENDPOINT set: spans go there (flushed at shutdown).
+  const tracing = startTracing(process.env);
   // Handlers first: a signal during start-up still stops what has started (the embedded Postgres among it), in order.
   let databaseStarting: Promise<DatabaseConnection> | undefined;
   let app: Awaited<ReturnType<typeof createServer>> | undefined;
@@ -16,6 +19,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: shutting down`);
     await app?.close();
+    await tracing?.shutdown().catch(() => undefined);
     await (await databaseStarting?.catch(() => undefined))?.close();
     process.exit(0);
   };

@@ -20,6 +20,7 @@ import { writeRawError } from './http/raw-error-response';
 import { zstdBodies } from './http/zstd-bodies';
 import { requestIds } from './http/request-ids';
 import { requestMetrics } from './http/request-metrics';
+import { traceRequests } from './http/request-tracing';
 
 /** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
@@ -39,6 +40,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.use(
     requestIds(),
     requestMetrics(),
+    traceRequests(),
     authenticateBodies(app.get(ApiKeys), config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),

@@ -31,6 +31,10 @@ export class JobEntity {
   @Column({ name: 'api_key_id', type: 'text', nullable: true })
   apiKeyId: string | null;
 
+  /** The trace the job was made in (W3C trace context, as JSON), which its run continues. */
+  @Column({ name: 'trace_context', type: 'text', nullable: true })
+  traceContext: string | null;
+
   @Column({ name: 'cancel_requested', type: 'boolean', default: false })
   cancelRequested: boolean;
 

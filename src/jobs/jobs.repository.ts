@@ -9,6 +9,8 @@ export const JOB_CANCEL_CHANNEL = 'jobs_cancel';
 export interface JobRunContext {
   sealedCredentials?: string | null;
   apiKeyId?: string | null;
+  /** The trace the job was made in (see currentTraceContext). */
+  traceContext?: string | null;
 }
 
 export interface ClaimedJob {
@@ -21,6 +23,7 @@ export interface ClaimedJob {
   sealedCredentials: string | null;
   /** The managed API key it was made with. */
   apiKeyId: string | null;
+  traceContext: string | null;
 }
 
 interface ClaimedRow {
@@ -30,6 +33,7 @@ interface ClaimedRow {
   cancel_requested: boolean;
   sealed_credentials: string | null;
   api_key_id: string | null;
+  trace_context: string | null;
 }
 
 /** SQL for the jobs table: a queue claimed with FOR UPDATE SKIP LOCKED, held by renewable leases. */
@@ -40,9 +44,9 @@ export class JobsRepository {
   /** Queues a job inside the caller's transaction; workers are woken when it commits. */
   async enqueue(manager: EntityManager, tenantId: string, responseId: string, context: JobRunContext): Promise<void> {
     await manager.query(
-      `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state, sealed_credentials, api_key_id) VALUES ($1, $2, 'queued', $3, $4))
+      `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state, sealed_credentials, api_key_id, trace_context) VALUES ($1, $2, 'queued', $3, $4, $5))
        SELECT pg_notify('${JOB_QUEUED_CHANNEL}', '')`,
-      [responseId, tenantId, context.sealedCredentials ?? null, context.apiKeyId ?? null],
+      [responseId, tenantId, context.sealedCredentials ?? null, context.apiKeyId ?? null, context.traceContext ?? null],
     );
   }
 
@@ -90,10 +94,10 @@ export class JobsRepository {
        UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::float / 1000),
                        attempts = jobs.attempts + 1, updated_at = now()
        FROM next WHERE jobs.response_id = next.response_id
-       RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested, jobs.sealed_credentials, jobs.api_key_id`,
+       RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested, jobs.sealed_credentials, jobs.api_key_id, jobs.trace_context`,
       [owner, limit, leaseMs],
     );
-    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested, sealedCredentials: row.sealed_credentials, apiKeyId: row.api_key_id }));
+    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested, sealedCredentials: row.sealed_credentials, apiKeyId: row.api_key_id, traceContext: row.trace_context }));
   }
 
   /** Renews the owner's leases; answers the jobs it still holds and whether a cancel was asked for each. */

@@ -11,6 +11,8 @@ import type { ClaimedJob } from '../jobs/jobs.repository';
 import { ModelRegistry } from '../models/model-registry.service';
 import { fromLatestCompaction } from '../common/openai/compaction';
 import { ToolOffers } from '../tools/tool-offers';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { currentTraceContext, endSpan, traceContextFrom, tracer } from '../tracing/tracing';
 import { ContentSealer, MCP_CREDENTIALS_PURPOSE } from '../secrets/content-sealer';
 import type { McpCredentials } from '../mcp/mcp-tools';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
@@ -82,7 +84,7 @@ export class BackgroundResponses implements OnModuleInit {
       if (stream) await this.eventLog.append(queued.id, events, { manager, notify: true });
       // A worker on any replica calls the MCP servers with them: sealed with the job, never kept in clear.
       const sealed = Object.keys(mcpCredentials).length > 0 ? this.sealer.seal(tenantId, MCP_CREDENTIALS_PURPOSE, JSON.stringify(mcpCredentials)) : null;
-      await this.queue.enqueue(manager, tenantId, queued.id, { sealedCredentials: sealed, apiKeyId: keyId });
+      await this.queue.enqueue(manager, tenantId, queued.id, { sealedCredentials: sealed, apiKeyId: keyId, traceContext: currentTraceContext() });
     });
     if (stream) return { kind: 'stream', events: this.eventLog.follow(queued.id, -1, () => this.repository.isRunning(tenantId, queued.id)) };
     return { kind: 'object', response: queued };
@@ -112,7 +114,24 @@ export class BackgroundResponses implements OnModuleInit {
     return opened ? (JSON.parse(opened) as McpCredentials) : {};
   }
 
+  /** Runs a job in a span of the trace it was made in (the request that created the background response). */
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
+    const parent = traceContextFrom(job.traceContext);
+    const span = tracer().startSpan(
+      'background response',
+      { kind: SpanKind.CONSUMER, attributes: { 'responses.response_id': job.responseId, 'responses.tenant': job.tenantId, 'responses.job_attempt': job.attempts } },
+      parent,
+    );
+    try {
+      await context.with(trace.setSpan(parent, span), () => this.runJob(job, control));
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  private async runJob(job: ClaimedJob, control: JobControl): Promise<void> {
     // The usual case, a queued response starting, shares one statement with the jobs claimed with it: it moves to
     // in_progress and is read, while its chain's items are read beside it (one round trip less before it starts). A
     // response leaves queued only there (or when cancelled), so one that is not fresh is in progress (taken over) or ended.

@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { finalize, Observable, type Subscription } from 'rxjs';
+import { context, type Span, trace } from '@opentelemetry/api';
+import { endSpan, tracedGeneration, tracer } from '../tracing/tracing';
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseErrorBody, ResponseObject } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
 import type { ConversationAppend } from '../conversations/conversations.service';
 import { EventLogService, type EventLogWriter } from '../events/event-log.service';
 import { GenerationFailure } from '../models/backend-errors';
-import type { GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
+import type { GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
 import { RateLimiter } from '../rate-limits/rate-limiter';
 import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { ToolCallsService } from '../tools/tool-calls.service';
@@ -67,6 +69,8 @@ export interface RunSpec {
   legacyEvents?: boolean;
   /** The managed API key the run was asked with: its usage counts to it. */
   keyId?: string;
+  /** The run's span (set by the runner: callers leave it out). */
+  span?: Span;
   /** The headers of the request's remote MCP servers, by server label: used for the run, never stored in clear. */
   mcpCredentials?: McpCredentials;
   /** Give reasoning items their content sealed (`include: ["reasoning.encrypted_content"]`). */
@@ -123,6 +127,24 @@ export class ResponseRunner {
    * unknown model) reject here, before any event, so that they can still be HTTP errors.
    */
   async start(spec: RunSpec): Promise<Run> {
+    const span = tracer().startSpan('response', {
+      attributes: {
+        'responses.response_id': spec.response.id,
+        'responses.tenant': spec.tenantId,
+        'gen_ai.request.model': spec.response.model,
+        'responses.stored': spec.persistence.kind === 'stored',
+        'responses.stream': spec.streamed,
+      },
+    });
+    try {
+      return await context.with(trace.setSpan(context.active(), span), () => this.startRun({ ...spec, span }));
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  private async startRun(spec: RunSpec): Promise<Run> {
     const { persistence, response } = spec;
     const logged = persistence.kind === 'stored' && persistence.logEvents;
     const builder = new ResponseStreamBuilder(response, spec.lastSequenceNumber, {
@@ -158,7 +180,7 @@ export class ResponseRunner {
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
-    const [insertResult, openResult] = await Promise.allSettled([inserted, spec.backend.generate(spec.request, { signal: abort.signal, incremental: spec.streamed || logged })]);
+    const [insertResult, openResult] = await Promise.allSettled([inserted, this.generate(spec, spec.request, { signal: abort.signal, incremental: spec.streamed || logged })]);
     spec.signal?.removeEventListener('abort', stop);
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
@@ -254,6 +276,8 @@ export class ResponseRunner {
         ended = true;
         abort.abort();
         if (control.detached) {
+          spec.span?.setAttribute('responses.status', 'released');
+          spec.span?.end();
           control.settled = (log?.flush() ?? Promise.resolve()).finally(untrack);
           return;
         }
@@ -331,7 +355,12 @@ export class ResponseRunner {
     if (builder.calledClientTools || builder.awaitsApproval || turns.count + 1 >= this.config.MAX_TOOL_ROUNDS) return undefined;
     builder.nextTurn();
     const lastTurn = turns.count + 2 >= this.config.MAX_TOOL_ROUNDS || toolCallLimitReached(spec.response);
-    return spec.backend.generate(turns.next(builder.response, lastTurn), { signal, incremental: true });
+    return this.generate(spec, turns.next(builder.response, lastTurn), { signal, incremental: true });
+  }
+
+  /** A model turn of the run, traced as a child of the run's span. */
+  private generate(spec: RunSpec, request: GenerationRequest, options: GenerateOptions): Promise<Observable<GenerationChunk>> {
+    return context.with(trace.setSpan(context.active(), spec.span!), () => tracedGeneration(spec.backend, request, options));
   }
 
   /** How the builder names back the calls of namespaced functions, custom tools, client tools and hosted tools. */
@@ -353,10 +382,29 @@ export class ResponseRunner {
     terminal: SerializedEvent,
     onStored: () => void = () => undefined,
   ): Promise<void> {
-    const { persistence, response } = spec;
+    const { response } = spec;
     this.rateLimiter.recordTokens(spec.tenantId, response.usage?.total_tokens ?? 0);
     const usage = this.usage.entryOf(spec.tenantId, spec.keyId, response);
     countEnd(usage, response.status);
+    spec.span?.setAttributes({
+      'responses.status': response.status,
+      'gen_ai.usage.input_tokens': usage.inputTokens,
+      'gen_ai.usage.output_tokens': usage.outputTokens,
+      'responses.usage.cached_tokens': usage.cachedTokens,
+      'responses.usage.reasoning_tokens': usage.reasoningTokens,
+    });
+    try {
+      await this.writeEnd(spec, builder, log, terminal, usage, onStored);
+      spec.span?.end();
+    } catch (error) {
+      if (spec.span) endSpan(spec.span, error);
+      throw error;
+    }
+  }
+
+  /** The writes of persistEnd. */
+  private async writeEnd(spec: RunSpec, builder: ResponseStreamBuilder, log: EventLogWriter | undefined, terminal: SerializedEvent, usage: UsageEntry, onStored: () => void): Promise<void> {
+    const { persistence, response } = spec;
     if (persistence.kind === 'none') {
       this.usage.addUnstored(usage);
       return onStored();
