@@ -1,8 +1,9 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { ConversationEntity } from './conversation.entity';
 
 /** One item of a conversation: items added together share `addition` (one sequence for all conversations), in `position` order. */
 @Entity('conversation_items')
+@Index('conversation_items_item_idx', ['conversationId', 'itemId'])
 export class ConversationItemEntity {
   @PrimaryColumn({ name: 'conversation_id', type: 'text' })
   conversationId: string;
@@ -24,6 +25,6 @@ export class ConversationItemEntity {
   addedAt: Date;
 
   @ManyToOne(() => ConversationEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'conversation_id' })
+  @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'conversation_items_conversation_id_fkey' })
   conversation?: ConversationEntity;
 }

@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A conversation: a tenant's ordered list of items that responses read and append to. */
 @Entity('conversations')
+@Index('conversations_created_idx', ['createdAt'])
 export class ConversationEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;
@@ -9,9 +10,9 @@ export class ConversationEntity {
   @Column({ name: 'tenant_id', type: 'text' })
   tenantId: string;
 
-  @Column({ name: 'created_at', type: 'timestamptz' })
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata: Record<string, string>;
 }

@@ -1,10 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { ResponseEntity } from '../responses/entities/response.entity';
 
 /**
  * A run of consecutive streaming events of a stored response (what one batch of the log wrote for it), kept so that
  * streams can be replayed and resumed.
  */
 @Entity('response_events')
+@Check('response_events_run', 'last_sequence_number >= first_sequence_number')
 export class ResponseEventEntity {
   @PrimaryColumn({ name: 'response_id', type: 'text' })
   responseId: string;
@@ -21,4 +23,8 @@ export class ResponseEventEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
+
+  @ManyToOne(() => ResponseEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'response_id', foreignKeyConstraintName: 'response_events_response_id_fkey' })
+  response?: ResponseEntity;
 }

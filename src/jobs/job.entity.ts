@@ -1,9 +1,15 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { ResponseEntity } from '../responses/entities/response.entity';
 
 export type JobState = 'queued' | 'running' | 'done';
 
 /** A background response waiting for, or held by, a worker. The lease lets another replica take over a dead worker's job. */
 @Entity('jobs')
+@Check('jobs_state_check', `state IN ('queued', 'running', 'done')`)
+@Index('jobs_queued_idx', ['createdAt'], { where: `state = 'queued'` })
+@Index('jobs_running_lease_idx', ['leaseExpiresAt'], { where: `state = 'running'` })
+// Fair claims read each tenant's queued jobs in order (see FairJobClaims).
+@Index('jobs_queued_tenant_idx', ['tenantId', 'createdAt'], { where: `state = 'queued'` })
 export class JobEntity {
   @PrimaryColumn({ name: 'response_id', type: 'text' })
   responseId: string;
@@ -43,4 +49,8 @@ export class JobEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;
+
+  @ManyToOne(() => ResponseEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'response_id', foreignKeyConstraintName: 'jobs_response_id_fkey' })
+  response?: ResponseEntity;
 }

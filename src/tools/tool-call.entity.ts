@@ -1,9 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { ResponseEntity } from '../responses/entities/response.entity';
 
 export type ToolCallStatus = 'pending' | 'completed';
 
 /** A function call the model made, and the output the client returned for it. */
 @Entity('tool_calls')
+@Check('tool_calls_status_check', `status IN ('pending', 'completed')`)
 export class ToolCallEntity {
   @PrimaryColumn({ name: 'response_id', type: 'text' })
   responseId: string;
@@ -31,4 +33,8 @@ export class ToolCallEntity {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt: Date | null;
+
+  @ManyToOne(() => ResponseEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'response_id', foreignKeyConstraintName: 'tool_calls_response_id_fkey' })
+  response?: ResponseEntity;
 }

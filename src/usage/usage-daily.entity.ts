@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Usage per tenant, key, model and day (see the UsageDaily migration). */
 @Entity({ name: 'usage_daily' })
+@Index('usage_daily_day_idx', ['day'])
 export class UsageDailyEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' })
   tenantId: string;

@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One event to deliver to one endpoint: the webhooks' outbox (see the Webhooks migration). */
 @Entity({ name: 'webhook_deliveries' })
+@Index('webhook_deliveries_due_idx', ['nextAttemptAt'], { where: `state = 'pending'` })
 export class WebhookDeliveryEntity {
   @PrimaryColumn({ name: 'event_id', type: 'text' })
   eventId: string;

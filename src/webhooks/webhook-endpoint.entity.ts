@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A tenant's own webhook receiver (see the Webhooks migration). */
 @Entity({ name: 'webhook_endpoints' })
+@Index('webhook_endpoints_tenant_idx', ['tenantId'])
 export class WebhookEndpointEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;

@@ -17,6 +17,6 @@ export class ResponseInputItemEntity {
   item: Record<string, unknown>;
 
   @ManyToOne(() => ResponseEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'response_id' })
+  @JoinColumn({ name: 'response_id', foreignKeyConstraintName: 'response_input_items_response_id_fkey' })
   response?: ResponseEntity;
 }

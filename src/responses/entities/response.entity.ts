@@ -2,7 +2,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One Response object. Request parameters live in `params`, so that adding an echoed field needs no migration. */
 @Entity('responses')
-@Index(['tenantId', 'createdAt'])
+@Index('responses_tenant_created_idx', ['tenantId', 'createdAt'])
+@Index('responses_created_idx', ['createdAt'])
+// The foreground responses a survivor checks for a dead process (see StaleResponseSweeper).
+@Index('responses_running_foreground_idx', ['updatedAt'], { where: `status IN ('queued', 'in_progress') AND background = false` })
 export class ResponseEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;
