@@ -5,10 +5,11 @@
  */
 import OpenAI from 'openai';
 import { Client } from 'pg';
+
+import { startStreamedJob } from '../test/support/sse';
 import { inParallel } from './load';
 import { type BenchProcess, canPin, startServerProcess, startStubProcess } from './processes';
 import { benchClient, machine, percentile, writeSection } from './support';
-import { startStreamedJob } from '../test/support/sse';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 4000);
@@ -54,7 +55,9 @@ async function drainRate(db: Client, ids: string[], worker: BenchProcess): Promi
   let allQueuedAt = (await db.query<{ at: string }>(`SELECT clock_timestamp()::text AS at`)).rows[0].at;
   worker.resume();
   for (;;) {
-    const { rows } = await db.query<{ at: string; queued: number }>(`SELECT clock_timestamp()::text AS at, (SELECT count(*) FROM jobs WHERE state = 'queued')::int AS queued`);
+    const { rows } = await db.query<{ at: string; queued: number }>(
+      `SELECT clock_timestamp()::text AS at, (SELECT count(*) FROM jobs WHERE state = 'queued')::int AS queued`,
+    );
     if (rows[0].queued < ids.length) break;
     allQueuedAt = rows[0].at;
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -71,13 +74,19 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
   const stub = await startStubProcess('1');
   // The API and the workers are processes of their own on core 0; the stub, Postgres and this load generator on core 1.
   const server = (name: string, jobConcurrency: number) =>
-    startServerProcess({ name, cores: '0', databaseUrl, upstream: stub, env: { MAX_QUEUED_JOBS: String(BACKLOG * 2), JOB_CONCURRENCY: String(jobConcurrency) } });
+    startServerProcess({
+      name,
+      cores: '0',
+      databaseUrl,
+      upstream: stub,
+      env: { MAX_QUEUED_JOBS: String(BACKLOG * 2), JOB_CONCURRENCY: String(jobConcurrency) },
+    });
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   const foreground: number[] = [];
   const background: number[] = [];
   const pickups: number[] = [];
-  let foregroundRate = 0;
+  let foregroundRate: number;
   const drainRates = { polled: 0, streamed: 0 };
   // One process serves the API without running jobs, another runs them.
   const api = await server('api', 0);
@@ -104,7 +113,8 @@ export async function backgroundJobs(databaseUrl: string): Promise<void> {
     // analyzed first, as autovacuum would have done by then, so that it does not run in the middle of one drain only.
     for (const stream of [false, true]) {
       // A streamed job's client leaves its stream at once: the job runs on, its events logged.
-      const create = async () => (stream ? startStreamedJob(client, 'hello') : (await client.responses.create({ model: 'bench', input: 'hello', background: true })).id);
+      const create = async () =>
+        stream ? startStreamedJob(client, 'hello') : (await client.responses.create({ model: 'bench', input: 'hello', background: true })).id;
       await inParallel(WARM_UP, CONCURRENCY, create);
       await allDone(db);
       worker.pause();

@@ -4,6 +4,7 @@
  * nothing, checks nothing and stores nothing; whatever a real gateway does costs on top of this.
  */
 import { createServer } from 'node:http';
+
 import { copyThrough } from './copy-through';
 
 const [port, upstreamUrl] = process.argv.slice(2);

@@ -5,7 +5,9 @@
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type OpenAI from 'openai';
+
 import { importEsm } from '../src/common/import-esm';
 import { writeTinyModel } from '../test/support/gguf/tiny-model';
 import { machine, packageVersion, percentile, startBenchServer, writeSection } from './support';
@@ -72,7 +74,11 @@ export async function embeddedEngine(databaseUrl: string): Promise<void> {
     await model.dispose();
     await llama.dispose();
   }
-  const p50 = (samples: Sample[], key: keyof Sample) => percentile(samples.map((s) => s[key]), 50);
+  const p50 = (samples: Sample[], key: keyof Sample) =>
+    percentile(
+      samples.map((s) => s[key]),
+      50,
+    );
   const row = (name: string, key: keyof Sample, unit: string) =>
     `| ${name} | ${p50(results.direct, key).toFixed(2)} ${unit} | ${p50(results.api, key).toFixed(2)} ${unit} | ${(p50(results.api, key) / p50(results.direct, key)).toFixed(2)}× |`;
   writeSection('embedded-engine', [

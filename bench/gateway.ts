@@ -7,9 +7,10 @@
  * core 1.
  */
 import { join } from 'node:path';
+
+import { HeapSnapshots } from './heap';
 import { fixedRate, get, inParallel, largestGap, post, type RateResult, stream, type Target } from './load';
 import { type BenchProcess, canPin, startProcess, startServerProcess, startStubProcess } from './processes';
-import { HeapSnapshots } from './heap';
 import { machine, packageVersion, percentile, writeSection } from './support';
 
 const ROOT = join(__dirname, '..');
@@ -38,7 +39,13 @@ const oursTerminal = (frame: string) => frame.startsWith('event: response.comple
 type GatewayKey = 'ours' | 'portkey' | 'nest' | 'relay';
 const GATEWAYS: GatewayKey[] = ['ours', 'portkey', 'nest', 'relay'];
 
-function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess, nest: BenchProcess, relay: BenchProcess): Record<'direct' | GatewayKey, Target> {
+function targets(
+  stub: BenchProcess,
+  ours: BenchProcess,
+  portkey: BenchProcess,
+  nest: BenchProcess,
+  relay: BenchProcess,
+): Record<'direct' | GatewayKey, Target> {
   return {
     direct: { name: 'stub directly', url: stub.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
     ours: {
@@ -57,7 +64,14 @@ function targets(stub: BenchProcess, ours: BenchProcess, portkey: BenchProcess, 
       body: chatBody,
       isFirstText: chatFirstText,
     },
-    nest: { name: 'NestJS relay (the framework\'s floor)', url: nest.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
+    nest: {
+      name: "NestJS relay (the framework's floor)",
+      url: nest.url,
+      path: '/v1/chat/completions',
+      headers: {},
+      body: chatBody,
+      isFirstText: chatFirstText,
+    },
     relay: { name: 'bare Node relay (the floor)', url: relay.url, path: '/v1/chat/completions', headers: {}, body: chatBody, isFirstText: chatFirstText },
   };
 }
@@ -79,7 +93,14 @@ async function startGateways(databaseUrl: string, gatewayNodeArgs: string[] = []
     name: 'Portkey',
     cores: '0',
     command: process.execPath,
-    args: (port) => [...gatewayNodeArgs, '--import', join(ROOT, 'bench/portkey-fetch-fix.mjs'), join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'],
+    args: (port) => [
+      ...gatewayNodeArgs,
+      '--import',
+      join(ROOT, 'bench/portkey-fetch-fix.mjs'),
+      join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js'),
+      `--port=${port}`,
+      '--headless',
+    ],
     env: { NODE_ENV: 'production' },
     readyPath: '/',
   });
@@ -125,7 +146,7 @@ export async function gateway(databaseUrl: string): Promise<void> {
   writeSection('gateway', [
     `${machine()}; ${canPin ? 'gateway under test pinned to core 0, stub + Postgres + load generator to core 1' : 'no taskset: processes not pinned'}; ` +
       `Portkey ${packageVersion('@portkey-ai/gateway')}, stored responses in Postgres. Ratios are against two floors: ` +
-      'the bare Node relay (what Node\'s HTTP alone costs a gateway on this machine) and the NestJS relay (what our framework costs on top of it).',
+      "the bare Node relay (what Node's HTTP alone costs a gateway on this machine) and the NestJS relay (what our framework costs on top of it).",
     '',
     ...lines,
   ]);
@@ -253,8 +274,17 @@ async function throughput(t: ReturnType<typeof targets>, gateways: Gateways): Pr
     }
     for (const key of running) {
       const errors = runs[key].reduce((sum, r) => sum + r.errors, 0);
-      const p99 = percentile(runs[key].map((r) => r.p99), 50);
-      const unreadable = key === 'ours' && errors === 0 ? await unreadableResponses(gateways.ours.url, runs.ours.flatMap((r) => r.ids)) : 0;
+      const p99 = percentile(
+        runs[key].map((r) => r.p99),
+        50,
+      );
+      const unreadable =
+        key === 'ours' && errors === 0
+          ? await unreadableResponses(
+              gateways.ours.url,
+              runs.ours.flatMap((r) => r.ids),
+            )
+          : 0;
       if (errors > 0 || p99 > MAX_P99_MS || unreadable > 0) {
         outcomes[key].failure = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms${unreadable ? `, ${unreadable} responses not readable` : ''}`;
         continue;
@@ -315,7 +345,10 @@ async function concurrentStreams(t: ReturnType<typeof targets>, gateways: Gatewa
     failure: string;
     rssIdle: number;
   }
-  const outcomes = Object.fromEntries(legs.map((leg) => [leg.key, { failure: '', rssIdle: leg.process?.rssBytes() ?? 0 }])) as Record<Leg['key'], StreamOutcome>;
+  const outcomes = Object.fromEntries(legs.map((leg) => [leg.key, { failure: '', rssIdle: leg.process?.rssBytes() ?? 0 }])) as Record<
+    Leg['key'],
+    StreamOutcome
+  >;
   for (const count of STREAM_COUNTS) {
     for (const leg of legs) {
       const outcome = outcomes[leg.key];
@@ -324,7 +357,9 @@ async function concurrentStreams(t: ReturnType<typeof targets>, gateways: Gatewa
       let rssPeak = outcome.rssIdle;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, leg.process?.rssBytes() ?? 0)), 50);
       const cpuBefore = leg.process?.cpuMicros() ?? 0;
-      const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), leg.terminal).catch(() => undefined)));
+      const results = await Promise.all(
+        Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), leg.terminal).catch(() => undefined)),
+      );
       clearInterval(sampler);
       const cpu = (leg.process?.cpuMicros() ?? 0) - cpuBefore;
       const incomplete = results.filter((r) => !r || !r.complete || r.status !== 200).length;
@@ -354,7 +389,9 @@ async function concurrentStreams(t: ReturnType<typeof targets>, gateways: Gatewa
     let liveKb: number | undefined;
     if (passed && leg.process) {
       const heapIdle = await heap.liveBytes(leg.process.pid);
-      const open = Promise.all(Array.from({ length: passed.count }, () => stream(target, target.body('TOKENS 300 20', true), leg.terminal).catch(() => undefined)));
+      const open = Promise.all(
+        Array.from({ length: passed.count }, () => stream(target, target.body('TOKENS 300 20', true), leg.terminal).catch(() => undefined)),
+      );
       await new Promise((resolve) => setTimeout(resolve, 2000));
       liveKb = ((await heap.liveBytes(leg.process.pid)) - heapIdle) / passed.count / 1024;
       await open;

@@ -7,9 +7,10 @@
  * Run by `npm run bench` (BENCH_ONLY=hardening), which rewrites its section of BENCHMARKS.md.
  */
 import { request } from 'node:http';
+
+import { post, type Target } from './load';
 import { type BenchProcess, startServerProcess, startStubProcess } from './processes';
 import { machine, writeSection } from './support';
-import { post, type Target } from './load';
 
 const SERVER_CORES = '0';
 const LOAD_CORES = '1';
@@ -36,10 +37,14 @@ function ordinaryBody(megabytes: number): string {
 
 function send(url: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      `${url}/v1/responses`,
+      { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -81,7 +86,9 @@ async function validationCosts(server: BenchProcess): Promise<string[]> {
   for (const [name, body] of bodies) {
     const { ms, status } = await serverCpuMs(server, body);
     const baseline = parseMs(body);
-    rows.push(`| ${name} | ${(body.length / 1024 / 1024).toFixed(1)} MB | ${status} | ${ms.toFixed(0)} ms | ${baseline.toFixed(0)} ms | ${(ms / baseline).toFixed(1)}× |`);
+    rows.push(
+      `| ${name} | ${(body.length / 1024 / 1024).toFixed(1)} MB | ${status} | ${ms.toFixed(0)} ms | ${baseline.toFixed(0)} ms | ${(ms / baseline).toFixed(1)}× |`,
+    );
   }
   return rows;
 }
@@ -90,24 +97,28 @@ async function validationCosts(server: BenchProcess): Promise<string[]> {
 async function peakRss(server: BenchProcess, count: number, read: boolean): Promise<number> {
   let peak = server.rssBytes();
   const sampler = setInterval(() => (peak = Math.max(peak, server.rssBytes())), 50);
-  const requests = Array.from({ length: count }, () => new Promise<void>((resolve) => {
-    const req = request(`${server.url}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-      if (read) {
-        res.resume();
-        res.on('end', resolve);
-        res.on('error', () => resolve());
-        return;
-      }
-      res.once('data', () => res.pause());
-      // A stuck client is never resolved by its stream: it is let go after the measurement.
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 8000);
-    });
-    req.on('error', () => resolve());
-    req.end(JSON.stringify({ model: 'm', input: 'BYTES 2000 2000', stream: true, store: false }));
-  }));
+  const requests = Array.from(
+    { length: count },
+    () =>
+      new Promise<void>((resolve) => {
+        const req = request(`${server.url}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+          if (read) {
+            res.resume();
+            res.on('end', resolve);
+            res.on('error', () => resolve());
+            return;
+          }
+          res.once('data', () => res.pause());
+          // A stuck client is never resolved by its stream: it is let go after the measurement.
+          setTimeout(() => {
+            req.destroy();
+            resolve();
+          }, 8000);
+        });
+        req.on('error', () => resolve());
+        req.end(JSON.stringify({ model: 'm', input: 'BYTES 2000 2000', stream: true, store: false }));
+      }),
+  );
   await Promise.all(requests);
   clearInterval(sampler);
   return peak;
@@ -141,7 +152,10 @@ export async function hardening(databaseUrl: string): Promise<void> {
   try {
     const server = await start();
     try {
-      lines.push('**Validation is linear and bounded.** Each body is refused with a 400, without a model call: by the bounds on its raw bytes (keys, depth), or by an unknown parameter after every other check.', '');
+      lines.push(
+        '**Validation is linear and bounded.** Each body is refused with a 400, without a model call: by the bounds on its raw bytes (keys, depth), or by an unknown parameter after every other check.',
+        '',
+      );
       lines.push(...(await validationCosts(server)), '');
     } finally {
       await server.stop();
@@ -186,7 +200,9 @@ export async function hardening(databaseUrl: string): Promise<void> {
     const [off, on] = [median('off'), median('on')];
     const spread = (mode: string) => results[mode].map((r) => r.rps.toFixed(0)).join(', ');
     rows.push(`| off (baseline) | ${off.rps.toFixed(0)} (runs: ${spread('off')}) | ${off.cpuUs.toFixed(0)} µs | ${off.errors} | 1.00× |`);
-    rows.push(`| on (limits never reached) | ${on.rps.toFixed(0)} (runs: ${spread('on')}) | ${on.cpuUs.toFixed(0)} µs | ${on.errors} | ${(on.rps / off.rps).toFixed(3)}× |`);
+    rows.push(
+      `| on (limits never reached) | ${on.rps.toFixed(0)} (runs: ${spread('on')}) | ${on.cpuUs.toFixed(0)} µs | ${on.errors} | ${(on.rps / off.rps).toFixed(3)}× |`,
+    );
     lines.push('**The rate limiter costs no round trip.** 16 closed-loop clients for 8 s, three alternated runs each, the median run shown:', '', ...rows);
   } finally {
     await stub.stop();

@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 
 /**
  * What this machine's kernel charges for the work every gateway does per request and per streamed event: a system

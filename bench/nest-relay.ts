@@ -6,10 +6,12 @@
  * share, and what responses-server costs over it is ours.
  */
 import 'reflect-metadata';
+
 import { Body, Controller, HttpCode, Module, Post, Res, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IsArray, IsBoolean, IsOptional, IsString } from 'class-validator';
 import { json, type Response } from 'express';
+
 import { StableShapeExpressAdapter } from '../src/http/stable-shape-express-adapter';
 import { copyThrough } from './copy-through';
 

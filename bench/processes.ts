@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { freePort } from '../test/support/server-process';
 
 /** Whether `taskset` can pin processes to cores here (Linux with util-linux). */
@@ -49,7 +50,10 @@ export async function startProcess(options: {
   const port = await freePort();
   const args = options.args(port);
   const child: ChildProcess = canPin
-    ? spawn('taskset', ['-c', options.cores, options.command, ...args], { env: { ...process.env, ...options.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn('taskset', ['-c', options.cores, options.command, ...args], {
+        env: { ...process.env, ...options.env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     : spawn(options.command, args, { env: { ...process.env, ...options.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
@@ -57,7 +61,10 @@ export async function startProcess(options: {
   const url = `http://127.0.0.1:${port}`;
   for (let waited = 0; ; waited += 100) {
     if (child.exitCode !== null) throw new Error(`${options.name} exited at start:\n${output}`);
-    const ready = await fetch(`${url}${options.readyPath}`, { headers: options.readyHeaders }).then((res) => res.status < 500, () => false);
+    const ready = await fetch(`${url}${options.readyPath}`, { headers: options.readyHeaders }).then(
+      (res) => res.status < 500,
+      () => false,
+    );
     if (ready) break;
     if (waited > 60_000) throw new Error(`${options.name} not ready after 60 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -3,7 +3,9 @@
  * some of them (gateway, stream-persistence, background-jobs, embedded-engine, hardening).
  */
 import { availableParallelism } from 'node:os';
+
 import { Client } from 'pg';
+
 import { backgroundJobs } from './background-jobs';
 import { embeddedEngine } from './embedded-engine';
 import { gateway } from './gateway';

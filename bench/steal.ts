@@ -33,7 +33,9 @@ export class StealWatch {
   describe(): string | undefined {
     if (!this.first) return undefined;
     const now = readCores();
-    const cores = now.map((core, i) => `core ${i} ${(share(this.first![i], core) * 100).toFixed(1)} % (at most ${Math.round(this.worst[i] * 100)} % of a second)`);
+    const cores = now.map(
+      (core, i) => `core ${i} ${(share(this.first![i], core) * 100).toFixed(1)} % (at most ${Math.round(this.worst[i] * 100)} % of a second)`,
+    );
     return `stolen by the hypervisor: ${cores.join(', ')}`;
   }
 }

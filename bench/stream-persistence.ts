@@ -4,6 +4,7 @@
  * token and the gaps between deltas. Run by `npm run bench` (bench/run.ts), which rewrites its section of BENCHMARKS.md.
  */
 import OpenAI from 'openai';
+
 import { startStubUpstream } from '../test/support/stub-upstream';
 import { machine, percentile, startBenchServer, writeSection } from './support';
 
@@ -48,10 +49,22 @@ export async function streamPersistence(databaseUrl: string): Promise<void> {
     await stub.close();
   }
   const summary = (samples: Sample[]) => ({
-    ttftP50: percentile(samples.map((s) => s.ttftMs), 50),
-    ttftP99: percentile(samples.map((s) => s.ttftMs), 99),
-    gapP50: percentile(samples.flatMap((s) => s.gapsMs), 50),
-    gapP99: percentile(samples.flatMap((s) => s.gapsMs), 99),
+    ttftP50: percentile(
+      samples.map((s) => s.ttftMs),
+      50,
+    ),
+    ttftP99: percentile(
+      samples.map((s) => s.ttftMs),
+      99,
+    ),
+    gapP50: percentile(
+      samples.flatMap((s) => s.gapsMs),
+      50,
+    ),
+    gapP99: percentile(
+      samples.flatMap((s) => s.gapsMs),
+      99,
+    ),
   });
   const stored = summary(results.stored);
   const unstored = summary(results.unstored);

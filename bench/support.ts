@@ -2,8 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import OpenAI from 'openai';
+
 import { loadConfig } from '../src/config/app-config';
 import { runMigrations } from '../src/database/migrate';
 import { createServer } from '../src/server';

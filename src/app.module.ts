@@ -2,22 +2,23 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { TenantGuard } from './auth/tenant.guard';
+
 import { AuthModule } from './auth/auth.module';
-import { DatabaseAvailableGuard } from './database/database-available.guard';
-import { RateLimitGuard } from './rate-limits/rate-limit.guard';
-import { RateLimitsModule } from './rate-limits/rate-limits.module';
+import { TenantGuard } from './auth/tenant.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { REDACTED_HEADER_PATHS, redactUrl } from './common/log-redaction';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
+import { DatabaseAvailableGuard } from './database/database-available.guard';
 import { NotificationsModule } from './database/notifications.module';
 import { HealthModule } from './health/health.module';
+import { clientRequestIdOf, requestIdOf } from './http/request-ids';
 import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitGuard } from './rate-limits/rate-limit.guard';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { ResponsesModule } from './responses/responses.module';
 import { RetentionModule } from './retention/retention.module';
-import { clientRequestIdOf, requestIdOf } from './http/request-ids';
 
 /** Levels at which pino-http's request logs are written. */
 const REQUEST_LOG_LEVELS = ['trace', 'debug', 'info'];

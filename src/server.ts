@@ -1,26 +1,27 @@
+import type { Duplex } from 'node:stream';
+
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Server } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
+
 import { AppModule } from './app.module';
-import { ApiKeys } from './auth/api-keys.service';
 import { ADMIN_PATH_PREFIX, checkAdminKey } from './auth/admin.guard';
-import { ApiError } from './common/api-error';
+import { ApiKeys } from './auth/api-keys.service';
 import { toApiError } from './common/all-exceptions.filter';
-import { apiValidationPipe } from './common/validation';
+import { ApiError } from './common/api-error';
 import { checkJsonBounds } from './common/json-bounds';
 import { errorForLog } from './common/log-redaction';
+import { apiValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
-import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 import { writeRawError } from './http/raw-error-response';
-import { zstdBodies } from './http/zstd-bodies';
 import { requestIds } from './http/request-ids';
 import { requestMetrics } from './http/request-metrics';
 import { traceRequests } from './http/request-tracing';
+import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
+import { zstdBodies } from './http/zstd-bodies';
 
 /** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
@@ -49,7 +50,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   );
   app.useGlobalPipes(apiValidationPipe());
   setupSwagger(app);
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
   // A request's headers must be allowed to arrive on a connection kept open that long.
   server.headersTimeout = config.KEEP_ALIVE_TIMEOUT_MS + 1000;

@@ -1,14 +1,30 @@
 import OpenAI from 'openai-latest';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** What Codex CLI sends with a generic model name: a shell function, a namespace of agent functions, web search. */
 const CODEX_TOOLS = [
-  { type: 'function', name: 'shell', description: 'Runs a command', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } }, strict: false },
+  {
+    type: 'function',
+    name: 'shell',
+    description: 'Runs a command',
+    parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } },
+    strict: false,
+  },
   {
     type: 'namespace',
     name: 'multi_agent_v1',
     description: 'Sub-agents',
-    tools: [{ type: 'function', name: 'spawn_agent', description: 'Starts an agent', parameters: { type: 'object', properties: { task: { type: 'string' } } }, strict: false, defer_loading: true }],
+    tools: [
+      {
+        type: 'function',
+        name: 'spawn_agent',
+        description: 'Starts an agent',
+        parameters: { type: 'object', properties: { task: { type: 'string' } } },
+        strict: false,
+        defer_loading: true,
+      },
+    ],
   },
   { type: 'web_search', external_web_access: false },
 ];
@@ -33,16 +49,21 @@ describe('Agent clients: namespaces and tools this server does not run', () => {
       parallel_tool_calls: false,
       stream: false,
     });
-    expect((data as unknown as OpenAI.Responses.Response).output_text).toBe('Hello! You said: hi');
+    expect(data.output_text).toBe('Hello! You said: hi');
     expect(response.headers.get('x-tools-not-offered')).toBe('web_search');
     const offered = server.stub.requests.at(-1)!.tools.map((tool: { function: { name: string } }) => tool.function.name);
     expect(offered).toEqual(['shell', 'multi_agent_v1__spawn_agent']);
     // The response echoes the tools as they were sent.
-    expect((data as unknown as OpenAI.Responses.Response).tools.map((tool) => tool.type)).toEqual(['function', 'namespace', 'web_search']);
+    expect(data.tools.map((tool) => tool.type)).toEqual(['function', 'namespace', 'web_search']);
   });
 
   it('returns a call of a namespaced function with its namespace, streamed and stored, and takes its output back', async () => {
-    const stream = await client.responses.create({ model: 'm', input: 'CALL multi_agent_v1__spawn_agent {"task":"lint"}', tools: CODEX_TOOLS as never, stream: true });
+    const stream = await client.responses.create({
+      model: 'm',
+      input: 'CALL multi_agent_v1__spawn_agent {"task":"lint"}',
+      tools: CODEX_TOOLS as never,
+      stream: true,
+    });
     const events: OpenAI.Responses.ResponseStreamEvent[] = [];
     for await (const event of stream) events.push(event);
     const done = events.find((event) => event.type === 'response.output_item.done');
@@ -59,24 +80,42 @@ describe('Agent clients: namespaces and tools this server does not run', () => {
     expect(next.output_text).toBe('The tool said: agent started');
     // The backend got the call back under the name it was offered.
     const history = server.stub.requests.at(-1)!.messages;
-    expect(history.find((message: { tool_calls?: unknown[] }) => message.tool_calls)).toMatchObject({ tool_calls: [{ function: { name: 'multi_agent_v1__spawn_agent' } }] });
+    expect(history.find((message: { tool_calls?: unknown[] }) => message.tool_calls)).toMatchObject({
+      tool_calls: [{ function: { name: 'multi_agent_v1__spawn_agent' } }],
+    });
   });
 
   it('refuses a tool type nobody defines, and, with STRICT_TOOLS, one it would not offer', async () => {
-    await expect(client.responses.create({ model: 'm', input: 'x', tools: [{ type: 'banana' }] as never })).rejects.toMatchObject({ status: 400, param: 'tools[0].type' });
+    await expect(client.responses.create({ model: 'm', input: 'x', tools: [{ type: 'banana' }] as never })).rejects.toMatchObject({
+      status: 400,
+      param: 'tools[0].type',
+    });
     const strict = await startTestServer({ STRICT_TOOLS: 'true' });
     try {
       const strictClient = new OpenAI({ baseURL: `${strict.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
-      await expect(strictClient.responses.create({ model: 'm', input: 'x', tools: CODEX_TOOLS as never })).rejects.toMatchObject({ status: 400, code: 'unsupported_tool', param: 'tools' });
+      await expect(strictClient.responses.create({ model: 'm', input: 'x', tools: CODEX_TOOLS as never })).rejects.toMatchObject({
+        status: 400,
+        code: 'unsupported_tool',
+        param: 'tools',
+      });
     } finally {
       await strict.close();
     }
   });
 
   it("runs a custom tool's round trip (apply_patch as Codex models get it), through the newest SDK's stream helper", async () => {
-    const applyPatch = { type: 'custom', name: 'apply_patch', description: 'Applies a patch.', format: { type: 'grammar', syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' } };
+    const applyPatch = {
+      type: 'custom',
+      name: 'apply_patch',
+      description: 'Applies a patch.',
+      format: { type: 'grammar', syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' },
+    };
     const patch = '*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch';
-    const stream = client.responses.stream({ model: 'gpt-5-codex', input: `CALL apply_patch ${JSON.stringify({ input: patch })}`, tools: [applyPatch] as never });
+    const stream = client.responses.stream({
+      model: 'gpt-5-codex',
+      input: `CALL apply_patch ${JSON.stringify({ input: patch })}`,
+      tools: [applyPatch] as never,
+    });
     const inputDeltas: string[] = [];
     stream.on('response.custom_tool_call_input.delta', (event) => inputDeltas.push(event.delta));
     const first = await stream.finalResponse();
@@ -96,7 +135,9 @@ describe('Agent clients: namespaces and tools this server does not run', () => {
     });
     expect(next.output_text).toBe('The tool said: Done!');
     const history = server.stub.requests.at(-1)!.messages;
-    expect(history.find((message: { tool_calls?: unknown[] }) => message.tool_calls)).toMatchObject({ tool_calls: [{ function: { name: 'apply_patch', arguments: JSON.stringify({ input: patch }) } }] });
+    expect(history.find((message: { tool_calls?: unknown[] }) => message.tool_calls)).toMatchObject({
+      tool_calls: [{ function: { name: 'apply_patch', arguments: JSON.stringify({ input: patch }) } }],
+    });
     // A stored response's log replays it the same way.
     const replayed = await client.responses.stream({ response_id: first.id }).finalResponse();
     expect(replayed.output[0]).toMatchObject({ type: 'custom_tool_call', input: patch });
@@ -134,7 +175,8 @@ describe('Agent clients: namespaces and tools this server does not run', () => {
 });
 
 function outputFor(call: any): unknown {
-  if (call.type === 'shell_call') return { type: 'shell_call_output', call_id: call.call_id, output: [{ stdout: 'file.txt', stderr: '', outcome: { type: 'exit', exit_code: 0 } }] };
+  if (call.type === 'shell_call')
+    return { type: 'shell_call_output', call_id: call.call_id, output: [{ stdout: 'file.txt', stderr: '', outcome: { type: 'exit', exit_code: 0 } }] };
   if (call.type === 'local_shell_call') return { type: 'local_shell_call_output', id: call.call_id, output: '/home/me' };
   return { type: 'apply_patch_call_output', call_id: call.call_id, status: 'completed', output: 'created a.txt' };
 }

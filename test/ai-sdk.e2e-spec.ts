@@ -1,6 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, type ModelMessage, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 // The Vercel AI SDK's OpenAI provider speaks the Responses API and checks every object and event it reads against

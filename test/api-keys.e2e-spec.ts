@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+
 import OpenAI from 'openai';
 import { Client } from 'pg';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -15,8 +17,12 @@ describe('Managed API keys', () => {
   let first: TestServer;
   let second: TestServer;
   const admin = (server: TestServer, path: string, init: RequestInit = {}) =>
-    fetch(`${server.url}/admin/keys${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', ...init.headers } });
-  const makeKey = async (server: TestServer, body: Record<string, unknown>) => (await (await admin(server, '', { method: 'POST', body: JSON.stringify(body) })).json()) as { id: string; key: string };
+    fetch(`${server.url}/admin/keys${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', ...init.headers },
+    });
+  const makeKey = async (server: TestServer, body: Record<string, unknown>) =>
+    (await (await admin(server, '', { method: 'POST', body: JSON.stringify(body) })).json()) as { id: string; key: string };
   const clientOf = (server: TestServer, apiKey: string, project?: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, project, maxRetries: 0 });
 
   beforeAll(async () => {
@@ -34,7 +40,14 @@ describe('Managed API keys', () => {
     // No keys yet: open, as without API_KEYS.
     expect((await first.client.responses.create({ model: 'm', input: 'Hi' })).status).toBe('completed');
     const made = await makeKey(first, { tenant: 'team-a', name: 'ci' });
-    expect(made).toMatchObject({ id: expect.stringMatching(/^key_/), object: 'api_key', tenant: 'team-a', name: 'ci', revoked_at: null, key: expect.stringMatching(/^sk-rs-/) });
+    expect(made).toMatchObject({
+      id: expect.stringMatching(/^key_/),
+      object: 'api_key',
+      tenant: 'team-a',
+      name: 'ci',
+      revoked_at: null,
+      key: expect.stringMatching(/^sk-rs-/),
+    });
     await waitFor(async () => ((await fetch(`${second.url}/v1/models`)).status === 401 ? true : undefined), 3000);
     await expect(first.client.responses.create({ model: 'm', input: 'Hi' })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
     const response = await clientOf(second, made.key).responses.create({ model: 'm', input: 'Hi' });
@@ -55,7 +68,10 @@ describe('Managed API keys', () => {
     const b = await makeKey(first, { tenant: 'team-b' });
     const created = await clientOf(first, a.key).responses.create({ model: 'm', input: 'Mine' });
     await expect(clientOf(second, b.key).responses.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
-    await expect(clientOf(first, a.key, 'team-b').responses.create({ model: 'm', input: 'Hi' })).rejects.toMatchObject({ status: 401, code: 'invalid_project' });
+    await expect(clientOf(first, a.key, 'team-b').responses.create({ model: 'm', input: 'Hi' })).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_project',
+    });
     expect((await clientOf(first, a.key, 'team-a').responses.create({ model: 'm', input: 'Hi' })).status).toBe('completed');
   });
 
@@ -68,11 +84,15 @@ describe('Managed API keys', () => {
     const at = Date.now();
     expect(revoked).toMatchObject({ id: made.id, revoked_at: expect.any(Number) });
     await expect(clientOf(first, made.key).models.list()).rejects.toMatchObject({ status: 401 });
-    await waitFor(async () => ((await fetch(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${made.key}` } })).status === 401 ? true : undefined), 1000, 20);
+    await waitFor(
+      async () => ((await fetch(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${made.key}` } })).status === 401 ? true : undefined),
+      1000,
+      20,
+    );
     expect(Date.now() - at).toBeLessThan(1000);
   });
 
-  it('applies a key\'s own rate limit', async () => {
+  it("applies a key's own rate limit", async () => {
     const made = await makeKey(first, { tenant: 'team-d', rpm: 1 });
     const client = clientOf(first, made.key);
     await client.responses.create({ model: 'm', input: 'one' });
@@ -81,20 +101,30 @@ describe('Managed API keys', () => {
 
   it('makes, lists and revokes keys with npm run keys', async () => {
     const cli = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/auth/keys-cli.ts', ...args], { cwd: join(__dirname, '..'), env: { ...process.env, DATABASE_URL: db.url } });
+      promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/auth/keys-cli.ts', ...args], {
+        cwd: join(__dirname, '..'),
+        env: { ...process.env, DATABASE_URL: db.url },
+      });
     const made = JSON.parse((await cli('create', '--tenant', 'team-e', '--rpm', '600')).stdout) as { id: string; key: string; rpm: number };
     expect(made).toMatchObject({ tenant: 'team-e', rpm: 600, key: expect.stringMatching(/^sk-rs-/) });
     expect((await clientOf(second, made.key).responses.create({ model: 'm', input: 'Hi' })).status).toBe('completed');
     const listed = JSON.parse((await cli('list', '--tenant', 'team-e')).stdout) as Array<{ id: string }>;
     expect(listed.map((key) => key.id)).toEqual([made.id]);
     await cli('revoke', made.id);
-    await waitFor(async () => ((await fetch(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${made.key}` } })).status === 401 ? true : undefined), 2000);
+    await waitFor(
+      async () => ((await fetch(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${made.key}` } })).status === 401 ? true : undefined),
+      2000,
+    );
     await expect(cli('create')).rejects.toMatchObject({ code: 2 });
   }, 30_000);
 
   it('keeps the admin API to the admin key', async () => {
     const made = await makeKey(first, { tenant: 'team-f' });
-    const asTenant = await fetch(`${first.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' }, body: '{"tenant":"x"}' });
+    const asTenant = await fetch(`${first.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${made.key}`, 'content-type': 'application/json' },
+      body: '{"tenant":"x"}',
+    });
     expect(asTenant.status).toBe(401);
     expect((await fetch(`${first.url}/admin/keys`)).status).toBe(401);
   });

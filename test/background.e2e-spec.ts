@@ -1,4 +1,4 @@
-import { type FreshDatabase, createFreshDatabase } from './support/fresh-database';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { rebuildOutput, startStreamedJob, type StreamEvent, streamStored, waitFor } from './support/sse';
 import { tokensReply } from './support/stub-upstream';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -62,13 +62,16 @@ describe('Background responses', () => {
   it('streams the job from response.created to response.completed, and the stored log replays it exactly', async () => {
     const stream = await server.client.responses.create({ model: 'stub-model', input: 'TOKENS 8 10', background: true, stream: true });
     const events: StreamEvent[] = [];
-    for await (const event of stream) events.push(event as StreamEvent);
+    for await (const event of stream) events.push(event);
 
     expect(events.slice(0, 3).map((e) => e.type)).toEqual(['response.created', 'response.queued', 'response.in_progress']);
     expect(events[0].response.status).toBe('queued');
     expect(events.at(-1)!.type).toBe('response.completed');
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
-    const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    const text = events
+      .filter((e) => e.type === 'response.output_text.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(text).toBe(tokensReply(8));
 
     const id = events[0].response.id;
@@ -91,7 +94,7 @@ describe('Background responses', () => {
   it('streams a job its backend refuses as in progress, then failed with the reason; the log replays the same', async () => {
     const stream = await server.client.responses.create({ model: 'stub-model', input: 'HTTP 400', background: true, stream: true });
     const events: StreamEvent[] = [];
-    for await (const event of stream) events.push(event as StreamEvent);
+    for await (const event of stream) events.push(event);
 
     expect(events.map((e) => e.type)).toEqual(['response.created', 'response.queued', 'response.in_progress', 'response.failed']);
     expect(events.map((e) => e.sequence_number)).toEqual([0, 1, 2, 3]);
@@ -153,9 +156,11 @@ describe('Background responses', () => {
     const second = await server.client.responses.create({ model: 'stub-model', input: 'second', previous_response_id: first.id, background: true });
     const done = await finished(second.id);
     expect(done.output_text).toBe('Hello! You said: second');
-    const upstreamMessages = server.stub.requests.at(-1)!.messages.map((m: { content: string | Array<{ text: string }> }) =>
-      typeof m.content === 'string' ? m.content : m.content.map((part) => part.text).join(''),
-    );
+    const upstreamMessages = server.stub.requests
+      .at(-1)!
+      .messages.map((m: { content: string | Array<{ text: string }> }) =>
+        typeof m.content === 'string' ? m.content : m.content.map((part) => part.text).join(''),
+      );
     expect(upstreamMessages).toEqual(['first', 'Hello! You said: first', 'second']);
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 const CODEX_DIR = join(__dirname, 'codex');
@@ -29,7 +30,14 @@ describe('Codex CLI', () => {
     await mkdir(home, { recursive: true });
     writeFileSync(
       join(home, 'config.toml'),
-      ['[model_providers.local]', 'name = "responses-server"', `base_url = "${server.url}/v1"`, 'env_key = "RESPONSES_SERVER_KEY"', 'wire_api = "responses"', ''].join('\n'),
+      [
+        '[model_providers.local]',
+        'name = "responses-server"',
+        `base_url = "${server.url}/v1"`,
+        'env_key = "RESPONSES_SERVER_KEY"',
+        'wire_api = "responses"',
+        '',
+      ].join('\n'),
     );
   });
   afterAll(async () => {
@@ -38,11 +46,27 @@ describe('Codex CLI', () => {
   });
 
   /** `codex exec` of a scripted task in a fresh folder; resolves with the folder and what Codex printed. */
-  function runCodex(model: string, steps: Array<{ name: string; arguments: Record<string, string> }>): Promise<{ folder: string; output: string; code: number | null }> {
+  function runCodex(
+    model: string,
+    steps: Array<{ name: string; arguments: Record<string, string> }>,
+  ): Promise<{ folder: string; output: string; code: number | null }> {
     const folder = mkdtempSync(join(tmpdir(), 'codex-task-'));
-    const args = ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-c', 'model_provider="local"', '-m', model, `STEPS ${JSON.stringify(steps)}`];
+    const args = [
+      'exec',
+      '--skip-git-repo-check',
+      '--dangerously-bypass-approvals-and-sandbox',
+      '-c',
+      'model_provider="local"',
+      '-m',
+      model,
+      `STEPS ${JSON.stringify(steps)}`,
+    ];
     return new Promise((resolve) => {
-      const child = spawn(CODEX, args, { cwd: folder, env: { ...process.env, CODEX_HOME: home, RESPONSES_SERVER_KEY: 'not-needed' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(CODEX, args, {
+        cwd: folder,
+        env: { ...process.env, CODEX_HOME: home, RESPONSES_SERVER_KEY: 'not-needed' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name));
@@ -20,7 +21,11 @@ describe('Compressed request bodies', () => {
     expect(zstd.status).toBe(200);
     expect(await zstd.json()).toMatchObject({ status: 'completed', output: [{ content: [{ text: 'Hello! You said: compressed with zstd' }] }] });
     const json = Buffer.from(JSON.stringify({ model: 'm', input: 'squeezed' }));
-    for (const [encoding, body] of [['gzip', gzipSync(json)], ['deflate', deflateSync(json)], ['br', brotliCompressSync(json)]] as const) {
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(json)],
+      ['deflate', deflateSync(json)],
+      ['br', brotliCompressSync(json)],
+    ] as const) {
       const res = await post(body, encoding);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: 'completed' });
@@ -28,7 +33,10 @@ describe('Compressed request bodies', () => {
   });
 
   it('applies the body limit to what a body decompresses to (a kilobyte of zstd or gzip that would be 30 MB: 413)', async () => {
-    for (const [encoding, body] of [['zstd', fixture('zeros-30mb.zst')], ['gzip', gzipSync(Buffer.alloc(30 * 1024 * 1024))]] as const) {
+    for (const [encoding, body] of [
+      ['zstd', fixture('zeros-30mb.zst')],
+      ['gzip', gzipSync(Buffer.alloc(30 * 1024 * 1024))],
+    ] as const) {
       const res = await post(body, encoding);
       expect(res.status).toBe(413);
       expect(await res.json()).toMatchObject({ error: { code: 'request_too_large' } });

@@ -1,4 +1,5 @@
 import OpenAI from 'openai-latest';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** `context_management` with a `compact_threshold`: the server compacts a conversation that has grown past it, on its own. */
@@ -48,7 +49,15 @@ describe('Server-side compaction (context_management)', () => {
   });
 
   it('streams the compaction item before the answer', async () => {
-    const stream = client.responses.stream({ model: 'm', input: [{ role: 'user', content: long('coffee') }, { role: 'assistant', content: 'Noted.' }, { role: 'user', content: 'Go on.' }], context_management: compactAt(40) });
+    const stream = client.responses.stream({
+      model: 'm',
+      input: [
+        { role: 'user', content: long('coffee') },
+        { role: 'assistant', content: 'Noted.' },
+        { role: 'user', content: 'Go on.' },
+      ],
+      context_management: compactAt(40),
+    });
     const items: string[] = [];
     stream.on('response.output_item.done', (event) => items.push(event.item.type));
     const final = await stream.finalResponse();
@@ -65,7 +74,9 @@ describe('Server-side compaction (context_management)', () => {
   });
 
   it('refuses a threshold that is not a number of tokens', async () => {
-    await expect(client.responses.create({ model: 'm', input: 'hi', context_management: [{ type: 'compaction', compact_threshold: -5 }] })).rejects.toMatchObject({
+    await expect(
+      client.responses.create({ model: 'm', input: 'hi', context_management: [{ type: 'compaction', compact_threshold: -5 }] }),
+    ).rejects.toMatchObject({
       status: 400,
       error: { param: 'context_management[0].compact_threshold' },
     });

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { Client } from 'pg';
+
 import { type StreamEvent, waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -28,7 +29,11 @@ describe('Conversations', () => {
     expect(created).toEqual({ id: expect.stringMatching(/^conv_/), object: 'conversation', created_at: expect.any(Number), metadata: { topic: 'greetings' } });
     expect(await client.conversations.retrieve(created.id)).toEqual(created);
     expect(await client.conversations.update(created.id, { metadata: { topic: 'weather' } })).toEqual({ ...created, metadata: { topic: 'weather' } });
-    await expect(client.conversations.update(created.id, {} as never)).rejects.toMatchObject({ status: 400, code: 'missing_required_parameter', param: 'metadata' });
+    await expect(client.conversations.update(created.id, {} as never)).rejects.toMatchObject({
+      status: 400,
+      code: 'missing_required_parameter',
+      param: 'metadata',
+    });
 
     expect(await client.conversations.delete(created.id)).toEqual({ id: created.id, object: 'conversation.deleted', deleted: true });
     await expect(client.conversations.retrieve(created.id)).rejects.toMatchObject({ status: 404, code: 'conversation_not_found' });
@@ -58,8 +63,14 @@ describe('Conversations', () => {
     const { id } = await client.conversations.create({});
     const tooMany = Array.from({ length: 21 }, () => ({ role: 'user' as const, content: 'x' }));
     await expect(client.conversations.items.create(id, { items: tooMany })).rejects.toMatchObject({ status: 400, param: 'items' });
-    await expect(client.conversations.create({ items: [{ role: 'robot', content: 'x' }] as never })).rejects.toMatchObject({ status: 400, param: 'items[0].role' });
-    await expect(client.conversations.items.create(id, { items: [{ type: 'item_reference', id: 'msg_1' }] })).rejects.toMatchObject({ status: 400, param: 'items[0].type' });
+    await expect(client.conversations.create({ items: [{ role: 'robot', content: 'x' }] as never })).rejects.toMatchObject({
+      status: 400,
+      param: 'items[0].role',
+    });
+    await expect(client.conversations.items.create(id, { items: [{ type: 'item_reference', id: 'msg_1' }] })).rejects.toMatchObject({
+      status: 400,
+      param: 'items[0].type',
+    });
   });
 
   it('gives a response the conversation before its input, and adds its input and output once it completes', async () => {
@@ -75,7 +86,7 @@ describe('Conversations', () => {
     // Streamed, and with the conversation given as an object.
     const stream = await client.responses.create({ model: 'stub-model', conversation: { id }, input: 'Again', stream: true });
     const events: StreamEvent[] = [];
-    for await (const event of stream) events.push(event as StreamEvent);
+    for await (const event of stream) events.push(event);
     expect(events.at(-1)!.type).toBe('response.completed');
     expect(server.stub.requests.at(-1)!.messages).toHaveLength(4);
 
@@ -152,17 +163,30 @@ describe('Conversations', () => {
     const calling = await client.responses.create({ model: 'm', conversation: id, tools: [WEATHER], input: 'CALL weather {"city":"Paris"}' });
     const call = calling.output[0] as { call_id: string };
     // The call is in the conversation: an output for it is accepted there, as with previous_response_id.
-    const answered = await client.responses.create({ model: 'm', conversation: id, tools: [WEATHER], input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny' }] });
+    const answered = await client.responses.create({
+      model: 'm',
+      conversation: id,
+      tools: [WEATHER],
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny' }],
+    });
     expect(answered.output_text).toBe('The tool said: Sunny');
 
     const waiting = await client.responses.create({ model: 'm', conversation: id, tools: [WEATHER], input: 'CALL weather {"city":"Oslo"}' });
     const second = waiting.output[0] as { call_id: string };
-    const resumed = await client.post<OpenAI.Responses.Response>(`/responses/${waiting.id}/submit_tool_outputs`, { body: { tool_call_id: second.call_id, output: 'Snowy' } });
+    const resumed = await client.post<OpenAI.Responses.Response>(`/responses/${waiting.id}/submit_tool_outputs`, {
+      body: { tool_call_id: second.call_id, output: 'Snowy' },
+    });
     expect(textOf(resumed.output.at(-1) as Item)).toBe('The tool said: Snowy');
 
     expect((await itemsOf(id)).map((item) => item.type)).toEqual([
-      'message', 'function_call', 'function_call_output', 'message',
-      'message', 'function_call', 'function_call_output', 'message',
+      'message',
+      'function_call',
+      'function_call_output',
+      'message',
+      'message',
+      'function_call',
+      'function_call_output',
+      'message',
     ]);
     await expect(
       client.responses.create({ model: 'm', conversation: id, input: [{ type: 'function_call_output', call_id: 'call_nope', output: 'x' }] }),
@@ -176,7 +200,10 @@ describe('Conversations', () => {
       status: 400,
       code: 'mutually_exclusive_parameters',
     });
-    await expect(client.responses.create({ model: 'stub-model', conversation: id, store: false, input: 'x' })).rejects.toMatchObject({ status: 400, param: 'store' });
+    await expect(client.responses.create({ model: 'stub-model', conversation: id, store: false, input: 'x' })).rejects.toMatchObject({
+      status: 400,
+      param: 'store',
+    });
     await expect(client.responses.create({ model: 'stub-model', conversation: 'conv_missing', input: 'x' })).rejects.toMatchObject({
       status: 404,
       param: 'conversation',

@@ -1,5 +1,5 @@
 import { DatabaseAvailability } from '../src/database/database-availability';
-import { startCuttableProxy, type CuttableProxy } from './support/cuttable-proxy';
+import { type CuttableProxy, startCuttableProxy } from './support/cuttable-proxy';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -33,7 +33,11 @@ describe('A database outage', () => {
   it('refuses requests that need the database at once, with 503 and Retry-After, before any model call; the rest go on', async () => {
     await outage();
     const calls = server.stub.requests.length;
-    const res = await fetch(`${server.url}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: 'm', input: 'hi' }) });
+    const res = await fetch(`${server.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'm', input: 'hi' }),
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('2');
     expect(await res.json()).toEqual({ error: { message: expect.any(String), type: 'server_error', param: null, code: 'database_unavailable' } });
@@ -77,7 +81,10 @@ describe('A database outage', () => {
     proxy.restore();
     let status = '';
     for (let i = 0; i < 200 && status !== 'completed'; i++) {
-      status = await server.client.responses.retrieve(job.id).then((r) => r.status ?? '', () => 'unreachable');
+      status = await server.client.responses.retrieve(job.id).then(
+        (r) => r.status ?? '',
+        () => 'unreachable',
+      );
       if (status !== 'completed') await sleep(50);
     }
     expect(status).toBe('completed');

@@ -2,10 +2,10 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { freePort, type ServerProcess, spawnServer } from './support/server-process';
 import { waitFor } from './support/sse';
 import { startStubUpstream, type StubUpstream, tokensReply } from './support/stub-upstream';
-
 
 const isListening = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { writeTinyModel } from './support/gguf/tiny-model';
 import { type ServerProcess, spawnServer } from './support/server-process';
@@ -76,7 +77,7 @@ describe('Embedded engine', () => {
   it('streams the reply as the model produces it, with usage in real tokens', async () => {
     const stream = await server.client.responses.create({ model: 'tiny-chat', input: 'Say hello', stream: true });
     const events: StreamEvent[] = [];
-    for await (const event of stream) events.push(event as StreamEvent);
+    for await (const event of stream) events.push(event);
     const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta);
     expect(deltas).toEqual(['Hi', ' there', ',', ' friend', '!']);
     const completed = events.at(-1)!;
@@ -97,7 +98,12 @@ describe('Embedded engine', () => {
     expect(first.usage!.input_tokens).toBe(chatmlTokens([['user', 'Hello']]));
     // The second prompt holds the new instructions, the first exchange and the new turn.
     expect(second.usage!.input_tokens).toBe(
-      chatmlTokens([['system', 'Be brief.'], ['user', 'Hello'], ['assistant', 'Hi there, friend!'], ['user', 'Again']]),
+      chatmlTokens([
+        ['system', 'Be brief.'],
+        ['user', 'Hello'],
+        ['assistant', 'Hi there, friend!'],
+        ['user', 'Again'],
+      ]),
     );
   });
 
@@ -184,7 +190,16 @@ describe('Embedded engine with nothing configured and no network', () => {
   it('fails fast at start-up, saying what to set instead', async () => {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
       cwd: join(__dirname, '..'),
-      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, PORT: '0', LLAMA_GPU: 'false', DATA_DIR: mkdtempSync(join(tmpdir(), 'no-model-')), UPSTREAM_BASE_URL: '', MODELS_FILE: '', MODEL_PATH: '' },
+      env: {
+        ...process.env,
+        DATABASE_URL: process.env.TEST_DATABASE_URL,
+        PORT: '0',
+        LLAMA_GPU: 'false',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'no-model-')),
+        UPSTREAM_BASE_URL: '',
+        MODELS_FILE: '',
+        MODEL_PATH: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

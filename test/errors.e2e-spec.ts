@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import OpenAI from 'openai';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** Every error body: exactly {error: {message, type, param, code}}. */
@@ -31,7 +33,12 @@ describe('Errors', () => {
     ['a bad role', { model: 'm', input: [{ role: 'robot', content: 'x' }] }, 'input[0].role', 'invalid_value'],
     ['a bad phase', { model: 'm', input: [{ role: 'assistant', content: 'x', phase: 'thinking' }] }, 'input[0].phase', 'invalid_value'],
     ['an item reference without an id', { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'item_reference' }] }, 'input[1].id', 'invalid_value'],
-    ['too much metadata', { model: 'm', input: 'x', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata', 'invalid_value'],
+    [
+      'too much metadata',
+      { model: 'm', input: 'x', metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) },
+      'metadata',
+      'invalid_value',
+    ],
     ['a bad text format', { model: 'm', input: 'x', text: { format: { type: 'yaml' } } }, 'text.format.type', 'invalid_value'],
     ['an unknown nested field', { model: 'm', input: 'x', reasoning: { effort: 'low', depth: 3 } }, 'reasoning.depth', 'unknown_parameter'],
     ['a bad include', { model: 'm', input: 'x', include: ['everything'] }, 'include', 'invalid_value'],
@@ -90,7 +97,11 @@ describe('Errors', () => {
   });
 
   it('ends the response failed on an upstream 5xx, a dropped connection or a timeout, and stores that', async () => {
-    for (const [input, code] of [['HTTP 500', 'server_error'], ['DROP', 'server_error'], ['HANG', 'upstream_timeout']]) {
+    for (const [input, code] of [
+      ['HTTP 500', 'server_error'],
+      ['DROP', 'server_error'],
+      ['HANG', 'upstream_timeout'],
+    ]) {
       const response = await server.client.responses.create({ model: 'm', input });
       expect(response.status).toBe('failed');
       expect(response.error).toMatchObject({ code, message: expect.any(String) });
@@ -114,7 +125,15 @@ describe('Model routing with MODELS_FILE', () => {
   it('routes exact names and globs to their backends and refuses other models with 404', async () => {
     const first = await startTestServer();
     const file = join(tmpdir(), `models-${process.pid}.json`);
-    writeFileSync(file, JSON.stringify({ models: [{ name: 'llama-*', base_url: first.stub.baseURL, upstream_model: 'llama3.1:8b' }, { name: 'exact', base_url: first.stub.baseURL }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        models: [
+          { name: 'llama-*', base_url: first.stub.baseURL, upstream_model: 'llama3.1:8b' },
+          { name: 'exact', base_url: first.stub.baseURL },
+        ],
+      }),
+    );
     const routed = await startTestServer({ MODELS_FILE: file, UPSTREAM_BASE_URL: '' });
     try {
       const response = await routed.client.responses.create({ model: 'llama-small', input: 'hi' });
@@ -132,7 +151,7 @@ describe('Model routing with MODELS_FILE', () => {
 });
 
 describe('Tenants', () => {
-  it('requires a key when API_KEYS is set and never shows one tenant another tenant\'s responses', async () => {
+  it("requires a key when API_KEYS is set and never shows one tenant another tenant's responses", async () => {
     const server = await startTestServer({ API_KEYS: 'key-a=alpha,key-b=beta' });
     try {
       const alpha = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
@@ -143,7 +162,10 @@ describe('Tenants', () => {
       await expect(beta.responses.retrieve(mine.id)).rejects.toMatchObject({ status: 404 });
       await expect(beta.responses.delete(mine.id)).rejects.toMatchObject({ status: 404 });
       await expect(beta.responses.inputItems.list(mine.id)).rejects.toMatchObject({ status: 404 });
-      await expect(beta.responses.create({ model: 'm', input: 'x', previous_response_id: mine.id })).rejects.toMatchObject({ status: 400, code: 'previous_response_not_found' });
+      await expect(beta.responses.create({ model: 'm', input: 'x', previous_response_id: mine.id })).rejects.toMatchObject({
+        status: 400,
+        code: 'previous_response_not_found',
+      });
       const reference = { type: 'item_reference' as const, id: mine.output[0].id! };
       await expect(beta.responses.create({ model: 'm', input: [reference] })).rejects.toMatchObject({ status: 400, code: 'item_not_found' });
       expect((await alpha.responses.create({ model: 'm', input: [reference] })).status).toBe('completed');

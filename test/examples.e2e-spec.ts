@@ -1,13 +1,13 @@
-import { streamingChat } from '../examples/responses_api/streaming_chat';
-import { toolCallWorkflow } from '../examples/responses_api/tool_calls';
 import { backgroundJob } from '../examples/responses_api/background';
 import { conversation } from '../examples/responses_api/conversation';
 import { mcpTools } from '../examples/responses_api/mcp_tools';
+import { streamingChat } from '../examples/responses_api/streaming_chat';
+import { toolCallWorkflow } from '../examples/responses_api/tool_calls';
 import { startWebhookReceiver } from '../examples/responses_api/webhook_receiver';
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
+import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 import { freePort } from './support/server-process';
 import { waitFor } from './support/sse';
-import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
-import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 describe('README examples', () => {
@@ -91,7 +91,7 @@ describe('README examples', () => {
     const secret = 'whsec_' + Buffer.from('a webhook secret for the example').toString('base64');
     const port = await freePort();
     const lines: string[] = [];
-    
+
     // A database of its own: the replica that ends a response records its webhooks with its own WEBHOOK_URL.
     const own = await createFreshDatabase();
     const withWebhooks = await startTestServer({ WEBHOOK_URL: `http://127.0.0.1:${port}/`, WEBHOOK_SECRET: secret }, own.url);

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -10,7 +11,10 @@ describe('Background jobs are shared fairly between tenants', () => {
   let b: OpenAI;
   beforeAll(async () => {
     db = await createFreshDatabase();
-    server = await startTestServer({ API_KEYS: 'key-a=tenant-a,key-b=tenant-b', JOB_CONCURRENCY: '2', MAX_QUEUED_JOBS: '100', MAX_QUEUED_JOBS_PER_TENANT: '25', SHUTDOWN_GRACE_MS: '0' }, db.url);
+    server = await startTestServer(
+      { API_KEYS: 'key-a=tenant-a,key-b=tenant-b', JOB_CONCURRENCY: '2', MAX_QUEUED_JOBS: '100', MAX_QUEUED_JOBS_PER_TENANT: '25', SHUTDOWN_GRACE_MS: '0' },
+      db.url,
+    );
     a = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
     b = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
   });
@@ -23,7 +27,10 @@ describe('Background jobs are shared fairly between tenants', () => {
     const backlog: OpenAI.Responses.Response[] = [];
     let refused: unknown;
     while (!refused && backlog.length < 40) {
-      await a.responses.create({ model: 'm', input: 'TOKENS 10 300', background: true }).then((job) => backlog.push(job), (error: unknown) => (refused = error));
+      await a.responses.create({ model: 'm', input: 'TOKENS 10 300', background: true }).then(
+        (job) => backlog.push(job),
+        (error: unknown) => (refused = error),
+      );
     }
     // Tenant A's share (25 queued) is full, its first jobs running; tenant B can still queue.
     expect(refused).toMatchObject({ status: 429, code: 'queue_full' });

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { spawnServer } from './support/server-process';
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream';
@@ -68,14 +69,18 @@ describe('Hardening: bounds and edges answered as OpenAI-shaped 4xx', () => {
   it('refuses a wrong key before reading (or inflating) the body', async () => {
     // A body announced and never sent: only a server that authenticates first can answer.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}/v1/responses`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': '19000', Authorization: 'Bearer wrong' },
-      }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      });
+      const req = request(
+        `${server.url}/v1/responses`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': '19000', Authorization: 'Bearer wrong' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       req.write(gzipSync(Buffer.alloc(1000)).subarray(0, 10));
     });
@@ -125,7 +130,16 @@ describe('Hardening: what clients and logs are never shown', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const output = server.output();
       expect(output).toContain('"url":"/v1/responses?api_key=[Redacted]"');
-      for (const secret of ['key-sk-123', 'hdr-secret-1', 'hdr-secret-2', 'hdr-secret-3', 'hdr-secret-4', 'body-secret-5', 'query-secret-6', 'query-secret-7']) {
+      for (const secret of [
+        'key-sk-123',
+        'hdr-secret-1',
+        'hdr-secret-2',
+        'hdr-secret-3',
+        'hdr-secret-4',
+        'body-secret-5',
+        'query-secret-6',
+        'query-secret-7',
+      ]) {
         expect(output).not.toContain(secret);
       }
     } finally {
@@ -138,7 +152,9 @@ describe('Hardening: what clients and logs are never shown', () => {
     await expect(spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, API_KEYS: 'start-secret-8=a,broken' })).rejects.toThrow(
       /API_KEYS=\(value hidden\)/,
     );
-    await expect(spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, API_KEYS: 'start-secret-8=a,broken' })).rejects.not.toThrow(/start-secret-8/);
+    await expect(spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, API_KEYS: 'start-secret-8=a,broken' })).rejects.not.toThrow(
+      /start-secret-8/,
+    );
   });
 
   it('reports not ready as soon as a SIGTERM drain starts, while running jobs finish', async () => {

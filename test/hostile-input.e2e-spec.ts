@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from './support/test-server';
+
 import { streamStored } from './support/sse';
+import { startTestServer, type TestServer } from './support/test-server';
 
 /** `{"k0":"v","k1":"v",…}` with `n` keys, written directly (JSON.stringify of a million-key object is itself slow). */
 function manyKeys(n: number): string {
@@ -19,8 +20,7 @@ describe('Hostile input: bounded, linear, refused before the model runs', () => 
   });
   afterAll(() => server.close());
 
-  const post = (path: string, body: string) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  const post = (path: string, body: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
   const expect400 = async (res: Response, param: string | null, code: string) => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code } });
@@ -38,9 +38,19 @@ describe('Hostile input: bounded, linear, refused before the model runs', () => 
 
   it.each([
     ['the top level', () => `{"model":"m","input":"x",${manyKeys(200_000).slice(1)}`, '/v1/responses', null],
-    ['a tool schema', () => `{"model":"m","input":"x","tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":${manyKeys(200_000)}}}]}`, '/v1/responses', 'tools[0].parameters.properties'],
+    [
+      'a tool schema',
+      () => `{"model":"m","input":"x","tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":${manyKeys(200_000)}}}]}`,
+      '/v1/responses',
+      'tools[0].parameters.properties',
+    ],
     ['conversation metadata', () => `{"metadata":${manyKeys(200_000)}}`, '/v1/conversations', 'metadata'],
-    ['a tool output', () => `{"tool_outputs":[{"tool_call_id":"call_1","output":${manyKeys(200_000)}}]}`, '/v1/responses/resp_missing/submit_tool_outputs', 'tool_outputs[0].output'],
+    [
+      'a tool output',
+      () => `{"tool_outputs":[{"tool_call_id":"call_1","output":${manyKeys(200_000)}}]}`,
+      '/v1/responses/resp_missing/submit_tool_outputs',
+      'tool_outputs[0].output',
+    ],
   ])('refuses 200,000 keys in %s at once', async (_where, body, path, param) => {
     await expect400(await post(path, body()), param, 'too_many_keys');
   });
@@ -64,7 +74,11 @@ describe('Hostile input: bounded, linear, refused before the model runs', () => 
     ['metadata', { input: 'x', metadata: { k: 'v\u0000' } }, 'metadata.k'],
     ['a metadata key', { input: 'x', metadata: { 'k\u0000': 'v' } }, 'metadata'],
     ['a tool description', { input: 'x', tools: [{ type: 'function', name: 'f', description: 'd\u0000' }] }, 'tools[0].description'],
-    ['a tool schema', { input: 'x', tools: [{ type: 'function', name: 'f', parameters: { type: 'object', description: '\u0000' } }] }, 'tools[0].parameters.description'],
+    [
+      'a tool schema',
+      { input: 'x', tools: [{ type: 'function', name: 'f', parameters: { type: 'object', description: '\u0000' } }] },
+      'tools[0].parameters.description',
+    ],
     ['user', { input: 'x', user: 'u\u0000' }, 'user'],
     ['an item id', { input: [{ type: 'message', id: 'msg_\u0000', role: 'user', content: 'x' }] }, 'input[0].id'],
     ['a lone surrogate', { input: 'broken \ud83d pair' }, 'input'],
@@ -75,8 +89,16 @@ describe('Hostile input: bounded, linear, refused before the model runs', () => 
   });
 
   it('refuses NUL bytes in conversation items, tool outputs, path parameters and cursors with a 400', async () => {
-    await expect400(await post('/v1/conversations', JSON.stringify({ items: [{ type: 'message', role: 'user', content: 'a\u0000' }] })), 'items[0].content', 'invalid_value');
-    await expect400(await post('/v1/responses/resp_x/submit_tool_outputs', JSON.stringify({ tool_call_id: 'c', output: 'a\u0000' })), 'output', 'invalid_value');
+    await expect400(
+      await post('/v1/conversations', JSON.stringify({ items: [{ type: 'message', role: 'user', content: 'a\u0000' }] })),
+      'items[0].content',
+      'invalid_value',
+    );
+    await expect400(
+      await post('/v1/responses/resp_x/submit_tool_outputs', JSON.stringify({ tool_call_id: 'c', output: 'a\u0000' })),
+      'output',
+      'invalid_value',
+    );
     await expect400(await fetch(`${server.url}/v1/responses/%00`), 'id', 'invalid_value');
     await expect400(await fetch(`${server.url}/v1/responses/resp_%00/input_items`), 'id', 'invalid_value');
     await expect400(await fetch(`${server.url}/v1/conversations/%00`), 'id', 'invalid_value');
@@ -123,7 +145,10 @@ describe('What the model produces is streamed and stored the same way, whatever 
     for await (const event of stream) events.push(event);
     const completed = events.at(-1);
     expect(completed.type).toBe('response.completed');
-    const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    const text = events
+      .filter((e) => e.type === 'response.output_text.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(text).toBe('a\ufffdb \u{1f600} ok');
     const stored = await server.client.responses.retrieve(completed.response.id);
     expect(stored.status).toBe('completed');

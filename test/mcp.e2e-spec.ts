@@ -1,8 +1,9 @@
 import OpenAI from 'openai-latest';
 import { Client } from 'pg';
+
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 import { finishedResponse } from './support/sse';
-import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 type Item = { type: string; [key: string]: unknown };
@@ -14,7 +15,14 @@ describe('Remote MCP tools', () => {
   let server: TestServer;
   let client: OpenAI;
   const tool = (extra: Record<string, unknown> = {}) =>
-    ({ type: 'mcp', server_label: 'tools', server_url: `${mcp.url}/mcp`, authorization: 'secret-token-1', require_approval: 'never', ...extra }) as OpenAI.Responses.Tool;
+    ({
+      type: 'mcp',
+      server_label: 'tools',
+      server_url: `${mcp.url}/mcp`,
+      authorization: 'secret-token-1',
+      require_approval: 'never',
+      ...extra,
+    }) as OpenAI.Responses.Tool;
 
   // A database of its own: its background jobs must run on a replica configured as this one.
   let db: FreshDatabase;
@@ -39,7 +47,11 @@ describe('Remote MCP tools', () => {
     expect(response.status).toBe('completed');
     const output = items(response);
     expect(output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
-    expect(output[0]).toMatchObject({ id: expect.stringMatching(/^mcpl_/), server_label: 'tools', tools: expect.arrayContaining([expect.objectContaining({ name: 'add', annotations: { readOnlyHint: true } })]) });
+    expect(output[0]).toMatchObject({
+      id: expect.stringMatching(/^mcpl_/),
+      server_label: 'tools',
+      tools: expect.arrayContaining([expect.objectContaining({ name: 'add', annotations: { readOnlyHint: true } })]),
+    });
     expect(output[1]).toEqual({
       id: expect.stringMatching(/^mcp_/),
       type: 'mcp_call',
@@ -54,7 +66,12 @@ describe('Remote MCP tools', () => {
     expect(response.output_text).toBe('The tool said: 5');
     expect(mcp.calls).toEqual([{ name: 'add', arguments: { a: 2, b: 3 } }]);
     // The model was offered the server's tools under its label.
-    expect(server.stub.requests.at(-2)!.tools.map((offered: any) => offered.function.name)).toEqual(['tools__add', 'tools__echo', 'tools__fail', 'tools__slow']);
+    expect(server.stub.requests.at(-2)!.tools.map((offered: any) => offered.function.name)).toEqual([
+      'tools__add',
+      'tools__echo',
+      'tools__fail',
+      'tools__slow',
+    ]);
     // The credentials were used, and are neither echoed nor stored.
     expect(mcp.headers.every((headers) => headers.authorization === 'Bearer secret-token-1')).toBe(true);
     expect(response.tools[0]).not.toHaveProperty('authorization');
@@ -82,7 +99,13 @@ describe('Remote MCP tools', () => {
     const asked = await client.responses.create({ model: 'm', input: 'CALL tools__add {"a":1,"b":1}', tools: [tool({ require_approval: 'always' })] });
     expect(asked.status).toBe('completed');
     const request = items(asked).at(-1)!;
-    expect(request).toEqual({ id: expect.stringMatching(/^mcpr_/), type: 'mcp_approval_request', server_label: 'tools', name: 'add', arguments: '{"a":1,"b":1}' });
+    expect(request).toEqual({
+      id: expect.stringMatching(/^mcpr_/),
+      type: 'mcp_approval_request',
+      server_label: 'tools',
+      name: 'add',
+      arguments: '{"a":1,"b":1}',
+    });
     expect(mcp.calls).toEqual([]);
 
     const listings = mcp.listings;
@@ -100,7 +123,11 @@ describe('Remote MCP tools', () => {
   });
 
   it('tells the model when the user refuses a call, and makes none', async () => {
-    const asked = await client.responses.create({ model: 'm', input: 'CALL tools__echo {"text":"x"}', tools: [tool({ require_approval: { always: { tool_names: ['echo'] } } })] });
+    const asked = await client.responses.create({
+      model: 'm',
+      input: 'CALL tools__echo {"text":"x"}',
+      tools: [tool({ require_approval: { always: { tool_names: ['echo'] } } })],
+    });
     const request = items(asked).find((item) => item.type === 'mcp_approval_request')!;
     const refused = await client.responses.create({
       model: 'm',
@@ -112,7 +139,12 @@ describe('Remote MCP tools', () => {
     expect(refused.output_text).toBe('The tool said: The user refused this call: not now');
     expect(mcp.calls).toEqual([]);
     await expect(
-      client.responses.create({ model: 'm', previous_response_id: asked.id, input: [{ type: 'mcp_approval_response', approval_request_id: 'mcpr_nope', approve: true }], tools: [tool()] }),
+      client.responses.create({
+        model: 'm',
+        previous_response_id: asked.id,
+        input: [{ type: 'mcp_approval_response', approval_request_id: 'mcpr_nope', approve: true }],
+        tools: [tool()],
+      }),
     ).rejects.toMatchObject({ status: 400, error: { param: 'input[0].approval_request_id' } });
   });
 
@@ -143,7 +175,12 @@ describe('Remote MCP tools', () => {
   });
 
   it('runs MCP tools in background responses, with credentials kept sealed', async () => {
-    const queued = await client.responses.create({ model: 'm', input: 'CALL tools__add {"a":20,"b":22}', tools: [tool({ authorization: 'secret-token-2' })], background: true });
+    const queued = await client.responses.create({
+      model: 'm',
+      input: 'CALL tools__add {"a":20,"b":22}',
+      tools: [tool({ authorization: 'secret-token-2' })],
+      background: true,
+    });
     const done = await finishedResponse(client, queued.id);
     expect(done.output_text).toBe('The tool said: 42');
     expect(mcp.headers.some((headers) => headers.authorization === 'Bearer secret-token-2')).toBe(true);

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** The value of a metric with these labels in a Prometheus text exposition (0 when absent). */
 function valueOf(text: string, name: string, labels: Record<string, string> = {}): number {
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? wanted.every((label) => l.includes(label)) : false);
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `) ? wanted.every((label) => l.includes(label)) : false));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -28,11 +29,17 @@ describe('Metrics', () => {
   it("counts requests, responses and tokens per tenant, errors by status, open streams, and the queue's depth and age", async () => {
     const before = await scrape();
     const headers = { authorization: 'Bearer key-m', 'content-type': 'application/json' };
-    const created = await (await fetch(`${server.url}/v1/responses`, { method: 'POST', headers, body: JSON.stringify({ model: 'model-m', input: 'Count me' }) })).json();
+    const created = await (
+      await fetch(`${server.url}/v1/responses`, { method: 'POST', headers, body: JSON.stringify({ model: 'model-m', input: 'Count me' }) })
+    ).json();
     await fetch(`${server.url}/v1/responses/resp_missing`, { headers });
     await fetch(`${server.url}/v1/responses`, { method: 'POST', headers: { ...headers, authorization: 'Bearer wrong' }, body: '{}' });
     await fetch(`${server.url}/v1/responses`, { method: 'POST', headers, body: JSON.stringify({ model: 'model-m', input: 'Later', background: true }) });
-    const stream = await fetch(`${server.url}/v1/responses`, { method: 'POST', headers, body: JSON.stringify({ model: 'model-m', input: 'TOKENS 50 40', stream: true }) });
+    const stream = await fetch(`${server.url}/v1/responses`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'model-m', input: 'TOKENS 50 40', stream: true }),
+    });
     const reader = stream.body!.getReader();
     await reader.read();
 
@@ -42,7 +49,9 @@ describe('Metrics', () => {
     expect(delta('responses_server_http_requests_total', { tenant: 'team-m', route: 'GET /v1/responses/:id', status: '404' })).toBe(1);
     expect(delta('responses_server_http_requests_total', { tenant: 'unauthenticated', status: '401' })).toBe(1);
     expect(delta('responses_server_responses_total', { tenant: 'team-m', model: 'model-m', status: 'completed' })).toBe(1);
-    expect(delta('responses_server_tokens_total', { tenant: 'team-m', model: 'model-m', kind: 'output' })).toBe((created as { usage: { output_tokens: number } }).usage.output_tokens);
+    expect(delta('responses_server_tokens_total', { tenant: 'team-m', model: 'model-m', kind: 'output' })).toBe(
+      (created as { usage: { output_tokens: number } }).usage.output_tokens,
+    );
     expect(valueOf(during, 'responses_server_open_streams', { transport: 'sse' })).toBeGreaterThanOrEqual(1);
     expect(valueOf(during, 'responses_server_jobs_queued')).toBe(1);
     expect(valueOf(during, 'responses_server_jobs_oldest_queued_seconds')).toBeGreaterThan(0);
@@ -50,8 +59,12 @@ describe('Metrics', () => {
   });
 
   it('serves every metric the Grafana dashboard under deploy/ charts', async () => {
-    const dashboard = JSON.parse(readFileSync(join(__dirname, '..', 'deploy', 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
-    const charted = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\b(responses_server|nodejs|process)_\w+/g) ?? [])));
+    const dashboard = JSON.parse(readFileSync(join(__dirname, '..', 'deploy', 'grafana-dashboard.json'), 'utf8')) as {
+      panels: Array<{ targets: Array<{ expr: string }> }>;
+    };
+    const charted = new Set(
+      dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\b(responses_server|nodejs|process)_\w+/g) ?? [])),
+    );
     const served = await scrape();
     for (const name of charted) expect(served).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
   });

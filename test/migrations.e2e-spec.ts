@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { runMigrations } from '../src/database/migrate';
 import { adminQuery, createFreshDatabase, type FreshDatabase } from './support/fresh-database';
@@ -52,7 +53,10 @@ describe('Migrations', () => {
   });
 
   it('marks as created with stream: true the responses whose events were logged before the flag existed', async () => {
-    await adminQuery(db.url, `INSERT INTO responses (id, tenant_id, status, model, created_at, params) VALUES ('resp_polled', 't', 'queued', 'm', now(), '{}')`);
+    await adminQuery(
+      db.url,
+      `INSERT INTO responses (id, tenant_id, status, model, created_at, params) VALUES ('resp_polled', 't', 'queued', 'm', now(), '{}')`,
+    );
     await undoThrough('ResponseStreamFlag1796200000000');
     expect(await runMigrations(db.url)).toContain('ResponseStreamFlag1796200000000');
     const rows = await adminQuery<{ id: string; stream: boolean }>(db.url, `SELECT id, stream FROM responses ORDER BY id`);

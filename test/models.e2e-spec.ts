@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import OpenAI from 'openai';
+
 import { STUB_MODELS } from './support/stub-upstream';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -31,15 +33,18 @@ describe('Models with MODELS_FILE', () => {
     const upstream = await startTestServer();
     const file = join(tmpdir(), `models-list-${process.pid}.json`);
     const offline = 'http://127.0.0.1:9/v1';
-    writeFileSync(file, JSON.stringify({
-      models: [
-        { name: 'llama-*', base_url: upstream.stub.baseURL },
-        { name: 'offline-*', base_url: offline },
-        { name: 'exact', base_url: upstream.stub.baseURL },
-        { name: 'big', base_url: upstream.stub.baseURL, upstream_model: 'llama-70b' },
-        { name: 'offline-exact', base_url: offline },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        models: [
+          { name: 'llama-*', base_url: upstream.stub.baseURL },
+          { name: 'offline-*', base_url: offline },
+          { name: 'exact', base_url: upstream.stub.baseURL },
+          { name: 'big', base_url: upstream.stub.baseURL, upstream_model: 'llama-70b' },
+          { name: 'offline-exact', base_url: offline },
+        ],
+      }),
+    );
     const routed = await startTestServer({ MODELS_FILE: file, UPSTREAM_BASE_URL: '' });
     try {
       const { data } = await routed.client.models.list();

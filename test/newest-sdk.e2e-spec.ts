@@ -1,4 +1,5 @@
 import OpenAI from 'openai-latest';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 /**
@@ -36,7 +37,12 @@ describe("The newest Node SDK's responses.stream() helper", () => {
     const call = first.output.find((item) => item.type === 'function_call');
     expect(call).toMatchObject({ type: 'function_call', name: 'get_time', arguments: '{}' });
     const next = await client.responses
-      .stream({ model: 'm', previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: call!.type === 'function_call' ? call!.call_id : '', output: '18:42' }], tools: [getTime] })
+      .stream({
+        model: 'm',
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: call!.type === 'function_call' ? call!.call_id : '', output: '18:42' }],
+        tools: [getTime],
+      })
       .finalResponse();
     expect(next.output_text).toBe('The tool said: 18:42');
   });
@@ -68,12 +74,22 @@ describe("The newest Node SDK's responses.stream() helper", () => {
   });
 
   it("refuses a reusable prompt (kept by OpenAI) with a 400 that says what to send instead, and takes OpenAI's newer tool choices", async () => {
-    await expect(client.responses.create({ model: 'm', prompt: { id: 'pmpt_1' } })).rejects.toMatchObject({ status: 400, param: 'prompt', code: 'unsupported_parameter' });
+    await expect(client.responses.create({ model: 'm', prompt: { id: 'pmpt_1' } })).rejects.toMatchObject({
+      status: 400,
+      param: 'prompt',
+      code: 'unsupported_parameter',
+    });
     const applyPatch = { type: 'custom' as const, name: 'apply_patch' };
     const chosen = await client.responses.create({ model: 'm', input: 'hi', tools: [applyPatch], tool_choice: { type: 'custom', name: 'apply_patch' } });
     expect(chosen.tool_choice).toEqual({ type: 'custom', name: 'apply_patch' });
     expect(server.stub.requests.at(-1)!.tool_choice).toEqual({ type: 'function', function: { name: 'apply_patch' } });
-    const hosted = await client.responses.create({ model: 'm', input: 'hi', tools: [{ type: 'web_search_preview' }], tool_choice: { type: 'web_search_preview' }, reasoning: { effort: 'max' } });
+    const hosted = await client.responses.create({
+      model: 'm',
+      input: 'hi',
+      tools: [{ type: 'web_search_preview' }],
+      tool_choice: { type: 'web_search_preview' },
+      reasoning: { effort: 'max' },
+    });
     expect(hosted.status).toBe('completed');
   });
 });

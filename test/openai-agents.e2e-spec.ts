@@ -1,5 +1,6 @@
 import { Agent, OpenAIConversationsSession, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai/agents';
 import { z } from 'zod';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 // OpenAI's Agents SDK drives the Responses API the way agent apps do: a tool loop, streaming, chaining by
@@ -8,7 +9,12 @@ describe('OpenAI Agents SDK (@openai/agents)', () => {
   let server: TestServer;
   let runner: Runner;
   let baseURL: string;
-  const weather = tool({ name: 'weather', description: 'Weather in a city', parameters: z.object({ city: z.string() }), execute: async ({ city }) => `sunny in ${city}` });
+  const weather = tool({
+    name: 'weather',
+    description: 'Weather in a city',
+    parameters: z.object({ city: z.string() }),
+    execute: async ({ city }) => `sunny in ${city}`,
+  });
   const withTools = new Agent({ name: 'Forecaster', instructions: 'Be brief.', model: 'stub-model', tools: [weather] });
   const plain = new Agent({ name: 'Helper', instructions: 'Be brief.', model: 'stub-model' });
 

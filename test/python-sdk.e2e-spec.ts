@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -22,7 +23,10 @@ if (!python3) console.warn('python-sdk.e2e-spec: no python3 with venv on this ma
   let server: TestServer;
   beforeAll(async () => {
     if (!existsSync(PYTHON)) execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'ignore' });
-    execFileSync(join(VENV, 'bin', 'pip'), ['install', '-q', '--retries', '0', '-r', join(__dirname, 'python', 'requirements.txt')], { stdio: 'ignore', timeout: 600_000 });
+    execFileSync(join(VENV, 'bin', 'pip'), ['install', '-q', '--retries', '0', '-r', join(__dirname, 'python', 'requirements.txt')], {
+      stdio: 'ignore',
+      timeout: 600_000,
+    });
     db = await createFreshDatabase();
     server = await startTestServer({ STREAM_HEARTBEAT_MS: '100' }, db.url);
   });
@@ -56,6 +60,8 @@ if (!python3) console.warn('python-sdk.e2e-spec: no python3 with venv on this ma
     expect(await run('examples/responses_api/streaming_chat.py', 'Tell me a joke')).toBe('Hello! You said: Tell me a joke\n');
     expect(await run('examples/responses_api/tool_calls.py')).toMatch(/^response resp_\w+ asked for tool call call_\w+\nThe tool said: It is 18:42 UTC.\n$/);
     expect(await run('examples/responses_api/background.py', 'TOKENS 3 10')).toMatch(/^queued resp_\w+\n[\s\S]*completed\nt0 t1 t2 \n$/);
-    expect(await run('examples/responses_api/conversation.py', 'My name is Ada.', 'What is my name?')).toContain('[assistant] Hello! You said: What is my name?');
+    expect(await run('examples/responses_api/conversation.py', 'My name is Ada.', 'What is my name?')).toContain(
+      '[assistant] Hello! You said: What is my name?',
+    );
   });
 });

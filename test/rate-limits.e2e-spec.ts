@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+
 import { RateLimiter } from '../src/rate-limits/rate-limiter';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -41,7 +42,9 @@ describe('Rate limits per tenant, shared by every replica', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
-    expect(await refused.json()).toEqual({ error: { message: expect.stringContaining('requests per minute'), type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' } });
+    expect(await refused.json()).toEqual({
+      error: { message: expect.stringContaining('requests per minute'), type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' },
+    });
     expect(first.stub.requests.length).toBe(calls);
     // Another tenant is not affected.
     expect((await clientOf(first, 'key-b').responses.create({ model: 'm', input: 'hi' })).status).toBe('completed');
@@ -66,6 +69,10 @@ describe('Rate limits per tenant, shared by every replica', () => {
     const answered = await c.responses.create({ model: 'm', input: 'count my tokens please' }).withResponse();
     expect(answered.response.headers.get('x-ratelimit-limit-tokens')).toBe('10');
     expect(answered.data.usage!.total_tokens).toBeGreaterThanOrEqual(10);
-    await expect(c.responses.create({ model: 'm', input: 'more' })).rejects.toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('tokens per minute') });
+    await expect(c.responses.create({ model: 'm', input: 'more' })).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limit_exceeded',
+      message: expect.stringContaining('tokens per minute'),
+    });
   });
 });

@@ -12,8 +12,7 @@ describe('Background jobs across replicas', () => {
   let stub: StubUpstream;
   const replicas: ServerProcess[] = [];
 
-  const start = () =>
-    spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, JOB_LEASE_MS: String(LEASE_MS), SHUTDOWN_GRACE_MS: '300' });
+  const start = () => spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, JOB_LEASE_MS: String(LEASE_MS), SHUTDOWN_GRACE_MS: '300' });
 
   beforeAll(async () => {
     [db, stub] = await Promise.all([createFreshDatabase(), startStubUpstream()]);
@@ -46,7 +45,11 @@ describe('Background jobs across replicas', () => {
   /** Waits until the job's log holds at least `count` text deltas. */
   const deltasLogged = (id: string, count: number) =>
     waitFor(async () => {
-      const rows = await adminQuery<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM response_events, json_array_elements(events) AS e WHERE response_id = $1 AND e->>'type' = 'response.output_text.delta'`, [id]);
+      const rows = await adminQuery<{ n: number }>(
+        db.url,
+        `SELECT count(*)::int AS n FROM response_events, json_array_elements(events) AS e WHERE response_id = $1 AND e->>'type' = 'response.output_text.delta'`,
+        [id],
+      );
       return rows[0].n >= count ? true : undefined;
     });
 
@@ -78,7 +81,7 @@ describe('Background jobs across replicas', () => {
     const stream = await a.client.responses.create({ model: 'stub-model', input: 'TOKENS 40 15', background: true, stream: true });
     const seen: StreamEvent[] = [];
     for await (const event of stream) {
-      seen.push(event as StreamEvent);
+      seen.push(event);
       if (seen.length === 8) break; // the client goes away mid-stream
     }
     const id = seen[0].response.id;
@@ -87,7 +90,12 @@ describe('Background jobs across replicas', () => {
     const all = [...seen, ...rest];
     expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
     expect(rest.at(-1)!.type).toBe('response.completed');
-    expect(all.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe(tokensReply(40));
+    expect(
+      all
+        .filter((e) => e.type === 'response.output_text.delta')
+        .map((e) => e.delta)
+        .join(''),
+    ).toBe(tokensReply(40));
     const final = await b.client.responses.retrieve(id);
     expect(rebuildOutput(all)).toEqual(final.output);
     expect(await streamStored(a.url, id)).toEqual(all);

@@ -13,7 +13,9 @@ describe('Request ids and timing', () => {
   afterAll(() => server.close());
 
   it('answers every request with x-request-id and openai-processing-ms, errors and streams included, and echoes the client its own id', async () => {
-    const { response, request_id } = await server.client.responses.create({ model: 'm', input: 'Hi' }, { headers: { 'X-Client-Request-Id': 'my-trace-42' } }).withResponse();
+    const { response, request_id } = await server.client.responses
+      .create({ model: 'm', input: 'Hi' }, { headers: { 'X-Client-Request-Id': 'my-trace-42' } })
+      .withResponse();
     expect(request_id).toMatch(/^req_[0-9a-f]{32}$/);
     expect(response.headers.get('x-client-request-id')).toBe('my-trace-42');
     expect(Number(response.headers.get('openai-processing-ms'))).toBeGreaterThanOrEqual(0);
@@ -23,7 +25,11 @@ describe('Request ids and timing', () => {
     expect(missing.headers.get('x-request-id')).toMatch(/^req_/);
     expect(missing.headers.get('openai-processing-ms')).toMatch(/^\d+$/);
 
-    const stream = await fetch(`${server.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', input: 'Hi', stream: true }) });
+    const stream = await fetch(`${server.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', input: 'Hi', stream: true }),
+    });
     expect(stream.headers.get('x-request-id')).toMatch(/^req_/);
     expect(stream.headers.get('openai-processing-ms')).toMatch(/^\d+$/);
     await stream.text();

@@ -1,5 +1,7 @@
 import { Agent, get } from 'node:http';
+
 import OpenAI from 'openai';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
 describe('Responses API with the official SDK', () => {
@@ -112,7 +114,11 @@ describe('Responses API with the official SDK', () => {
     const answer = first.output[0];
     const second = await client.responses.create({
       model: 'stub-model',
-      input: [{ role: 'user', content: 'My name is Ada.' }, { type: 'item_reference', id: answer.id! }, { role: 'user', content: 'What is my name?' }],
+      input: [
+        { role: 'user', content: 'My name is Ada.' },
+        { type: 'item_reference', id: answer.id! },
+        { role: 'user', content: 'What is my name?' },
+      ],
     });
     expect(second.status).toBe('completed');
     expect(server.stub.requests.at(-1)!.messages).toEqual([
@@ -141,7 +147,10 @@ describe('Responses API with the official SDK', () => {
       { role: 'assistant' as const, content: `answer ${text}` },
     ]);
     const input = [{ role: 'developer' as const, content: 'Be brief.' }, ...turns, { role: 'user' as const, content: 'LIMIT 4 And now?' }];
-    await expect(client.responses.create({ model: 'stub-model', input })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('maximum context length') });
+    await expect(client.responses.create({ model: 'stub-model', input })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('maximum context length'),
+    });
 
     const fitted = await client.responses.create({ model: 'stub-model', input, truncation: 'auto' });
     expect(fitted.output_text).toBe('Hello! You said: And now?');
@@ -157,16 +166,29 @@ describe('Responses API with the official SDK', () => {
 
   it('compacts a conversation into its user messages and a summary that a later request carries instead', async () => {
     const first = await client.responses.create({ model: 'stub-model', input: 'My name is Ada.' });
-    const compacted = await client.responses.compact({ model: 'stub-model', previous_response_id: first.id, input: [{ role: 'user', content: 'I like tea.' }] });
-    expect(compacted).toMatchObject({ id: expect.stringMatching(/^resp_/), object: 'response.compaction', created_at: expect.any(Number), usage: { output_tokens: expect.any(Number) } });
+    const compacted = await client.responses.compact({
+      model: 'stub-model',
+      previous_response_id: first.id,
+      input: [{ role: 'user', content: 'I like tea.' }],
+    });
+    expect(compacted).toMatchObject({
+      id: expect.stringMatching(/^resp_/),
+      object: 'response.compaction',
+      created_at: expect.any(Number),
+      usage: { output_tokens: expect.any(Number) },
+    });
     expect(compacted.output.map((item) => item.type)).toEqual(['message', 'message', 'compaction']);
-    for (const message of compacted.output.slice(0, 2)) expect(message).toMatchObject({ id: expect.stringMatching(/^msg_/), status: 'completed', role: 'user' });
+    for (const message of compacted.output.slice(0, 2))
+      expect(message).toMatchObject({ id: expect.stringMatching(/^msg_/), status: 'completed', role: 'user' });
     expect(compacted.output[2]).toEqual({ id: expect.stringMatching(/^cmp_/), type: 'compaction', encrypted_content: expect.any(String) });
     const summarizing = server.stub.requests.at(-1)!.messages;
     expect(summarizing[0]).toMatchObject({ role: 'system', content: expect.stringContaining('You are compacting a conversation') });
     expect(summarizing.at(-1).content[0].text).toBe('Summarize the conversation above, as instructed.');
 
-    const next = await client.responses.create({ model: 'stub-model', input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'What do I like?' }] });
+    const next = await client.responses.create({
+      model: 'stub-model',
+      input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'What do I like?' }],
+    });
     expect(next.status).toBe('completed');
     const given = server.stub.requests.at(-1)!.messages;
     expect(given.map((m: { role: string }) => m.role)).toEqual(['user', 'user', 'system', 'user']);
@@ -186,8 +208,21 @@ describe('Responses API with the official SDK', () => {
       input: [
         { role: 'developer', content: 'Dev rules.' },
         { role: 'system', content: [{ type: 'input_text', text: 'System rules.' }] },
-        { role: 'user', content: [{ type: 'input_text', text: 'Look:' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' }] },
-        { type: 'message', id: 'msg_earlier', status: 'completed', role: 'assistant', phase: 'final_answer', content: [{ type: 'output_text', text: 'A picture.', annotations: [] }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Look:' },
+            { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' },
+          ],
+        },
+        {
+          type: 'message',
+          id: 'msg_earlier',
+          status: 'completed',
+          role: 'assistant',
+          phase: 'final_answer',
+          content: [{ type: 'output_text', text: 'A picture.', annotations: [] }],
+        },
         { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}' },
         { type: 'function_call_output', call_id: 'call_1', output: 'found' },
         { role: 'user', content: 'Thanks' },
@@ -196,7 +231,13 @@ describe('Responses API with the official SDK', () => {
     expect(server.stub.requests.at(-1)!.messages).toEqual([
       { role: 'system', content: 'Dev rules.' },
       { role: 'system', content: 'System rules.' },
-      { role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look:' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } },
+        ],
+      },
       { role: 'assistant', content: 'A picture.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } }] },
       { role: 'tool', tool_call_id: 'call_1', content: 'found' },
       { role: 'user', content: [{ type: 'text', text: 'Thanks' }] },
@@ -252,7 +293,7 @@ describe('Responses API with the official SDK', () => {
     expect(before.data.map((item) => item.id)).toEqual([all.data[0].id, all.data[1].id]);
     // The SDK's auto-pagination walks every page.
     const walked: string[] = [];
-    for await (const item of client.responses.inputItems.list(response.id, { order: 'asc', limit: 1 })) walked.push(item.id!);
+    for await (const item of client.responses.inputItems.list(response.id, { order: 'asc', limit: 1 })) walked.push(item.id);
     expect(walked).toEqual(all.data.map((item) => item.id));
   });
 

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 
@@ -30,12 +31,20 @@ describe('Entities and migrations', () => {
         const table = entity.tableName;
         for (const index of entity.indices.filter((i) => i.where)) {
           // Postgres writes both conditions its own way: a throwaway index with the entity's says how it reads it.
-          const ours = await asPostgresWrites(dataSource, `CREATE INDEX schema_test_idx ON ${table} (${index.columns[0].databaseName}) WHERE ${index.where}`, `SELECT pg_get_expr(indpred, indrelid) AS text FROM pg_index WHERE indexrelid = 'schema_test_idx'::regclass`);
+          const ours = await asPostgresWrites(
+            dataSource,
+            `CREATE INDEX schema_test_idx ON ${table} (${index.columns[0].databaseName}) WHERE ${index.where}`,
+            `SELECT pg_get_expr(indpred, indrelid) AS text FROM pg_index WHERE indexrelid = 'schema_test_idx'::regclass`,
+          );
           const [theirs] = await dataSource.query(`SELECT pg_get_expr(indpred, indrelid) AS text FROM pg_index WHERE indexrelid = $1::regclass`, [index.name]);
           expect(`${index.name}: ${theirs.text}`).toBe(`${index.name}: ${ours}`);
         }
         for (const check of entity.checks) {
-          const ours = await asPostgresWrites(dataSource, `ALTER TABLE ${table} ADD CONSTRAINT schema_test_check CHECK (${check.expression}) NOT VALID`, `SELECT pg_get_constraintdef(oid) AS text FROM pg_constraint WHERE conname = 'schema_test_check'`);
+          const ours = await asPostgresWrites(
+            dataSource,
+            `ALTER TABLE ${table} ADD CONSTRAINT schema_test_check CHECK (${check.expression}) NOT VALID`,
+            `SELECT pg_get_constraintdef(oid) AS text FROM pg_constraint WHERE conname = 'schema_test_check'`,
+          );
           const [theirs] = await dataSource.query(`SELECT pg_get_constraintdef(oid) AS text FROM pg_constraint WHERE conname = $1`, [check.name]);
           expect(`${check.name}: ${theirs.text}`).toBe(`${check.name}: ${ours.replace(' NOT VALID', '')}`);
         }
@@ -59,4 +68,3 @@ async function asPostgresWrites(dataSource: DataSource, define: string, read: st
     await runner.release();
   }
 }
-

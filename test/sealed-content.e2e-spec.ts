@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+
 import { ContentSealer } from '../src/secrets/content-sealer';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -33,10 +34,15 @@ describe('Compaction items are sealed by the server, for their tenant', () => {
     const next = await clientOf(second, 'key-a').responses.create({ model: 'm', input: [item as never, { role: 'user', content: 'What is my word?' }] });
     expect(next.status).toBe('completed');
     const given = second.stub.requests.at(-1)!.messages;
-    expect(given.find((message: { role: string }) => message.role === 'system')).toMatchObject({ content: expect.stringContaining('Hello! You said: Summarize the conversation') });
+    expect(given.find((message: { role: string }) => message.role === 'system')).toMatchObject({
+      content: expect.stringContaining('Hello! You said: Summarize the conversation'),
+    });
 
     // Another tenant cannot use it, nor can anyone alter it.
-    await expect(clientOf(first, 'key-b').responses.create({ model: 'm', input: [item as never] })).rejects.toMatchObject({ status: 400, param: 'input[0].encrypted_content' });
+    await expect(clientOf(first, 'key-b').responses.create({ model: 'm', input: [item as never] })).rejects.toMatchObject({
+      status: 400,
+      param: 'input[0].encrypted_content',
+    });
     const altered = { ...item, encrypted_content: `${item.encrypted_content.slice(0, -4)}AAAA` };
     await expect(a.responses.create({ model: 'm', input: [altered as never] })).rejects.toMatchObject({ status: 400, param: 'input[0].encrypted_content' });
   });
@@ -48,13 +54,26 @@ describe('Compaction items are sealed by the server, for their tenant', () => {
     expect(reasoning.encrypted_content).toMatch(/^rs1\./);
     expect(reasoning.encrypted_content).not.toContain('Thinking');
     // Sent back as Codex does (store: false, the whole history each turn), on another replica, it is read back.
-    const history = [{ role: 'user' as const, content: 'REASON' }, { ...reasoning, content: undefined }, ...answered.output.filter((item) => item.type === 'message')];
-    const next = await clientOf(second, 'key-a').responses.create({ model: 'm', input: [...history, { role: 'user', content: 'go on' }] as never, store: true });
+    const history = [
+      { role: 'user' as const, content: 'REASON' },
+      { ...reasoning, content: undefined },
+      ...answered.output.filter((item) => item.type === 'message'),
+    ];
+    const next = await clientOf(second, 'key-a').responses.create({
+      model: 'm',
+      input: [...history, { role: 'user', content: 'go on' }] as never,
+      store: true,
+    });
     expect(next.status).toBe('completed');
     const stored = await clientOf(second, 'key-a').responses.inputItems.list(next.id, { order: 'asc' });
-    expect(stored.data.find((item) => (item.type as string) === 'reasoning')).toMatchObject({ content: [{ type: 'reasoning_text', text: 'Thinking it over.' }] });
+    expect(stored.data.find((item) => (item.type as string) === 'reasoning')).toMatchObject({
+      content: [{ type: 'reasoning_text', text: 'Thinking it over.' }],
+    });
     // Forged, or another tenant's: refused.
-    await expect(clientOf(first, 'key-b').responses.create({ model: 'm', input: history as never })).rejects.toMatchObject({ status: 400, param: 'input[1].encrypted_content' });
+    await expect(clientOf(first, 'key-b').responses.create({ model: 'm', input: history })).rejects.toMatchObject({
+      status: 400,
+      param: 'input[1].encrypted_content',
+    });
     // Without the include, no sealed content.
     const plain = await a.responses.create({ model: 'm', input: 'REASON', store: false });
     expect(plain.output.find((item) => item.type === 'reasoning')).not.toHaveProperty('encrypted_content');

@@ -1,13 +1,15 @@
 import { request } from 'node:http';
+
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from './support/test-server';
+
 import { streamStored, waitFor } from './support/sse';
+import { startTestServer, type TestServer } from './support/test-server';
 
 /**
  * A streamed create whose client reads the first chunk (to learn the response id) and then stops reading, as a
  * stuck consumer does. `readRest` reads on: what the server had sent before it cut the connection.
  */
-function stuckReader(url: string, input: string): Promise<{ id: string; readRest(): Promise<string> }> {
+function stuckReader(url: string, input: string): Promise<{ id: string; readRest: () => Promise<string> }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/v1/responses`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
       res.once('data', (chunk: Buffer) => {

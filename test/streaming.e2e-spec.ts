@@ -1,4 +1,5 @@
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+
 import { parseFrame, readFrames } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -123,7 +124,10 @@ describe('Streaming', () => {
   });
 
   it('sends response.ping heartbeats to a client that asks for the legacy events', async () => {
-    const stream = await server.client.responses.create({ model: 'stub-model', input: 'TOKENS 2 400', stream: true }, { headers: { 'X-Legacy-Stream-Events': 'true' } });
+    const stream = await server.client.responses.create(
+      { model: 'stub-model', input: 'TOKENS 2 400', stream: true },
+      { headers: { 'X-Legacy-Stream-Events': 'true' } },
+    );
     const events = await collect(stream);
     const types = events.map((e) => e.type as string);
     expect(types).toContain('response.ping');
@@ -146,10 +150,16 @@ describe('Streaming', () => {
     }
     expect(deltas).toBe(3);
     const abortedBefore = server.stub.aborted;
-    const stored = await waitFor(() => server.client.responses.retrieve(id), (r) => r.status !== 'in_progress');
+    const stored = await waitFor(
+      () => server.client.responses.retrieve(id),
+      (r) => r.status !== 'in_progress',
+    );
     expect(stored.status).toBe('cancelled');
     expect(stored.output[0]).toMatchObject({ type: 'message', status: 'incomplete' });
-    await waitFor(async () => server.stub.aborted, (n) => n > 0);
+    await waitFor(
+      async () => server.stub.aborted,
+      (n) => n > 0,
+    );
     expect(server.stub.aborted).toBeGreaterThanOrEqual(Math.max(1, abortedBefore));
   });
 

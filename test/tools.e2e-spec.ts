@@ -1,8 +1,15 @@
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
-const WEATHER = { type: 'function' as const, name: 'weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false };
+const WEATHER = {
+  type: 'function' as const,
+  name: 'weather',
+  description: 'Weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  strict: false,
+};
 type AnyEvent = { type: string; sequence_number: number; [key: string]: any };
 
 async function collect(stream: AsyncIterable<unknown>): Promise<AnyEvent[]> {
@@ -32,7 +39,14 @@ describe('Function tools', () => {
     });
     expect(response.status).toBe('completed');
     expect(response.output).toEqual([
-      { id: expect.stringMatching(/^fc_/), type: 'function_call', status: 'completed', call_id: expect.stringMatching(/^call_/), name: 'weather', arguments: '{"city":"Paris"}' },
+      {
+        id: expect.stringMatching(/^fc_/),
+        type: 'function_call',
+        status: 'completed',
+        call_id: expect.stringMatching(/^call_/),
+        name: 'weather',
+        arguments: '{"city":"Paris"}',
+      },
     ]);
     expect(response.tools).toEqual([WEATHER]);
     expect(server.stub.requests.at(-1)).toMatchObject({
@@ -105,7 +119,10 @@ describe('Function tools', () => {
 
   it('adds the legacy response.tool_call.delta for clients that send the nested tool form or ask by header', async () => {
     const nested = { type: 'function' as const, function: { name: 'weather', description: 'Weather in a city', parameters: WEATHER.parameters } };
-    for (const [tools, headers] of [[[nested], {}], [[WEATHER], { 'X-Legacy-Stream-Events': 'true' }]] as const) {
+    for (const [tools, headers] of [
+      [[nested], {}],
+      [[WEATHER], { 'X-Legacy-Stream-Events': 'true' }],
+    ] as const) {
       const stream = await client.responses.create({ model: 'm', input: 'CALL weather {"city":"Rome"}', tools: tools as never, stream: true }, { headers });
       const events = await collect(stream);
       const added = events.find((e) => e.type === 'response.output_item.added')!;
@@ -184,7 +201,11 @@ describe('Function tools', () => {
   describe('errors', () => {
     it('400 for a call id the response never issued, both ways', async () => {
       const waiting = await client.responses.create({ model: 'm', input: 'CALL weather {}', tools: [WEATHER] });
-      await expect(submit(waiting.id, { tool_call_id: 'call_nope', output: 'x' })).rejects.toMatchObject({ status: 400, code: 'invalid_tool_call_id', param: 'tool_call_id' });
+      await expect(submit(waiting.id, { tool_call_id: 'call_nope', output: 'x' })).rejects.toMatchObject({
+        status: 400,
+        code: 'invalid_tool_call_id',
+        param: 'tool_call_id',
+      });
       await expect(
         client.responses.create({ model: 'm', previous_response_id: waiting.id, input: [{ type: 'function_call_output', call_id: 'call_nope', output: 'x' }] }),
       ).rejects.toMatchObject({ status: 400, code: 'invalid_tool_call_id', param: 'input[0].call_id' });
@@ -204,7 +225,10 @@ describe('Function tools', () => {
     it('lets only one of two concurrent submissions for the same call win', async () => {
       const waiting = await client.responses.create({ model: 'm', input: 'CALL weather {}', tools: [WEATHER] });
       const callId = (waiting.output[0] as OpenAI.Responses.ResponseFunctionToolCall).call_id;
-      const results = await Promise.allSettled([submit(waiting.id, { tool_call_id: callId, output: 'one' }), submit(waiting.id, { tool_call_id: callId, output: 'two' })]);
+      const results = await Promise.allSettled([
+        submit(waiting.id, { tool_call_id: callId, output: 'one' }),
+        submit(waiting.id, { tool_call_id: callId, output: 'two' }),
+      ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       expect(rejected.reason).toMatchObject({ status: 409 });

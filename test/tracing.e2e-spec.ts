@@ -1,8 +1,10 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
 import { startTracing } from '../src/tracing/tracing';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { spawnServer } from './support/server-process';
@@ -46,18 +48,38 @@ describe('Tracing', () => {
     const [run] = named('response');
     const [call] = named('chat model-t');
     expect(http.spanContext().traceId).toBe(TRACE_ID);
-    expect(http.attributes).toMatchObject({ 'http.response.status_code': 200, 'http.route': '/v1/responses', 'responses.tenant': 'team-t', 'responses.request_id': answer.headers.get('x-request-id') });
+    expect(http.attributes).toMatchObject({
+      'http.response.status_code': 200,
+      'http.route': '/v1/responses',
+      'responses.tenant': 'team-t',
+      'responses.request_id': answer.headers.get('x-request-id'),
+    });
     expect(run.spanContext().traceId).toBe(TRACE_ID);
     expect(parentOf(run)).toBe(http.spanContext().spanId);
-    expect(run.attributes).toMatchObject({ 'responses.response_id': body.id, 'responses.tenant': 'team-t', 'gen_ai.request.model': 'model-t', 'responses.status': 'completed', 'gen_ai.usage.output_tokens': body.usage.output_tokens });
+    expect(run.attributes).toMatchObject({
+      'responses.response_id': body.id,
+      'responses.tenant': 'team-t',
+      'gen_ai.request.model': 'model-t',
+      'responses.status': 'completed',
+      'gen_ai.usage.output_tokens': body.usage.output_tokens,
+    });
     expect(parentOf(call)).toBe(run.spanContext().spanId);
-    expect(call.attributes).toMatchObject({ 'gen_ai.request.model': 'model-t', 'gen_ai.usage.input_tokens': body.usage.input_tokens, 'gen_ai.usage.output_tokens': body.usage.output_tokens });
+    expect(call.attributes).toMatchObject({
+      'gen_ai.request.model': 'model-t',
+      'gen_ai.usage.input_tokens': body.usage.input_tokens,
+      'gen_ai.usage.output_tokens': body.usage.output_tokens,
+    });
   });
 
-  it("runs a background job in the trace of the request that queued it", async () => {
+  it('runs a background job in the trace of the request that queued it', async () => {
     const headers = { authorization: 'Bearer key-t', 'content-type': 'application/json' };
-    const queued = (await (await fetch(`${server.url}/v1/responses`, { method: 'POST', headers, body: JSON.stringify({ model: 'model-t', input: 'Later', background: true }) })).json()) as { id: string };
-    await finishedResponse({ responses: { retrieve: async (id: string) => (await fetch(`${server.url}/v1/responses/${id}`, { headers })).json() as Promise<{ status: string }> } }, queued.id);
+    const queued = (await (
+      await fetch(`${server.url}/v1/responses`, { method: 'POST', headers, body: JSON.stringify({ model: 'model-t', input: 'Later', background: true }) })
+    ).json()) as { id: string };
+    await finishedResponse(
+      { responses: { retrieve: async (id: string) => (await fetch(`${server.url}/v1/responses/${id}`, { headers })).json() as Promise<{ status: string }> } },
+      queued.id,
+    );
     await waitFor(async () => (named('chat model-t').length ? true : undefined));
     const [http] = named('POST /v1/responses');
     const [job] = named('background response');

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import WebSocket from 'ws';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { finishedResponse } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -50,7 +51,8 @@ describe('Usage', () => {
   });
 
   it('adds up every response as it ends (foreground, streamed, background, WebSocket, store: false), per tenant, key, model and day', async () => {
-    const makeKey = async (tenant: string) => (await (await admin('/keys', { method: 'POST', body: JSON.stringify({ tenant }) })).json()) as { id: string; key: string };
+    const makeKey = async (tenant: string) =>
+      (await (await admin('/keys', { method: 'POST', body: JSON.stringify({ tenant }) })).json()) as { id: string; key: string };
     const [one, two, other] = [await makeKey('team-a'), await makeKey('team-a'), await makeKey('team-b')];
     const clientOf = (key: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
     const a1 = clientOf(one.key);
@@ -67,7 +69,8 @@ describe('Usage', () => {
     const unstored = await clientOf(other.key).responses.create({ model: 'model-x', input: 'Keep nothing', store: false });
 
     const responses = await Promise.all(stored.map((id) => a1.responses.retrieve(id)));
-    const sum = (list: typeof responses, pick: (usage: NonNullable<(typeof responses)[number]['usage']>) => number) => list.reduce((total, r) => total + pick(r.usage!), 0);
+    const sum = (list: typeof responses, pick: (usage: NonNullable<(typeof responses)[number]['usage']>) => number) =>
+      list.reduce((total, r) => total + pick(r.usage!), 0);
     const byKey = (await (await admin('/usage?group_by=tenant,key,model')).json()) as { data: UsageRow[] };
     const expected = (key: string, model: string) => {
       const mine = responses.filter((r) => r.model === model && (key === one.id ? [stored[0], stored[1]] : [stored[2], stored[3]]).includes(r.id));

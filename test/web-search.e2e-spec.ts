@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import OpenAI from 'openai-latest';
-import { finishedResponse } from './support/sse';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
+import { finishedResponse } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** A fake SearXNG instance: answers `/search?q=…&format=json` with two pages, or the status `failWith` says. */
@@ -39,7 +41,8 @@ async function startFakeSearxng() {
   };
 }
 
-const RESULTS_TEXT = '[1] NestJS 11 is out\nhttps://nestjs.example/blog/v11\nExpress 5 by default.\n\n[2] Release notes\nhttps://github.example/nestjs/releases\nBreaking changes.';
+const RESULTS_TEXT =
+  '[1] NestJS 11 is out\nhttps://nestjs.example/blog/v11\nExpress 5 by default.\n\n[2] Release notes\nhttps://github.example/nestjs/releases\nBreaking changes.';
 
 describe('web_search run by the server through a configured search provider', () => {
   let search: Awaited<ReturnType<typeof startFakeSearxng>>;
@@ -67,7 +70,11 @@ describe('web_search run by the server through a configured search provider', ()
 
   it('searches when the model asks, gives the model the results, and returns the search with the answer in one response', async () => {
     const { data: response, response: http } = await client.responses
-      .create({ model: 'm', input: 'CALL web_search {"query":"nestjs 11 release"}', tools: [{ type: 'web_search', filters: { allowed_domains: ['nestjs.example'] } }] })
+      .create({
+        model: 'm',
+        input: 'CALL web_search {"query":"nestjs 11 release"}',
+        tools: [{ type: 'web_search', filters: { allowed_domains: ['nestjs.example'] } }],
+      })
       .withResponse();
     expect(http.headers.get('x-tools-not-offered')).toBeNull();
     expect(search.queries).toEqual(['nestjs 11 release site:nestjs.example']);
@@ -77,14 +84,25 @@ describe('web_search run by the server through a configured search provider', ()
       id: expect.stringMatching(/^ws_/),
       type: 'web_search_call',
       status: 'completed',
-      action: { type: 'search', query: 'nestjs 11 release', sources: [{ type: 'url', url: 'https://nestjs.example/blog/v11' }, { type: 'url', url: 'https://github.example/nestjs/releases' }] },
+      action: {
+        type: 'search',
+        query: 'nestjs 11 release',
+        sources: [
+          { type: 'url', url: 'https://nestjs.example/blog/v11' },
+          { type: 'url', url: 'https://github.example/nestjs/releases' },
+        ],
+      },
     });
     expect(response.output_text).toBe(`The tool said: ${RESULTS_TEXT}`);
     // The model was offered the search as a function, then asked again with its results.
     expect(server.stub.requests).toHaveLength(2);
     expect(server.stub.requests[0].tools.map((tool: any) => tool.function.name)).toEqual(['web_search']);
     expect(server.stub.requests[1].messages.slice(-2)).toEqual([
-      { role: 'assistant', content: null, tool_calls: [expect.objectContaining({ type: 'function', function: { name: 'web_search', arguments: '{"query":"nestjs 11 release"}' } })] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [expect.objectContaining({ type: 'function', function: { name: 'web_search', arguments: '{"query":"nestjs 11 release"}' } })],
+      },
       { role: 'tool', tool_call_id: expect.any(String), content: RESULTS_TEXT },
     ]);
     // The usage is both model calls'.
@@ -146,7 +164,12 @@ describe('web_search run by the server through a configured search provider', ()
   });
 
   it('runs searches in background responses too', async () => {
-    const queued = await client.responses.create({ model: 'm', input: 'CALL web_search {"query":"background"}', tools: [{ type: 'web_search' }], background: true });
+    const queued = await client.responses.create({
+      model: 'm',
+      input: 'CALL web_search {"query":"background"}',
+      tools: [{ type: 'web_search' }],
+      background: true,
+    });
     const response = await finishedResponse(client, queued.id);
     expect(response.status).toBe('completed');
     expect(response.output.map((item) => item.type)).toEqual(['web_search_call', 'message']);

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import OpenAI from 'openai-latest';
 import { Client } from 'pg';
+
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { spawnServer } from './support/server-process';
 import { finishedResponse, waitFor } from './support/sse';
@@ -52,7 +54,7 @@ const verifier = new OpenAI({ apiKey: 'unused' });
 async function eventsAt(receiver: Receiver, path: string, secret: string) {
   const events: Array<{ id: string; object: string; created_at: number; type: string; data: { id: string } }> = [];
   for (const delivery of receiver.received.filter((r) => r.accepted && r.path === path)) {
-    events.push((await verifier.webhooks.unwrap(delivery.body, delivery.headers as Record<string, string>, secret)) as unknown as (typeof events)[number]);
+    events.push((await verifier.webhooks.unwrap(delivery.body, delivery.headers, secret)) as unknown as (typeof events)[number]);
   }
   return events;
 }
@@ -67,7 +69,13 @@ describe('Webhooks for background responses', () => {
     db = await createFreshDatabase();
     receiver = await startReceiver();
     server = await startTestServer(
-      { WEBHOOK_URL: `${receiver.url}/deployment`, WEBHOOK_SECRET: secret, WEBHOOK_RETRY_BASE_MS: '100', ADMIN_API_KEY: 'admin-key-0123456789', API_KEYS: 'key-a=team-a,key-b=team-b' },
+      {
+        WEBHOOK_URL: `${receiver.url}/deployment`,
+        WEBHOOK_SECRET: secret,
+        WEBHOOK_RETRY_BASE_MS: '100',
+        ADMIN_API_KEY: 'admin-key-0123456789',
+        API_KEYS: 'key-a=team-a,key-b=team-b',
+      },
       db.url,
     );
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
@@ -87,7 +95,13 @@ describe('Webhooks for background responses', () => {
       return got.some((event) => event.data.id === job.id) ? got : undefined;
     });
     const event = events.find((e) => e.data.id === job.id)!;
-    expect(event).toEqual({ id: expect.stringMatching(/^evt_/), object: 'event', created_at: expect.any(Number), type: 'response.completed', data: { id: job.id } });
+    expect(event).toEqual({
+      id: expect.stringMatching(/^evt_/),
+      object: 'event',
+      created_at: expect.any(Number),
+      type: 'response.completed',
+      data: { id: job.id },
+    });
     expect(events.some((e) => e.data.id === foreground.id)).toBe(false);
     // A forged or altered delivery does not verify.
     const delivery = receiver.received.find((r) => r.body.includes(job.id))!;
@@ -110,12 +124,26 @@ describe('Webhooks for background responses', () => {
 
   it('delivers to a tenant its own endpoints, added through the admin API, signed with their own secret', async () => {
     const admin = (path: string, init: RequestInit = {}, key = 'admin-key-0123456789') =>
-      fetch(`${server.url}/admin/webhooks${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...init.headers } });
+      fetch(`${server.url}/admin/webhooks${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...init.headers },
+      });
     expect((await admin('', {}, 'key-a')).status).toBe(401);
-    const created = (await (await admin('', { method: 'POST', body: JSON.stringify({ tenant: 'team-a', url: `${receiver.url}/team-a` }) })).json()) as { id: string; secret: string };
-    expect(created).toMatchObject({ id: expect.stringMatching(/^wh_/), object: 'webhook_endpoint', tenant: 'team-a', url: `${receiver.url}/team-a`, secret: expect.stringMatching(/^whsec_/) });
+    const created = (await (await admin('', { method: 'POST', body: JSON.stringify({ tenant: 'team-a', url: `${receiver.url}/team-a` }) })).json()) as {
+      id: string;
+      secret: string;
+    };
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^wh_/),
+      object: 'webhook_endpoint',
+      tenant: 'team-a',
+      url: `${receiver.url}/team-a`,
+      secret: expect.stringMatching(/^whsec_/),
+    });
     const listed = (await (await admin('?tenant=team-a')).json()) as { data: unknown[] };
-    expect(listed.data).toEqual([{ id: created.id, object: 'webhook_endpoint', tenant: 'team-a', url: `${receiver.url}/team-a`, created_at: expect.any(Number) }]);
+    expect(listed.data).toEqual([
+      { id: created.id, object: 'webhook_endpoint', tenant: 'team-a', url: `${receiver.url}/team-a`, created_at: expect.any(Number) },
+    ]);
 
     const teamB = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
     const mine = await client.responses.create({ model: 'm', input: 'Mine', background: true });
@@ -177,7 +205,13 @@ describe('Webhooks across a crash', () => {
     const secret = newSecret();
     const receiver = await startReceiver();
     receiver.state.down = true;
-    const env = { DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, WEBHOOK_URL: `${receiver.url}/hook`, WEBHOOK_SECRET: secret, WEBHOOK_RETRY_BASE_MS: '200' };
+    const env = {
+      DATABASE_URL: db.url,
+      UPSTREAM_BASE_URL: stub.baseURL,
+      WEBHOOK_URL: `${receiver.url}/hook`,
+      WEBHOOK_SECRET: secret,
+      WEBHOOK_RETRY_BASE_MS: '200',
+    };
     const first = await spawnServer(env);
     const job = await first.client.responses.create({ model: 'm', input: 'Before the crash', background: true });
     await waitFor(async () => ((await first.client.responses.retrieve(job.id)).status === 'completed' ? true : undefined));

@@ -1,9 +1,16 @@
-import { OpenAIProvider, Agent, Runner, setTracingDisabled, tool } from '@openai/agents';
+import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai/agents';
 import WebSocket from 'ws';
 import { z } from 'zod';
+
 import { startTestServer, type TestServer } from './support/test-server';
 
-type Message = { type: string; sequence_number?: number; status?: number; error?: { code: string | null; param: string | null; message: string }; response?: { id: string; status: string } };
+type Message = {
+  type: string;
+  sequence_number?: number;
+  status?: number;
+  error?: { code: string | null; param: string | null; message: string };
+  response?: { id: string; status: string };
+};
 
 /** A WebSocket to /v1/responses that sends response.create messages and reads each turn to its end. */
 async function connect(url: string, headers: Record<string, string> = {}) {
@@ -28,7 +35,8 @@ async function connect(url: string, headers: Record<string, string> = {}) {
       for (;;) {
         const message = await next();
         messages.push(message);
-        if (message.type === 'error' || ['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled'].includes(message.type)) return messages;
+        if (message.type === 'error' || ['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled'].includes(message.type))
+          return messages;
       }
     },
   };
@@ -103,8 +111,15 @@ describe('WebSocket mode (/v1/responses)', () => {
     setTracingDisabled(true);
     // Node 20 has no global WebSocket (22 has): the SDK takes ws's, which follows the same API.
     (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
-    const runner = new Runner({ modelProvider: new OpenAIProvider({ baseURL: `${server.url}/v1`, apiKey: 'test-key', useResponses: true, useResponsesWebSocket: true }) });
-    const weather = tool({ name: 'weather', description: 'Weather in a city', parameters: z.object({ city: z.string() }), execute: async ({ city }) => `sunny in ${city}` });
+    const runner = new Runner({
+      modelProvider: new OpenAIProvider({ baseURL: `${server.url}/v1`, apiKey: 'test-key', useResponses: true, useResponsesWebSocket: true }),
+    });
+    const weather = tool({
+      name: 'weather',
+      description: 'Weather in a city',
+      parameters: z.object({ city: z.string() }),
+      execute: async ({ city }) => `sunny in ${city}`,
+    });
     const agent = new Agent({ name: 'Forecaster', model: 'stub-model', tools: [weather] });
     const result = await runner.run(agent, 'CALL weather {"city":"Rome"}');
     expect(result.finalOutput).toBe('The tool said: sunny in Rome');

@@ -5,8 +5,9 @@
  * OPENAI_BASE_URL (default http://localhost:8000/v1) and OPENAI_API_KEY choose the server; MCP_TOKEN, if set, is
  * sent to the MCP server as a bearer token (the server uses it for the calls and never stores it).
  */
-import OpenAI from 'openai';
 import { createInterface } from 'node:readline/promises';
+
+import OpenAI from 'openai';
 
 type ApprovalRequest = { id: string; server_label: string; name: string; arguments: string };
 
@@ -20,7 +21,9 @@ export async function mcpTools(
   token?: string,
 ): Promise<string> {
   // The tool goes with every request: its credentials are not kept between them.
-  const tools: OpenAI.Responses.Tool[] = [{ type: 'mcp', server_label: 'tools', server_url: serverUrl, require_approval: 'always', ...(token ? { authorization: token } : {}) }];
+  const tools: OpenAI.Responses.Tool[] = [
+    { type: 'mcp', server_label: 'tools', server_url: serverUrl, require_approval: 'always', ...(token ? { authorization: token } : {}) },
+  ];
   let response = await client.responses.create({ model, input: prompt, tools });
   for (;;) {
     const requests = response.output.filter((item) => item.type === 'mcp_approval_request') as ApprovalRequest[];
@@ -44,8 +47,17 @@ if (require.main === module) {
     apiKey: process.env.OPENAI_API_KEY ?? 'not-needed-when-auth-is-off',
   });
   const terminal = createInterface({ input: process.stdin, output: process.stdout });
-  const ask = async (request: ApprovalRequest) => (await terminal.question(`Allow ${request.server_label}.${request.name}(${request.arguments})? [y/N] `)).trim().toLowerCase() === 'y';
-  mcpTools(client, process.env.MODEL ?? 'gpt-4o-mini', process.argv[2] ?? 'What tools do you have?', process.env.MCP_SERVER_URL ?? 'http://localhost:3000/mcp', ask, (line) => console.log(line), process.env.MCP_TOKEN)
+  const ask = async (request: ApprovalRequest) =>
+    (await terminal.question(`Allow ${request.server_label}.${request.name}(${request.arguments})? [y/N] `)).trim().toLowerCase() === 'y';
+  mcpTools(
+    client,
+    process.env.MODEL ?? 'gpt-4o-mini',
+    process.argv[2] ?? 'What tools do you have?',
+    process.env.MCP_SERVER_URL ?? 'http://localhost:3000/mcp',
+    ask,
+    (line) => console.log(line),
+    process.env.MCP_TOKEN,
+  )
     .catch((error: unknown) => {
       console.error(error);
       process.exitCode = 1;

@@ -5,8 +5,9 @@
  *   OPENAI_WEBHOOK_SECRET=whsec_... npx tsx examples/responses_api/webhook_receiver.ts 9000
  * OPENAI_BASE_URL (default http://localhost:8000/v1) and OPENAI_API_KEY choose the server it reads responses from.
  */
-import OpenAI from 'openai';
 import { createServer, type Server } from 'node:http';
+
+import OpenAI from 'openai';
 
 export function startWebhookReceiver(client: OpenAI, secret: string, port: number, print: (line: string) => void): Promise<Server> {
   const server = createServer((req, res) => {
@@ -16,7 +17,7 @@ export function startWebhookReceiver(client: OpenAI, secret: string, port: numbe
       void (async () => {
         let event: OpenAI.Webhooks.UnwrapWebhookEvent;
         try {
-          event = await client.webhooks.unwrap(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>, secret);
+          event = await client.webhooks.unwrap(Buffer.concat(chunks).toString('utf8'), req.headers, secret);
         } catch {
           // Not signed with our secret: refuse it (the server does not retry a 4xx forever: only until its age limit).
           res.writeHead(400).end();
@@ -40,5 +41,7 @@ if (require.main === module) {
     apiKey: process.env.OPENAI_API_KEY ?? 'not-needed-when-auth-is-off',
   });
   const port = Number(process.argv[2] ?? 9000);
-  void startWebhookReceiver(client, process.env.OPENAI_WEBHOOK_SECRET ?? '', port, (line) => console.log(line)).then(() => console.log(`listening on :${port}`));
+  void startWebhookReceiver(client, process.env.OPENAI_WEBHOOK_SECRET ?? '', port, (line) => console.log(line)).then(() =>
+    console.log(`listening on :${port}`),
+  );
 }

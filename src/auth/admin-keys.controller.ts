@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+
 import { ErrorDto } from '../common/error.dto';
 import { AdminGuard } from './admin.guard';
 import { ApiKeys } from './api-keys.service';
@@ -19,7 +20,10 @@ export class AdminKeysController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Make an API key for a tenant', description: 'The key is in this answer only; the server keeps a salted scrypt hash. Making the first key turns authentication on.' })
+  @ApiOperation({
+    summary: 'Make an API key for a tenant',
+    description: 'The key is in this answer only; the server keeps a salted scrypt hash. Making the first key turns authentication on.',
+  })
   @ApiOkResponse({ type: ApiKeyDto })
   create(@Body() body: CreateApiKeyDto) {
     return this.keys.create(body.tenant, { name: body.name, rpm: body.rpm, tpm: body.tpm });

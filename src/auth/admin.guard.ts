@@ -1,7 +1,9 @@
-import { CanActivate, Injectable } from '@nestjs/common';
-import type { ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+
+import type { ExecutionContext } from '@nestjs/common';
+import { CanActivate, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 
@@ -10,7 +12,8 @@ export const ADMIN_PATH_PREFIX = '/admin/';
 
 /** Throws unless `authorization` is `Bearer <ADMIN_API_KEY>` (403 when there is no admin key: the admin API is off). */
 export function checkAdminKey(adminKey: string | undefined, authorization: string | undefined): void {
-  if (!adminKey) throw new ApiError(403, 'The admin API is off on this server: set ADMIN_API_KEY to turn it on.', 'admin_api_disabled', null, 'invalid_request_error');
+  if (!adminKey)
+    throw new ApiError(403, 'The admin API is off on this server: set ADMIN_API_KEY to turn it on.', 'admin_api_disabled', null, 'invalid_request_error');
   const presented = Buffer.from(/^bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '');
   const key = Buffer.from(adminKey);
   if (presented.length !== key.length || !timingSafeEqual(presented, key)) {

@@ -20,7 +20,15 @@ export interface ApiKeyRow {
 export class ApiKeysRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(row: { id: string; tenantId: string; name: string | null; salt: Buffer; hash: Buffer; rpm: number | null; tpm: number | null }): Promise<ApiKeyRow> {
+  async insert(row: {
+    id: string;
+    tenantId: string;
+    name: string | null;
+    salt: Buffer;
+    hash: Buffer;
+    rpm: number | null;
+    tpm: number | null;
+  }): Promise<ApiKeyRow> {
     const rows: ApiKeyRow[] = await this.dataSource.query(
       `INSERT INTO api_keys (id, tenant_id, name, salt, hash, rpm, tpm) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [row.id, row.tenantId, row.name, row.salt, row.hash, row.rpm, row.tpm],

@@ -1,5 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
@@ -59,7 +61,8 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     if (!this.enabled) return ANONYMOUS;
     const key = bearerToken(authorization);
     const caller = this.fixed.find(key) ?? (await this.managedCaller(key));
-    if (!caller) throw new ApiError(401, key ? 'Incorrect API key provided.' : "You didn't provide an API key (Authorization: Bearer <key>).", 'invalid_api_key');
+    if (!caller)
+      throw new ApiError(401, key ? 'Incorrect API key provided.' : "You didn't provide an API key (Authorization: Bearer <key>).", 'invalid_api_key');
     if (typeof project === 'string' && project !== caller.tenant) {
       throw new ApiError(401, `This API key does not belong to the project '${project}' named by the OpenAI-Project header.`, 'invalid_project');
     }
@@ -69,7 +72,15 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Makes a key for a tenant; the key is in the answer only. */
   async create(tenant: string, options: { name?: string; rpm?: number; tpm?: number } = {}): Promise<ApiKeyView> {
     const made = await newManagedKey();
-    const row = await this.repository.insert({ id: made.id, tenantId: tenant, name: options.name ?? null, salt: made.salt, hash: made.hash, rpm: options.rpm ?? null, tpm: options.tpm ?? null });
+    const row = await this.repository.insert({
+      id: made.id,
+      tenantId: tenant,
+      name: options.name ?? null,
+      salt: made.salt,
+      hash: made.hash,
+      rpm: options.rpm ?? null,
+      tpm: options.tpm ?? null,
+    });
     this.managed = true;
     return { ...viewOf(row), key: made.key };
   }

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+
 import { AdminGuard } from './admin.guard';
 import { AdminKeysController } from './admin-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+
 import { DataSource } from 'typeorm';
+
 import { loadConfig } from '../config/app-config';
 import { connectDatabase } from '../database/database-connection';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -28,7 +30,15 @@ async function main(): Promise<void> {
     if (command === 'create') {
       const made = await newManagedKey();
       const limit = (value: string | undefined) => (value === undefined ? null : Number.parseInt(value, 10));
-      const row = await keys.insert({ id: made.id, tenantId: values.tenant!, name: values.name ?? null, salt: made.salt, hash: made.hash, rpm: limit(values.rpm), tpm: limit(values.tpm) });
+      const row = await keys.insert({
+        id: made.id,
+        tenantId: values.tenant!,
+        name: values.name ?? null,
+        salt: made.salt,
+        hash: made.hash,
+        rpm: limit(values.rpm),
+        tpm: limit(values.tpm),
+      });
       console.log(JSON.stringify({ ...viewOf(row), key: made.key }, null, 2));
       console.error('The key is shown this once: keep it now.');
     } else if (command === 'list') {

@@ -1,6 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+
 import { ApiKeys } from './api-keys.service';
 import { type Caller, DEFAULT_TENANT } from './tenant-keys';
 
@@ -35,7 +36,9 @@ export function callerOf(request: Request): Caller {
 }
 
 /** The managed API key of this request's caller, if it used one (its usage counts to it). */
-export const KeyId = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => callerOf(context.switchToHttp().getRequest<Request>()).keyId);
+export const KeyId = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string | undefined => callerOf(context.switchToHttp().getRequest<Request>()).keyId,
+);
 
 /** The tenant the TenantGuard resolved for this request. */
 export const Tenant = createParamDecorator((_: unknown, context: ExecutionContext): string => callerOf(context.switchToHttp().getRequest<Request>()).tenant);

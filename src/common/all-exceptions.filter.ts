@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiError } from './api-error';
+
 import { DATABASE_RETRY_AFTER_S, DatabaseAvailability } from '../database/database-availability';
+import { ApiError } from './api-error';
 import { isDatabaseUnreachable } from './database-errors';
 import { errorForLog } from './log-redaction';
 
@@ -34,8 +35,7 @@ export function toApiError(exception: unknown): ApiError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
-    const message = typeof response === 'string' ? response
-      : String((response as { message?: unknown }).message ?? exception.message);
+    const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
     const code = status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : null;
     return new ApiError(status, message, code);
   }

@@ -47,7 +47,14 @@ export class ApiError extends Error {
 
   /** The database cannot be reached: nothing was done, and the same request succeeds once it is back. */
   static databaseUnavailable(retryAfter: number): ApiError {
-    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'The service is temporarily unable to store or read responses; retry shortly.', 'database_unavailable', null, 'server_error', retryAfter);
+    return new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'The service is temporarily unable to store or read responses; retry shortly.',
+      'database_unavailable',
+      null,
+      'server_error',
+      retryAfter,
+    );
   }
 
   static modelNotFound(model: string): ApiError {

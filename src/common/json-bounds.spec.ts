@@ -6,7 +6,14 @@ const keys = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":${i
 
 describe('checkJsonBounds (on raw bytes, before parsing)', () => {
   it('passes what is within bounds, strings holding structural characters and escapes included', () => {
-    for (const text of ['{}', '[]', '"x"', '{"a":"{[,\\"]}","b":[1,2,{"c":null}]}', keys(MAX_OBJECT_KEYS), `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`]) {
+    for (const text of [
+      '{}',
+      '[]',
+      '"x"',
+      '{"a":"{[,\\"]}","b":[1,2,{"c":null}]}',
+      keys(MAX_OBJECT_KEYS),
+      `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`,
+    ]) {
       expect(bounds(text)).toBeUndefined();
     }
   });

@@ -10,6 +10,7 @@ export interface ShapeProblem {
 }
 
 /** Matches U+0000 and UTF-16 surrogates that are not part of a pair: what Postgres cannot store in text or JSON. */
+// eslint-disable-next-line no-control-regex -- U+0000 is what it looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why a string cannot be stored, or undefined when it can. */
@@ -48,7 +49,8 @@ export function checkJsonShape(root: unknown, rootParam = ''): ShapeProblem | un
       continue;
     }
     const keys = Object.keys(value);
-    if (keys.length > MAX_OBJECT_KEYS) return problem(frame, rootParam, `an object may have at most ${MAX_OBJECT_KEYS} keys, it has ${keys.length}`, 'too_many_keys');
+    if (keys.length > MAX_OBJECT_KEYS)
+      return problem(frame, rootParam, `an object may have at most ${MAX_OBJECT_KEYS} keys, it has ${keys.length}`, 'too_many_keys');
     for (let index = keys.length - 1; index >= 0; index--) {
       const key = keys[index];
       const reason = unstorableReason(key);

@@ -2,7 +2,9 @@ import { errorForLog, redactUrl } from './log-redaction';
 
 describe('log redaction', () => {
   it('keeps the values of credential-like query parameters out of a logged URL', () => {
-    expect(redactUrl('/v1/responses?api_key=sk-1&limit=2&key=k2&access_token=t3')).toBe('/v1/responses?api_key=[Redacted]&limit=2&key=[Redacted]&access_token=[Redacted]');
+    expect(redactUrl('/v1/responses?api_key=sk-1&limit=2&key=k2&access_token=t3')).toBe(
+      '/v1/responses?api_key=[Redacted]&limit=2&key=[Redacted]&access_token=[Redacted]',
+    );
     expect(redactUrl('/v1/responses/resp_1')).toBe('/v1/responses/resp_1');
   });
 

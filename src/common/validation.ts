@@ -1,7 +1,8 @@
-import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
 import type { TransformerPackage } from '@nestjs/common/interfaces/external/transformer-package.interface';
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { registerDecorator, type ValidationArguments } from 'class-validator';
+
 import { ApiError } from './api-error';
 import { checkJsonShape } from './json-shape';
 
@@ -85,7 +86,7 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const problem = checkJsonShape(value, metadata.type === 'body' ? '' : metadata.data ?? '');
+    const problem = checkJsonShape(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
     if (problem) throw ApiError.badRequest(problem.message, problem.param || null, problem.code);
     return super.transform(value, metadata);
   }

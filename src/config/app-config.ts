@@ -1,70 +1,93 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase()) ? true
-    : ['0', 'false', 'no', 'off'].includes(String(value).toLowerCase()) ? false : value;
-const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+  value === undefined || value === ''
+    ? undefined
+    : ['1', 'true', 'yes', 'on'].includes(String(value).toLowerCase())
+      ? true
+      : ['0', 'false', 'no', 'off'].includes(String(value).toLowerCase())
+        ? false
+        : value;
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** Every environment variable the service reads, validated once at start-up. */
 export class AppConfig {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 8000;
 
   @IsString()
   HOST = '0.0.0.0';
 
   /** When unset, an embedded Postgres is started under DATA_DIR. */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
   DATABASE_URL?: string;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   DATABASE_POOL_SIZE = 20;
 
   @IsString()
   DATA_DIR = './.data';
 
-  @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
   EMBEDDED_PG_PORT = 54329;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'UPSTREAM_BASE_URL must be an http(s) URL such as http://127.0.0.1:11434/v1' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'UPSTREAM_BASE_URL must be an http(s) URL such as http://127.0.0.1:11434/v1' },
+  )
   UPSTREAM_BASE_URL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   UPSTREAM_API_KEY?: string;
 
-  @Transform(toInt) @IsInt() @Min(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   UPSTREAM_TIMEOUT_MS = 600_000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(10)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
   UPSTREAM_MAX_RETRIES = 0;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   MODELS_FILE?: string;
 
-  @Transform(toInt) @IsInt() @Min(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   STREAM_HEARTBEAT_MS = 15_000;
 
   /**
    * Bytes of a stream written but not yet read by its client beyond which the client is disconnected as a reader
    * that stays behind (a stored response can be resumed with starting_after). Bounds the memory one reader can pin.
    */
-  @Transform(toInt) @IsInt() @Min(65_536)
+  @Transform(toInt)
+  @IsInt()
+  @Min(65_536)
   STREAM_MAX_BUFFER_BYTES = 1_048_576;
 
   /**
@@ -73,7 +96,10 @@ export class AppConfig {
    * of this window share one row (at 50 tokens a second, 50 ms puts two or three in each). A stream's first events,
    * and any after it was quiet this long, are written at once. 0 writes as soon as the write before has committed.
    */
-  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
   EVENT_LOG_WINDOW_MS = 50;
 
   /**
@@ -81,40 +107,55 @@ export class AppConfig {
    * (60 s on AWS ALB, 75 s on nginx would be the client side), so that they never reuse a connection this server has
    * just closed; Node's own 5 s made every quiet spell cost new connections.
    */
-  @Transform(toInt) @IsInt() @Min(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
   KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
   /** Leave out events that the Open Responses specification does not define (e.g. response.tool_call.delta). */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   STRICT_EVENTS = false;
 
   /** Refuse (400) a request with a tool this server would not offer the model (web_search with no provider…), instead of leaving it out. */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   STRICT_TOOLS = false;
 
   /**
    * Where the `web_search` tool searches: `searxng` (WEB_SEARCH_URL is the instance, queried with format=json) or
    * `brave` (the Brave Search API; WEB_SEARCH_API_KEY is its subscription token). Unset: web_search is not offered.
    */
-  @Transform(emptyToUndefined) @IsOptional() @IsIn(['searxng', 'brave'])
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['searxng', 'brave'])
   WEB_SEARCH_PROVIDER?: 'searxng' | 'brave';
 
   /** The search provider's base URL (required for searxng; brave defaults to https://api.search.brave.com). */
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'WEB_SEARCH_URL must be an http(s) URL' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'WEB_SEARCH_URL must be an http(s) URL' })
   WEB_SEARCH_URL?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   WEB_SEARCH_API_KEY?: string;
 
   /** A search that takes longer fails (the model is told so and goes on). */
-  @Transform(toInt) @IsInt() @Min(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   WEB_SEARCH_TIMEOUT_MS = 10_000;
 
   /**
    * Model turns one response may take around the tools the server runs itself (web_search): each turn's calls are
    * run and the model is asked again. The last turn is offered no tools, so that it answers.
    */
-  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   MAX_TOOL_ROUNDS = 8;
 
   /**
@@ -123,58 +164,86 @@ export class AppConfig {
    * network; or a comma-separated list of host names, `*.suffix` patterns and addresses, which alone are allowed
    * (`*`: any host); `none`: mcp tools are not offered.
    */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[\w.*:\[\]-]+(,[\w.*:\[\]-]+)*$/, { message: 'MCP_ALLOWED_HOSTS must be a comma-separated list of hosts, *.suffix patterns, *, or none' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\w.*:[\]-]+(,[\w.*:[\]-]+)*$/, { message: 'MCP_ALLOWED_HOSTS must be a comma-separated list of hosts, *.suffix patterns, *, or none' })
   MCP_ALLOWED_HOSTS?: string;
 
   /** How long connecting to a remote MCP server, listing its tools or one call of a tool may take. */
-  @Transform(toInt) @IsInt() @Min(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   MCP_TIMEOUT_MS = 60_000;
 
   /** Where OpenAI's webhooks of background responses (response.completed, .failed, .cancelled, .incomplete) go, for every tenant. */
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'WEBHOOK_URL must be an http(s) URL' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'WEBHOOK_URL must be an http(s) URL' })
   WEBHOOK_URL?: string;
 
   /** The secret WEBHOOK_URL's deliveries are signed with (Standard Webhooks), as OpenAI shows it: whsec_<base64>. */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'WEBHOOK_SECRET must look like whsec_<base64>' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'WEBHOOK_SECRET must look like whsec_<base64>' })
   WEBHOOK_SECRET?: string;
 
   /** The first retry of a failed delivery waits this long; each next one twice as long (at most an hour). */
-  @Transform(toInt) @IsInt() @Min(10)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
   WEBHOOK_RETRY_BASE_MS = 5_000;
 
   /** A webhook not delivered this long after its event is given up (72 hours, as OpenAI). */
-  @Transform(toInt) @IsInt() @Min(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
   WEBHOOK_MAX_AGE_MS = 72 * 3_600_000;
 
   /** A receiver that has not answered a delivery in this long has failed it. */
-  @Transform(toInt) @IsInt() @Min(100)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   WEBHOOK_TIMEOUT_MS = 10_000;
 
   /** The key of the admin API (`Authorization: Bearer <key>`, e.g. per-tenant webhook endpoints); unset: no admin API. */
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @Matches(/^\S{16,}$/, { message: 'ADMIN_API_KEY must be at least 16 characters without spaces' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,}$/, { message: 'ADMIN_API_KEY must be at least 16 characters without spaces' })
   ADMIN_API_KEY?: string;
 
   /**
    * Comma-separated `key=tenant` pairs, each optionally with its own limits: `key=tenant;rpm=600;tpm=200000`. Unset:
    * authentication is off and everyone is the tenant "default".
    */
-  @Transform(emptyToUndefined) @IsOptional()
-  @Matches(/^[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*(,[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*)*$/, { message: 'API_KEYS must be comma-separated key=tenant pairs (each optionally ;rpm=N;tpm=N)' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*(,[^=,;\s]+=[\w.-]+(;(rpm|tpm)=\d+)*)*$/, {
+    message: 'API_KEYS must be comma-separated key=tenant pairs (each optionally ;rpm=N;tpm=N)',
+  })
   API_KEYS?: string;
 
   /**
    * The key (base64 of 32 bytes) that seals what clients carry for the server, such as compaction items. Unset: one
    * is generated once and kept in Postgres for every replica. Changing it makes earlier compaction items unreadable.
    */
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'CONTENT_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'CONTENT_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)' })
   CONTENT_ENCRYPTION_KEY?: string;
 
   /** Requests per minute each tenant may make (the model-calling ones); unset: no limit. Shared by every replica. */
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   RATE_LIMIT_RPM?: number;
 
   /** Tokens per minute each tenant may use (counted as responses end); unset: no limit. Shared by every replica. */
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   RATE_LIMIT_TPM?: number;
 
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 20mb' })
@@ -190,19 +259,29 @@ export class AppConfig {
   LOG_LEVEL = 'info';
 
   /** Background jobs this process runs at once. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
   JOB_CONCURRENCY = 16;
 
   /** A job whose worker stops renewing its lease for this long is taken over by another replica. */
-  @Transform(toInt) @IsInt() @Min(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
   JOB_LEASE_MS = 30_000;
 
   /** Creating a background response beyond this many queued jobs answers 429. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   MAX_QUEUED_JOBS = 10_000;
 
   /** A tenant's share of MAX_QUEUED_JOBS. Unset: a quarter of it with API_KEYS (several tenants), all of it without. */
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   MAX_QUEUED_JOBS_PER_TENANT?: number;
 
   get maxQueuedJobsPerTenant(): number {
@@ -214,29 +293,39 @@ export class AppConfig {
    * reached, before the result is given up: a short outage delays an answer the model already gave, it does not
    * lose it.
    */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   DATABASE_OUTAGE_RETRY_MS = 30_000;
 
   /**
    * A server process that has not heartbeat for this long is dead to the others: a survivor ends the foreground
    * responses it was running as failed. Each process heartbeats every third of it.
    */
-  @Transform(toInt) @IsInt() @Min(300)
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
   PROCESS_DEAD_AFTER_MS = 15_000;
 
   /**
    * Stored responses (with their items and events), conversations (counted from their last item) and delivered
    * webhooks are purged this many days after they were made, as OpenAI keeps them 30 days. 0 keeps them forever.
    */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   RETENTION_DAYS = 30;
 
   /** How often a replica looks for what has expired (one replica at a time purges, a small batch per transaction). */
-  @Transform(toInt) @IsInt() @Min(1000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
   RETENTION_PURGE_EVERY_MS = 60_000;
 
   /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;
 
   /**
@@ -244,19 +333,29 @@ export class AppConfig {
    * URI or a URL (downloaded once into DATA_DIR/models). Unset with no UPSTREAM_BASE_URL and no MODELS_FILE: a
    * small default instruct model.
    */
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   MODEL_PATH?: string;
 
   /** Threads of the embedded engine; defaults to the physical cores (more is much slower). */
-  @Transform(toInt) @IsInt() @Min(1) @Max(512)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(512)
   LLAMA_THREADS = physicalCores();
 
   /** Requests one embedded model serves at once; more wait in line. Each holds LLAMA_CONTEXT_SIZE tokens of memory. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
   LLAMA_SEQUENCES = 4;
 
   /** Tokens of context per request on the embedded engine. */
-  @Transform(toInt) @IsInt() @Min(256)
+  @Transform(toInt)
+  @IsInt()
+  @Min(256)
   LLAMA_CONTEXT_SIZE = 4096;
 
   /** GPU of the embedded engine: auto (the best prebuilt binary that loads), false (CPU only), cuda, vulkan or metal. */
@@ -283,7 +382,15 @@ export function physicalCores(): number {
 }
 
 /** Variables whose values are credentials. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'UPSTREAM_API_KEY', 'DATABASE_URL', 'CONTENT_ENCRYPTION_KEY', 'WEB_SEARCH_API_KEY', 'WEBHOOK_SECRET', 'ADMIN_API_KEY']);
+const SECRET_VARIABLES = new Set([
+  'API_KEYS',
+  'UPSTREAM_API_KEY',
+  'DATABASE_URL',
+  'CONTENT_ENCRYPTION_KEY',
+  'WEB_SEARCH_API_KEY',
+  'WEBHOOK_SECRET',
+  'ADMIN_API_KEY',
+]);
 
 /** Builds the configuration from the environment; a bad value throws a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -297,8 +404,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  WEBHOOK_URL needs WEBHOOK_SECRET (whsec_ and the base64 of a random key, e.g. whsec_$(openssl rand -base64 32))');
-  if (config.WEB_SEARCH_PROVIDER === 'searxng' && !config.WEB_SEARCH_URL) throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=searxng needs WEB_SEARCH_URL (the instance, e.g. http://searxng:8080)');
-  if (config.WEB_SEARCH_PROVIDER === 'brave' && !config.WEB_SEARCH_API_KEY) throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=brave needs WEB_SEARCH_API_KEY (a Brave Search API subscription token)');
+  if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET)
+    throw new ConfigError(
+      'Invalid configuration:\n  WEBHOOK_URL needs WEBHOOK_SECRET (whsec_ and the base64 of a random key, e.g. whsec_$(openssl rand -base64 32))',
+    );
+  if (config.WEB_SEARCH_PROVIDER === 'searxng' && !config.WEB_SEARCH_URL)
+    throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=searxng needs WEB_SEARCH_URL (the instance, e.g. http://searxng:8080)');
+  if (config.WEB_SEARCH_PROVIDER === 'brave' && !config.WEB_SEARCH_API_KEY)
+    throw new ConfigError('Invalid configuration:\n  WEB_SEARCH_PROVIDER=brave needs WEB_SEARCH_API_KEY (a Brave Search API subscription token)');
   return config;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+
 import { ConversationEntity } from './conversation.entity';
 
 /** One item of a conversation: items added together share `addition` (one sequence for all conversations), in `position` order. */

@@ -1,8 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+
 import { Tenant } from '../auth/tenant.guard';
 import { ErrorDto } from '../common/error.dto';
 import { ItemListDto } from '../common/openai/item-lists';
+import { ConversationsService } from './conversations.service';
 import { ConversationDeletedDto, ConversationObjectDto } from './dto/conversation-object.dto';
 import {
   AddConversationItemsDto,
@@ -11,7 +13,6 @@ import {
   ListConversationItemsQuery,
   UpdateConversationDto,
 } from './dto/conversation-requests.dto';
-import { ConversationsService } from './conversations.service';
 
 @ApiTags('conversations')
 @ApiBearerAuth()
@@ -23,7 +24,10 @@ export class ConversationsController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create a conversation', description: 'Responses created with `conversation` read its items first and add theirs when they complete.' })
+  @ApiOperation({
+    summary: 'Create a conversation',
+    description: 'Responses created with `conversation` read its items first and add theirs when they complete.',
+  })
   @ApiOkResponse({ type: ConversationObjectDto })
   create(@Tenant() tenant: string, @Body() body: CreateConversationDto) {
     return this.conversations.create(tenant, body.items ?? [], body.metadata ?? {});

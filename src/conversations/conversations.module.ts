@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';

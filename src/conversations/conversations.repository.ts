@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+
 import type { InputItem } from '../common/openai/types';
 
 export interface ConversationRow {
@@ -39,7 +40,10 @@ export class ConversationsRepository {
   }
 
   async find(tenantId: string, id: string): Promise<ConversationRow | null> {
-    const rows: ConversationRow[] = await this.dataSource.query(`SELECT id, created_at, metadata FROM conversations WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    const rows: ConversationRow[] = await this.dataSource.query(`SELECT id, created_at, metadata FROM conversations WHERE id = $1 AND tenant_id = $2`, [
+      id,
+      tenantId,
+    ]);
     return rows[0] ?? null;
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+
 import { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { withIds } from '../common/openai/input-items';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
+
 import { ApiError } from '../common/api-error';
 import { isDatabaseUnreachable } from '../common/database-errors';
 import { DATABASE_URL } from './pg-notifications';

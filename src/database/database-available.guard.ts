@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+
 import { DatabaseAvailability } from './database-availability';
 
 const DATABASE_OPTIONAL = 'database:optional';

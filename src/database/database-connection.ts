@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+
 import type { AppConfig } from '../config/app-config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { runMigrations } from './migrate';

@@ -55,7 +55,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   } catch (error) {
     throw new Error(
       `The embedded Postgres did not start on 127.0.0.1:${options.port} (data in ${databaseDir}). ` +
-        `Is another server using that port? Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use your own server. ${error ?? ''}`,
+        `Is another server using that port? Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use your own server. ${String(error ?? '')}`,
+      { cause: error },
     );
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');
@@ -70,9 +71,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   let stopped: Promise<void> | undefined;
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
-    stop: () => (stopped ??= pg.stop().then(async () => {
-      if (options.ephemeral) await rm(databaseDir, { recursive: true, force: true });
-    })),
+    stop: () =>
+      (stopped ??= pg.stop().then(async () => {
+        if (options.ephemeral) await rm(databaseDir, { recursive: true, force: true });
+      })),
   };
 }
 

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+
 import { DatabaseAvailability } from './database-availability';
 import { DATABASE_URL, PgNotifications } from './pg-notifications';
 

@@ -39,7 +39,10 @@ export class PgNotifications implements OnModuleInit, OnModuleDestroy {
       set = new Set();
       this.handlers.set(channel, set);
       const client = this.client;
-      if (client) this.serially(() => client.query(`LISTEN ${quoteIdent(channel)}`)).catch((error: unknown) => this.logger.warn(`LISTEN ${channel} failed: ${String(error)}`));
+      if (client)
+        this.serially(() => client.query(`LISTEN ${quoteIdent(channel)}`)).catch((error: unknown) =>
+          this.logger.warn(`LISTEN ${channel} failed: ${String(error)}`),
+        );
     }
     set.add(handler);
     return () => set.delete(handler);

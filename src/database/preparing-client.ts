@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import { Client } from 'pg';
 
 const names = new Map<string, string>();

@@ -2,7 +2,11 @@ import { EventLogBatcher } from './event-log-batcher';
 import type { EventRun } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
 
-const event = (sequenceNumber: number): SerializedEvent => ({ type: 'response.output_text.delta', sequenceNumber, json: `{"sequence_number":${sequenceNumber}}` });
+const event = (sequenceNumber: number): SerializedEvent => ({
+  type: 'response.output_text.delta',
+  sequenceNumber,
+  json: `{"sequence_number":${sequenceNumber}}`,
+});
 const runsOf = (runs: EventRun[]) => runs.map((run) => `${run.responseId}:${run.events.map((e) => e.sequenceNumber).join(',')}`);
 
 /** An insert that records what it was given and commits when the test says so. */
@@ -42,7 +46,10 @@ describe('EventLogBatcher', () => {
     jest.advanceTimersByTime(39);
     expect(calls).toHaveLength(1);
     jest.advanceTimersByTime(1);
-    expect(calls.map((call) => call.runs)).toEqual([['resp_a:0,1', 'resp_b:0'], ['resp_a:2,3', 'resp_b:1']]);
+    expect(calls.map((call) => call.runs)).toEqual([
+      ['resp_a:0,1', 'resp_b:0'],
+      ['resp_a:2,3', 'resp_b:1'],
+    ]);
   });
 
   it('writes at once the events of a response quiet for a window, taking along those waiting for the window', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+
 import type { EventRun } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
 
@@ -27,7 +28,10 @@ export class EventLogRepository {
    */
   async insertRuns(runs: EventRun[], notifyIds: string[], manager?: EntityManager): Promise<void> {
     const document = `[${runs
-      .map(({ responseId, events }) => `{"r":${JSON.stringify(responseId)},"f":${events[0].sequenceNumber},"l":${events[events.length - 1].sequenceNumber},"e":[${events.map((event) => event.json).join(',')}]}`)
+      .map(
+        ({ responseId, events }) =>
+          `{"r":${JSON.stringify(responseId)},"f":${events[0].sequenceNumber},"l":${events[events.length - 1].sequenceNumber},"e":[${events.map((event) => event.json).join(',')}]}`,
+      )
       .join(',')}]`;
     await (manager ?? this.dataSource).query(
       `WITH inserted AS (

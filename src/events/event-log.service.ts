@@ -1,14 +1,15 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { EntityManager } from 'typeorm';
-import { PgNotifications } from '../database/pg-notifications';
+
+import { retryWhileUnreachable } from '../common/database-errors';
+import { errorForLog } from '../common/log-redaction';
 import { AppConfig } from '../config/app-config';
-import { EVENTS_APPENDED_CHANNEL, EventLogRepository, type AppendOptions } from './event-log.repository';
+import { PgNotifications } from '../database/pg-notifications';
+import { type AppendOptions, EventLogRepository, EVENTS_APPENDED_CHANNEL } from './event-log.repository';
 import { EventLogBatcher, type EventLogWriter } from './event-log-batcher';
 import { toEventRuns } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
-import { retryWhileUnreachable } from '../common/database-errors';
-import { errorForLog } from '../common/log-redaction';
 
 export type { EventLogWriter };
 

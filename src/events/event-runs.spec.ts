@@ -1,7 +1,11 @@
 import { toEventRuns } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
 
-const event = (sequenceNumber: number): SerializedEvent => ({ type: 'response.output_text.delta', sequenceNumber, json: `{"sequence_number":${sequenceNumber}}` });
+const event = (sequenceNumber: number): SerializedEvent => ({
+  type: 'response.output_text.delta',
+  sequenceNumber,
+  json: `{"sequence_number":${sequenceNumber}}`,
+});
 const numbers = (runs: ReturnType<typeof toEventRuns>) => runs.map((run) => [run.responseId, run.events.map((e) => e.sequenceNumber)]);
 
 describe('toEventRuns', () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { EventLogRepository } from './event-log.repository';
 import { EventLogService } from './event-log.service';
 

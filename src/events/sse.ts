@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
+
 import { toApiError } from '../common/all-exceptions.filter';
 import { METRICS } from '../metrics/metrics';
 

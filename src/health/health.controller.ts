@@ -1,6 +1,7 @@
 import { Controller, Get, type OnModuleDestroy } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+
 import { Public } from '../auth/tenant.guard';
 
 @ApiTags('operations')

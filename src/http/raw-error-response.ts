@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+
 import type { ApiError } from '../common/api-error';
 
 /**

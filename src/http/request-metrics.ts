@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+
 import { METRICS } from '../metrics/metrics';
 
 type RoutedRequest = Request & { caller?: { tenant: string }; route?: { path?: string } };

@@ -1,5 +1,6 @@
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import type { Request, RequestHandler } from 'express';
+
 import { endSpan, tracer } from '../tracing/tracing';
 
 type RoutedRequest = Request & { caller?: { tenant: string }; route?: { path?: string }; id?: string };
@@ -11,7 +12,11 @@ type RoutedRequest = Request & { caller?: { tenant: string }; route?: { path?: s
 export function traceRequests(): RequestHandler {
   return (req, res, next) => {
     const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer().startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    const span = tracer().startSpan(
+      `${req.method} ${req.path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
+      parent,
+    );
     res.on('close', () => {
       const routed = req as RoutedRequest;
       if (routed.route?.path) span.updateName(`${req.method} ${req.baseUrl}${routed.route.path}`);

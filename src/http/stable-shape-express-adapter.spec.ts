@@ -1,6 +1,8 @@
-import type { Express, Request, Response } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+import type { Express, Request, Response } from 'express';
+
 import { StableShapeExpressAdapter } from './stable-shape-express-adapter';
 
 describe('StableShapeExpressAdapter', () => {
@@ -11,7 +13,7 @@ describe('StableShapeExpressAdapter', () => {
     const adapter = new StableShapeExpressAdapter();
     adapter.initHttpServer({});
     app = adapter.getInstance<Express>();
-    server = adapter.getHttpServer() as Server;
+    server = adapter.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
   afterEach(() => new Promise((resolve) => server.close(resolve)));
@@ -29,7 +31,12 @@ describe('StableShapeExpressAdapter', () => {
   it('leaves requests and responses working as Express and Node make them', async () => {
     app.use((req: Request, res: Response) => {
       req.on('data', () => undefined);
-      req.on('end', () => res.status(201).set('x-path', req.path).json({ method: req.method, sameApp: req.app === app, query: req.query }));
+      req.on('end', () =>
+        res
+          .status(201)
+          .set('x-path', req.path)
+          .json({ method: req.method, sameApp: req.app === app, query: req.query }),
+      );
     });
     const answer = await fetch(url('/some/path?a=1'), { method: 'POST', body: 'body' });
     expect(answer.status).toBe(201);

@@ -1,7 +1,8 @@
-import type { NestApplicationOptions } from '@nestjs/common';
-import { ExpressAdapter } from '@nestjs/platform-express';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+
+import type { NestApplicationOptions } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 
 /**
  * Nest's Express adapter, with an HTTP server that builds every request and response with the Express app's
@@ -16,7 +17,10 @@ export class StableShapeExpressAdapter extends ExpressAdapter {
     // HTTPS, and tracking connections to force-close them, stay Nest's own (this server uses neither).
     if (options.httpsOptions || options.forceCloseConnections) return super.initHttpServer(options);
     const app = this.getInstance<{ request: object; response: object }>();
-    this.httpServer = createServer({ IncomingMessage: withPrototype(IncomingMessage, app.request), ServerResponse: withPrototype(ServerResponse, app.response) }, app as never);
+    this.httpServer = createServer(
+      { IncomingMessage: withPrototype(IncomingMessage, app.request), ServerResponse: withPrototype(ServerResponse, app.response) },
+      app as never,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Decompress } from 'fzstd';
+
 import { ApiError } from '../common/api-error';
 import { checkJsonBounds } from '../common/json-bounds';
 
@@ -115,7 +116,7 @@ function checkFrames(bytes: Buffer, limitBytes: number): string | undefined {
     if (contentSizeBytes > 0 ? contentSize > limitBytes : windowSize > Math.max(limitBytes, COMMON_WINDOW)) {
       return `a frame declares more than the body limit of ${limitBytes} bytes`;
     }
-    for (let last = 0; !last; ) {
+    for (let last = 0; !last;) {
       if (at + 3 > bytes.length) return 'a truncated block';
       const header = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
       last = header & 1;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { type JobRunContext, JobsRepository } from './jobs.repository';

@@ -3,7 +3,15 @@ import type { PgNotifications } from '../database/pg-notifications';
 import { type JobControl, JobWorker } from './job-worker';
 import type { ClaimedJob, JobsRepository } from './jobs.repository';
 
-const job = (responseId: string): ClaimedJob => ({ responseId, tenantId: 't', attempts: 1, cancelRequested: false, sealedCredentials: null, apiKeyId: null, traceContext: null });
+const job = (responseId: string): ClaimedJob => ({
+  responseId,
+  tenantId: 't',
+  attempts: 1,
+  cancelRequested: false,
+  sealedCredentials: null,
+  apiKeyId: null,
+  traceContext: null,
+});
 
 describe('JobWorker', () => {
   beforeEach(() => jest.useFakeTimers());

@@ -1,7 +1,9 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+
 import { isDatabaseUnreachable, retryWhileUnreachable } from '../common/database-errors';
 import { GroupCommit } from '../common/group-commit';
 import { AppConfig } from '../config/app-config';
@@ -91,7 +93,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   private async finishOrHandBack(): Promise<void> {
     if (this.running.size === 0) return;
     this.logger.log(`waiting up to ${this.config.SHUTDOWN_GRACE_MS} ms for ${this.running.size} running job(s)`);
-    const finished = Promise.all([...this.running.values()].map((job) => job.done));
+    const finished = Promise.all([...this.running.values()].map((job) => job.done ?? Promise.resolve()));
     await Promise.race([finished, sleep(this.config.SHUTDOWN_GRACE_MS)]);
     if (this.running.size === 0) return;
     this.logger.log(`handing ${this.running.size} job(s) back to the queue`);
@@ -139,7 +141,9 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         // A database that went away fails the job through no fault of its own: handed back without counting an
         // attempt, as soon as the database takes the hand-back (within the lease, after which it is taken over anyway).
         const unreachable = isDatabaseUnreachable(error);
-        this.logger.error(`job ${job.responseId} failed (attempt ${job.attempts}${unreachable ? ', not counted: the database was unreachable' : ''}), back to the queue: ${String(error)}`);
+        this.logger.error(
+          `job ${job.responseId} failed (attempt ${job.attempts}${unreachable ? ', not counted: the database was unreachable' : ''}), back to the queue: ${String(error)}`,
+        );
         await retryWhileUnreachable(() => this.repository.release(this.owner, [job.responseId], !unreachable), this.config.JOB_LEASE_MS).catch(() => undefined);
       } finally {
         this.running.delete(job.responseId);

@@ -1,4 +1,5 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+
 import { ResponseEntity } from '../responses/entities/response.entity';
 
 export type JobState = 'queued' | 'running' | 'done';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { JobQueue } from './job-queue.service';
 import { JobWorker } from './job-worker';
 import { JobsRepository } from './jobs.repository';

@@ -97,7 +97,15 @@ export class JobsRepository {
        RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested, jobs.sealed_credentials, jobs.api_key_id, jobs.trace_context`,
       [owner, limit, leaseMs],
     );
-    return rows.map((row) => ({ responseId: row.response_id, tenantId: row.tenant_id, attempts: row.attempts, cancelRequested: row.cancel_requested, sealedCredentials: row.sealed_credentials, apiKeyId: row.api_key_id, traceContext: row.trace_context }));
+    return rows.map((row) => ({
+      responseId: row.response_id,
+      tenantId: row.tenant_id,
+      attempts: row.attempts,
+      cancelRequested: row.cancel_requested,
+      sealedCredentials: row.sealed_credentials,
+      apiKeyId: row.api_key_id,
+      traceContext: row.trace_context,
+    }));
   }
 
   /** Renews the owner's leases; answers the jobs it still holds and whether a cancel was asked for each. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { newProcessId, PROCESS_ID } from './process-id';
 import { ProcessLiveness } from './process-liveness';
 import { ProcessesRepository } from './processes.repository';

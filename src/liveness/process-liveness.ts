@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+
 import { AppConfig } from '../config/app-config';
 import { PROCESS_ID } from './process-id';
 import { ProcessesRepository } from './processes.repository';

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+
 import type { Json, JsonObject } from '../common/openai/types';
 
 /** A tool as a remote MCP server lists it (the fields of OpenAI's `mcp_list_tools` item). */
@@ -41,7 +42,10 @@ export class McpConnection {
     }
     const sse = new Client(CLIENT_INFO);
     // The event stream's GET carries the headers too.
-    const transport = new SSEClientTransport(url, { requestInit, eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) } });
+    const transport = new SSEClientTransport(url, {
+      requestInit,
+      eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+    });
     await sse.connect(transport, { timeout: timeoutMs, signal });
     return new McpConnection(sse);
   }
@@ -53,7 +57,12 @@ export class McpConnection {
       const page = await this.client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs, signal });
       for (const tool of page.tools) {
         const { $schema: _, ...schema } = tool.inputSchema as JsonObject;
-        tools.push({ name: tool.name, description: tool.description ?? null, input_schema: schema, annotations: (tool.annotations as JsonObject | undefined) ?? null });
+        tools.push({
+          name: tool.name,
+          description: tool.description ?? null,
+          input_schema: schema,
+          annotations: (tool.annotations as JsonObject | undefined) ?? null,
+        });
       }
       cursor = page.nextCursor;
     } while (cursor);

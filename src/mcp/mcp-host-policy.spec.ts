@@ -3,7 +3,16 @@ import { McpHostPolicy } from './mcp-host-policy';
 describe('McpHostPolicy', () => {
   it('by default refuses internal addresses and allows public ones', async () => {
     const policy = new McpHostPolicy(undefined);
-    for (const url of ['http://127.0.0.1:9/mcp', 'http://10.1.2.3/', 'http://169.254.169.254/latest', 'http://[::1]/', 'http://[fd00::1]/', 'http://192.168.0.10/', 'http://[::ffff:127.0.0.1]/', 'http://localhost/']) {
+    for (const url of [
+      'http://127.0.0.1:9/mcp',
+      'http://10.1.2.3/',
+      'http://169.254.169.254/latest',
+      'http://[::1]/',
+      'http://[fd00::1]/',
+      'http://192.168.0.10/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://localhost/',
+    ]) {
       expect(await policy.check(new URL(url))).toMatch(/internal network/);
     }
     expect(await policy.check(new URL('https://93.184.216.34/mcp'))).toBeUndefined();

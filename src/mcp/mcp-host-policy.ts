@@ -3,10 +3,26 @@ import { BlockList, isIP } from 'node:net';
 
 /** Ranges a request must not reach by default: loopback, private, link-local, shared and unique-local addresses. */
 const INTERNAL = new BlockList();
-for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) {
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 3],
+] as const) {
   INTERNAL.addSubnet(network, prefix, 'ipv4');
 }
-for (const [network, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) INTERNAL.addSubnet(network, prefix, 'ipv6');
+for (const [network, prefix] of [
+  ['::', 127],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  INTERNAL.addSubnet(network, prefix, 'ipv6');
 
 function isInternal(address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
@@ -24,7 +40,12 @@ export class McpHostPolicy {
   private readonly patterns: string[] | undefined;
 
   constructor(setting: string | undefined) {
-    this.patterns = setting?.split(',').map((pattern) => pattern.trim().toLowerCase().replace(/^\[|\]$/g, ''));
+    this.patterns = setting?.split(',').map((pattern) =>
+      pattern
+        .trim()
+        .toLowerCase()
+        .replace(/^\[|\]$/g, ''),
+    );
   }
 
   /** Whether mcp tools are offered at all (MCP_ALLOWED_HOSTS=none: not). */

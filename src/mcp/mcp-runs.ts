@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import type { FunctionTool, InputItem, JsonObject, ResponseTool } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
-import type { HostedCallEvent, HostedTool } from '../tools/hosted-tools';
-import { failureOf, McpConnection, type McpCallOutcome, type McpToolInfo } from './mcp-connection';
-import { McpHostPolicy } from './mcp-host-policy';
 import { METRICS } from '../metrics/metrics';
-import { allowedTools, isRemoteMcp, type McpCredentials, type McpToolEntry, mcpHostedTool, needsApproval } from './mcp-tools';
+import type { HostedCallEvent, HostedTool } from '../tools/hosted-tools';
+import { failureOf, type McpCallOutcome, McpConnection, type McpToolInfo } from './mcp-connection';
+import { McpHostPolicy } from './mcp-host-policy';
+import { allowedTools, isRemoteMcp, type McpCredentials, mcpHostedTool, type McpToolEntry, needsApproval } from './mcp-tools';
 
 /** A listing of a server's tools made for a run: its `mcp_list_tools` item and the events that tell it. */
 export interface McpListing {
@@ -111,8 +112,16 @@ export class McpRuns {
   async prepare(tools: ResponseTool[], credentials: McpCredentials, conversation: InputItem[], signal: AbortSignal): Promise<McpRun | undefined> {
     const entries = this.enabled ? tools.filter(isRemoteMcp) : [];
     if (entries.length === 0) return undefined;
-    const sessions = new Map(entries.map((entry) => [entry.server_label, new McpServerSession(entry, credentials[entry.server_label] ?? {}, this.policy, this.config.MCP_TIMEOUT_MS)]));
-    const run: McpRun = { listings: [], tools: new Map(), functions: [], approved: [], close: async () => void (await Promise.all([...sessions.values()].map((session) => session.close()))) };
+    const sessions = new Map(
+      entries.map((entry) => [entry.server_label, new McpServerSession(entry, credentials[entry.server_label] ?? {}, this.policy, this.config.MCP_TIMEOUT_MS)]),
+    );
+    const run: McpRun = {
+      listings: [],
+      tools: new Map(),
+      functions: [],
+      approved: [],
+      close: async () => void (await Promise.all([...sessions.values()].map((session) => session.close()))),
+    };
     const listed = await Promise.all([...sessions.values()].map((session) => this.toolsOf(session, conversation, signal)));
     for (const [index, session] of [...sessions.values()].entries()) {
       const { tools: serverTools, listing } = listed[index];
@@ -127,7 +136,16 @@ export class McpRuns {
       const label = String(request.server_label);
       const tool: McpToolInfo = { name: String(request.name), description: null, input_schema: {}, annotations: null };
       const session = sessions.get(label);
-      const call = session?.call ?? (async () => ({ error: { type: 'http_error' as const, code: 0, message: `This request has no mcp tool with server_label '${label}': send it again with the approval.` }, message: 'the MCP server was not given again with the approval' }));
+      const call =
+        session?.call ??
+        (async () => ({
+          error: {
+            type: 'http_error' as const,
+            code: 0,
+            message: `This request has no mcp tool with server_label '${label}': send it again with the approval.`,
+          },
+          message: 'the MCP server was not given again with the approval',
+        }));
       return { tool: mcpHostedTool(label, tool, call, { awaitsApproval: false, approvalRequestId }), argumentsText: String(request.arguments ?? '{}') };
     });
     return run;
@@ -143,14 +161,23 @@ export class McpRuns {
       const tools = await session.list(signal);
       METRICS.mcpOperations.inc({ kind: 'list', outcome: 'completed' });
       item.tools = tools;
-      return { tools, listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.completed' }] } } };
+      return {
+        tools,
+        listing: {
+          item,
+          events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.completed' }] },
+        },
+      };
     } catch (error) {
       if (signal.aborted) throw error;
       const { message } = failureOf(error);
       METRICS.mcpOperations.inc({ kind: 'list', outcome: 'failed' });
       this.logger.warn(`listing the tools of MCP server '${label}' failed: ${message}`);
       item.error = message;
-      return { tools: [], listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.failed' }] } } };
+      return {
+        tools: [],
+        listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.failed' }] } },
+      };
     }
   }
 }

@@ -1,14 +1,14 @@
 import type { JsonObject, OtherTool, ResponseTool } from '../common/openai/types';
+import { METRICS } from '../metrics/metrics';
 import type { HostedCallEvent, HostedCallResult, HostedTool } from '../tools/hosted-tools';
 import { NAMESPACE_SEPARATOR } from '../tools/tool-definitions';
 import type { McpCallOutcome, McpToolInfo } from './mcp-connection';
-import { METRICS } from '../metrics/metrics';
 
 /** A request's `mcp` tool that names a remote server (connectors, which OpenAI runs, are not offered). */
 export type McpToolEntry = OtherTool & { type: 'mcp'; server_label: string; server_url: string };
 
 export function isRemoteMcp(tool: ResponseTool): tool is McpToolEntry {
-  return tool.type === 'mcp' && typeof (tool as OtherTool).server_url === 'string';
+  return tool.type === 'mcp' && typeof tool.server_url === 'string';
 }
 
 /** The headers each MCP server is called with (`headers`, and `authorization` as a bearer token), by server label. */
@@ -30,8 +30,8 @@ export function withoutCredentials(tools: ResponseTool[]): ResponseTool[] {
   if (!tools.some((tool) => tool.type === 'mcp')) return tools;
   return tools.map((tool) => {
     if (tool.type !== 'mcp') return tool;
-    const { headers: _headers, authorization: _authorization, ...rest } = tool as OtherTool;
-    return rest as OtherTool;
+    const { headers: _headers, authorization: _authorization, ...rest } = tool;
+    return rest;
   });
 }
 
@@ -80,7 +80,12 @@ export type McpCaller = (name: string, args: JsonObject, signal: AbortSignal) =>
  * they are `mcp_approval_request` items instead, which end the response. A call approved earlier carries the id of
  * its request.
  */
-export function mcpHostedTool(serverLabel: string, tool: McpToolInfo, call: McpCaller, options: { awaitsApproval: boolean; approvalRequestId?: string }): HostedTool {
+export function mcpHostedTool(
+  serverLabel: string,
+  tool: McpToolInfo,
+  call: McpCaller,
+  options: { awaitsApproval: boolean; approvalRequestId?: string },
+): HostedTool {
   const name = offeredName(serverLabel, tool.name);
   return {
     offered: { type: 'function', name, description: tool.description, parameters: tool.input_schema, strict: null },
@@ -88,7 +93,16 @@ export function mcpHostedTool(serverLabel: string, tool: McpToolInfo, call: McpC
     openItem: (): JsonObject & { type: string } =>
       options.awaitsApproval
         ? { type: 'mcp_approval_request', server_label: serverLabel, name: tool.name, arguments: '' }
-        : { type: 'mcp_call', status: 'in_progress', server_label: serverLabel, name: tool.name, arguments: '', output: null, error: null, approval_request_id: options.approvalRequestId ?? null },
+        : {
+            type: 'mcp_call',
+            status: 'in_progress',
+            server_label: serverLabel,
+            name: tool.name,
+            arguments: '',
+            output: null,
+            error: null,
+            approval_request_id: options.approvalRequestId ?? null,
+          },
     openedEvents: options.awaitsApproval ? [] : [{ type: 'response.mcp_call.in_progress' }],
     awaitsApproval: options.awaitsApproval,
     running: (argumentsText) => ({

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { McpRuns } from './mcp-runs';
 
 /** Remote MCP servers that runs call (the `mcp` tool type), through the official MCP SDK's client. */

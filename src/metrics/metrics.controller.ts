@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { register } from 'prom-client';
+
 import { Public } from '../auth/tenant.guard';
 
 @ApiTags('operations')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, register } from 'prom-client';
+
 import { JobQueue } from '../jobs/job-queue.service';
 import { JobsModule } from '../jobs/jobs.module';
 import { MetricsController } from './metrics.controller';

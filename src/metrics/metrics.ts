@@ -11,9 +11,16 @@ const gauge = (name: string, help: string, labelNames: string[]) => once(name, (
 /** The service's own metrics at /metrics (beside the process's), for dashboards and alerts. */
 export const METRICS = {
   requests: counter('responses_server_http_requests_total', 'HTTP requests answered, by tenant, route and status.', ['tenant', 'route', 'status']),
-  responses: counter('responses_server_responses_total', 'Responses ended, by tenant, model and status (completed, failed, incomplete, cancelled).', ['tenant', 'model', 'status']),
+  responses: counter('responses_server_responses_total', 'Responses ended, by tenant, model and status (completed, failed, incomplete, cancelled).', [
+    'tenant',
+    'model',
+    'status',
+  ]),
   tokens: counter('responses_server_tokens_total', 'Tokens used, by tenant, model and kind (input, output, cached, reasoning).', ['tenant', 'model', 'kind']),
   openStreams: gauge('responses_server_open_streams', 'Streams open to clients, by transport (sse, websocket).', ['transport']),
   webhookDeliveries: counter('responses_server_webhook_deliveries_total', 'Webhook delivery attempts, by outcome (delivered, failed, given_up).', ['outcome']),
-  mcpOperations: counter('responses_server_mcp_operations_total', 'Remote MCP operations, by kind (list, call) and outcome (completed, failed).', ['kind', 'outcome']),
+  mcpOperations: counter('responses_server_mcp_operations_total', 'Remote MCP operations, by kind (list, call) and outcome (completed, failed).', [
+    'kind',
+    'outcome',
+  ]),
 };

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import OpenAI from 'openai';
+
 import { ApiError } from '../common/api-error';
 
 const logger = new Logger('ModelBackend');
@@ -41,17 +42,20 @@ export function fromUpstreamError(error: unknown, model: string): ApiError | Gen
     switch (error.status) {
       case 429: {
         const retryAfter = Number(error.headers?.get('retry-after'));
-        return ApiError.tooManyRequests(`The model backend is rate limited: ${upstreamMessage}`, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : 1);
+        return ApiError.tooManyRequests(
+          `The model backend is rate limited: ${upstreamMessage}`,
+          Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : 1,
+        );
       }
       case 404:
         return ApiError.modelNotFound(model);
       case 400:
       case 413:
       case 422:
-        return new ApiError(400, upstreamMessage, error.code ?? 'invalid_request', (error.param as string | null) ?? null);
+        return new ApiError(400, upstreamMessage, error.code ?? 'invalid_request', error.param ?? null);
       case 401:
       case 403:
-        return new ApiError(502, 'The model backend rejected this server\'s credentials.', 'upstream_auth_error', null, 'server_error');
+        return new ApiError(502, "The model backend rejected this server's credentials.", 'upstream_auth_error', null, 'server_error');
       default:
         return new GenerationFailure('server_error', `The model backend failed (${error.status ?? 'no status'}): ${upstreamMessage}`);
     }

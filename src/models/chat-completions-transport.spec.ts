@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { APIConnectionError, RateLimitError } from 'openai';
+
 import { ChatCompletionsTransport, readEventData } from './chat-completions-transport';
 
 let server: Server | undefined;

@@ -10,10 +10,14 @@ describe('toChatMessages', () => {
       { type: 'function_call_output', call_id: 'b', output: [{ type: 'output_text', text: 'B' }] },
     ]);
     expect(messages).toEqual([
-      { role: 'assistant', content: null, tool_calls: [
-        { id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } },
-        { id: 'b', type: 'function', function: { name: 'g', arguments: '{"x":1}' } },
-      ] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } },
+          { id: 'b', type: 'function', function: { name: 'g', arguments: '{"x":1}' } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'a', content: 'A' },
       { role: 'tool', tool_call_id: 'b', content: 'B' },
     ]);
@@ -24,7 +28,10 @@ describe('toChatMessages', () => {
       { type: 'reasoning', id: 'rs_1', summary: [] },
       { type: 'message', role: 'assistant', content: [{ type: 'refusal', refusal: 'No.' }] },
     ]);
-    expect(messages).toEqual([{ role: 'system', content: 'sys' }, { role: 'assistant', content: '', refusal: 'No.' }]);
+    expect(messages).toEqual([
+      { role: 'system', content: 'sys' },
+      { role: 'assistant', content: '', refusal: 'No.' },
+    ]);
   });
 
   it('refuses images given only by file id, naming the part', () => {
@@ -32,6 +39,11 @@ describe('toChatMessages', () => {
   });
 
   it('turns content-part outputs into text', () => {
-    expect(toolOutputText([{ type: 'output_text', text: 'It is ' }, { type: 'output_text', text: '18:42.' }])).toBe('It is 18:42.');
+    expect(
+      toolOutputText([
+        { type: 'output_text', text: 'It is ' },
+        { type: 'output_text', text: '18:42.' },
+      ]),
+    ).toBe('It is 18:42.');
   });
 });

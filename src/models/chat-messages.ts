@@ -1,8 +1,9 @@
 import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+
 import { ApiError } from '../common/api-error';
+import type { InputItem, Json, JsonObject } from '../common/openai/types';
 import { clientToolOfItem } from '../tools/client-tools';
 import { NAMESPACE_SEPARATOR } from '../tools/tool-definitions';
-import type { InputItem, Json, JsonObject } from '../common/openai/types';
 
 type Part = JsonObject & { type?: string };
 
@@ -28,12 +29,19 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
           id: String(item.call_id),
           type: 'function',
           // A namespaced function's call goes back under the name the backend was offered (see offeredFunctions).
-          function: { name: item.namespace ? `${String(item.namespace)}${NAMESPACE_SEPARATOR}${String(item.name)}` : String(item.name), arguments: String(item.arguments ?? '') },
+          function: {
+            name: item.namespace ? `${String(item.namespace)}${NAMESPACE_SEPARATOR}${String(item.name)}` : String(item.name),
+            arguments: String(item.arguments ?? ''),
+          },
         });
         break;
       case 'custom_tool_call':
         // Offered to the backend as a function of one string `input` (see offeredFunctions).
-        appendToolCall(messages, { id: String(item.call_id), type: 'function', function: { name: String(item.name), arguments: JSON.stringify({ input: String(item.input ?? '') }) } });
+        appendToolCall(messages, {
+          id: String(item.call_id),
+          type: 'function',
+          function: { name: String(item.name), arguments: JSON.stringify({ input: String(item.input ?? '') }) },
+        });
         break;
       case 'function_call_output':
       case 'custom_tool_call_output':
@@ -44,7 +52,11 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
       case 'apply_patch_call': {
         // Offered to the backend as a function named as the tool type (see client-tools.ts).
         const tool = clientToolOfItem(type)!;
-        appendToolCall(messages, { id: String(item.call_id), type: 'function', function: { name: tool.offered.name, arguments: JSON.stringify(tool.argumentsOf(item)) } });
+        appendToolCall(messages, {
+          id: String(item.call_id),
+          type: 'function',
+          function: { name: tool.offered.name, arguments: JSON.stringify(tool.argumentsOf(item)) },
+        });
         break;
       }
       case 'local_shell_call_output':
@@ -56,23 +68,39 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
         // Chat Completions has no place for earlier reasoning; models do not need it back.
         break;
       case 'web_search_call':
-        // An earlier search: its results were the model's within that response, and its answer (next) holds what it used.
       case 'mcp_list_tools':
-        // A listing: the tools are offered to the model, not told.
+        // An earlier search: its results were the model's within that response, and its answer (next) holds what it
+        // used. A listing: the tools are offered to the model, not told.
         break;
       case 'mcp_call':
-        appendToolCall(messages, { id: String(item.id), type: 'function', function: { name: mcpOfferedName(item), arguments: String(item.arguments ?? '{}') } });
-        messages.push({ role: 'tool', tool_call_id: String(item.id), content: typeof item.output === 'string' ? item.output : `The call failed: ${mcpErrorText(item.error)}` });
+        appendToolCall(messages, {
+          id: String(item.id),
+          type: 'function',
+          function: { name: mcpOfferedName(item), arguments: String(item.arguments ?? '{}') },
+        });
+        messages.push({
+          role: 'tool',
+          tool_call_id: String(item.id),
+          content: typeof item.output === 'string' ? item.output : `The call failed: ${mcpErrorText(item.error)}`,
+        });
         break;
       case 'mcp_approval_request':
-        if (answered.has(String(item.id))) appendToolCall(messages, { id: String(item.id), type: 'function', function: { name: mcpOfferedName(item), arguments: String(item.arguments ?? '{}') } });
+        if (answered.has(String(item.id)))
+          appendToolCall(messages, {
+            id: String(item.id),
+            type: 'function',
+            function: { name: mcpOfferedName(item), arguments: String(item.arguments ?? '{}') },
+          });
         break;
       case 'mcp_approval_response':
         if (!requested.has(String(item.approval_request_id))) break;
         messages.push({
           role: 'tool',
           tool_call_id: String(item.approval_request_id),
-          content: item.approve === true ? 'The user approved this call; it is made next.' : `The user refused this call${typeof item.reason === 'string' && item.reason ? `: ${item.reason}` : '.'}`,
+          content:
+            item.approve === true
+              ? 'The user approved this call; it is made next.'
+              : `The user refused this call${typeof item.reason === 'string' && item.reason ? `: ${item.reason}` : '.'}`,
         });
         break;
       default:
@@ -84,15 +112,21 @@ export function toChatMessages(instructions: string | null, items: InputItem[]):
 
 function messageToChat(item: InputItem, index: number): ChatCompletionMessageParam {
   const role = String(item.role);
-  const content = item.content as Json;
+  const content = item.content;
   if (role === 'assistant') {
     const parts = typeof content === 'string' ? [{ type: 'output_text', text: content }] : (content as Part[]);
-    const text = parts.filter((p) => p.type === 'output_text' || p.type === 'input_text').map((p) => String(p.text)).join('');
-    const refusal = parts.filter((p) => p.type === 'refusal').map((p) => String(p.refusal)).join('');
+    const text = parts
+      .filter((p) => p.type === 'output_text' || p.type === 'input_text')
+      .map((p) => String(p.text))
+      .join('');
+    const refusal = parts
+      .filter((p) => p.type === 'refusal')
+      .map((p) => String(p.refusal))
+      .join('');
     return { role: 'assistant', content: text, ...(refusal ? { refusal } : {}) };
   }
   const chatRole = role === 'developer' ? 'system' : (role as 'user' | 'system');
-  if (typeof content === 'string') return { role: chatRole, content } as ChatCompletionMessageParam;
+  if (typeof content === 'string') return { role: chatRole, content };
   const parts = (content as Part[]).map((part, partIndex) => partToChat(part, `input[${index}].content[${partIndex}]`));
   if (chatRole === 'system') return { role: 'system', content: parts.map((p) => ('text' in p ? p.text : '')).join('') };
   return { role: 'user', content: parts };
@@ -140,9 +174,7 @@ function appendToolCall(messages: ChatCompletionMessageParam[], call: ChatComple
 export function toolOutputText(output: Json | undefined): string {
   if (typeof output === 'string') return output;
   if (Array.isArray(output)) {
-    return output
-      .map((part) => (part && typeof part === 'object' && !Array.isArray(part) && typeof part.text === 'string' ? part.text : ''))
-      .join('');
+    return output.map((part) => (part && typeof part === 'object' && !Array.isArray(part) && typeof part.text === 'string' ? part.text : '')).join('');
   }
   return JSON.stringify(output ?? '');
 }

@@ -3,7 +3,7 @@ import { isContextOverflow, withoutOldestTurns } from './context-truncation';
 
 const user = (text: string): InputItem => ({ type: 'message', role: 'user', content: text });
 const assistant = (text: string): InputItem => ({ type: 'message', role: 'assistant', content: text });
-const names = (items: InputItem[] | null) => items?.map((item) => (item.type === 'message' ? `${item.role}:${item.content}` : `${item.type}`));
+const names = (items: InputItem[] | null) => items?.map((item) => (item.type === 'message' ? `${String(item.role)}:${String(item.content)}` : item.type));
 
 describe('context truncation', () => {
   it('knows the context errors of OpenAI, vLLM, llama.cpp and TGI, and no other 400', () => {
@@ -18,9 +18,14 @@ describe('context truncation', () => {
   it('drops the oldest half of the turns, keeping instructions and the last turn, a call with its output', () => {
     const input: InputItem[] = [
       { type: 'message', role: 'developer', content: 'Be brief.' },
-      user('one'), assistant('1'),
-      user('two'), { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'c', output: 'x' }, assistant('2'),
-      user('three'), assistant('3'),
+      user('one'),
+      assistant('1'),
+      user('two'),
+      { type: 'function_call', call_id: 'c', name: 'f', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c', output: 'x' },
+      assistant('2'),
+      user('three'),
+      assistant('3'),
       user('four'),
     ];
     const once = withoutOldestTurns(input);

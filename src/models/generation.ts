@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+
 import type { FunctionTool, FunctionToolChoice, InputItem, TextFormat, Usage } from '../common/openai/types';
 
 /** What a model backend is asked to do: the whole conversation in Responses terms, backend-agnostic. */

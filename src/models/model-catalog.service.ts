@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import type { BackendModel, ModelBackend } from './generation';
 import { ModelRegistry, type Route } from './model-registry.service';
@@ -37,7 +38,8 @@ export class ModelCatalog {
     const models = new Map<string, ModelObject>();
     for (const route of routes) {
       for (const [name, known] of this.namesOf(route, listed.get(route.backend)!)) {
-        if (!models.has(name)) models.set(name, { id: name, object: 'model', created: known?.created ?? this.startedAt, owned_by: known?.owned_by ?? 'system' });
+        if (!models.has(name))
+          models.set(name, { id: name, object: 'model', created: known?.created ?? this.startedAt, owned_by: known?.owned_by ?? 'system' });
       }
     }
     return [...models.values()];

@@ -1,8 +1,10 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { resolve } from 'node:path';
+
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import picomatch from 'picomatch';
-import { AppConfig, ConfigError } from '../config/app-config';
+
 import { ApiError } from '../common/api-error';
+import { AppConfig, ConfigError } from '../config/app-config';
 import { EmbeddedBackend } from './embedded/embedded.backend';
 import { LlamaEngine } from './embedded/llama-engine';
 import type { ModelBackend } from './generation';

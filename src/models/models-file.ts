@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+
 import { plainToInstance, Type } from 'class-transformer';
 import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Min, ValidateIf, ValidateNested, validateSync } from 'class-validator';
 
@@ -8,7 +9,8 @@ export class ModelRoute {
   name: string;
 
   /** `openai`: an OpenAI-compatible server at base_url; `embedded`: a GGUF model run in this process. */
-  @IsOptional() @IsIn(['openai', 'embedded'])
+  @IsOptional()
+  @IsIn(['openai', 'embedded'])
   type: 'openai' | 'embedded' = 'openai';
 
   @ValidateIf((route: ModelRoute) => route.type !== 'embedded')
@@ -20,23 +22,31 @@ export class ModelRoute {
   @IsString()
   model_path?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   api_key?: string;
 
   /** Name of an environment variable holding the API key, so that the file can be committed. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   api_key_env?: string;
 
   /** The name the backend knows the model by, when clients use another. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   upstream_model?: string;
 
-  @IsOptional() @IsInt() @Min(100)
+  @IsOptional()
+  @IsInt()
+  @Min(100)
   timeout_ms?: number;
 }
 
 export class ModelsFile {
-  @IsArray() @ArrayNotEmpty() @ValidateNested({ each: true }) @Type(() => ModelRoute)
+  @IsArray()
+  @ArrayNotEmpty()
+  @ValidateNested({ each: true })
+  @Type(() => ModelRoute)
   models: ModelRoute[];
 }
 
@@ -46,7 +56,7 @@ export function readModelsFile(path: string): ModelsFile {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`MODELS_FILE=${path}: ${(error as Error).message}`);
+    throw new Error(`MODELS_FILE=${path}: ${(error as Error).message}`, { cause: error });
   }
   const file = plainToInstance(ModelsFile, raw);
   const errors = validateSync(file, { whitelist: true, forbidNonWhitelisted: true });

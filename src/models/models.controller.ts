@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+
 import { ErrorDto } from '../common/error.dto';
 import { DatabaseOptional } from '../database/database-available.guard';
 import { ModelListDto, ModelObjectDto } from './dto/model-object.dto';

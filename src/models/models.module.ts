@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ModelCatalog } from './model-catalog.service';
 import { ModelRegistry } from './model-registry.service';
 import { ModelsController } from './models.controller';

@@ -1,13 +1,15 @@
+import type { IncomingMessage } from 'node:http';
+
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { Observable } from 'rxjs';
+
 import { ApiError } from '../common/api-error';
 import type { TextFormat, Usage } from '../common/openai/types';
-import type { IncomingMessage } from 'node:http';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
 import { ChatCompletionsTransport, readBody, readEventData } from './chat-completions-transport';
-import { isContextOverflow, withoutOldestTurns } from './context-truncation';
 import { toChatMessages } from './chat-messages';
+import { isContextOverflow, withoutOldestTurns } from './context-truncation';
 import type { BackendModel, FinishReason, GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from './generation';
 
 const LIST_TIMEOUT_MS = 5_000;
@@ -42,7 +44,9 @@ export class OpenAICompatibleBackend implements ModelBackend {
 
   async generate(request: GenerationRequest, { signal, incremental = true }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
     // Nobody watching the pieces: one answer in one body costs both sides less than a stream of events.
-    const params = incremental ? { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } } : { ...this.chatParams(request), stream: false };
+    const params = incremental
+      ? { ...this.chatParams(request), stream: true, stream_options: { include_usage: true } }
+      : { ...this.chatParams(request), stream: false };
     let res: IncomingMessage;
     try {
       res = await this.transport.open(params, signal);
@@ -74,7 +78,8 @@ export class OpenAICompatibleBackend implements ModelBackend {
           } catch {
             return subscriber.error(new GenerationFailure('server_error', 'The model backend sent a chunk that is not JSON.'));
           }
-          if (chunk.error) return subscriber.error(new GenerationFailure('server_error', `The model backend failed mid-response: ${chunk.error.message ?? 'unknown error'}`));
+          if (chunk.error)
+            return subscriber.error(new GenerationFailure('server_error', `The model backend failed mid-response: ${chunk.error.message ?? 'unknown error'}`));
           for (const piece of fromChatChunk(chunk)) subscriber.next(piece);
         },
         end: () => subscriber.complete(),
@@ -231,13 +236,13 @@ function piecesOf(content: ChoiceContent, finishReason: string | null | undefine
 /** One Chat Completions chunk as backend-agnostic generation chunks. */
 export function fromChatChunk(chunk: ChatCompletionChunk): GenerationChunk[] {
   const choice = chunk.choices?.[0];
-  return piecesOf((choice?.delta ?? {}) as ChoiceContent, choice?.finish_reason, chunk.usage ?? undefined);
+  return piecesOf(choice?.delta ?? {}, choice?.finish_reason, chunk.usage ?? undefined);
 }
 
 /** A whole (non-streamed) Chat Completions answer as generation chunks. */
 export function fromChatCompletion(completion: ChatCompletion): GenerationChunk[] {
   const choice = completion.choices?.[0];
-  return piecesOf((choice?.message ?? {}) as ChoiceContent, choice?.finish_reason, completion.usage ?? undefined);
+  return piecesOf(choice?.message ?? {}, choice?.finish_reason, completion.usage ?? undefined);
 }
 
 function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {

@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+
 import { callerOf } from '../auth/tenant.guard';
 import { RateLimiter } from './rate-limiter';
 

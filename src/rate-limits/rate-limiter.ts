@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { RateLimitUsageRepository, type UsageDelta } from './rate-limit-usage.repository';
@@ -91,7 +92,10 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
         tokensFull ? secondsUntilBelow(tokens, limits.tpm!, elapsed) : 0,
       );
       const what = requestsFull ? `requests per minute (limit ${limits.rpm})` : `tokens per minute (limit ${limits.tpm})`;
-      return { headers: this.headers(limits, requests, tokens, elapsed), refused: ApiError.tooManyRequests(`Rate limit reached for ${what}. Please try again in ${wait}s.`, wait) };
+      return {
+        headers: this.headers(limits, requests, tokens, elapsed),
+        refused: ApiError.tooManyRequests(`Rate limit reached for ${what}. Please try again in ${wait}s.`, wait),
+      };
     }
     state.pending.requests += 1;
     requests.current += 1;
@@ -142,7 +146,11 @@ export class RateLimiter implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       // Kept for the next exchange: counts are late, never lost.
       for (const state of this.buckets.values()) {
-        state.pending = { bucket: state.pending.bucket, requests: state.pending.requests + state.sending.requests, tokens: state.pending.tokens + state.sending.tokens };
+        state.pending = {
+          bucket: state.pending.bucket,
+          requests: state.pending.requests + state.sending.requests,
+          tokens: state.pending.tokens + state.sending.tokens,
+        };
         state.sending = { bucket: state.pending.bucket, requests: 0, tokens: 0 };
       }
       this.logger.warn(`could not exchange rate-limit counts: ${String(error)}`);

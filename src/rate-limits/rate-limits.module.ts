@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { RateLimitUsageRepository } from './rate-limit-usage.repository';
 import { RateLimiter } from './rate-limiter';
 

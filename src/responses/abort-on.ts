@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+
 import { ApiError } from '../common/api-error';
 
 /** Unsubscribes (cancelling the run) when the client that waits for it goes away. */

@@ -1,28 +1,30 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+
 import { ApiError } from '../common/api-error';
 import { GroupCommit } from '../common/group-commit';
-import { ConversationsService } from '../conversations/conversations.service';
+import { fromLatestCompaction } from '../common/openai/compaction';
 import type { InputItem, ResponseObject } from '../common/openai/types';
+import { ConversationsService } from '../conversations/conversations.service';
 import { EventLogService } from '../events/event-log.service';
 import { JobQueue } from '../jobs/job-queue.service';
 import { type JobControl, JobWorker } from '../jobs/job-worker';
 import type { ClaimedJob } from '../jobs/jobs.repository';
-import { ModelRegistry } from '../models/model-registry.service';
-import { fromLatestCompaction } from '../common/openai/compaction';
-import { ToolOffers } from '../tools/tool-offers';
-import { context, SpanKind, trace } from '@opentelemetry/api';
-import { currentTraceContext, endSpan, traceContextFrom, tracer } from '../tracing/tracing';
-import { ContentSealer, MCP_CREDENTIALS_PURPOSE } from '../secrets/content-sealer';
 import type { McpCredentials } from '../mcp/mcp-tools';
+import { ModelRegistry } from '../models/model-registry.service';
+import { ContentSealer, MCP_CREDENTIALS_PURPOSE } from '../secrets/content-sealer';
+import { ToolOffers } from '../tools/tool-offers';
+import { currentTraceContext, endSpan, traceContextFrom, tracer } from '../tracing/tracing';
+import type { CreateResult } from './create-result';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { ResponseCloser } from './response-closer';
-import { ResponseInputs } from './response-inputs';
 import { generationRequest, type Sampling } from './response-factory';
-import { conversationTurn, type Run, ResponseRunner } from './response-runner';
+import { ResponseInputs } from './response-inputs';
+import { conversationTurn, ResponseRunner, type Run } from './response-runner';
 import { ResponseStreamBuilder } from './response-stream-builder';
 import { type ResponseKey, ResponsesRepository } from './responses.repository';
-import type { CreateResult } from './create-result';
 
 /** A job claimed this many times without ending (its workers kept dying) is ended as failed rather than tried again. */
 const MAX_ATTEMPTS = 3;
@@ -119,7 +121,10 @@ export class BackgroundResponses implements OnModuleInit {
     const parent = traceContextFrom(job.traceContext);
     const span = tracer().startSpan(
       'background response',
-      { kind: SpanKind.CONSUMER, attributes: { 'responses.response_id': job.responseId, 'responses.tenant': job.tenantId, 'responses.job_attempt': job.attempts } },
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'responses.response_id': job.responseId, 'responses.tenant': job.tenantId, 'responses.job_attempt': job.attempts },
+      },
       parent,
     );
     try {
@@ -162,7 +167,12 @@ export class BackgroundResponses implements OnModuleInit {
         lastSequenceNumber,
         opening: 'in_progress',
         logOpeningAtOnce: true,
-        request: generationRequest(response, sampling, this.inputs.forModel(job.tenantId, fromLatestCompaction([...history, ...(chain ?? [])])), this.toolOffers.offer(response.tools)),
+        request: generationRequest(
+          response,
+          sampling,
+          this.inputs.forModel(job.tenantId, fromLatestCompaction([...history, ...(chain ?? [])])),
+          this.toolOffers.offer(response.tools),
+        ),
         sampling,
         backend: this.models.backendFor(response.model),
         mcpCredentials: this.credentialsOf(job),
@@ -199,7 +209,7 @@ export class BackgroundResponses implements OnModuleInit {
 /** Drives a run until it ends, is cancelled (stored as cancelled) or is released (left for another worker). */
 function runToEnd(run: Run, control: JobControl): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const subscription = run.events.subscribe({ complete: () => run.settled().then(resolve, reject), error: reject });
+    const subscription = run.events.subscribe({ complete: () => void run.settled().then(resolve, reject), error: reject });
     const stop = (detach: boolean) => {
       if (subscription.closed) return;
       if (detach) run.detach();

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import type { SerializedEvent } from '../events/serialized-event';
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import type { ResponseErrorBody } from '../common/openai/types';
 import { continuesFrom, EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
@@ -33,7 +34,13 @@ export class ResponseCloser {
     const logged = await this.eventLog.lastLogged(row.id);
     const builder = new ResponseStreamBuilder(toResponseObject(row), continuesFrom(logged, row.last_sequence_number), { toolCallDeltaEvents: false });
     const events = end(builder);
-    if (!(await this.writes.updateState({ response: builder.response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['queued', 'in_progress'] }))) {
+    if (
+      !(await this.writes.updateState({
+        response: builder.response,
+        lastSequenceNumber: builder.lastSequenceNumber,
+        expectedStatus: ['queued', 'in_progress'],
+      }))
+    ) {
       return false;
     }
     if (logged !== undefined) for (const event of events) await this.eventLog.appendAtEnd(row.id, event);

@@ -1,18 +1,19 @@
-import { RateLimiter } from '../rate-limits/rate-limiter';
 import { Injectable, Logger } from '@nestjs/common';
 import { lastValueFrom, tap } from 'rxjs';
+
 import { ApiError } from '../common/api-error';
-import { compactionItem } from '../common/openai/compaction';
-import { noUsage } from '../common/openai/usage';
 import { newId } from '../common/ids';
+import { compactionItem } from '../common/openai/compaction';
 import type { InputItem, Usage } from '../common/openai/types';
+import { noUsage } from '../common/openai/usage';
 import { GenerationFailure } from '../models/backend-errors';
-import { ModelRegistry } from '../models/model-registry.service';
 import type { GenerationRequest, ModelBackend } from '../models/generation';
+import { ModelRegistry } from '../models/model-registry.service';
+import { RateLimiter } from '../rate-limits/rate-limiter';
+import { offeredFunctions } from '../tools/tool-definitions';
 import type { CompactResponseDto } from './dto/create-response.dto';
 import { generationRequest, newResponse } from './response-factory';
 import { ResponseInputs } from './response-inputs';
-import { offeredFunctions } from '../tools/tool-definitions';
 
 const SUMMARY_INSTRUCTIONS =
   'You are compacting a conversation so that it can go on with less context. Write a summary of everything in it that ' +
@@ -46,14 +47,21 @@ export class ResponseCompaction {
   async compact(tenantId: string, dto: CompactResponseDto, signal: AbortSignal): Promise<CompactedResponse> {
     const backend = this.models.backendFor(dto.model);
     const items = [...(await this.inputs.history(tenantId, dto)), ...(await this.inputs.resolveReferences(tenantId, dto.input ?? []))];
-    if (items.length === 0) throw ApiError.badRequest('There is nothing to compact: give `input` or `previous_response_id`.', 'input', 'missing_required_parameter');
+    if (items.length === 0)
+      throw ApiError.badRequest('There is nothing to compact: give `input` or `previous_response_id`.', 'input', 'missing_required_parameter');
     const { summary, usage } = await this.summarize(backend, dto.model, dto.instructions ?? null, this.inputs.forModel(tenantId, items), signal);
     this.rateLimiter.recordTokens(tenantId, usage.total_tokens);
     // Kept as output items, with an id and a status each, as OpenAI returns them (and the compliance suite checks).
     const userMessages = items
       .filter((item) => item.type === 'message' && item.role === 'user')
       .map((item) => ({ ...item, id: typeof item.id === 'string' ? item.id : newId('msg'), status: 'completed' }));
-    return { id: newId('resp'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output: [...userMessages, compactionItem(this.inputs.sealCompaction(tenantId, summary))], usage };
+    return {
+      id: newId('resp'),
+      object: 'response.compaction',
+      created_at: Math.floor(Date.now() / 1000),
+      output: [...userMessages, compactionItem(this.inputs.sealCompaction(tenantId, summary))],
+      usage,
+    };
   }
 
   /**
@@ -63,7 +71,13 @@ export class ResponseCompaction {
    * stays under the threshold, holds nothing before that message, or cannot be counted or summarized (the run goes on
    * whole). The backend's own count is asked only when an estimate (4 characters a token) reaches half the threshold.
    */
-  async compactForRun(tenantId: string, backend: ModelBackend, request: GenerationRequest, threshold: number, signal: AbortSignal): Promise<RunCompaction | undefined> {
+  async compactForRun(
+    tenantId: string,
+    backend: ModelBackend,
+    request: GenerationRequest,
+    threshold: number,
+    signal: AbortSignal,
+  ): Promise<RunCompaction | undefined> {
     const lastUserMessage = request.input.findLastIndex((item) => item.type === 'message' && item.role === 'user');
     if (lastUserMessage <= 0 || JSON.stringify(request.input).length / 4 < threshold / 2) return undefined;
     try {
@@ -79,7 +93,13 @@ export class ResponseCompaction {
   }
 
   /** The model's summary of `items` (as the model is given them). */
-  private async summarize(backend: ModelBackend, model: string, instructions: string | null, items: InputItem[], signal: AbortSignal): Promise<{ summary: string; usage: Usage }> {
+  private async summarize(
+    backend: ModelBackend,
+    model: string,
+    instructions: string | null,
+    items: InputItem[],
+    signal: AbortSignal,
+  ): Promise<{ summary: string; usage: Usage }> {
     const ask: InputItem = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Summarize the conversation above, as instructed.' }] };
     const summaryInstructions = instructions ? `${instructions}\n\n${SUMMARY_INSTRUCTIONS}` : SUMMARY_INSTRUCTIONS;
     const request = generationRequest({ ...newResponse({ model }, false), instructions: summaryInstructions }, {}, [...items, ask], offeredFunctions([]));
@@ -97,7 +117,8 @@ export class ResponseCompaction {
         { defaultValue: undefined },
       );
     } catch (error) {
-      if (error instanceof GenerationFailure) throw new ApiError(502, `The model backend could not summarize the conversation: ${error.message}`, error.code, null, 'server_error');
+      if (error instanceof GenerationFailure)
+        throw new ApiError(502, `The model backend could not summarize the conversation: ${error.message}`, error.code, null, 'server_error');
       throw error;
     }
     return { summary, usage };

@@ -1,8 +1,8 @@
 import { newId } from '../common/ids';
-import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject, ToolChoice } from '../common/openai/types';
+import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject } from '../common/openai/types';
+import { withoutCredentials } from '../mcp/mcp-tools';
 import type { GenerationRequest } from '../models/generation';
 import { WEB_SEARCH_TYPES } from '../tools/hosted-tools';
-import { withoutCredentials } from '../mcp/mcp-tools';
 import { backendToolChoice, type ToolOffer } from '../tools/tool-definitions';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 
@@ -86,7 +86,12 @@ export function newResponse(dto: CreateResponseDto | CountInputTokensDto, store:
  * What the backend is asked: the response's settings, the client's explicit sampling, and the whole conversation
  * (its compaction items already opened: see ResponseInputs.forModel).
  */
-export function generationRequest(response: ResponseObject, { compactThreshold: _, ...sampling }: Sampling, input: InputItem[], offer: ToolOffer): GenerationRequest {
+export function generationRequest(
+  response: ResponseObject,
+  { compactThreshold: _, ...sampling }: Sampling,
+  input: InputItem[],
+  offer: ToolOffer,
+): GenerationRequest {
   const { tools, toolChoice } = offeredTools(response, offer);
   return {
     model: response.model,
@@ -109,10 +114,11 @@ export function generationRequest(response: ResponseObject, { compactThreshold: 
  */
 function offeredTools(response: ResponseObject, { functions, hosted }: ToolOffer): { tools: FunctionTool[]; toolChoice: FunctionToolChoice } {
   const choice = response.tool_choice;
-  if (typeof choice !== 'string' && WEB_SEARCH_TYPES.includes(choice.type) && hosted.has('web_search')) return { tools: functions, toolChoice: { type: 'function', name: 'web_search' } };
+  if (typeof choice !== 'string' && WEB_SEARCH_TYPES.includes(choice.type) && hosted.has('web_search'))
+    return { tools: functions, toolChoice: { type: 'function', name: 'web_search' } };
   if (typeof choice !== 'string' && choice.type === 'allowed_tools' && 'mode' in choice) {
     const allowed = new Set(choice.tools.map((tool) => tool.name));
     return { tools: functions.filter((tool) => allowed.has(tool.name)), toolChoice: choice.mode };
   }
-  return { tools: functions, toolChoice: backendToolChoice(choice as Exclude<ToolChoice, { type: 'allowed_tools' }>) };
+  return { tools: functions, toolChoice: backendToolChoice(choice) };
 }

@@ -1,9 +1,10 @@
-import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../common/openai/compaction';
-import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { Injectable } from '@nestjs/common';
+
 import { ApiError } from '../common/api-error';
+import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../common/openai/compaction';
 import type { InputItem, Json } from '../common/openai/types';
 import { ConversationsService } from '../conversations/conversations.service';
+import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { ResponsesRepository } from './responses.repository';
 
 /** Where a request's context comes from: the history it continues, and the items its input names by id. */
@@ -34,11 +35,16 @@ export class ResponseInputs {
   private opened(tenantId: string, item: InputItem, index: number): InputItem {
     const param = `input[${index}].encrypted_content`;
     if (item.type === 'compaction' && this.sealer.open(tenantId, COMPACTION_PURPOSE, item.encrypted_content) === null) {
-      throw ApiError.badRequest('This compaction item was not made by this server for you (POST /v1/responses/compact), or was altered.', param, 'invalid_value');
+      throw ApiError.badRequest(
+        'This compaction item was not made by this server for you (POST /v1/responses/compact), or was altered.',
+        param,
+        'invalid_value',
+      );
     }
     if (item.type === 'reasoning' && typeof item.encrypted_content === 'string') {
       const sealed = this.sealer.open(tenantId, REASONING_PURPOSE, item.encrypted_content);
-      if (sealed === null) throw ApiError.badRequest('This reasoning item was not made by this server for you, or was altered.', param, 'invalid_encrypted_content');
+      if (sealed === null)
+        throw ApiError.badRequest('This reasoning item was not made by this server for you, or was altered.', param, 'invalid_encrypted_content');
       return { ...item, ...(JSON.parse(sealed) as { summary: Json[]; content: Json[] }) };
     }
     return item;

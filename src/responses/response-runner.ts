@@ -1,30 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { finalize, Observable, type Subscription } from 'rxjs';
 import { context, type Span, trace } from '@opentelemetry/api';
-import { endSpan, tracedGeneration, tracer } from '../tracing/tracing';
+import { finalize, Observable, type Subscription } from 'rxjs';
+
 import { ApiError } from '../common/api-error';
 import type { InputItem, ResponseErrorBody, ResponseObject } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
 import type { ConversationAppend } from '../conversations/conversations.service';
 import { EventLogService, type EventLogWriter } from '../events/event-log.service';
+import type { SerializedEvent } from '../events/serialized-event';
+import { type McpRun, McpRuns } from '../mcp/mcp-runs';
+import type { McpCredentials } from '../mcp/mcp-tools';
+import { METRICS } from '../metrics/metrics';
 import { GenerationFailure } from '../models/backend-errors';
 import type { GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
 import { RateLimiter } from '../rate-limits/rate-limiter';
 import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import { ToolOffers } from '../tools/tool-offers';
-import type { SerializedEvent } from '../events/serialized-event';
+import { endSpan, tracedGeneration, tracer } from '../tracing/tracing';
+import type { UsageEntry } from '../usage/usage.repository';
+import { UsageService } from '../usage/usage.service';
+import { ResponseCompaction } from './response-compaction';
 import type { Sampling } from './response-factory';
 import { type HostedCall, ResponseStreamBuilder, toolCallLimitReached } from './response-stream-builder';
-import { ResponsesRepository } from './responses.repository';
 import { ResponseWrites } from './response-writes';
+import { ResponsesRepository } from './responses.repository';
 import { StaleResponseSweeper } from './stale-response-sweeper';
-import { ResponseCompaction } from './response-compaction';
-import { type McpRun, McpRuns } from '../mcp/mcp-runs';
-import type { McpCredentials } from '../mcp/mcp-tools';
-import { UsageService } from '../usage/usage.service';
-import type { UsageEntry } from '../usage/usage.repository';
-import { METRICS } from '../metrics/metrics';
 
 /**
  * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
@@ -152,7 +153,9 @@ export class ResponseRunner {
       // Nobody reads the events of a response that is neither streamed nor logged: skip writing them out.
       serialize: spec.streamed || logged,
       ...this.namesOfOffered(response),
-      sealReasoning: spec.sealReasoning ? (item) => this.sealer.seal(spec.tenantId, REASONING_PURPOSE, JSON.stringify({ summary: item.summary, content: item.content ?? [] })) : undefined,
+      sealReasoning: spec.sealReasoning
+        ? (item) => this.sealer.seal(spec.tenantId, REASONING_PURPOSE, JSON.stringify({ summary: item.summary, content: item.content ?? [] }))
+        : undefined,
     });
     const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
     const opening = spec.opening === 'created' ? builder.created() : builder.inProgress();
@@ -180,7 +183,10 @@ export class ResponseRunner {
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
-    const [insertResult, openResult] = await Promise.allSettled([inserted, this.generate(spec, spec.request, { signal: abort.signal, incremental: spec.streamed || logged })]);
+    const [insertResult, openResult] = await Promise.allSettled([
+      inserted,
+      this.generate(spec, spec.request, { signal: abort.signal, incremental: spec.streamed || logged }),
+    ]);
     spec.signal?.removeEventListener('abort', stop);
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
@@ -199,7 +205,9 @@ export class ResponseRunner {
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     return {
-      events: this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control).pipe(finalize(() => void prepared.mcp?.close())),
+      events: this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control).pipe(
+        finalize(() => void prepared.mcp?.close()),
+      ),
       response,
       detach: () => (control.detached = true),
       settled: () => control.settled,
@@ -296,11 +304,17 @@ export class ResponseRunner {
    * the MCP calls the user approved in the input made. Gives the run's spec with the model's request as they leave
    * it, and the items' events.
    */
-  private async prepare(spec: RunSpec, builder: ResponseStreamBuilder, signal: AbortSignal): Promise<{ spec: RunSpec; events: SerializedEvent[]; mcp?: McpRun }> {
+  private async prepare(
+    spec: RunSpec,
+    builder: ResponseStreamBuilder,
+    signal: AbortSignal,
+  ): Promise<{ spec: RunSpec; events: SerializedEvent[]; mcp?: McpRun }> {
     const events: SerializedEvent[] = [];
     let request = spec.request;
     const threshold = spec.sampling.compactThreshold;
-    const compaction = threshold ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, signal).catch(() => undefined) : undefined;
+    const compaction = threshold
+      ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, signal).catch(() => undefined)
+      : undefined;
     if (compaction) {
       request = { ...request, input: compaction.input };
       events.push(...builder.compacted(compaction.item, compaction.usage));
@@ -403,7 +417,14 @@ export class ResponseRunner {
   }
 
   /** The writes of persistEnd. */
-  private async writeEnd(spec: RunSpec, builder: ResponseStreamBuilder, log: EventLogWriter | undefined, terminal: SerializedEvent, usage: UsageEntry, onStored: () => void): Promise<void> {
+  private async writeEnd(
+    spec: RunSpec,
+    builder: ResponseStreamBuilder,
+    log: EventLogWriter | undefined,
+    terminal: SerializedEvent,
+    usage: UsageEntry,
+    onStored: () => void,
+  ): Promise<void> {
     const { persistence, response } = spec;
     if (persistence.kind === 'none') {
       this.usage.addUnstored(usage);
@@ -454,7 +475,12 @@ function conversationAppend(turn: ConversationTurn | undefined, response: Respon
 function countEnd(usage: UsageEntry, status: string): void {
   const labels = { tenant: usage.tenantId, model: usage.model };
   METRICS.responses.inc({ ...labels, status });
-  for (const [kind, tokens] of [['input', usage.inputTokens], ['output', usage.outputTokens], ['cached', usage.cachedTokens], ['reasoning', usage.reasoningTokens]] as const) {
+  for (const [kind, tokens] of [
+    ['input', usage.inputTokens],
+    ['output', usage.outputTokens],
+    ['cached', usage.cachedTokens],
+    ['reasoning', usage.reasoningTokens],
+  ] as const) {
     if (tokens > 0) METRICS.tokens.inc({ ...labels, kind }, tokens);
   }
 }

@@ -1,7 +1,8 @@
 import type { ResponseObject } from '../common/openai/types';
 import { ResponseStreamBuilder } from './response-stream-builder';
 
-const skeleton = () => ({ id: 'resp_1', output: [], status: 'in_progress', usage: null, error: null, incomplete_details: null, completed_at: null }) as unknown as ResponseObject;
+const skeleton = () =>
+  ({ id: 'resp_1', output: [], status: 'in_progress', usage: null, error: null, incomplete_details: null, completed_at: null }) as unknown as ResponseObject;
 const parse = (events: Array<{ json: string }>) => events.map((event) => JSON.parse(event.json));
 
 describe('ResponseStreamBuilder', () => {
@@ -25,7 +26,11 @@ describe('ResponseStreamBuilder', () => {
     const types = events.map((e) => `${e.type}@${e.output_index ?? ''}`);
     expect(types.indexOf('response.output_item.done@0')).toBeLessThan(types.indexOf('response.output_item.added@1'));
     const argDeltas = events.filter((e) => e.type === 'response.function_call_arguments.delta');
-    expect(argDeltas.map((e) => [e.item_id, e.output_index])).toEqual([[first.id, 1], [second.id, 2], [first.id, 1]]);
+    expect(argDeltas.map((e) => [e.item_id, e.output_index])).toEqual([
+      [first.id, 1],
+      [second.id, 2],
+      [first.id, 1],
+    ]);
     const legacy = events.filter((e) => e.type === 'response.tool_call.delta').at(-1);
     expect(JSON.parse(legacy.delta)).toEqual([
       { id: 'call_a', type: 'function', name: 'weather', arguments: '{"city":"Rome"}' },
@@ -91,7 +96,10 @@ describe('ResponseStreamBuilder', () => {
     builder.push({ type: 'text', delta: 'Once upon' });
     builder.push({ type: 'finish', reason: 'length' });
     const events = parse(builder.complete());
-    expect(events.at(-1)).toMatchObject({ type: 'response.incomplete', response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.incomplete',
+      response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+    });
     expect(builder.response.output[0]).toMatchObject({ status: 'incomplete' });
   });
 
@@ -122,10 +130,16 @@ describe('ResponseStreamBuilder', () => {
     expect(message.content[0].text).toBe('smile \ud83d\ude00 a\ufffdb \ufffdend \ufffd');
     expect(call).toMatchObject({ call_id: 'call_\ufffd', arguments: '{"e":"\ud83d\ude00"}' });
     // The deltas add up to the done text: the stream and the stored response agree.
-    const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    const deltas = events
+      .filter((e) => e.type === 'response.output_text.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(deltas).toBe(message.content[0].text);
     expect(events.find((e) => e.type === 'response.output_text.done').text).toBe(message.content[0].text);
-    const argDeltas = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => e.delta).join('');
+    const argDeltas = events
+      .filter((e) => e.type === 'response.function_call_arguments.delta')
+      .map((e) => e.delta)
+      .join('');
     expect(argDeltas).toBe(call.arguments);
   });
 });

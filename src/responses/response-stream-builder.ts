@@ -1,9 +1,5 @@
 import type { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
-import { storableText, StorableTextStream } from '../common/storable-text';
-import type { ClientTool } from '../tools/client-tools';
-import type { HostedCallEvent, HostedCallResult, HostedTool } from '../tools/hosted-tools';
-import { addUsage } from '../common/openai/usage';
 import type {
   ClientToolCallItem,
   CustomToolCallItem,
@@ -19,9 +15,12 @@ import type {
   ResponseStatus,
   Usage,
 } from '../common/openai/types';
+import { addUsage } from '../common/openai/usage';
+import { storableText, StorableTextStream } from '../common/storable-text';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { FinishReason, GenerationChunk } from '../models/generation';
-
+import type { ClientTool } from '../tools/client-tools';
+import type { HostedCallEvent, HostedCallResult, HostedTool } from '../tools/hosted-tools';
 
 export interface BuilderOptions {
   /** Also emit `response.tool_call.delta`, the older event that some clients read call ids from. */
@@ -127,7 +126,10 @@ export class ResponseStreamBuilder {
   }
 
   /** Adds an item that is whole at once (a compaction item, a listing of MCP tools), with the events that tell it. */
-  addDoneItem(item: JsonObject & { id: string; type: string }, events: { afterAdded?: HostedCallEvent[]; beforeDone?: HostedCallEvent[] } = {}): SerializedEvent[] {
+  addDoneItem(
+    item: JsonObject & { id: string; type: string },
+    events: { afterAdded?: HostedCallEvent[]; beforeDone?: HostedCallEvent[] } = {},
+  ): SerializedEvent[] {
     const outputIndex = this.addOutput(item as HostedCallItem);
     const ref = { output_index: outputIndex, item_id: item.id };
     const added = item.type === 'mcp_list_tools' ? { ...item, tools: [] } : item;
@@ -248,7 +250,10 @@ export class ResponseStreamBuilder {
     this.runningHostedCalls.delete(call);
     Object.assign(item, result.fields);
     item.status = result.status;
-    const events = result.status === 'completed' || tool.hasFailedEvent ? [this.emit(`${tool.eventPrefix}.${result.status}`, { output_index: outputIndex, item_id: item.id })] : [];
+    const events =
+      result.status === 'completed' || tool.hasFailedEvent
+        ? [this.emit(`${tool.eventPrefix}.${result.status}`, { output_index: outputIndex, item_id: item.id })]
+        : [];
     events.push(this.emit('response.output_item.done', { output_index: outputIndex, item }));
     return events;
   }
@@ -368,7 +373,8 @@ export class ResponseStreamBuilder {
   private pushToolCall(chunk: Extract<GenerationChunk, { type: 'tool_call' }>): SerializedEvent[] {
     const events: SerializedEvent[] = [];
     let call = this.toolCalls.get(chunk.index);
-    const structured = chunk.name !== undefined && (this.options.customTools?.has(chunk.name) || this.options.clientTools?.has(chunk.name) || this.hostedTools.has(chunk.name));
+    const structured =
+      chunk.name !== undefined && (this.options.customTools?.has(chunk.name) || this.options.clientTools?.has(chunk.name) || this.hostedTools.has(chunk.name));
     if (!call && (this.customCalls.has(chunk.index) || structured)) return this.pushCustomCall(chunk);
     if (!call && this.callLimitReached()) return events;
     if (!call) {
@@ -414,12 +420,19 @@ export class ResponseStreamBuilder {
       const item: OpenCustomCall['item'] = hostedTool
         ? ({ id: newId(hostedTool.idPrefix), ...hostedTool.openItem() } as HostedCallItem)
         : clientTool
-          ? { id: newId(CLIENT_CALL_PREFIXES[clientTool.callType]), type: clientTool.callType as ClientToolCallItem['type'], status: 'in_progress', call_id: callId, ...clientTool.fieldsOf({}) }
+          ? {
+              id: newId(CLIENT_CALL_PREFIXES[clientTool.callType]),
+              type: clientTool.callType as ClientToolCallItem['type'],
+              status: 'in_progress',
+              call_id: callId,
+              ...clientTool.fieldsOf({}),
+            }
           : { id: newId('ctc'), type: 'custom_tool_call', status: 'in_progress', call_id: callId, name: storableText(chunk.name ?? ''), input: '' };
       call = { item, clientTool, hostedTool, callId, outputIndex: this.addOutput(item), arguments: new StorableTextStream(), gathered: '' };
       this.customCalls.set(chunk.index, call);
       events.push(this.emit('response.output_item.added', { output_index: call.outputIndex, item }));
-      for (const event of hostedTool?.openedEvents ?? []) events.push(this.emit(event.type, { output_index: call.outputIndex, item_id: item.id, ...event.fields }));
+      for (const event of hostedTool?.openedEvents ?? [])
+        events.push(this.emit(event.type, { output_index: call.outputIndex, item_id: item.id, ...event.fields }));
     }
     call.gathered += call.arguments.push(chunk.argumentsDelta);
     return events;
@@ -509,9 +522,9 @@ export class ResponseStreamBuilder {
         events.push(...this.closeCustomCall(call, status));
         continue;
       }
-      const { item, outputIndex } = call as OpenToolCall;
+      const { item, outputIndex } = call;
       const rest = call.arguments.end();
-      if (rest) events.push(this.argumentsDelta(call as OpenToolCall, rest));
+      if (rest) events.push(this.argumentsDelta(call, rest));
       item.status = status;
       events.push(
         this.emit('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments }),
@@ -533,7 +546,14 @@ export class ResponseStreamBuilder {
     }
     if (hostedTool && status === 'completed') {
       // Still in progress: it is run once the model's turn ends.
-      this.hostedCalls.push({ item: item as HostedCallItem, tool: hostedTool, outputIndex, callId: call.callId, argumentsText: gathered, arguments: argumentsObject(gathered) });
+      this.hostedCalls.push({
+        item: item as HostedCallItem,
+        tool: hostedTool,
+        outputIndex,
+        callId: call.callId,
+        argumentsText: gathered,
+        arguments: argumentsObject(gathered),
+      });
       call.taken = true;
       return [];
     }

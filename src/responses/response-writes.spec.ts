@@ -3,8 +3,8 @@ import type { AppConfig } from '../config/app-config';
 import type { ConversationAppend, ConversationsService } from '../conversations/conversations.service';
 import type { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
-import type { WebhooksService } from '../webhooks/webhooks.service';
 import type { UsageService } from '../usage/usage.service';
+import type { WebhooksService } from '../webhooks/webhooks.service';
 import { ResponseWrites } from './response-writes';
 import type { NewResponseRow, ResponsesRepository, StateUpdate } from './responses.repository';
 
@@ -14,7 +14,11 @@ const noConversations = {} as ConversationsService;
 const noWebhooks = { sendsWebhook: () => false } as unknown as WebhooksService;
 const noUsage = { add: async () => undefined } as unknown as UsageService;
 const config = { DATABASE_OUTAGE_RETRY_MS: 5000 } as AppConfig;
-const event = (sequenceNumber: number, type = 'response.output_text.delta'): SerializedEvent => ({ type, sequenceNumber, json: `{"sequence_number":${sequenceNumber}}` });
+const event = (sequenceNumber: number, type = 'response.output_text.delta'): SerializedEvent => ({
+  type,
+  sequenceNumber,
+  json: `{"sequence_number":${sequenceNumber}}`,
+});
 const update = (id: string, expectedStatus = ['in_progress']): StateUpdate => ({ response: { id } as ResponseObject, lastSequenceNumber: 3, expectedStatus });
 
 describe('ResponseWrites', () => {
@@ -53,7 +57,11 @@ describe('ResponseWrites', () => {
   });
 
   it("commits runs' final states with the end of their logs and their conversations' items, the terminal event and the items only where the state was written", async () => {
-    const transactions: Array<{ states: string[]; appended: Array<{ responseId: string; sequenceNumbers: number[]; notify: boolean }>; conversations: ConversationAppend[] }> = [];
+    const transactions: Array<{
+      states: string[];
+      appended: Array<{ responseId: string; sequenceNumbers: number[]; notify: boolean }>;
+      conversations: ConversationAppend[];
+    }> = [];
     const manager = {};
     const repository = {
       inTransaction: async (work: (m: unknown) => Promise<unknown>) => {
@@ -69,7 +77,9 @@ describe('ResponseWrites', () => {
     const eventLog = {
       appendAll: async (entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>, inside?: unknown) => {
         expect(inside).toBe(manager);
-        transactions[transactions.length - 1].appended.push(...entries.map((e) => ({ responseId: e.responseId, sequenceNumbers: e.events.map((ev) => ev.sequenceNumber), notify: e.notify })));
+        transactions[transactions.length - 1].appended.push(
+          ...entries.map((e) => ({ responseId: e.responseId, sequenceNumbers: e.events.map((ev) => ev.sequenceNumber), notify: e.notify })),
+        );
       },
     } as unknown as EventLogService;
     const conversations = {
@@ -78,7 +88,14 @@ describe('ResponseWrites', () => {
         transactions[transactions.length - 1].conversations.push(...appends);
       },
     } as unknown as ConversationsService;
-    const writes = new ResponseWrites(repository, eventLog, conversations, { sendsWebhook: () => false, record: async () => undefined } as unknown as WebhooksService, noUsage, config);
+    const writes = new ResponseWrites(
+      repository,
+      eventLog,
+      conversations,
+      { sendsWebhook: () => false, record: async () => undefined } as unknown as WebhooksService,
+      noUsage,
+      config,
+    );
     const terminal = event(9, 'response.completed');
     const turn = (id: string): ConversationAppend => ({ conversationId: 'conv_1', items: [{ type: 'message', id }] });
     const answers = await Promise.all([
@@ -111,11 +128,15 @@ describe('ResponseWrites', () => {
 
   it('gives a write up once the outage outlasts DATABASE_OUTAGE_RETRY_MS, and fails a refused statement at once', async () => {
     let attempts = 0;
-    const down = { updateStates: async () => ((attempts += 1), Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), {}))) } as unknown as ResponsesRepository;
+    const down = {
+      updateStates: async () => ((attempts += 1), Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), {}))),
+    } as unknown as ResponsesRepository;
     const impatient = new ResponseWrites(down, noLog, noConversations, noWebhooks, noUsage, { DATABASE_OUTAGE_RETRY_MS: 600 } as AppConfig);
     await expect(impatient.updateState(update('a'))).rejects.toThrow('Connection terminated');
     expect(attempts).toBeGreaterThan(1);
-    const refused = { updateStates: async () => Promise.reject(Object.assign(new Error('check violation'), { code: '23514' })) } as unknown as ResponsesRepository;
+    const refused = {
+      updateStates: async () => Promise.reject(Object.assign(new Error('check violation'), { code: '23514' })),
+    } as unknown as ResponsesRepository;
     await expect(new ResponseWrites(refused, noLog, noConversations, noWebhooks, noUsage, config).updateState(update('b'))).rejects.toThrow('check violation');
   });
 });

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
+
 import { isDatabaseUnreachable, retryWhileUnreachable } from '../common/database-errors';
 import { GroupCommit } from '../common/group-commit';
 import { AppConfig } from '../config/app-config';
 import { type ConversationAppend, ConversationsService } from '../conversations/conversations.service';
 import { EventLogService } from '../events/event-log.service';
-import { WebhooksService } from '../webhooks/webhooks.service';
-import { UsageService } from '../usage/usage.service';
-import type { UsageEntry } from '../usage/usage.repository';
 import type { SerializedEvent } from '../events/serialized-event';
+import type { UsageEntry } from '../usage/usage.repository';
+import { UsageService } from '../usage/usage.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './responses.repository';
 
 /**
@@ -63,7 +64,9 @@ export class ResponseWrites {
     const budgetMs = config.DATABASE_OUTAGE_RETRY_MS;
     const insertRows = (batch: NewRow[]) =>
       // A duplicate on a later attempt: the attempt whose answer the outage lost had committed the batch.
-      retryWhileUnreachable(() => this.writeRows(batch).then(() => batch.map(() => undefined)), budgetMs, { duplicateMeansDone: () => batch.map(() => undefined) });
+      retryWhileUnreachable(() => this.writeRows(batch).then(() => batch.map(() => undefined)), budgetMs, {
+        duplicateMeansDone: () => batch.map(() => undefined),
+      });
     const writeEnds = (batch: RunEnd[]) => retryWhileUnreachable(() => this.writeEnds(batch), budgetMs);
     this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, insertRows), IN_FLIGHT);
     this.ends = new GroupCommit((ends) => {
@@ -97,16 +100,26 @@ export class ResponseWrites {
    */
   private writeEnds(ends: RunEnd[]): Promise<boolean[]> {
     const updates = ends.map((end) => end.update);
-    if (!ends.some((end) => end.log || end.conversation || end.usage || this.webhooks.sendsWebhook(end.update.response))) return this.repository.updateStates(updates);
+    if (!ends.some((end) => end.log || end.conversation || end.usage || this.webhooks.sendsWebhook(end.update.response)))
+      return this.repository.updateStates(updates);
     return this.repository.inTransaction(async (manager) => {
       const written = await this.repository.updateStates(updates, manager);
       const logged = ends.flatMap(({ update, log }, index) =>
         log ? [{ responseId: update.response.id, events: written[index] ? [...log.events, log.terminal] : log.events, notify: log.notify }] : [],
       );
       await this.eventLog.appendAll(logged, manager);
-      await this.conversations.append(ends.flatMap((end, index) => (written[index] && end.conversation ? [end.conversation] : [])), manager);
-      await this.webhooks.record(manager, ends.flatMap((end, index) => (written[index] ? [end.update.response] : [])));
-      await this.usage.add(ends.flatMap((end, index) => (written[index] && end.usage ? [end.usage] : [])), manager);
+      await this.conversations.append(
+        ends.flatMap((end, index) => (written[index] && end.conversation ? [end.conversation] : [])),
+        manager,
+      );
+      await this.webhooks.record(
+        manager,
+        ends.flatMap((end, index) => (written[index] ? [end.update.response] : [])),
+      );
+      await this.usage.add(
+        ends.flatMap((end, index) => (written[index] && end.usage ? [end.usage] : [])),
+        manager,
+      );
       return written;
     });
   }
@@ -116,7 +129,10 @@ export class ResponseWrites {
     const usage = rows.flatMap((row) => (row.usage ? [row.usage] : []));
     if (appends.length === 0 && usage.length === 0) return this.repository.insertMany(rows.map((row) => row.row));
     return this.repository.inTransaction(async (manager) => {
-      await this.repository.insertMany(rows.map((row) => row.row), manager);
+      await this.repository.insertMany(
+        rows.map((row) => row.row),
+        manager,
+      );
       await this.conversations.append(appends, manager);
       await this.usage.add(usage, manager);
     });
@@ -133,7 +149,14 @@ export class ResponseWrites {
   }
 
   private oneByOne<T, R>(rows: T[], write: (batch: T[]) => Promise<R[]>): Promise<Array<R | Error>> {
-    return Promise.all(rows.map((row) => write([row]).then((results) => results[0], (error: unknown) => asError(error))));
+    return Promise.all(
+      rows.map((row) =>
+        write([row]).then(
+          (results) => results[0],
+          (error: unknown) => asError(error),
+        ),
+      ),
+    );
   }
 }
 

@@ -1,11 +1,29 @@
-import type { Sampling } from './response-factory';
 import type { OutputItem, ResponseObject, ResponseStatus, Usage } from '../common/openai/types';
+import type { Sampling } from './response-factory';
 
 /** The request parameters a Response echoes back, stored together as `params`. */
 const ECHOED = [
-  'instructions', 'max_output_tokens', 'max_tool_calls', 'parallel_tool_calls', 'temperature', 'top_p', 'presence_penalty',
-  'frequency_penalty', 'top_logprobs', 'text', 'tool_choice', 'tools', 'truncation', 'reasoning', 'user', 'safety_identifier',
-  'prompt_cache_key', 'service_tier', 'metadata', 'store', 'conversation',
+  'instructions',
+  'max_output_tokens',
+  'max_tool_calls',
+  'parallel_tool_calls',
+  'temperature',
+  'top_p',
+  'presence_penalty',
+  'frequency_penalty',
+  'top_logprobs',
+  'text',
+  'tool_choice',
+  'tools',
+  'truncation',
+  'reasoning',
+  'user',
+  'safety_identifier',
+  'prompt_cache_key',
+  'service_tier',
+  'metadata',
+  'store',
+  'conversation',
 ] as const;
 export type EchoedParams = Pick<ResponseObject, (typeof ECHOED)[number]>;
 

@@ -1,23 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+
 import { KeyId, Tenant } from '../auth/tenant.guard';
-import { AppConfig } from '../config/app-config';
-import { drained, writeSse } from '../events/sse';
-import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
-import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { ErrorDto } from '../common/error.dto';
+import { ItemListDto } from '../common/openai/item-lists';
+import { AppConfig } from '../config/app-config';
 import { DatabaseOptional } from '../database/database-available.guard';
+import { drained, writeSse } from '../events/sse';
 import { RateLimited } from '../rate-limits/rate-limit.guard';
 import { ToolOffers } from '../tools/tool-offers';
-import { ItemListDto } from '../common/openai/item-lists';
-import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import type { CreateResult } from './create-result';
+import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
+import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
+import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
+import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
 import { isRunning } from './response.mapper';
 import { ResponseCompaction } from './response-compaction';
 import { ResponsesService } from './responses.service';
 import { ToolOutputsService } from './tool-outputs.service';
-import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
 
 /** The request header by which a client asks for the legacy stream events (see `legacyEvents`). */
 const LEGACY_EVENTS_HEADER = 'x-legacy-stream-events';
@@ -50,7 +51,13 @@ export class ResponsesController {
   @ApiOkResponse({ type: ResponseObjectDto })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'model_not_found' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'Rate limited (Retry-After)' })
-  async create(@Tenant() tenant: string, @KeyId() keyId: string | undefined, @Body() body: CreateResponseDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(
+    @Tenant() tenant: string,
+    @KeyId() keyId: string | undefined,
+    @Body() body: CreateResponseDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const result = await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req), keyId });
     const { notOffered } = this.toolOffers.offer(body.tools ?? []);
     if (notOffered.length > 0) res.setHeader(TOOLS_NOT_OFFERED_HEADER, notOffered.join(', '));
@@ -91,7 +98,13 @@ export class ResponsesController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ResponseObjectDto })
   @ApiResponse({ status: 404, type: ErrorDto })
-  async retrieve(@Tenant() tenant: string, @Param('id') id: string, @Query() query: RetrieveResponseQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async retrieve(
+    @Tenant() tenant: string,
+    @Param('id') id: string,
+    @Query() query: RetrieveResponseQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     if (query.stream !== 'true') {
       const response = await this.responses.retrieve(tenant, id);
       if (isRunning(response.status)) res.setHeader('Retry-After', String(POLL_AGAIN_AFTER_S));
@@ -123,7 +136,7 @@ export class ResponsesController {
   @HttpCode(200)
   @RateLimited()
   @ApiOperation({
-    summary: 'Answer a response\'s function calls in place',
+    summary: "Answer a response's function calls in place",
     description:
       'A response waiting for tool output is `completed` and ends with function_call items whose calls have no output yet. ' +
       'Submit `{tool_call_id, output}` or `{tool_outputs: [...]}`; once every call has its output, the same response continues ' +

@@ -1,15 +1,16 @@
-import { McpModule } from '../mcp/mcp.module';
-import { WebhooksModule } from '../webhooks/webhooks.module';
-import { UsageModule } from '../usage/usage.module';
 import { Module } from '@nestjs/common';
+
 import { ConversationsModule } from '../conversations/conversations.module';
 import { EventsModule } from '../events/events.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { LivenessModule } from '../liveness/liveness.module';
+import { McpModule } from '../mcp/mcp.module';
+import { ModelsModule } from '../models/models.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { SecretsModule } from '../secrets/secrets.module';
-import { ModelsModule } from '../models/models.module';
 import { ToolsModule } from '../tools/tools.module';
+import { UsageModule } from '../usage/usage.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { BackgroundResponses } from './background-responses';
 import { ResponseCloser } from './response-closer';
 import { ResponseCompaction } from './response-compaction';
@@ -25,8 +26,32 @@ import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete, run in the background, cancel. */
 @Module({
-  imports: [ModelsModule, EventsModule, ToolsModule, McpModule, JobsModule, ConversationsModule, LivenessModule, RateLimitsModule, SecretsModule, WebhooksModule, UsageModule],
+  imports: [
+    ModelsModule,
+    EventsModule,
+    ToolsModule,
+    McpModule,
+    JobsModule,
+    ConversationsModule,
+    LivenessModule,
+    RateLimitsModule,
+    SecretsModule,
+    WebhooksModule,
+    UsageModule,
+  ],
   controllers: [ResponsesController],
-  providers: [ResponsesRepository, ResponseInputs, ResponseCompaction, ResponseRunner, ResponsesService, ToolOutputsService, StaleResponseSweeper, ResponseCloser, BackgroundResponses, ResponseWrites, ResponsesSocketServer],
+  providers: [
+    ResponsesRepository,
+    ResponseInputs,
+    ResponseCompaction,
+    ResponseRunner,
+    ResponsesService,
+    ToolOutputsService,
+    StaleResponseSweeper,
+    ResponseCloser,
+    BackgroundResponses,
+    ResponseWrites,
+    ResponsesSocketServer,
+  ],
 })
 export class ResponsesModule {}

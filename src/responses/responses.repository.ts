@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { PROCESS_ID } from '../liveness/process-id';
 import { echoedParams, isRunning, type RawResponseRow } from './response.mapper';
@@ -44,7 +45,9 @@ export interface ListOptions {
 const COLUMNS = `id, tenant_id, status, model, created_at, completed_at, previous_response_id, background, stream, params, output, usage, error,
   incomplete_details, last_sequence_number`;
 /** COLUMNS of `responses r`, for statements that join another relation with the same column names. */
-const R_COLUMNS = COLUMNS.split(/,\s*/).map((column) => `r.${column}`).join(', ');
+const R_COLUMNS = COLUMNS.split(/,\s*/)
+  .map((column) => `r.${column}`)
+  .join(', ');
 
 /**
  * SQL for responses and their input items. Every read and write is scoped to a tenant. A foreground response
@@ -163,7 +166,6 @@ export class ResponsesRepository {
     return keys.map((key) => byId.get(key.id) ?? null);
   }
 
-
   /**
    * Foreground responses left running by a process that has not heartbeat for `deadAfterMs` (or whose row is gone);
    * a row from before process liveness (no `running_on`) when nobody touched it for a minute.
@@ -187,10 +189,10 @@ export class ResponsesRepository {
 
   /** Whether the response exists and is still queued or in progress. */
   async isRunning(tenantId: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM responses WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress')`,
-      [id, tenantId],
-    );
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM responses WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress')`, [
+      id,
+      tenantId,
+    ]);
     return rows.length > 0;
   }
 
@@ -250,7 +252,10 @@ export class ResponsesRepository {
   async listInputItems(responseId: string, options: ListOptions): Promise<InputItemsPage> {
     const params: unknown[] = [responseId, options.limit + 1];
     const conditions = ['i.response_id = $1'];
-    for (const [cursor, op] of [[options.after, options.order === 'asc' ? '>' : '<'], [options.before, options.order === 'asc' ? '<' : '>']] as const) {
+    for (const [cursor, op] of [
+      [options.after, options.order === 'asc' ? '>' : '<'],
+      [options.before, options.order === 'asc' ? '<' : '>'],
+    ] as const) {
       if (!cursor) continue;
       params.push(cursor);
       conditions.push(`i.position ${op} COALESCE((SELECT position FROM response_input_items WHERE response_id = $1 AND item_id = $${params.length}), -1)`);

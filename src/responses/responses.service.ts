@@ -1,27 +1,28 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { ToolOffers } from '../tools/tool-offers';
-import { McpRuns } from '../mcp/mcp-runs';
-import { mcpCredentialsOf } from '../mcp/mcp-tools';
 import { ignoreElements, lastValueFrom, Observable } from 'rxjs';
+
 import { ApiError } from '../common/api-error';
+import { withIds } from '../common/openai/input-items';
+import { itemList } from '../common/openai/item-lists';
 import type { InputItem, ResponseObject } from '../common/openai/types';
+import { AppConfig } from '../config/app-config';
 import { EventLogService } from '../events/event-log.service';
 import { paced } from '../events/paced';
+import type { SerializedEvent } from '../events/serialized-event';
+import { McpRuns } from '../mcp/mcp-runs';
+import { mcpCredentialsOf } from '../mcp/mcp-tools';
 import { ModelRegistry } from '../models/model-registry.service';
+import { ToolOffers } from '../tools/tool-offers';
+import { abortOn } from './abort-on';
+import { BackgroundResponses } from './background-responses';
+import type { CreateResult } from './create-result';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import type { ListInputItemsQuery } from './dto/list-input-items.query';
 import { isRunning, toResponseObject } from './response.mapper';
-import { withIds } from '../common/openai/input-items';
-import { itemList } from '../common/openai/item-lists';
 import { generationRequest, newResponse, samplingOf } from './response-factory';
-import { conversationTurn, ResponseRunner } from './response-runner';
-import type { SerializedEvent } from '../events/serialized-event';
-import { abortOn } from './abort-on';
-import { eventsOfFinishedResponse } from './response-replay';
-import { BackgroundResponses } from './background-responses';
-import type { CreateResult } from './create-result';
 import { ResponseInputs } from './response-inputs';
+import { eventsOfFinishedResponse } from './response-replay';
+import { conversationTurn, ResponseRunner } from './response-runner';
 import { ResponsesRepository } from './responses.repository';
 
 /** A response whose items (all the model was given, then its output) its caller holds. */
@@ -53,13 +54,23 @@ export class ResponsesService {
    * stream also carries `response.tool_call.delta` (see the controller). `keyId`: the managed API key of the caller,
    * whose usage the response counts to.
    */
-  async create(tenantId: string, dto: CreateResponseDto, signal: AbortSignal, options: { earlier?: EarlierResponse; legacyEvents?: boolean; keyId?: string } = {}): Promise<CreateResult> {
+  async create(
+    tenantId: string,
+    dto: CreateResponseDto,
+    signal: AbortSignal,
+    options: { earlier?: EarlierResponse; legacyEvents?: boolean; keyId?: string } = {},
+  ): Promise<CreateResult> {
     const { earlier } = options;
     const store = dto.store ?? true;
     if (dto.background && !store) throw ApiError.badRequest('Background responses must be stored: remove `store: false`.', 'store', 'invalid_value');
-    if (dto.conversation && !store) throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
+    if (dto.conversation && !store)
+      throw ApiError.badRequest('A response in a conversation is stored with it: remove `store: false`.', 'store', 'invalid_value');
     if (dto.prompt) {
-      throw ApiError.badRequest('Reusable prompts are kept by OpenAI and this server has none: send their instructions and input instead.', 'prompt', 'unsupported_parameter');
+      throw ApiError.badRequest(
+        'Reusable prompts are kept by OpenAI and this server has none: send their instructions and input instead.',
+        'prompt',
+        'unsupported_parameter',
+      );
     }
     this.checkToolsOffered(dto);
     this.mcp.checkTools(dto.tools ?? []);
@@ -71,7 +82,8 @@ export class ResponsesService {
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
     const mcpCredentials = mcpCredentialsOf(dto.tools ?? []);
-    if (dto.background) return this.background.enqueue(tenantId, response, inputItems, sampling, { stream: dto.stream ?? false, mcpCredentials, keyId: options.keyId });
+    if (dto.background)
+      return this.background.enqueue(tenantId, response, inputItems, sampling, { stream: dto.stream ?? false, mcpCredentials, keyId: options.keyId });
     const context = [...history, ...inputItems];
     const run = await this.runner
       .start({
@@ -87,7 +99,9 @@ export class ResponsesService {
         sealReasoning: dto.include?.includes('reasoning.encrypted_content') ?? false,
         mcpCredentials,
         keyId: options.keyId,
-        persistence: store ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'none' },
+        persistence: store
+          ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) }
+          : { kind: 'none' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,
       })
@@ -126,9 +140,15 @@ export class ResponsesService {
     const response = toResponseObject(row);
     if (await this.eventLog.isLogged(id)) return this.eventLog.follow(id, startingAfter, () => this.repository.isRunning(tenantId, id), demand);
     if (isRunning(response.status)) {
-      throw ApiError.badRequest('This response was not created with `stream: true`, so it cannot be streamed while it runs: poll it, or stream it once it has finished.', 'stream');
+      throw ApiError.badRequest(
+        'This response was not created with `stream: true`, so it cannot be streamed while it runs: poll it, or stream it once it has finished.',
+        'stream',
+      );
     }
-    return paced(eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter), demand);
+    return paced(
+      eventsOfFinishedResponse(response).filter((event) => event.sequenceNumber > startingAfter),
+      demand,
+    );
   }
 
   cancel(tenantId: string, id: string): Promise<ResponseObject> {
@@ -151,7 +171,9 @@ export class ResponsesService {
     const history = await this.inputs.history(tenantId, dto);
     const response = newResponse(dto, false);
     const input = await this.inputs.resolveReferences(tenantId, dto.input ?? []);
-    const count = await backend.countInputTokens(generationRequest(response, samplingOf(dto), this.inputs.forModel(tenantId, [...history, ...input]), this.toolOffers.offer(response.tools)));
+    const count = await backend.countInputTokens(
+      generationRequest(response, samplingOf(dto), this.inputs.forModel(tenantId, [...history, ...input]), this.toolOffers.offer(response.tools)),
+    );
     return { object: 'response.input_tokens', input_tokens: count };
   }
 }
@@ -169,12 +191,18 @@ function checkCallOutputs(history: InputItem[], input: InputItem[]): void {
   const callTypes = new Set(Object.values(answers));
   // A local shell call's output may name it by its item id too.
   const issued = new Set(
-    [...history, ...input].filter((item) => callTypes.has(item.type)).flatMap((item) => [`${item.type}:${String(item.call_id)}`, `${item.type}:${String(item.id)}`]),
+    [...history, ...input]
+      .filter((item) => callTypes.has(item.type))
+      .flatMap((item) => [`${item.type}:${String(item.call_id)}`, `${item.type}:${String(item.id)}`]),
   );
   input.forEach((item, index) => {
     const answered = answers[item.type];
     if (item.type === 'mcp_approval_response' && !issued.has(`mcp_approval_request:${String(item.approval_request_id)}`)) {
-      throw ApiError.badRequest(`No MCP approval request found with id '${String(item.approval_request_id)}'.`, `input[${index}].approval_request_id`, 'invalid_approval_request_id');
+      throw ApiError.badRequest(
+        `No MCP approval request found with id '${String(item.approval_request_id)}'.`,
+        `input[${index}].approval_request_id`,
+        'invalid_approval_request_id',
+      );
     }
     if (answered && item.type !== 'mcp_approval_response' && !issued.has(`${answered}:${String(item.call_id)}`)) {
       throw ApiError.badRequest(

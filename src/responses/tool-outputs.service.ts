@@ -1,23 +1,24 @@
-import { ResponseInputs } from './response-inputs';
 import { Injectable } from '@nestjs/common';
 import { ignoreElements, lastValueFrom } from 'rxjs';
+
 import { ApiError } from '../common/api-error';
-import { ConversationsService } from '../conversations/conversations.service';
 import { newId } from '../common/ids';
+import { fromLatestCompaction } from '../common/openai/compaction';
 import type { InputItem } from '../common/openai/types';
+import { ConversationsService } from '../conversations/conversations.service';
 import { EventLogService } from '../events/event-log.service';
 import { ModelRegistry } from '../models/model-registry.service';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import { ToolOffers } from '../tools/tool-offers';
-import { fromLatestCompaction } from '../common/openai/compaction';
+import { abortOn } from './abort-on';
+import type { CreateResult } from './create-result';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
 import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
 import { generationRequest } from './response-factory';
+import { ResponseInputs } from './response-inputs';
 import { eventsOfFinishedResponse } from './response-replay';
 import { conversationTurn, ResponseRunner } from './response-runner';
 import { ResponsesRepository } from './responses.repository';
-import type { CreateResult } from './create-result';
-import { abortOn } from './abort-on';
 
 /**
  * Answers a response's function calls in place: the outputs are recorded, and once every call of the response has
@@ -64,7 +65,10 @@ export class ToolOutputsService {
       return await this.continueResponse(tenantId, row, answered, dto.stream ?? false, signal, keyId);
     } catch (error) {
       await this.repository.claimStatus(id, 'in_progress', 'completed');
-      await this.toolCalls.reopen(id, outputs.map((output) => output.callId));
+      await this.toolCalls.reopen(
+        id,
+        outputs.map((output) => output.callId),
+      );
       throw signal.aborted ? ApiError.clientClosedRequest() : error;
     }
   }
@@ -100,7 +104,12 @@ export class ToolOutputsService {
       response,
       lastSequenceNumber,
       opening: 'in_progress',
-      request: generationRequest(response, sampling, this.inputs.forModel(tenantId, fromLatestCompaction([...history, ...outputs])), this.toolOffers.offer(response.tools)),
+      request: generationRequest(
+        response,
+        sampling,
+        this.inputs.forModel(tenantId, fromLatestCompaction([...history, ...outputs])),
+        this.toolOffers.offer(response.tools),
+      ),
       sampling,
       backend: this.models.backendFor(response.model),
       streamed: stream,
@@ -125,8 +134,10 @@ function outputsOf(dto: SubmitToolOutputsDto): Array<{ callId: string; output: T
   return list.map((entry, index) => {
     const param = dto.tool_outputs ? `tool_outputs[${index}]` : '';
     const callId = entry.tool_call_id ?? entry.call_id;
-    if (!callId) throw ApiError.badRequest('Each tool output needs the tool_call_id it answers.', `${param}${param ? '.' : ''}tool_call_id`, 'missing_required_parameter');
-    if (entry.output === undefined) throw ApiError.badRequest('Each tool output needs an output.', `${param}${param ? '.' : ''}output`, 'missing_required_parameter');
+    if (!callId)
+      throw ApiError.badRequest('Each tool output needs the tool_call_id it answers.', `${param}${param ? '.' : ''}tool_call_id`, 'missing_required_parameter');
+    if (entry.output === undefined)
+      throw ApiError.badRequest('Each tool output needs an output.', `${param}${param ? '.' : ''}output`, 'missing_required_parameter');
     return { callId, output: entry.output };
   });
 }

@@ -1,5 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+
 import { isDatabaseUnreachable } from '../common/database-errors';
 import { AppConfig } from '../config/app-config';
 import { RetentionRepository } from './retention.repository';
@@ -56,7 +58,10 @@ export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShu
         await sleep(PAUSE_MS);
       }
     }
-    if (purged.responses + purged.conversations + purged.webhooks > 0) this.logger.log(`purged ${purged.responses} responses, ${purged.conversations} conversations, ${purged.webhooks} webhook deliveries older than ${this.config.RETENTION_DAYS} days`);
+    if (purged.responses + purged.conversations + purged.webhooks > 0)
+      this.logger.log(
+        `purged ${purged.responses} responses, ${purged.conversations} conversations, ${purged.webhooks} webhook deliveries older than ${this.config.RETENTION_DAYS} days`,
+      );
     return purged;
   }
 }

@@ -1,5 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+
 import { AppConfig } from '../config/app-config';
 import { ServerSecretsRepository } from './server-secrets.repository';
 

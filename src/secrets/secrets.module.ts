@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ContentSealer } from './content-sealer';
 import { ServerSecretsRepository } from './server-secrets.repository';
 

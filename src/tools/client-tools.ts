@@ -28,18 +28,33 @@ export const CLIENT_TOOLS: Record<string, ClientTool> = {
     offered: {
       type: 'function',
       name: 'local_shell',
-      description: "Runs a command on the user's machine. `command` is the argv list, e.g. [\"bash\", \"-lc\", \"ls -la\"].",
-      parameters: { type: 'object', properties: { command: stringArray, working_directory: { type: 'string' }, timeout_ms: { type: 'integer' } }, required: ['command'] },
+      description: 'Runs a command on the user\'s machine. `command` is the argv list, e.g. ["bash", "-lc", "ls -la"].',
+      parameters: {
+        type: 'object',
+        properties: { command: stringArray, working_directory: { type: 'string' }, timeout_ms: { type: 'integer' } },
+        required: ['command'],
+      },
       strict: null,
     },
     callType: 'local_shell_call',
     outputType: 'local_shell_call_output',
     fieldsOf: (args) => ({
-      action: { type: 'exec', command: strings(args.command), env: {}, timeout_ms: integerOrNull(args.timeout_ms), user: null, working_directory: typeof args.working_directory === 'string' ? args.working_directory : null },
+      action: {
+        type: 'exec',
+        command: strings(args.command),
+        env: {},
+        timeout_ms: integerOrNull(args.timeout_ms),
+        user: null,
+        working_directory: typeof args.working_directory === 'string' ? args.working_directory : null,
+      },
     }),
     argumentsOf: (item) => {
       const action = (item.action ?? {}) as JsonObject;
-      return { command: action.command ?? [], ...(action.working_directory ? { working_directory: action.working_directory } : {}), ...(action.timeout_ms ? { timeout_ms: action.timeout_ms } : {}) };
+      return {
+        command: action.command ?? [],
+        ...(action.working_directory ? { working_directory: action.working_directory } : {}),
+        ...(action.timeout_ms ? { timeout_ms: action.timeout_ms } : {}),
+      };
     },
     outputText: (item) => String(item.output ?? ''),
   },
@@ -47,13 +62,20 @@ export const CLIENT_TOOLS: Record<string, ClientTool> = {
     offered: {
       type: 'function',
       name: 'shell',
-      description: 'Runs shell commands in the user\'s environment, one after another; each gets its stdout, stderr and exit code back.',
-      parameters: { type: 'object', properties: { commands: stringArray, timeout_ms: { type: 'integer' }, max_output_length: { type: 'integer' } }, required: ['commands'] },
+      description: "Runs shell commands in the user's environment, one after another; each gets its stdout, stderr and exit code back.",
+      parameters: {
+        type: 'object',
+        properties: { commands: stringArray, timeout_ms: { type: 'integer' }, max_output_length: { type: 'integer' } },
+        required: ['commands'],
+      },
       strict: null,
     },
     callType: 'shell_call',
     outputType: 'shell_call_output',
-    fieldsOf: (args) => ({ action: { commands: strings(args.commands), timeout_ms: integerOrNull(args.timeout_ms), max_output_length: integerOrNull(args.max_output_length) }, environment: null }),
+    fieldsOf: (args) => ({
+      action: { commands: strings(args.commands), timeout_ms: integerOrNull(args.timeout_ms), max_output_length: integerOrNull(args.max_output_length) },
+      environment: null,
+    }),
     argumentsOf: (item) => {
       const action = (item.action ?? {}) as JsonObject;
       return { commands: action.commands ?? [], ...(action.timeout_ms ? { timeout_ms: action.timeout_ms } : {}) };
@@ -87,7 +109,7 @@ export const CLIENT_TOOLS: Record<string, ClientTool> = {
     },
     callType: 'apply_patch_call',
     outputType: 'apply_patch_call_output',
-    fieldsOf: (args) => ({ operation: (typeof args.operation === 'object' && args.operation !== null ? args.operation : {}) as Json }),
+    fieldsOf: (args) => ({ operation: typeof args.operation === 'object' && args.operation !== null ? args.operation : {} }),
     argumentsOf: (item) => ({ operation: item.operation ?? {} }),
     outputText: (item) => `${String(item.status ?? 'completed')}${item.output ? `: ${String(item.output)}` : ''}`,
   },

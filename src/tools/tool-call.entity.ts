@@ -1,4 +1,5 @@
 import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+
 import { ResponseEntity } from '../responses/entities/response.entity';
 
 export type ToolCallStatus = 'pending' | 'completed';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+
 import type { FunctionCallItem } from '../common/openai/types';
 import type { ToolCallStatus } from './tool-call.entity';
 
@@ -42,28 +43,30 @@ export class ToolCallsRepository {
    * of two concurrent submissions for the same call, exactly one wins. Returns false when any was already answered.
    */
   async complete(responseId: string, outputs: Array<{ callId: string; output: unknown }>): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const updated: [unknown[], number] = await manager.query(
-        `UPDATE tool_calls t SET status = 'completed', output = o.output, completed_at = now()
+    return this.dataSource
+      .transaction(async (manager) => {
+        const updated: [unknown[], number] = await manager.query(
+          `UPDATE tool_calls t SET status = 'completed', output = o.output, completed_at = now()
          FROM (SELECT c, (p)::jsonb AS output FROM unnest($2::text[], $3::text[]) AS x(c, p)) o
          WHERE t.response_id = $1 AND t.call_id = o.c AND t.status = 'pending'`,
-        [responseId, outputs.map((o) => o.callId), outputs.map((o) => JSON.stringify(o.output))],
-      );
-      // Throwing rolls the transaction back, so a partly answered submission leaves nothing behind.
-      if (updated[1] !== outputs.length) throw new ToolCallConflict();
-      return true;
-    }).catch((error: unknown) => {
-      if (error instanceof ToolCallConflict) return false;
-      throw error;
-    });
+          [responseId, outputs.map((o) => o.callId), outputs.map((o) => JSON.stringify(o.output))],
+        );
+        // Throwing rolls the transaction back, so a partly answered submission leaves nothing behind.
+        if (updated[1] !== outputs.length) throw new ToolCallConflict();
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ToolCallConflict) return false;
+        throw error;
+      });
   }
 
   /** Puts calls back to pending (a continuation that could not start). */
   async reopen(responseId: string, callIds: string[]): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE tool_calls SET status = 'pending', output = NULL, completed_at = NULL WHERE response_id = $1 AND call_id = ANY($2)`,
-      [responseId, callIds],
-    );
+    await this.dataSource.query(`UPDATE tool_calls SET status = 'pending', output = NULL, completed_at = NULL WHERE response_id = $1 AND call_id = ANY($2)`, [
+      responseId,
+      callIds,
+    ]);
   }
 }
 

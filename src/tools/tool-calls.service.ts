@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+
 import type { FunctionCallItem } from '../common/openai/types';
-import { ToolCallsRepository, type ToolCallRecord } from './tool-calls.repository';
+import { type ToolCallRecord, ToolCallsRepository } from './tool-calls.repository';
 
 /** Tool-call state: which calls a response made, which are still waiting for output. */
 @Injectable()

@@ -16,12 +16,32 @@ describe('checkTools', () => {
 
   it.each([
     [[{ type: 'function', parameters: {} }], 'tools[0].name', /missing its 'name'/],
-    [[{ type: 'function', name: 'x' }, { type: 'function', function: { name: 'x' } }], 'tools[1].function.name', /'x' is defined twice/],
+    [
+      [
+        { type: 'function', name: 'x' },
+        { type: 'function', function: { name: 'x' } },
+      ],
+      'tools[1].function.name',
+      /'x' is defined twice/,
+    ],
     [[{ type: 'function', name: 'x', parameters: { type: 'string' } }], 'tools[0].parameters', /'x'.*JSON Schema object/],
     [[{ type: 'function', name: 'x', parameters: [] }], 'tools[0].parameters', /'x'/],
     [[{ type: 'banana' }], 'tools[0].type', /not supported/],
     [[{ type: 'namespace', name: 'ns', tools: [{ type: 'web_search' }] }], 'tools[0].tools[0].type', /function tools only/],
-    [[{ type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 'f' }, { type: 'function', name: 'f' }] }], 'tools[0].tools[1].name', /defined twice/],
+    [
+      [
+        {
+          type: 'namespace',
+          name: 'ns',
+          tools: [
+            { type: 'function', name: 'f' },
+            { type: 'function', name: 'f' },
+          ],
+        },
+      ],
+      'tools[0].tools[1].name',
+      /defined twice/,
+    ],
   ])('names the tool and the field in errors (%#)', (tools, param, message) => {
     const result = checkTools(tools) as { param: string; message: string };
     expect(result.param).toBe(param);

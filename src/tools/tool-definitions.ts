@@ -1,7 +1,7 @@
+import type { CustomTool, FunctionTool, FunctionToolChoice, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 import type { CheckResult } from '../common/validation';
 import { CLIENT_TOOLS, type ClientTool } from './client-tools';
 import { type HostedTool, WEB_SEARCH_TYPES } from './hosted-tools';
-import type { CustomTool, FunctionTool, FunctionToolChoice, JsonObject, NamespaceTool, OtherTool, ResponseTool, ToolChoice } from '../common/openai/types';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -72,7 +72,8 @@ export function checkTools(value: unknown, param = 'tools'): CheckResult<Respons
 /** `{type: "custom", name, description, format: {type: "text"} | {type: "grammar", syntax: "lark" | "regex", definition}}`. */
 function checkCustom(raw: Record<string, unknown>, at: string, seen: Set<string>): CheckResult<CustomTool> {
   const name = raw.name;
-  if (typeof name !== 'string' || !NAME.test(name)) return { param: `${at}.name`, message: `A custom tool needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
+  if (typeof name !== 'string' || !NAME.test(name))
+    return { param: `${at}.name`, message: `A custom tool needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
   const taken = claimName(name, `${at}.name`, seen);
   if (taken) return taken;
   const unknown = Object.keys(raw).find((key) => !['type', 'name', 'description', 'format', 'defer_loading'].includes(key));
@@ -81,11 +82,22 @@ function checkCustom(raw: Record<string, unknown>, at: string, seen: Set<string>
     return { param: `${at}.description`, message: `Tool '${name}': 'description' must be a string.` };
   }
   const format = raw.format ?? { type: 'text' };
-  if (isObject(format) && format.type === 'text') return { value: { type: 'custom', name, description: (raw.description as string | undefined) ?? null, format: { type: 'text' } } };
+  if (isObject(format) && format.type === 'text')
+    return { value: { type: 'custom', name, description: (raw.description as string | undefined) ?? null, format: { type: 'text' } } };
   if (isObject(format) && format.type === 'grammar' && (format.syntax === 'lark' || format.syntax === 'regex') && typeof format.definition === 'string') {
-    return { value: { type: 'custom', name, description: (raw.description as string | undefined) ?? null, format: { type: 'grammar', syntax: format.syntax, definition: format.definition } } };
+    return {
+      value: {
+        type: 'custom',
+        name,
+        description: (raw.description as string | undefined) ?? null,
+        format: { type: 'grammar', syntax: format.syntax, definition: format.definition },
+      },
+    };
   }
-  return { param: `${at}.format`, message: `Tool '${name}': 'format' must be {"type": "text"} or {"type": "grammar", "syntax": "lark" | "regex", "definition": "..."}.` };
+  return {
+    param: `${at}.format`,
+    message: `Tool '${name}': 'format' must be {"type": "text"} or {"type": "grammar", "syntax": "lark" | "regex", "definition": "..."}.`,
+  };
 }
 
 /**
@@ -94,7 +106,8 @@ function checkCustom(raw: Record<string, unknown>, at: string, seen: Set<string>
  */
 function checkMcp(raw: Record<string, unknown>, at: string, seen: Set<string>): { param: string; message: string } | undefined {
   const label = raw.server_label;
-  if (typeof label !== 'string' || !NAME.test(label)) return { param: `${at}.server_label`, message: `An mcp tool needs a 'server_label' of 1-64 letters, digits, underscores or dashes.` };
+  if (typeof label !== 'string' || !NAME.test(label))
+    return { param: `${at}.server_label`, message: `An mcp tool needs a 'server_label' of 1-64 letters, digits, underscores or dashes.` };
   const taken = claimName(`mcp:${label}`, `${at}.server_label`, seen);
   if (taken) return { param: taken.param, message: `Two mcp tools have the server_label '${label}'.` };
   if (raw.server_url === undefined && typeof raw.connector_id === 'string') return undefined;
@@ -104,14 +117,19 @@ function checkMcp(raw: Record<string, unknown>, at: string, seen: Set<string>): 
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return { param: `${at}.server_url`, message: `MCP server '${label}' needs a 'server_url' that is an http(s) URL.` };
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    return { param: `${at}.server_url`, message: `MCP server '${label}' needs a 'server_url' that is an http(s) URL.` };
   if (raw.headers !== undefined && raw.headers !== null && !(isObject(raw.headers) && Object.values(raw.headers).every((value) => typeof value === 'string'))) {
     return { param: `${at}.headers`, message: `MCP server '${label}': 'headers' must be an object of strings.` };
   }
-  if (raw.authorization !== undefined && typeof raw.authorization !== 'string') return { param: `${at}.authorization`, message: `MCP server '${label}': 'authorization' must be a string.` };
+  if (raw.authorization !== undefined && typeof raw.authorization !== 'string')
+    return { param: `${at}.authorization`, message: `MCP server '${label}': 'authorization' must be a string.` };
   const approval = raw.require_approval;
   if (approval !== undefined && approval !== null && approval !== 'always' && approval !== 'never' && !isObject(approval)) {
-    return { param: `${at}.require_approval`, message: `MCP server '${label}': 'require_approval' must be 'always', 'never' or {"always": {...}, "never": {...}}.` };
+    return {
+      param: `${at}.require_approval`,
+      message: `MCP server '${label}': 'require_approval' must be 'always', 'never' or {"always": {...}, "never": {...}}.`,
+    };
   }
   const allowed = raw.allowed_tools;
   if (allowed !== undefined && allowed !== null && !isObject(allowed) && !(Array.isArray(allowed) && allowed.every((name) => typeof name === 'string'))) {
@@ -123,7 +141,8 @@ function checkMcp(raw: Record<string, unknown>, at: string, seen: Set<string>): 
 /** `{type: "namespace", name, description, tools: [function tools]}`; its functions' names are unique within it. */
 function checkNamespace(raw: Record<string, unknown>, at: string, seen: Set<string>): CheckResult<NamespaceTool> {
   const name = raw.name;
-  if (typeof name !== 'string' || !NAME.test(name)) return { param: `${at}.name`, message: `A namespace needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
+  if (typeof name !== 'string' || !NAME.test(name))
+    return { param: `${at}.name`, message: `A namespace needs a 'name' of 1-64 letters, digits, underscores or dashes.` };
   const taken = claimName(name, `${at}.name`, seen);
   if (taken) return taken;
   if (raw.description !== undefined && raw.description !== null && typeof raw.description !== 'string') {
@@ -233,7 +252,10 @@ export function offeredFunctions(tools: ResponseTool[], hostedTools: ReadonlyMap
     else if (tool.type === 'custom') {
       const { name, description, format } = tool as CustomTool;
       custom.add(name);
-      const grammar = format.type === 'grammar' ? `\n\nThe input must be in this ${format.syntax === 'lark' ? 'Lark grammar' : 'regular expression'}'s language:\n${format.definition}` : '';
+      const grammar =
+        format.type === 'grammar'
+          ? `\n\nThe input must be in this ${format.syntax === 'lark' ? 'Lark grammar' : 'regular expression'}'s language:\n${format.definition}`
+          : '';
       functions.push({ type: 'function', name, description: `${description ?? ''}${grammar}` || null, parameters: CUSTOM_INPUT_SCHEMA, strict: null });
     } else if (tool.type in CLIENT_TOOLS) {
       const clientTool = CLIENT_TOOLS[tool.type];
@@ -246,7 +268,7 @@ export function offeredFunctions(tools: ResponseTool[], hostedTools: ReadonlyMap
         names.set(flat, { namespace: namespace.name, name: inner.name });
         functions.push({ ...inner, name: flat });
       }
-    } else if (tool.type === 'mcp' && remoteMcp && typeof (tool as OtherTool).server_url === 'string') {
+    } else if (tool.type === 'mcp' && remoteMcp && typeof tool.server_url === 'string') {
       // Offered as the run lists the server's tools (see McpRuns).
     } else if (hostedTools.has(tool.type)) {
       const hostedTool = hostedTools.get(tool.type)!;
@@ -272,7 +294,8 @@ export function checkToolChoice(value: unknown, param = 'tool_choice'): CheckRes
     return { param: `${param}.name`, message: `'${param}' of type 'custom' needs the tool's 'name'.` };
   }
   if (isObject(value) && value.type === 'mcp') {
-    if (typeof value.server_label === 'string') return { value: { type: 'mcp', server_label: value.server_label, ...(typeof value.name === 'string' ? { name: value.name } : {}) } };
+    if (typeof value.server_label === 'string')
+      return { value: { type: 'mcp', server_label: value.server_label, ...(typeof value.name === 'string' ? { name: value.name } : {}) } };
     return { param: `${param}.server_label`, message: `'${param}' of type 'mcp' needs the server's 'server_label'.` };
   }
   if (isObject(value) && typeof value.type === 'string' && TYPE_CHOICES.has(value.type)) return { value: { type: value.type } };
@@ -306,7 +329,8 @@ export function backendToolChoice(choice: Exclude<ToolChoice, { type: 'allowed_t
 /** `{type: "allowed_tools", mode: "auto" | "required", tools: [{type: "function", name}]}`. */
 function checkAllowedTools(value: Record<string, unknown>, param: string): CheckResult<ToolChoice> {
   if (value.mode !== 'auto' && value.mode !== 'required') return { param: `${param}.mode`, message: `'${param}.mode' must be 'auto' or 'required'.` };
-  if (!Array.isArray(value.tools) || value.tools.length === 0) return { param: `${param}.tools`, message: `'${param}.tools' must list the tools the model may call.` };
+  if (!Array.isArray(value.tools) || value.tools.length === 0)
+    return { param: `${param}.tools`, message: `'${param}.tools' must list the tools the model may call.` };
   const tools: Array<{ type: 'function'; name: string }> = [];
   for (const [index, tool] of value.tools.entries()) {
     if (!isObject(tool) || tool.type !== 'function' || typeof tool.name !== 'string' || tool.name === '') {

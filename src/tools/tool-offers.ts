@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+
 import type { ResponseTool } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
+import { McpHostPolicy } from '../mcp/mcp-host-policy';
 import { type HostedTool, WEB_SEARCH_TYPES } from './hosted-tools';
 import { offeredFunctions, type ToolOffer } from './tool-definitions';
 import { searchProviderOf } from './web-search';
 import { webSearchTool } from './web-search-tool';
-import { McpHostPolicy } from '../mcp/mcp-host-policy';
 
 /** What a request's tools offer the backend on this deployment, whose configuration says which hosted tools it runs. */
 @Injectable()

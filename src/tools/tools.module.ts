@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { ToolCallsRepository } from './tool-calls.repository';
 import { ToolCallsService } from './tool-calls.service';
 import { ToolOffers } from './tool-offers';

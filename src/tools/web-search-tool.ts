@@ -31,14 +31,19 @@ export function webSearchTool(provider: SearchProvider, onFailure: (message: str
       if (!query) return { status: 'failed', fields: { action: { type: 'search', query } }, output: 'The search needs a non-empty `query`.' };
       const settings = (tools.find((tool) => tool.type.startsWith('web_search')) ?? {}) as JsonObject;
       const filters = (settings.filters ?? {}) as JsonObject;
-      const allowedDomains = Array.isArray(filters.allowed_domains) ? filters.allowed_domains.filter((domain): domain is string => typeof domain === 'string') : [];
+      const allowedDomains = Array.isArray(filters.allowed_domains)
+        ? filters.allowed_domains.filter((domain): domain is string => typeof domain === 'string')
+        : [];
       const count = RESULTS_BY_CONTEXT_SIZE[String(settings.search_context_size ?? 'medium')] ?? RESULTS_BY_CONTEXT_SIZE.medium;
       try {
         const results = await provider.search({ query, allowedDomains, count, signal });
         return {
           status: 'completed',
           fields: { action: { type: 'search', query, sources: results.map((result) => ({ type: 'url', url: result.url })) } },
-          output: results.length === 0 ? 'The search found nothing.' : results.map((result, index) => `[${index + 1}] ${result.title}\n${result.url}\n${result.snippet}`).join('\n\n'),
+          output:
+            results.length === 0
+              ? 'The search found nothing.'
+              : results.map((result, index) => `[${index + 1}] ${result.title}\n${result.url}\n${result.snippet}`).join('\n\n'),
         };
       } catch (error) {
         if (!(error instanceof SearchFailure)) throw error;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { loadConfig } from '../config/app-config';
 import { SearchFailure, searchProviderOf } from './web-search';
 
@@ -12,7 +13,15 @@ describe('searchProviderOf', () => {
       seen.push(req);
       if (req.url!.includes('slow')) return; // never answers
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ web: { results: [{ title: 'A', url: 'https://a.example', description: 'about a' }, { title: 'no url' }, { title: 'B', url: 'https://b.example', description: 'about b' }] } }),
+        JSON.stringify({
+          web: {
+            results: [
+              { title: 'A', url: 'https://a.example', description: 'about a' },
+              { title: 'no url' },
+              { title: 'B', url: 'https://b.example', description: 'about b' },
+            ],
+          },
+        }),
       );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

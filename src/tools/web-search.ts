@@ -27,7 +27,8 @@ export class SearchFailure extends Error {}
 export function searchProviderOf(config: AppConfig): SearchProvider | undefined {
   const timeoutMs = config.WEB_SEARCH_TIMEOUT_MS;
   if (config.WEB_SEARCH_PROVIDER === 'searxng') return new SearxngSearch(config.WEB_SEARCH_URL!, timeoutMs);
-  if (config.WEB_SEARCH_PROVIDER === 'brave') return new BraveSearch(config.WEB_SEARCH_URL ?? 'https://api.search.brave.com', config.WEB_SEARCH_API_KEY!, timeoutMs);
+  if (config.WEB_SEARCH_PROVIDER === 'brave')
+    return new BraveSearch(config.WEB_SEARCH_URL ?? 'https://api.search.brave.com', config.WEB_SEARCH_API_KEY!, timeoutMs);
   return undefined;
 }
 
@@ -71,7 +72,10 @@ class SearxngSearch implements SearchProvider {
     url.searchParams.set('format', 'json');
     const body = (await getJson(url, {}, this.timeoutMs, query.signal)) as { results?: unknown };
     const results = Array.isArray(body.results) ? (body.results as Array<Record<string, unknown>>) : [];
-    return results.filter((result) => typeof result.url === 'string').slice(0, query.count).map((result) => ({ title: text(result.title), url: text(result.url), snippet: text(result.content) }));
+    return results
+      .filter((result) => typeof result.url === 'string')
+      .slice(0, query.count)
+      .map((result) => ({ title: text(result.title), url: text(result.url), snippet: text(result.content) }));
   }
 }
 
@@ -91,6 +95,9 @@ class BraveSearch implements SearchProvider {
     url.searchParams.set('count', String(query.count));
     const body = (await getJson(url, { 'x-subscription-token': this.apiKey }, this.timeoutMs, query.signal)) as { web?: { results?: unknown } };
     const results = Array.isArray(body.web?.results) ? (body.web.results as Array<Record<string, unknown>>) : [];
-    return results.filter((result) => typeof result.url === 'string').slice(0, query.count).map((result) => ({ title: text(result.title), url: text(result.url), snippet: text(result.description) }));
+    return results
+      .filter((result) => typeof result.url === 'string')
+      .slice(0, query.count)
+      .map((result) => ({ title: text(result.title), url: text(result.url), snippet: text(result.description) }));
   }
 }

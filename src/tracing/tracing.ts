@@ -1,9 +1,10 @@
-import { context, type Context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { finalize, type Observable, tap } from 'rxjs';
+
 import type { GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
 
 /** The service's tracer: spans are recorded once a tracer provider is registered (startTracing), no-ops before. */
@@ -18,7 +19,7 @@ export function startTracing(env: NodeJS.ProcessEnv, processor?: SpanProcessor):
   if (!processor && !env.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'responses-server' }),
-    spanProcessors: [processor ?? new BatchSpanProcessor(new OTLPTraceExporter() as SpanExporter)],
+    spanProcessors: [processor ?? new BatchSpanProcessor(new OTLPTraceExporter())],
   });
   provider.register();
   return provider;
@@ -66,7 +67,8 @@ export async function tracedGeneration(backend: ModelBackend, request: Generatio
   return chunks.pipe(
     tap({
       next: (chunk) => {
-        if (chunk.type === 'usage') span.setAttributes({ 'gen_ai.usage.input_tokens': chunk.usage.input_tokens, 'gen_ai.usage.output_tokens': chunk.usage.output_tokens });
+        if (chunk.type === 'usage')
+          span.setAttributes({ 'gen_ai.usage.input_tokens': chunk.usage.input_tokens, 'gen_ai.usage.output_tokens': chunk.usage.output_tokens });
         else if (chunk.type === 'finish') span.setAttribute('gen_ai.response.finish_reasons', [chunk.reason]);
       },
       error: (error: unknown) => (failure = error),

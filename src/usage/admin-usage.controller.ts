@@ -1,6 +1,7 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+
 import { AdminGuard } from '../auth/admin.guard';
 import { Public } from '../auth/tenant.guard';
 import { ErrorDto } from '../common/error.dto';

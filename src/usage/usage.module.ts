@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { AdminUsageController } from './admin-usage.controller';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';

@@ -83,8 +83,18 @@ export class UsageRepository {
     return rows.map((row) => {
       const numbers = ['requests', 'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens'].map((name) => Number(row[name]));
       const [requests, input, output, cached, reasoning] = numbers;
-      const groupsOf = Object.fromEntries(Object.entries(row).filter(([name]) => !['requests', 'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens'].includes(name)));
-      return { ...groupsOf, requests, input_tokens: input, output_tokens: output, cached_tokens: cached, reasoning_tokens: reasoning, total_tokens: input + output };
+      const groupsOf = Object.fromEntries(
+        Object.entries(row).filter(([name]) => !['requests', 'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens'].includes(name)),
+      );
+      return {
+        ...groupsOf,
+        requests,
+        input_tokens: input,
+        output_tokens: output,
+        cached_tokens: cached,
+        reasoning_tokens: reasoning,
+        total_tokens: input + output,
+      };
     });
   }
 }

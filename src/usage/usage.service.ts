@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+
 import { retryWhileUnreachable } from '../common/database-errors';
 import { GroupCommit } from '../common/group-commit';
 import type { ResponseObject } from '../common/openai/types';
@@ -44,7 +45,9 @@ export class UsageService {
 
   /** Adds the usage of a response that stores nothing (`store: false`). */
   addUnstored(entry: UsageEntry): void {
-    this.unstored.add(entry).catch((error: unknown) => this.logger.error(`could not add the usage of a ${entry.model} response of ${entry.tenantId}: ${String(error)}`));
+    this.unstored
+      .add(entry)
+      .catch((error: unknown) => this.logger.error(`could not add the usage of a ${entry.model} response of ${entry.tenantId}: ${String(error)}`));
   }
 
   report(query: { from: string; to: string; groupBy: UsageGroup[]; tenant?: string }): Promise<UsageRow[]> {
@@ -52,7 +55,18 @@ export class UsageService {
   }
 }
 
-const CSV_COLUMNS = ['tenant', 'key_id', 'model', 'day', 'requests', 'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens'] as const;
+const CSV_COLUMNS = [
+  'tenant',
+  'key_id',
+  'model',
+  'day',
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+] as const;
 
 /** Usage rows as CSV (RFC 4180): the grouped columns, then the counts. */
 export function usageCsv(rows: UsageRow[], groupBy: UsageGroup[]): string {

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+
 import { AdminGuard } from '../auth/admin.guard';
 import { Public } from '../auth/tenant.guard';
 import { ErrorDto } from '../common/error.dto';
@@ -19,7 +20,10 @@ export class AdminWebhooksController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: "Add a tenant's webhook endpoint", description: "Its background responses' webhooks (response.completed, .failed, .cancelled, .incomplete) are signed with its secret, shown only here." })
+  @ApiOperation({
+    summary: "Add a tenant's webhook endpoint",
+    description: "Its background responses' webhooks (response.completed, .failed, .cancelled, .incomplete) are signed with its secret, shown only here.",
+  })
   @ApiOkResponse({ type: WebhookEndpointDto })
   create(@Body() body: CreateWebhookEndpointDto) {
     return this.webhooks.createEndpoint(body.tenant, body.url, body.secret);

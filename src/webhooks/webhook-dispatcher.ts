@@ -1,10 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+
 import { isDatabaseUnreachable } from '../common/database-errors';
 import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
+import { METRICS } from '../metrics/metrics';
 import { ContentSealer } from '../secrets/content-sealer';
 import { webhookHeaders } from './webhook-signature';
-import { METRICS } from '../metrics/metrics';
 import { DEPLOYMENT_ENDPOINT, type DueDelivery, WEBHOOKS_CHANNEL, WebhooksRepository } from './webhooks.repository';
 import { WEBHOOK_SECRET_PURPOSE } from './webhooks.service';
 
@@ -99,7 +100,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       }
       failure = `HTTP ${answer.status}`;
     } catch (error) {
-      failure = (error as Error).name === 'TimeoutError' ? `no answer within ${this.config.WEBHOOK_TIMEOUT_MS} ms` : `unreachable (${(error as Error).message})`;
+      failure =
+        (error as Error).name === 'TimeoutError' ? `no answer within ${this.config.WEBHOOK_TIMEOUT_MS} ms` : `unreachable (${(error as Error).message})`;
     }
     const retryAt = this.retryAt(delivery);
     METRICS.webhookDeliveries.inc({ outcome: retryAt ? 'failed' : 'given_up' });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { SecretsModule } from '../secrets/secrets.module';
 import { AdminWebhooksController } from './admin-webhooks.controller';
 import { WebhookDispatcher } from './webhook-dispatcher';

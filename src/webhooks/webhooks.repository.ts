@@ -82,7 +82,10 @@ export class WebhooksRepository {
   }
 
   async delivered(eventId: string, endpoint: string): Promise<void> {
-    await this.dataSource.query(`UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_error = NULL WHERE event_id = $1 AND endpoint = $2`, [eventId, endpoint]);
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_error = NULL WHERE event_id = $1 AND endpoint = $2`,
+      [eventId, endpoint],
+    );
   }
 
   /** A failed attempt: tried again at `retryAt`, or given up (`failed`) when there is none. */

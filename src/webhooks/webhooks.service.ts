@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+
 import { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
@@ -54,14 +56,21 @@ export class WebhooksService {
 
   /** Records the webhook events of ended responses, in the transaction that writes their final state. */
   async record(manager: EntityManager, responses: EndedResponse[]): Promise<void> {
-    const events = responses.filter((response) => this.sendsWebhook(response)).map((response) => ({ eventId: newId('evt'), responseId: response.id, type: EVENT_TYPES[response.status] }));
+    const events = responses
+      .filter((response) => this.sendsWebhook(response))
+      .map((response) => ({ eventId: newId('evt'), responseId: response.id, type: EVENT_TYPES[response.status] }));
     if (events.length > 0) await this.repository.record(manager, events, this.config.WEBHOOK_URL !== undefined);
   }
 
   /** Adds a tenant's endpoint; its secret (given, or generated) is shown in the answer only. */
   async createEndpoint(tenant: string, url: string, secret?: string): Promise<WebhookEndpoint> {
     const signingSecret = secret ?? `whsec_${randomBytes(32).toString('base64')}`;
-    const row = await this.repository.insertEndpoint({ id: newId('wh'), tenantId: tenant, url, sealedSecret: this.sealer.seal(tenant, WEBHOOK_SECRET_PURPOSE, signingSecret) });
+    const row = await this.repository.insertEndpoint({
+      id: newId('wh'),
+      tenantId: tenant,
+      url,
+      sealedSecret: this.sealer.seal(tenant, WEBHOOK_SECRET_PURPOSE, signingSecret),
+    });
     return { ...endpointOf(row), secret: signingSecret };
   }
 

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { freePort } from './server-process';
 

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+
 import { Client } from 'pg';
+
 import { runMigrations } from '../../src/database/migrate';
 
 export interface FreshDatabase {
   url: string;
-  drop(): Promise<void>;
+  drop: () => Promise<void>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+
 import OpenAI from 'openai';
 
 export interface ServerProcess {
@@ -30,7 +31,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited at start:\n${output}`);
-    const ready = await fetch(`${url}/ready`).then((res) => res.ok, () => false);
+    const ready = await fetch(`${url}/ready`).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -53,7 +53,10 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
 }
 
 /** Polls a background response until it has ended, and gives it as it ended. */
-export function finishedResponse<R extends { status?: string | null }>(client: { responses: { retrieve(id: string): PromiseLike<R> } }, id: string): Promise<R> {
+export function finishedResponse<R extends { status?: string | null }>(
+  client: { responses: { retrieve(id: string): PromiseLike<R> } },
+  id: string,
+): Promise<R> {
   return waitFor(async () => {
     const response = await client.responses.retrieve(id);
     return response.status === 'queued' || response.status === 'in_progress' ? undefined : response;

@@ -93,20 +93,34 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
     if (code === 429) res.setHeader('Retry-After', '7');
     return json(res, code, { error: { message: `stub error ${code}`, type: 'stub_error', param: null, code: null } });
   }
-  if (body.model === 'missing-model') return json(res, 404, { error: { message: 'The model does not exist', type: 'invalid_request_error', code: 'model_not_found' } });
+  if (body.model === 'missing-model')
+    return json(res, 404, { error: { message: 'The model does not exist', type: 'invalid_request_error', code: 'model_not_found' } });
 
   const plan = planReply(last, text, body);
   const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
   const created = Math.floor(Date.now() / 1000);
   const completionTokens = plan.pieces.length + plan.calls.length;
-  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: plan.reasoning ? 1 : 0 } };
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: 2 },
+    completion_tokens_details: { reasoning_tokens: plan.reasoning ? 1 : 0 },
+  };
 
   if (!body.stream) {
     const message: Record<string, unknown> = { role: 'assistant', content: plan.pieces.join('') || null };
     if (plan.reasoning) message.reasoning_content = plan.reasoning;
-    if (plan.calls.length) message.tool_calls = plan.calls.map((c, i) => ({ id: `call_stub${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
-    const answer = JSON.stringify({ id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message, finish_reason: plan.finish }], usage });
+    if (plan.calls.length)
+      message.tool_calls = plan.calls.map((c, i) => ({ id: `call_stub${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+    const answer = JSON.stringify({
+      id,
+      object: 'chat.completion',
+      created,
+      model: body.model,
+      choices: [{ index: 0, message, finish_reason: plan.finish }],
+      usage,
+    });
     if (plan.drop || plan.hang) {
       // Headers and half the body, then the connection is cut (DROP) or goes silent (HANG).
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -140,7 +154,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
     if (!finished) state.aborted += 1;
   });
   const send = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`,
+    );
   const pause = () => (plan.delayMs > 0 ? new Promise((r) => setTimeout(r, plan.delayMs)) : Promise.resolve());
 
   send({ role: 'assistant', content: '' });
@@ -158,11 +174,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   for (const [index, call] of plan.calls.entries()) {
     await pause();
     const half = Math.ceil(call.arguments.length / 2);
-    send({ tool_calls: [{ index, id: `call_${id.slice(9)}_${index}`, type: 'function', function: { name: call.name, arguments: call.arguments.slice(0, half) } }] });
+    send({
+      tool_calls: [{ index, id: `call_${id.slice(9)}_${index}`, type: 'function', function: { name: call.name, arguments: call.arguments.slice(0, half) } }],
+    });
     send({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] });
   }
   send({}, plan.finish);
-  if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+  if (body.stream_options?.include_usage)
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
   res.write('data: [DONE]\n\n');
   finished = true;
   res.end();
@@ -212,7 +231,10 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
     plan.finish = 'tool_calls';
   } else if (text.startsWith('CALL2')) {
     const name = body.tools?.[0]?.function?.name ?? 'tool';
-    plan.calls = [{ name, arguments: '{"city":"Paris"}' }, { name, arguments: '{"city":"Tokyo"}' }];
+    plan.calls = [
+      { name, arguments: '{"city":"Paris"}' },
+      { name, arguments: '{"city":"Tokyo"}' },
+    ];
     plan.finish = 'tool_calls';
   } else if (text === 'UNICODE') {
     plan.pieces = ['a\u0000b ', '\ud83d', '\ude00 ok'];

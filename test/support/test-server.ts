@@ -1,6 +1,8 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
+
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import OpenAI from 'openai';
+
 import { loadConfig } from '../../src/config/app-config';
 import { createServer } from '../../src/server';
 import { startStubUpstream, type StubUpstream } from './stub-upstream';

@@ -3,26 +3,36 @@ import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class
 
 /** The body of POST /admin/keys. */
 export class CreateApiKeyDto {
-  @ApiProperty({ description: 'The tenant the key belongs to (its objects, limits, usage and webhooks are that tenant\'s).', example: 'team-a' })
-  @IsString() @Matches(/^[\w.-]{1,64}$/, { message: "'tenant' must be 1-64 letters, digits, '.', '_' or '-'." })
+  @ApiProperty({ description: "The tenant the key belongs to (its objects, limits, usage and webhooks are that tenant's).", example: 'team-a' })
+  @IsString()
+  @Matches(/^[\w.-]{1,64}$/, { message: "'tenant' must be 1-64 letters, digits, '.', '_' or '-'." })
   tenant: string;
 
   @ApiPropertyOptional({ description: 'A name to tell keys apart.', example: 'ci' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ description: "Requests per minute this key's tenant may make with it (else RATE_LIMIT_RPM)." })
-  @IsOptional() @IsInt() @Min(1) @Max(2 ** 31 - 1)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2 ** 31 - 1)
   rpm?: number;
 
   @ApiPropertyOptional({ description: 'Tokens per minute (else RATE_LIMIT_TPM).' })
-  @IsOptional() @IsInt() @Min(1) @Max(2 ** 31 - 1)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2 ** 31 - 1)
   tpm?: number;
 }
 
 export class ListApiKeysQuery {
   @ApiPropertyOptional({ description: "Only this tenant's keys." })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   tenant?: string;
 }
 

@@ -1,5 +1,5 @@
-import type { CheckResult } from '../validation';
 import { newId } from '../ids';
+import type { CheckResult } from '../validation';
 import type { InputItem, Json } from './types';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
@@ -27,7 +27,7 @@ export function checkInput(value: unknown, param = 'input'): CheckResult<InputIt
 
 function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem } | Problem {
   // An object with an id and neither type nor role references an item (`type` is optional there, as in OpenAI's API).
-  const type = raw.type ?? (raw.role === undefined && raw.id !== undefined ? 'item_reference' : 'message');
+  const type = String(raw.type ?? (raw.role === undefined && raw.id !== undefined ? 'item_reference' : 'message'));
   switch (type) {
     case 'item_reference':
       if (typeof raw.id !== 'string' || raw.id === '') return { param: `${at}.id`, message: `An item_reference needs the 'id' of the item it references.` };
@@ -60,7 +60,8 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
       if (typeof raw.call_id !== 'string' || raw.call_id === '') {
         return { param: `${at}.call_id`, message: `A custom_tool_call_output item needs the 'call_id' of the call it answers.` };
       }
-      if (typeof raw.output !== 'string' && !Array.isArray(raw.output)) return { param: `${at}.output`, message: `'output' must be a string or an array of content parts.` };
+      if (typeof raw.output !== 'string' && !Array.isArray(raw.output))
+        return { param: `${at}.output`, message: `'output' must be a string or an array of content parts.` };
       const problem = Array.isArray(raw.output) ? checkToolOutputParts(raw.output, `${at}.output`) : null;
       return problem ?? { item: pick(raw, ['type', 'id', 'call_id', 'output']) };
     }
@@ -77,7 +78,8 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
     case 'apply_patch_call_output': {
       // local_shell_call_output names its call by `id`, as OpenAI defines it; the others by `call_id`.
       const reference = type === 'local_shell_call_output' ? (raw.call_id ?? raw.id) : raw.call_id;
-      if (typeof reference !== 'string' || reference === '') return { param: `${at}.call_id`, message: `A ${type} item needs the 'call_id' of the call it answers.` };
+      if (typeof reference !== 'string' || reference === '')
+        return { param: `${at}.call_id`, message: `A ${type} item needs the 'call_id' of the call it answers.` };
       return { item: { ...pick(raw, ['type', 'id', 'output', 'status', 'max_output_length']), call_id: reference } };
     }
     case 'reasoning':
@@ -86,7 +88,8 @@ function checkItem(raw: Record<string, unknown>, at: string): { item: InputItem 
       if (typeof raw.id !== 'string' || raw.id === '') return { param: `${at}.id`, message: `A web_search_call item needs its 'id'.` };
       return { item: pick(raw, ['type', 'id', 'status', 'action']) };
     case 'mcp_list_tools':
-      if (typeof raw.server_label !== 'string' || !Array.isArray(raw.tools)) return { param: at, message: `An mcp_list_tools item needs its 'server_label' and 'tools'.` };
+      if (typeof raw.server_label !== 'string' || !Array.isArray(raw.tools))
+        return { param: at, message: `An mcp_list_tools item needs its 'server_label' and 'tools'.` };
       return { item: pick(raw, ['type', 'id', 'server_label', 'tools', 'error']) };
     case 'mcp_call':
     case 'mcp_approval_request':
@@ -138,7 +141,10 @@ export function checkToolOutputParts(parts: unknown[], at: string): Problem | nu
   for (const [index, part] of parts.entries()) {
     const param = `${at}[${index}]`;
     if (isObject(part) && !TOOL_OUTPUT_PARTS.includes(part.type as string)) {
-      return { param: `${param}.type`, message: `A tool output's content parts are ${TOOL_OUTPUT_PARTS.map((t) => `'${t}'`).join(', ')}; not '${String(part.type)}'.` };
+      return {
+        param: `${param}.type`,
+        message: `A tool output's content parts are ${TOOL_OUTPUT_PARTS.map((t) => `'${t}'`).join(', ')}; not '${String(part.type)}'.`,
+      };
     }
     const problem = checkPart(part, param, 'assistant');
     if (problem) return problem;

@@ -47,9 +47,7 @@ export type ToolChoice =
   | { type: string; name?: string; server_label?: string };
 
 export type TextFormat =
-  | { type: 'text' }
-  | { type: 'json_object' }
-  | { type: 'json_schema'; name: string; schema: JsonObject; strict?: boolean | null; description?: string | null };
+  { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; name: string; schema: JsonObject; strict?: boolean | null; description?: string | null };
 
 export interface Usage {
   input_tokens: number;

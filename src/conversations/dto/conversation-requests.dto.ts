@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional, ValidateIf } from 'class-validator';
-import { ItemsPageQuery } from '../../common/openai/item-lists';
+
 import { checkInput } from '../../common/openai/input-items';
+import { ItemsPageQuery } from '../../common/openai/item-lists';
 import { checkMetadata } from '../../common/openai/metadata';
 import type { InputItem } from '../../common/openai/types';
 import { CheckedBy, type CheckResult } from '../../common/validation';
@@ -21,22 +22,34 @@ export function checkConversationItems(value: unknown, param = 'items'): CheckRe
 }
 
 const ITEMS_DOC = { type: 'array', items: { type: 'object', additionalProperties: true }, maxItems: MAX_ITEMS_AT_ONCE } as const;
-const METADATA_DOC = { type: 'object', additionalProperties: { type: 'string' }, description: 'Up to 16 string pairs; keys up to 64 characters, values up to 512.' } as const;
+const METADATA_DOC = {
+  type: 'object',
+  additionalProperties: { type: 'string' },
+  description: 'Up to 16 string pairs; keys up to 64 characters, values up to 512.',
+} as const;
 
 export class CreateConversationDto {
-  @ApiPropertyOptional({ ...ITEMS_DOC, description: 'The first items (messages, function calls and their outputs), up to 20.', example: [{ role: 'user', content: 'Hello!' }] })
-  @IsOptional() @CheckedBy(checkConversationItems)
+  @ApiPropertyOptional({
+    ...ITEMS_DOC,
+    description: 'The first items (messages, function calls and their outputs), up to 20.',
+    example: [{ role: 'user', content: 'Hello!' }],
+  })
+  @IsOptional()
+  @CheckedBy(checkConversationItems)
   items?: InputItem[] | null;
 
   @ApiPropertyOptional(METADATA_DOC)
-  @IsOptional() @CheckedBy(checkMetadata)
+  @IsOptional()
+  @CheckedBy(checkMetadata)
   metadata?: Record<string, string> | null;
 }
 
 export class UpdateConversationDto {
   @ApiProperty({ ...METADATA_DOC, nullable: true, description: 'Replaces the metadata; null clears it.' })
   // Required, as in OpenAI's API, but may be null.
-  @ValidateIf((_dto, value) => value !== null) @IsDefined() @CheckedBy(checkMetadata)
+  @ValidateIf((_dto, value) => value !== null)
+  @IsDefined()
+  @CheckedBy(checkMetadata)
   metadata: Record<string, string> | null;
 }
 

@@ -1,5 +1,6 @@
-import { Observable } from 'rxjs';
 import type { LlamaChatResponse } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import { Observable } from 'rxjs';
+
 import { ApiError } from '../../common/api-error';
 import { newId } from '../../common/ids';
 import { GenerationFailure } from '../backend-errors';
@@ -52,9 +53,10 @@ export class EmbeddedBackend implements ModelBackend {
             maxTokens: request.maxOutputTokens,
             temperature: request.temperature,
             topP: request.topP,
-            repeatPenalty: request.presencePenalty || request.frequencyPenalty
-              ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
-              : undefined,
+            repeatPenalty:
+              request.presencePenalty || request.frequencyPenalty
+                ? { presencePenalty: request.presencePenalty, frequencyPenalty: request.frequencyPenalty }
+                : undefined,
             onToken: (tokens: unknown[]) => (outputTokens += tokens.length),
             onTextChunk: (text: string) => {
               if (text) subscriber.next({ type: 'text', delta: text });
@@ -69,7 +71,7 @@ export class EmbeddedBackend implements ModelBackend {
                   const argumentsJson = JSON.stringify(call.params ?? {});
                   subscriber.next({ type: 'tool_call', index: calls++, callId: newId('call'), name: call.functionName, argumentsDelta: argumentsJson });
                 },
-              }) as LlamaChatResponse<never>
+              })
             : await chat.generateResponse(conversation.history, { ...common, grammar });
           subscriber.next({
             type: 'usage',

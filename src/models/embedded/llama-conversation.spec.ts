@@ -58,7 +58,9 @@ describe('toLlamaConversation', () => {
 
   it('offers the tools tool_choice allows', () => {
     expect(Object.keys(toLlamaConversation(request({ tools: [getTime, getDate] })).functions!)).toEqual(['get_time', 'get_date']);
-    expect(Object.keys(toLlamaConversation(request({ tools: [getTime, getDate], toolChoice: { type: 'function', name: 'get_date' } })).functions!)).toEqual(['get_date']);
+    expect(Object.keys(toLlamaConversation(request({ tools: [getTime, getDate], toolChoice: { type: 'function', name: 'get_date' } })).functions!)).toEqual([
+      'get_date',
+    ]);
     expect(toLlamaConversation(request({ tools: [getTime], toolChoice: 'none' })).functions).toBeUndefined();
   });
 

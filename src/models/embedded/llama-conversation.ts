@@ -1,4 +1,5 @@
 import type { ChatHistoryItem, ChatModelFunctions } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+
 import { ApiError } from '../../common/api-error';
 import type { InputItem, Json, JsonObject } from '../../common/openai/types';
 import { toolOutputText } from '../chat-messages';
@@ -57,11 +58,13 @@ function functionsOf(request: GenerationRequest): ChatModelFunctions | undefined
   if (request.toolChoice === 'none' || request.tools.length === 0) return undefined;
   const only = typeof request.toolChoice === 'object' ? request.toolChoice.name : undefined;
   const offered = request.tools.filter((tool) => !only || tool.name === only);
-  return Object.fromEntries(offered.map((tool) => [tool.name, { description: tool.description ?? undefined, params: (tool.parameters ?? undefined) as never }]));
+  return Object.fromEntries(
+    offered.map((tool) => [tool.name, { description: tool.description ?? undefined, params: (tool.parameters ?? undefined) as never }]),
+  );
 }
 
 function textOf(item: InputItem, index: number): string {
-  const content = item.content as Json;
+  const content = item.content;
   if (typeof content === 'string') return content;
   return (content as Part[])
     .map((part, partIndex) => {

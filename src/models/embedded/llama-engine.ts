@@ -1,6 +1,8 @@
-import { Logger } from '@nestjs/common';
 import { isAbsolute, resolve } from 'node:path';
+
+import { Logger } from '@nestjs/common';
 import type { ChatWrapper, Llama, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+
 import { importEsm } from '../../common/import-esm';
 import type { TextFormat } from '../../common/openai/types';
 import { SequencePool } from './sequence-pool';
@@ -59,7 +61,7 @@ export class LlamaEngine {
         build: 'never',
         maxThreads: this.options.threads,
         logger: (level, message) => {
-          if (level === 'error' || level === 'fatal') this.logger.error(message.trim());
+          if (String(level) === 'error' || String(level) === 'fatal') this.logger.error(message.trim());
         },
       });
       return { lib, llama };
@@ -83,9 +85,13 @@ export class LlamaEngine {
     const grammarFor = async (format: TextFormat): Promise<LlamaGrammar | undefined> => {
       if (format.type === 'text') return undefined;
       const key = JSON.stringify(format.type === 'json_schema' ? format.schema : 'json');
-      return cached(grammars, key, () => (format.type === 'json_schema' ? llama.createGrammarForJsonSchema(format.schema as never) : llama.getGrammarFor('json')));
+      return cached(grammars, key, () =>
+        format.type === 'json_schema' ? llama.createGrammarForJsonSchema(format.schema as never) : llama.getGrammarFor('json'),
+      );
     };
-    this.logger.log(`loaded ${isAbsolute(source) ? modelPath : source}: ${this.options.sequences} sequences of ${context.contextSize} tokens, ${this.options.threads} threads`);
+    this.logger.log(
+      `loaded ${isAbsolute(source) ? modelPath : source}: ${this.options.sequences} sequences of ${context.contextSize} tokens, ${this.options.threads} threads`,
+    );
     return { model, chatWrapper: lib.resolveChatWrapper(model), sequences: new SequencePool(sequences), lib, grammarFor };
   }
 }

@@ -1,27 +1,14 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsNumber,
-  IsObject,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
-import { CheckedBy, type CheckResult } from '../../common/validation';
-import type { InputItem, ResponseTool, TextFormat, ToolChoice } from '../../common/openai/types';
-import { checkToolChoice, checkTools } from '../../tools/tool-definitions';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+
 import { checkInput } from '../../common/openai/input-items';
-import { checkMetadata } from '../../common/openai/metadata';
-import { checkTextFormat } from './text-format';
 import { MAX_INT32, MAX_MODEL_NAME_LENGTH } from '../../common/openai/limits';
+import { checkMetadata } from '../../common/openai/metadata';
+import type { InputItem, ResponseTool, TextFormat, ToolChoice } from '../../common/openai/types';
+import { CheckedBy, type CheckResult } from '../../common/validation';
+import { checkToolChoice, checkTools } from '../../tools/tool-definitions';
+import { checkTextFormat } from './text-format';
 
 export const INCLUDABLE = [
   'message.output_text.logprobs',
@@ -39,31 +26,37 @@ export class TextConfigDto {
     description: 'Output format: {"type":"text"}, {"type":"json_object"} or {"type":"json_schema","name","schema","strict"}.',
     example: { type: 'text' },
   })
-  @IsOptional() @CheckedBy(checkTextFormat)
+  @IsOptional()
+  @CheckedBy(checkTextFormat)
   format?: TextFormat;
 
   @ApiPropertyOptional({ enum: ['low', 'medium', 'high'] })
-  @IsOptional() @IsIn(['low', 'medium', 'high'])
+  @IsOptional()
+  @IsIn(['low', 'medium', 'high'])
   verbosity?: 'low' | 'medium' | 'high';
 }
 
 export class ReasoningDto {
   @ApiPropertyOptional({ enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'], nullable: true })
-  @IsOptional() @IsIn(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])
+  @IsOptional()
+  @IsIn(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])
   effort?: string | null;
 
   @ApiPropertyOptional({ enum: ['auto', 'concise', 'detailed'], nullable: true })
-  @IsOptional() @IsIn(['auto', 'concise', 'detailed'])
+  @IsOptional()
+  @IsIn(['auto', 'concise', 'detailed'])
   summary?: string | null;
 
   @ApiPropertyOptional({ enum: ['auto', 'concise', 'detailed'], nullable: true, deprecated: true })
-  @IsOptional() @IsIn(['auto', 'concise', 'detailed'])
+  @IsOptional()
+  @IsIn(['auto', 'concise', 'detailed'])
   generate_summary?: string | null;
 }
 
 export class StreamOptionsDto {
   @ApiPropertyOptional()
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   include_obfuscation?: boolean;
 }
 
@@ -84,7 +77,8 @@ export class NestedFunctionToolDto {
 /** `client_metadata`: string pairs, as Codex CLI sends them (more of them than `metadata` allows). */
 function checkClientMetadata(value: unknown, param: string): CheckResult<Record<string, string>> {
   const pairs = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : undefined;
-  if (pairs && pairs.length <= 64 && pairs.every(([, item]) => typeof item === 'string' && item.length <= 4096)) return { value: value as Record<string, string> };
+  if (pairs && pairs.length <= 64 && pairs.every(([, item]) => typeof item === 'string' && item.length <= 4096))
+    return { value: value as Record<string, string> };
   return { param, message: `'${param}' must be an object of at most 64 string pairs.` };
 }
 
@@ -115,23 +109,30 @@ function checkConversation(value: unknown, param: string): CheckResult<string> {
 @ApiExtraModels(FunctionToolDto, NestedFunctionToolDto)
 export class CreateResponseDto {
   @ApiProperty({ example: 'gpt-4o-mini', description: 'Model name; MODELS_FILE routes it to a backend.' })
-  @IsString() @IsNotEmpty() @MaxLength(MAX_MODEL_NAME_LENGTH)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_MODEL_NAME_LENGTH)
   model: string;
 
   @ApiPropertyOptional({
-    description: 'A string (one user message) or a list of input items: messages (user, assistant, system, developer), function_call, function_call_output, reasoning, and item_reference (an output item of a stored response, by id).',
+    description:
+      'A string (one user message) or a list of input items: messages (user, assistant, system, developer), function_call, function_call_output, reasoning, and item_reference (an output item of a stored response, by id).',
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }],
     example: 'Say hello.',
   })
-  @IsOptional() @CheckedBy(checkInput)
+  @IsOptional()
+  @CheckedBy(checkInput)
   input?: InputItem[];
 
   @ApiPropertyOptional({ nullable: true, description: 'A system message placed first; not carried over to responses chained with previous_response_id.' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   instructions?: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: 'resp_…' })
-  @IsOptional() @IsString() @IsNotEmpty()
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
   previous_response_id?: string | null;
 
   @ApiPropertyOptional({
@@ -140,63 +141,99 @@ export class CreateResponseDto {
     example: 'conv_…',
     description: "A conversation's id (or {id}): its items come before the input, and the input and output are added to it once the response completes.",
   })
-  @IsOptional() @CheckedBy(checkConversation)
+  @IsOptional()
+  @CheckedBy(checkConversation)
   conversation?: string | null;
 
   @ApiPropertyOptional({ default: true, description: 'Keep the response so that it can be retrieved and chained.' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   store?: boolean | null;
 
   @ApiPropertyOptional({ default: false, description: 'Run as a durable background job; answers at once with status "queued".' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   background?: boolean | null;
 
   @ApiPropertyOptional({ default: false, description: 'Answer with server-sent events.' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   stream?: boolean | null;
 
   @ApiPropertyOptional({ type: StreamOptionsDto })
-  @IsOptional() @ValidateNested() @Type(() => StreamOptionsDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Up to 16 string pairs; keys up to 64 characters, values up to 512.' })
-  @IsOptional() @CheckedBy(checkMetadata)
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Up to 16 string pairs; keys up to 64 characters, values up to 512.',
+  })
+  @IsOptional()
+  @CheckedBy(checkMetadata)
   metadata?: Record<string, string> | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 2, nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(2)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(2)
   temperature?: number | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(1)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
   top_p?: number | null;
 
   @ApiPropertyOptional({ minimum: -2, maximum: 2, nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(-2) @Max(2)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-2)
+  @Max(2)
   presence_penalty?: number | null;
 
   @ApiPropertyOptional({ minimum: -2, maximum: 2, nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(-2) @Max(2)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-2)
+  @Max(2)
   frequency_penalty?: number | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 20, nullable: true })
-  @IsOptional() @IsInt() @Min(0) @Max(20)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(20)
   top_logprobs?: number | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_INT32, nullable: true })
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_INT32)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT32)
   max_output_tokens?: number | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_INT32, nullable: true, description: 'Most function calls the response may make.' })
-  @IsOptional() @IsInt() @Min(1) @Max(MAX_INT32)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT32)
   max_tool_calls?: number | null;
 
   @ApiPropertyOptional({ type: TextConfigDto })
-  @IsOptional() @ValidateNested() @Type(() => TextConfigDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TextConfigDto)
   text?: TextConfigDto | null;
 
   @ApiPropertyOptional({ type: ReasoningDto })
-  @IsOptional() @ValidateNested() @Type(() => ReasoningDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ReasoningDto)
   reasoning?: ReasoningDto | null;
 
   @ApiPropertyOptional({
@@ -207,82 +244,126 @@ export class CreateResponseDto {
     type: 'array',
     items: { oneOf: [{ $ref: getSchemaPath(FunctionToolDto) }, { $ref: getSchemaPath(NestedFunctionToolDto) }] },
   })
-  @IsOptional() @CheckedBy(checkTools)
+  @IsOptional()
+  @CheckedBy(checkTools)
   tools?: ResponseTool[] | null;
 
   @ApiPropertyOptional({
     oneOf: [
       { type: 'string', enum: ['auto', 'none', 'required'] },
       { type: 'object', properties: { type: { enum: ['function'] }, name: { type: 'string' } } },
-      { type: 'object', properties: { type: { enum: ['allowed_tools'] }, mode: { enum: ['auto', 'required'] }, tools: { type: 'array', items: { type: 'object' } } } },
+      {
+        type: 'object',
+        properties: { type: { enum: ['allowed_tools'] }, mode: { enum: ['auto', 'required'] }, tools: { type: 'array', items: { type: 'object' } } },
+      },
     ],
   })
-  @IsOptional() @CheckedBy(checkToolChoice)
+  @IsOptional()
+  @CheckedBy(checkToolChoice)
   tool_choice?: ToolChoice | null;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   parallel_tool_calls?: boolean | null;
 
   @ApiPropertyOptional({ enum: ['auto', 'disabled'], default: 'disabled' })
-  @IsOptional() @IsIn(['auto', 'disabled'])
+  @IsOptional()
+  @IsIn(['auto', 'disabled'])
   truncation?: 'auto' | 'disabled' | null;
 
   @ApiPropertyOptional({ type: [String], enum: INCLUDABLE })
-  @IsOptional() @IsArray() @IsIn(INCLUDABLE, { each: true })
+  @IsOptional()
+  @IsArray()
+  @IsIn(INCLUDABLE, { each: true })
   include?: string[] | null;
 
   @ApiPropertyOptional({ deprecated: true, description: 'Use safety_identifier and prompt_cache_key.' })
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   user?: string | null;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   safety_identifier?: string | null;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   prompt_cache_key?: string | null;
 
   @ApiPropertyOptional({ enum: ['in_memory', '24h'], nullable: true, description: "'in-memory' is taken too, as older SDKs spell it." })
-  @IsOptional() @IsIn(['in_memory', 'in-memory', '24h'])
+  @IsOptional()
+  @IsIn(['in_memory', 'in-memory', '24h'])
   prompt_cache_retention?: string | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: "A reusable prompt stored at OpenAI: this server has none (400 unsupported_parameter; send the instructions instead)." })
-  @IsOptional() @IsObject()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'A reusable prompt stored at OpenAI: this server has none (400 unsupported_parameter; send the instructions instead).',
+  })
+  @IsOptional()
+  @IsObject()
   prompt?: Record<string, unknown> | null;
 
   // Accepted so that the clients that send them work; this server has nothing to do with them.
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: "A client's own description of itself (Codex CLI sends it). Accepted; no effect." })
-  @IsOptional() @CheckedBy(checkClientMetadata)
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: "A client's own description of itself (Codex CLI sends it). Accepted; no effect.",
+  })
+  @IsOptional()
+  @CheckedBy(checkClientMetadata)
   client_metadata?: Record<string, string> | null;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, compact_threshold: { type: 'number', nullable: true } } }, nullable: true, description: 'With `{type: "compaction", compact_threshold}`, a conversation whose rendered tokens reach the threshold is compacted before the model answers: the response then begins with a compaction item.' })
-  @IsOptional() @CheckedBy(checkContextManagement)
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', properties: { type: { type: 'string' }, compact_threshold: { type: 'number', nullable: true } } },
+    nullable: true,
+    description:
+      'With `{type: "compaction", compact_threshold}`, a conversation whose rendered tokens reach the threshold is compacted before the model answers: the response then begins with a compaction item.',
+  })
+  @IsOptional()
+  @CheckedBy(checkContextManagement)
   context_management?: Array<Record<string, unknown>> | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Prompt caching options of OpenAI. Accepted; no effect.' })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   prompt_cache_options?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'OpenAI-hosted moderation. Accepted; no effect.', nullable: true })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   moderation?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Image input options of OpenAI. Accepted; no effect.' })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   image?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "OpenAI's batch-like completion windows for background responses. Accepted; no effect." })
-  @IsOptional() @IsObject()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: "OpenAI's batch-like completion windows for background responses. Accepted; no effect.",
+  })
+  @IsOptional()
+  @IsObject()
   background_options?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "OpenAI's access programs. Accepted; no effect." })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   access_programs?: Record<string, unknown>;
 
   @ApiPropertyOptional({ enum: ['auto', 'default', 'flex', 'scale', 'priority'] })
-  @IsOptional() @IsIn(['auto', 'default', 'flex', 'scale', 'priority'])
+  @IsOptional()
+  @IsIn(['auto', 'default', 'flex', 'scale', 'priority'])
   service_tier?: string | null;
 }
 

@@ -1,22 +1,29 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { MAX_INT32 } from '../../common/openai/limits';
+
 import { ItemsPageQuery } from '../../common/openai/item-lists';
+import { MAX_INT32 } from '../../common/openai/limits';
 
 export class ListInputItemsQuery extends ItemsPageQuery {
   @ApiPropertyOptional({ description: 'List items before this item id.' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   before?: string;
 }
 
 export class RetrieveResponseQuery {
   @ApiPropertyOptional({ description: 'Replay the stored events as server-sent events.' })
-  @IsOptional() @IsIn(['true', 'false'])
+  @IsOptional()
+  @IsIn(['true', 'false'])
   stream?: 'true' | 'false';
 
   @ApiPropertyOptional({ description: 'With stream=true: only events whose sequence_number is greater than this.' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(-1) @Max(MAX_INT32)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(-1)
+  @Max(MAX_INT32)
   starting_after?: number;
 
   @ApiPropertyOptional({ type: [String] })
@@ -24,6 +31,7 @@ export class RetrieveResponseQuery {
   include?: string[] | string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsIn(['true', 'false'])
+  @IsOptional()
+  @IsIn(['true', 'false'])
   include_obfuscation?: 'true' | 'false';
 }

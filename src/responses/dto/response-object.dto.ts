@@ -45,7 +45,14 @@ export class ResponseObjectDto {
   @ApiProperty() background: boolean;
   @ApiProperty({ nullable: true, type: Number }) completed_at: number | null;
   @ApiProperty({ nullable: true, type: ResponseErrorDto }) error: ResponseErrorDto | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, properties: { reason: { type: 'string', enum: ['max_output_tokens', 'content_filter'] } } }) incomplete_details: { reason: string } | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    example: null,
+    properties: { reason: { type: 'string', enum: ['max_output_tokens', 'content_filter'] } },
+  })
+  incomplete_details: { reason: string } | null;
   @ApiProperty({ nullable: true, type: String }) instructions: string | null;
   @ApiProperty({ nullable: true, type: Number }) max_output_tokens: number | null;
   @ApiProperty({ nullable: true, type: Number }) max_tool_calls: number | null;
@@ -55,7 +62,10 @@ export class ResponseObjectDto {
   @ApiProperty() parallel_tool_calls: boolean;
   @ApiProperty({ nullable: true, type: String }) previous_response_id: string | null;
   @ApiProperty({ nullable: true, type: String }) prompt_cache_key: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { effort: null, summary: null } }) reasoning: { effort: string | null; summary: string | null };
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { effort: null, summary: null } }) reasoning: {
+    effort: string | null;
+    summary: string | null;
+  };
   @ApiProperty({ nullable: true, type: String }) safety_identifier: string | null;
   @ApiProperty({ example: 'default' }) service_tier: string;
   @ApiProperty() store: boolean;
@@ -70,8 +80,16 @@ export class ResponseObjectDto {
   @ApiProperty({ enum: ['auto', 'disabled'] }) truncation: string;
   @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
   @ApiProperty({ nullable: true, type: String }) user: string | null;
-  @ApiProperty({ nullable: true, type: 'object', properties: { id: { type: 'string' } }, example: null, description: 'The conversation the response reads and adds to, if any.' }) conversation: { id: string } | null;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, description: 'Prompt templates are not supported; always null.' }) prompt: null;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    properties: { id: { type: 'string' } },
+    example: null,
+    description: 'The conversation the response reads and adds to, if any.',
+  })
+  conversation: { id: string } | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, example: null, description: 'Prompt templates are not supported; always null.' })
+  prompt: null;
 }
 
 export class DeletedResponseDto {

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsOptional, IsString, ValidateNested, ArrayNotEmpty } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsBoolean, IsOptional, IsString, ValidateNested } from 'class-validator';
+
 import { checkToolOutputParts } from '../../common/openai/input-items';
 import { CheckedBy, type CheckResult } from '../../common/validation';
 
@@ -15,25 +16,33 @@ export function checkToolOutput(value: unknown, param = 'output'): CheckResult<T
 
 export class ToolOutputDto {
   @ApiPropertyOptional({ example: 'call_…' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   tool_call_id?: string;
 
   @ApiPropertyOptional({ description: 'Same as tool_call_id.' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   call_id?: string;
 
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }], example: 'It is 18:42 UTC.' })
-  @IsOptional() @CheckedBy(checkToolOutput)
+  @IsOptional()
+  @CheckedBy(checkToolOutput)
   output?: ToolOutput;
 }
 
 /** Either one output (`tool_call_id` + `output`) or several (`tool_outputs`). */
 export class SubmitToolOutputsDto extends ToolOutputDto {
   @ApiPropertyOptional({ type: [ToolOutputDto] })
-  @IsOptional() @IsArray() @ArrayNotEmpty() @ValidateNested({ each: true }) @Type(() => ToolOutputDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @ValidateNested({ each: true })
+  @Type(() => ToolOutputDto)
   tool_outputs?: ToolOutputDto[];
 
   @ApiPropertyOptional({ description: 'Stream the continuation as server-sent events on the same response.' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   stream?: boolean;
 }

@@ -1,5 +1,5 @@
-import type { CheckResult } from '../../common/validation';
 import type { JsonObject, TextFormat } from '../../common/openai/types';
+import type { CheckResult } from '../../common/validation';
 
 /** `text.format`: plain text, any JSON object, or JSON matching a named schema. */
 export function checkTextFormat(value: unknown, param = 'format'): CheckResult<TextFormat> {
@@ -26,7 +26,7 @@ export function checkTextFormat(value: unknown, param = 'format'): CheckResult<T
           type: 'json_schema',
           name: format.name,
           schema: format.schema as JsonObject,
-          strict: (format.strict as boolean | undefined) ?? null,
+          strict: format.strict ?? null,
           ...(typeof format.description === 'string' ? { description: format.description } : {}),
         },
       };

@@ -1,4 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+
 import { ResponseEntity } from './response.entity';
 
 /** The input items of one response, in order; with the outputs of its ancestors they rebuild a conversation. */

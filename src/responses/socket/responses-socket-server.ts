@@ -1,17 +1,19 @@
-import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer } from 'ws';
-import type { Caller } from '../../auth/tenant-keys';
+
 import { ApiKeys } from '../../auth/api-keys.service';
-import { RateLimiter } from '../../rate-limits/rate-limiter';
+import type { Caller } from '../../auth/tenant-keys';
 import { toApiError } from '../../common/all-exceptions.filter';
 import { ApiError } from '../../common/api-error';
 import { apiValidationPipe } from '../../common/validation';
 import { AppConfig } from '../../config/app-config';
 import { writeRawError } from '../../http/raw-error-response';
+import { RateLimiter } from '../../rate-limits/rate-limiter';
 import { ResponsesService } from '../responses.service';
 import { ResponsesSocketSession } from './responses-socket-session';
 

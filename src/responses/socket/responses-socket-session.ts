@@ -1,15 +1,16 @@
-import { METRICS } from '../../metrics/metrics';
-import type { Caller } from '../../auth/tenant-keys';
 import { Logger, type ValidationPipe } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
-import { ApiError } from '../../common/api-error';
+
+import type { Caller } from '../../auth/tenant-keys';
 import { toApiError } from '../../common/all-exceptions.filter';
+import { ApiError } from '../../common/api-error';
 import { checkJsonBounds } from '../../common/json-bounds';
 import { errorForLog } from '../../common/log-redaction';
 import type { InputItem } from '../../common/openai/types';
 import { TERMINAL_EVENT_TYPES } from '../../events/event-log.service';
-import { CreateResponseDto } from '../dto/create-response.dto';
+import { METRICS } from '../../metrics/metrics';
 import type { CreateResult } from '../create-result';
+import { CreateResponseDto } from '../dto/create-response.dto';
 import type { EarlierResponse, ResponsesService } from '../responses.service';
 
 /**
@@ -56,7 +57,15 @@ export class ResponsesSocketSession {
   private async handle(text: string): Promise<void> {
     if (this.closed.signal.aborted) return;
     try {
-      if (this.draining) throw new ApiError(503, 'The server is shutting down: reconnect, and another replica (or this one once restarted) will answer.', 'server_shutting_down', null, 'server_error', 1);
+      if (this.draining)
+        throw new ApiError(
+          503,
+          'The server is shutting down: reconnect, and another replica (or this one once restarted) will answer.',
+          'server_shutting_down',
+          null,
+          'server_error',
+          1,
+        );
       const dto = await this.createRequest(text);
       this.admit();
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
@@ -84,7 +93,8 @@ export class ResponsesSocketSession {
       throw ApiError.badRequest("Unknown event type: this connection takes 'response.create' messages.", 'type', 'unknown_event_type');
     }
     const { type: _type, stream: _stream, ...body } = message as Record<string, unknown>;
-    if (body.background) throw ApiError.badRequest('Background responses are not run over a WebSocket: create them with POST /v1/responses.', 'background', 'invalid_value');
+    if (body.background)
+      throw ApiError.badRequest('Background responses are not run over a WebSocket: create them with POST /v1/responses.', 'background', 'invalid_value');
     return (await this.validation.transform({ ...body, stream: true }, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
   }
 

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+
 import { CheckedBy, type CheckResult } from '../../common/validation';
 import { USAGE_GROUPS, type UsageGroup } from '../usage.repository';
 
@@ -7,7 +8,9 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `group_by`: comma-separated (or repeated) tenant, key, model, day. */
 function checkGroupBy(value: unknown, param: string): CheckResult<UsageGroup[]> {
-  const groups = (Array.isArray(value) ? value : [value]).flatMap((entry) => (typeof entry === 'string' ? entry.split(',') : [entry])).filter((entry) => entry !== '');
+  const groups = (Array.isArray(value) ? value : [value])
+    .flatMap((entry) => (typeof entry === 'string' ? entry.split(',') : [entry]))
+    .filter((entry) => entry !== '');
   if (groups.every((group): group is UsageGroup => (USAGE_GROUPS as readonly unknown[]).includes(group))) return { value: [...new Set(groups)] };
   return { param, message: `'${param}' takes tenant, key, model and day, comma-separated.` };
 }
@@ -15,22 +18,27 @@ function checkGroupBy(value: unknown, param: string): CheckResult<UsageGroup[]> 
 /** The query of GET /admin/usage. */
 export class UsageQuery {
   @ApiPropertyOptional({ description: 'First day (UTC, YYYY-MM-DD), inclusive; default: 30 days before `to`.', example: '2026-11-01' })
-  @IsOptional() @Matches(DAY, { message: "'from' must be a day: YYYY-MM-DD." })
+  @IsOptional()
+  @Matches(DAY, { message: "'from' must be a day: YYYY-MM-DD." })
   from?: string;
 
   @ApiPropertyOptional({ description: 'Last day (UTC, YYYY-MM-DD), inclusive; default: today.', example: '2026-11-30' })
-  @IsOptional() @Matches(DAY, { message: "'to' must be a day: YYYY-MM-DD." })
+  @IsOptional()
+  @Matches(DAY, { message: "'to' must be a day: YYYY-MM-DD." })
   to?: string;
 
   @ApiPropertyOptional({ description: 'What to sum by, comma-separated: tenant, key, model, day (none: one total).', example: 'tenant,model,day' })
-  @IsOptional() @CheckedBy(checkGroupBy)
+  @IsOptional()
+  @CheckedBy(checkGroupBy)
   group_by?: UsageGroup[];
 
   @ApiPropertyOptional({ description: "Only this tenant's usage." })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   tenant?: string;
 
   @ApiPropertyOptional({ enum: ['json', 'csv'], description: 'csv: the same rows as a CSV file.' })
-  @IsOptional() @IsIn(['json', 'csv'])
+  @IsOptional()
+  @IsIn(['json', 'csv'])
   format?: 'json' | 'csv';
 }

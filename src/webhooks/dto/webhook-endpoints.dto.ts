@@ -3,8 +3,12 @@ import { IsOptional, IsString, IsUrl, Matches } from 'class-validator';
 
 /** The body of POST /admin/webhooks. */
 export class CreateWebhookEndpointDto {
-  @ApiProperty({ description: "The tenant whose background responses' webhooks go to this endpoint (as in API_KEYS; `default` without keys).", example: 'team-a' })
-  @IsString() @Matches(/^[\w.-]{1,64}$/, { message: "'tenant' must be 1-64 letters, digits, '.', '_' or '-'." })
+  @ApiProperty({
+    description: "The tenant whose background responses' webhooks go to this endpoint (as in API_KEYS; `default` without keys).",
+    example: 'team-a',
+  })
+  @IsString()
+  @Matches(/^[\w.-]{1,64}$/, { message: "'tenant' must be 1-64 letters, digits, '.', '_' or '-'." })
   tenant: string;
 
   @ApiProperty({ description: 'Where the events are POSTed.', example: 'https://hooks.team-a.example/openai' })
@@ -12,13 +16,15 @@ export class CreateWebhookEndpointDto {
   url: string;
 
   @ApiPropertyOptional({ description: 'The signing secret (whsec_<base64>); generated when absent. Shown once, in this answer.' })
-  @IsOptional() @Matches(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, { message: "'secret' must look like whsec_<base64 of at least 12 bytes>." })
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, { message: "'secret' must look like whsec_<base64 of at least 12 bytes>." })
   secret?: string;
 }
 
 export class ListWebhookEndpointsQuery {
   @ApiPropertyOptional({ description: "Only this tenant's endpoints." })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   tenant?: string;
 }
 

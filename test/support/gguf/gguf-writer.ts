@@ -12,8 +12,7 @@ interface Scalars {
 type Scalar = keyof Scalars;
 
 export type GgufValue =
-  | { [T in Scalar]: { type: T; value: Scalars[T] } }[Scalar]
-  | { [T in Scalar]: { type: 'array'; of: T; value: Array<Scalars[T]> } }[Scalar];
+  { [T in Scalar]: { type: T; value: Scalars[T] } }[Scalar] | { [T in Scalar]: { type: 'array'; of: T; value: Array<Scalars[T]> } }[Scalar];
 
 export interface GgufTensor {
   name: string;

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+
 import { encodeGguf, type GgufTensor } from './gguf-writer';
 
 /**
