@@ -1,6 +1,7 @@
 import { DatabaseAvailability } from '../src/database/database-availability';
 import { type CuttableProxy, startCuttableProxy } from './support/cuttable-proxy';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
+import { waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,7 +76,7 @@ describe('A database outage', () => {
 
   it('finishes a background job that was running during an outage once, without running it again', async () => {
     const job = await server.client.responses.create({ model: 'm', input: 'TOKENS 12 50 job-once', background: true });
-    for (let i = 0; i < 100 && (await server.client.responses.retrieve(job.id)).status !== 'in_progress'; i++) await sleep(20);
+    await waitFor(async () => ((await server.client.responses.retrieve(job.id)).status === 'in_progress' ? true : undefined), 2000, 20);
     proxy.cut();
     await sleep(1500);
     proxy.restore();

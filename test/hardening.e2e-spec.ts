@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { spawnServer } from './support/server-process';
+import { waitFor } from './support/sse';
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream';
 import { startTestServer, type TestServer } from './support/test-server';
 
@@ -160,14 +161,9 @@ describe('Hardening: what clients and logs are never shown', () => {
   it('reports not ready as soon as a SIGTERM drain starts, while running jobs finish', async () => {
     const server = await spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, SHUTDOWN_GRACE_MS: '10000' });
     const job = await server.client.responses.create({ model: 'm', input: 'TOKENS 60 50', background: true });
-    for (let i = 0; i < 100 && (await server.client.responses.retrieve(job.id)).status !== 'in_progress'; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => ((await server.client.responses.retrieve(job.id)).status === 'in_progress' ? true : undefined), 2000, 20);
     server.kill('SIGTERM');
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 503; i++) {
-      status = (await fetch(`${server.url}/ready`)).status;
-      if (status !== 503) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(status).toBe(503);
+    expect(await waitFor(async () => ((await fetch(`${server.url}/ready`)).status === 503 ? 503 : undefined), 1000, 20)).toBe(503);
     // Still draining: the job is running, the process still answers.
     expect((await server.client.responses.retrieve(job.id)).status).toBe('in_progress');
     expect(await server.exited).toBe(0);

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 
-import { streamStored } from './support/sse';
+import { streamStored, waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** `{"k0":"v","k1":"v",…}` with `n` keys, written directly (JSON.stringify of a million-key object is itself slow). */
@@ -118,8 +118,7 @@ describe('Hostile input: bounded, linear, refused before the model runs', () => 
     ];
     for (const frame of frames) socket.send(frame);
     socket.send(JSON.stringify({ type: 'response.create', model: 'm', input: 'still here' }));
-    const deadline = Date.now() + 10_000;
-    while (!messages.some((m) => m.type === 'response.completed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => (messages.some((m) => m.type === 'response.completed') ? true : undefined), 10_000, 20);
     socket.close();
     expect(messages.filter((m) => m.type === 'error').map((m) => [m.status, m.error.code, m.error.param])).toEqual([
       [400, 'too_many_keys', 'metadata'],

@@ -2,6 +2,7 @@ import { Agent, get } from 'node:http';
 
 import OpenAI from 'openai';
 
+import { waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 describe('Responses API with the official SDK', () => {
@@ -90,8 +91,7 @@ describe('Responses API with the official SDK', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     controller.abort();
     await expect(create).rejects.toThrow();
-    const deadline = Date.now() + 5000;
-    while (server.stub.aborted === abortedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(async () => (server.stub.aborted > abortedBefore ? true : undefined), 5000, 20);
     expect(server.stub.aborted).toBe(abortedBefore + 1);
   });
 

@@ -1,6 +1,6 @@
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 
-import { parseFrame, readFrames } from './support/sse';
+import { parseFrame, readFrames, waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 const TEXT_SEQUENCE = [
@@ -23,15 +23,6 @@ async function collect(stream: AsyncIterable<ResponseStreamEvent>): Promise<Resp
   const events: ResponseStreamEvent[] = [];
   for await (const event of stream) events.push(event);
   return events;
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('Streaming', () => {
@@ -150,16 +141,13 @@ describe('Streaming', () => {
     }
     expect(deltas).toBe(3);
     const abortedBefore = server.stub.aborted;
-    const stored = await waitFor(
-      () => server.client.responses.retrieve(id),
-      (r) => r.status !== 'in_progress',
-    );
+    const stored = await waitFor(async () => {
+      const response = await server.client.responses.retrieve(id);
+      return response.status !== 'in_progress' ? response : undefined;
+    });
     expect(stored.status).toBe('cancelled');
     expect(stored.output[0]).toMatchObject({ type: 'message', status: 'incomplete' });
-    await waitFor(
-      async () => server.stub.aborted,
-      (n) => n > 0,
-    );
+    await waitFor(async () => (server.stub.aborted > 0 ? true : undefined));
     expect(server.stub.aborted).toBeGreaterThanOrEqual(Math.max(1, abortedBefore));
   });
 

@@ -2,6 +2,7 @@ import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai
 import WebSocket from 'ws';
 import { z } from 'zod';
 
+import { waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 type Message = {
@@ -102,8 +103,7 @@ describe('WebSocket mode (/v1/responses)', () => {
     ws.send({ type: 'response.create', model: 'stub-model', input: 'TOKENS 400 20' });
     await new Promise((resolve) => ws.socket.once('message', resolve));
     ws.socket.close();
-    const deadline = Date.now() + 5000;
-    while (server.stub.aborted === abortedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(async () => (server.stub.aborted > abortedBefore ? true : undefined), 5000, 20);
     expect(server.stub.aborted).toBe(abortedBefore + 1);
   });
 

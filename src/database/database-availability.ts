@@ -6,6 +6,8 @@ import { isDatabaseUnreachable } from '../common/database-errors';
 import { DATABASE_URL } from './pg-notifications';
 
 const PROBE_EVERY_MS = 1000;
+/** While it is down, the probe asks more often: clients wait no longer than they must once it is back. */
+const PROBE_WHILE_DOWN_EVERY_MS = 200;
 const PROBE_TIMEOUT_MS = 2000;
 /** Seconds a refused client is told to wait. */
 export const DATABASE_RETRY_AFTER_S = 2;
@@ -23,11 +25,14 @@ export class DatabaseAvailability implements OnApplicationBootstrap, OnModuleDes
   private client?: Client;
   private probing = false;
   private timer?: NodeJS.Timeout;
+  private lastProbe = 0;
 
   constructor(@Inject(DATABASE_URL) private readonly url: string) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.probe(), PROBE_EVERY_MS);
+    this.timer = setInterval(() => {
+      if (!this.reachable || Date.now() - this.lastProbe >= PROBE_EVERY_MS) void this.probe();
+    }, PROBE_WHILE_DOWN_EVERY_MS);
     this.timer.unref();
   }
 
@@ -50,10 +55,16 @@ export class DatabaseAvailability implements OnApplicationBootstrap, OnModuleDes
     if (isDatabaseUnreachable(error)) this.setReachable(false);
   }
 
+  /** Takes note of a write that committed: the database answers again (no need to wait for the probe). */
+  observeSuccess(): void {
+    this.setReachable(true);
+  }
+
   /** @internal One probe (exposed for tests). */
   async probe(): Promise<void> {
     if (this.probing) return;
     this.probing = true;
+    this.lastProbe = Date.now();
     try {
       if (!this.client) {
         const client = new Client({ connectionString: this.url, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS });

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 
-import { toApiError } from '../common/all-exceptions.filter';
+import { toApiError } from '../common/to-api-error';
 import { METRICS } from '../metrics/metrics';
 
 export interface SseEvent {

@@ -1,6 +1,7 @@
 import type { ResponseObject } from '../common/openai/types';
 import type { AppConfig } from '../config/app-config';
 import type { ConversationAppend, ConversationsService } from '../conversations/conversations.service';
+import type { DatabaseAvailability } from '../database/database-availability';
 import type { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { UsageService } from '../usage/usage.service';
@@ -13,6 +14,7 @@ const noLog = {} as EventLogService;
 const noConversations = {} as ConversationsService;
 const noWebhooks = { sendsWebhook: () => false } as unknown as WebhooksService;
 const noUsage = { add: async () => undefined } as unknown as UsageService;
+const availability = { observeSuccess: () => undefined } as unknown as DatabaseAvailability;
 const config = { DATABASE_OUTAGE_RETRY_MS: 5000 } as AppConfig;
 const event = (sequenceNumber: number, type = 'response.output_text.delta'): SerializedEvent => ({
   type,
@@ -30,7 +32,7 @@ describe('ResponseWrites', () => {
         if (rows.some((r) => r.response.id === 'bad')) throw new Error('foreign key violation');
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, config);
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, availability, config);
     const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'bad', 'e'].map((id) => writes.insert(row(id))));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     // The first goes alone (nothing in flight); the rest gather while it is written and go together; the batch
@@ -48,7 +50,7 @@ describe('ResponseWrites', () => {
         return rows.map((r) => r.expectedStatus.includes('in_progress'));
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, config);
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, availability, config);
     const first = writes.updateState(update('f'));
     const answers = await Promise.all([first, writes.updateState(update('y')), writes.updateState(update('x')), writes.updateState(update('x', ['queued']))]);
     expect(answers).toEqual([true, true, true, false]);
@@ -94,6 +96,7 @@ describe('ResponseWrites', () => {
       conversations,
       { sendsWebhook: () => false, record: async () => undefined } as unknown as WebhooksService,
       noUsage,
+      availability,
       config,
     );
     const terminal = event(9, 'response.completed');
@@ -121,7 +124,7 @@ describe('ResponseWrites', () => {
         if (attempts === 3) throw Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
       },
     } as unknown as ResponsesRepository;
-    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, config);
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, availability, config);
     await expect(writes.insert(row('a'))).resolves.toBeUndefined();
     expect(attempts).toBe(3);
   });
@@ -131,12 +134,14 @@ describe('ResponseWrites', () => {
     const down = {
       updateStates: async () => ((attempts += 1), Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), {}))),
     } as unknown as ResponsesRepository;
-    const impatient = new ResponseWrites(down, noLog, noConversations, noWebhooks, noUsage, { DATABASE_OUTAGE_RETRY_MS: 600 } as AppConfig);
+    const impatient = new ResponseWrites(down, noLog, noConversations, noWebhooks, noUsage, availability, { DATABASE_OUTAGE_RETRY_MS: 600 } as AppConfig);
     await expect(impatient.updateState(update('a'))).rejects.toThrow('Connection terminated');
     expect(attempts).toBeGreaterThan(1);
     const refused = {
       updateStates: async () => Promise.reject(Object.assign(new Error('check violation'), { code: '23514' })),
     } as unknown as ResponsesRepository;
-    await expect(new ResponseWrites(refused, noLog, noConversations, noWebhooks, noUsage, config).updateState(update('b'))).rejects.toThrow('check violation');
+    await expect(new ResponseWrites(refused, noLog, noConversations, noWebhooks, noUsage, availability, config).updateState(update('b'))).rejects.toThrow(
+      'check violation',
+    );
   });
 });

@@ -4,6 +4,7 @@ import { isDatabaseUnreachable, retryWhileUnreachable } from '../common/database
 import { GroupCommit } from '../common/group-commit';
 import { AppConfig } from '../config/app-config';
 import { type ConversationAppend, ConversationsService } from '../conversations/conversations.service';
+import { DatabaseAvailability } from '../database/database-availability';
 import { EventLogService } from '../events/event-log.service';
 import type { SerializedEvent } from '../events/serialized-event';
 import type { UsageEntry } from '../usage/usage.repository';
@@ -59,15 +60,21 @@ export class ResponseWrites {
     private readonly conversations: ConversationsService,
     private readonly webhooks: WebhooksService,
     private readonly usage: UsageService,
+    availability: DatabaseAvailability,
     config: AppConfig,
   ) {
     const budgetMs = config.DATABASE_OUTAGE_RETRY_MS;
+    // A write that commits says the database answers: requests waiting for the probe need not wait any longer.
+    const committed = <T>(result: T): T => {
+      availability.observeSuccess();
+      return result;
+    };
     const insertRows = (batch: NewRow[]) =>
       // A duplicate on a later attempt: the attempt whose answer the outage lost had committed the batch.
       retryWhileUnreachable(() => this.writeRows(batch).then(() => batch.map(() => undefined)), budgetMs, {
         duplicateMeansDone: () => batch.map(() => undefined),
-      });
-    const writeEnds = (batch: RunEnd[]) => retryWhileUnreachable(() => this.writeEnds(batch), budgetMs);
+      }).then(committed);
+    const writeEnds = (batch: RunEnd[]) => retryWhileUnreachable(() => this.writeEnds(batch), budgetMs).then(committed);
     this.inserts = new GroupCommit((rows) => this.eachOnFailure(rows, insertRows), IN_FLIGHT);
     this.ends = new GroupCommit((ends) => {
       // Two ends of one response in a batch would race inside the statement: those go one by one.

@@ -8,8 +8,8 @@ import { WebSocketServer } from 'ws';
 
 import { ApiKeys } from '../../auth/api-keys.service';
 import type { Caller } from '../../auth/tenant-keys';
-import { toApiError } from '../../common/all-exceptions.filter';
 import { ApiError } from '../../common/api-error';
+import { toApiError } from '../../common/to-api-error';
 import { apiValidationPipe } from '../../common/validation';
 import { AppConfig } from '../../config/app-config';
 import { writeRawError } from '../../http/raw-error-response';

@@ -2,11 +2,11 @@ import { Logger, type ValidationPipe } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
 
 import type { Caller } from '../../auth/tenant-keys';
-import { toApiError } from '../../common/all-exceptions.filter';
 import { ApiError } from '../../common/api-error';
 import { checkJsonBounds } from '../../common/json-bounds';
 import { errorForLog } from '../../common/log-redaction';
 import type { InputItem } from '../../common/openai/types';
+import { toApiError } from '../../common/to-api-error';
 import { TERMINAL_EVENT_TYPES } from '../../events/event-log.service';
 import { METRICS } from '../../metrics/metrics';
 import type { CreateResult } from '../create-result';
