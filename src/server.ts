@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 
@@ -16,6 +16,7 @@ import { errorForLog } from './common/log-redaction';
 import { toApiError } from './common/to-api-error';
 import { apiValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
+import { openApiDocument } from './http/openapi';
 import { writeRawError } from './http/raw-error-response';
 import { requestIds } from './http/request-ids';
 import { requestMetrics } from './http/request-metrics';
@@ -101,16 +102,7 @@ function hasBody(req: Request): boolean {
 }
 
 function setupSwagger(app: NestExpressApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('responses-server')
-      .setDescription('A self-hosted OpenAI Responses API. Point the official SDKs at http://<host>:8000/v1.')
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'One of API_KEYS; any value when authentication is off.' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
 }
 
 /** Nesting and keys are bounded on the raw bytes, before JSON.parse builds a million-key object (see json-bounds.ts). */

@@ -23,6 +23,10 @@ export const INCLUDABLE = [
 
 export class TextConfigDto {
   @ApiPropertyOptional({
+    type: 'object',
+    properties: { type: { type: 'string', enum: ['text', 'json_object', 'json_schema'] } },
+    required: ['type'],
+    additionalProperties: true,
     description: 'Output format: {"type":"text"}, {"type":"json_object"} or {"type":"json_schema","name","schema","strict"}.',
     example: { type: 'text' },
   })
@@ -37,17 +41,17 @@ export class TextConfigDto {
 }
 
 export class ReasoningDto {
-  @ApiPropertyOptional({ enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'], nullable: true })
+  @ApiPropertyOptional({ type: String, enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'], nullable: true })
   @IsOptional()
   @IsIn(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])
   effort?: string | null;
 
-  @ApiPropertyOptional({ enum: ['auto', 'concise', 'detailed'], nullable: true })
+  @ApiPropertyOptional({ type: String, enum: ['auto', 'concise', 'detailed'], nullable: true })
   @IsOptional()
   @IsIn(['auto', 'concise', 'detailed'])
   summary?: string | null;
 
-  @ApiPropertyOptional({ enum: ['auto', 'concise', 'detailed'], nullable: true, deprecated: true })
+  @ApiPropertyOptional({ type: String, enum: ['auto', 'concise', 'detailed'], nullable: true, deprecated: true })
   @IsOptional()
   @IsIn(['auto', 'concise', 'detailed'])
   generate_summary?: string | null;
@@ -63,10 +67,10 @@ export class StreamOptionsDto {
 export class FunctionToolDto {
   @ApiProperty({ enum: ['function'] }) type: 'function';
   @ApiProperty({ example: 'get_time' }) name: string;
-  @ApiPropertyOptional({ nullable: true }) description?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) description?: string | null;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, example: { type: 'object', properties: {} } })
   parameters?: Record<string, unknown> | null;
-  @ApiPropertyOptional({ nullable: true }) strict?: boolean | null;
+  @ApiPropertyOptional({ type: Boolean, nullable: true }) strict?: boolean | null;
 }
 
 export class NestedFunctionToolDto {
@@ -124,12 +128,16 @@ export class CreateResponseDto {
   @CheckedBy(checkInput)
   input?: InputItem[];
 
-  @ApiPropertyOptional({ nullable: true, description: 'A system message placed first; not carried over to responses chained with previous_response_id.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'A system message placed first; not carried over to responses chained with previous_response_id.',
+  })
   @IsOptional()
   @IsString()
   instructions?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'resp_…' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'resp_…' })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
@@ -145,17 +153,17 @@ export class CreateResponseDto {
   @CheckedBy(checkConversation)
   conversation?: string | null;
 
-  @ApiPropertyOptional({ default: true, description: 'Keep the response so that it can be retrieved and chained.' })
+  @ApiPropertyOptional({ type: Boolean, default: true, description: 'Keep the response so that it can be retrieved and chained.' })
   @IsOptional()
   @IsBoolean()
   store?: boolean | null;
 
-  @ApiPropertyOptional({ default: false, description: 'Run as a durable background job; answers at once with status "queued".' })
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Run as a durable background job; answers at once with status "queued".' })
   @IsOptional()
   @IsBoolean()
   background?: boolean | null;
 
-  @ApiPropertyOptional({ default: false, description: 'Answer with server-sent events.' })
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'Answer with server-sent events.' })
   @IsOptional()
   @IsBoolean()
   stream?: boolean | null;
@@ -175,49 +183,49 @@ export class CreateResponseDto {
   @CheckedBy(checkMetadata)
   metadata?: Record<string, string> | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 2, nullable: true })
+  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 2, nullable: true })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(2)
   temperature?: number | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true })
+  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 1, nullable: true })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
   top_p?: number | null;
 
-  @ApiPropertyOptional({ minimum: -2, maximum: 2, nullable: true })
+  @ApiPropertyOptional({ type: Number, minimum: -2, maximum: 2, nullable: true })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(-2)
   @Max(2)
   presence_penalty?: number | null;
 
-  @ApiPropertyOptional({ minimum: -2, maximum: 2, nullable: true })
+  @ApiPropertyOptional({ type: Number, minimum: -2, maximum: 2, nullable: true })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(-2)
   @Max(2)
   frequency_penalty?: number | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 20, nullable: true })
+  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 20, nullable: true })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(20)
   top_logprobs?: number | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_INT32, nullable: true })
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_INT32, nullable: true })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_INT32)
   max_output_tokens?: number | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_INT32, nullable: true, description: 'Most function calls the response may make.' })
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_INT32, nullable: true, description: 'Most function calls the response may make.' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -262,7 +270,7 @@ export class CreateResponseDto {
   @CheckedBy(checkToolChoice)
   tool_choice?: ToolChoice | null;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ type: Boolean, default: true })
   @IsOptional()
   @IsBoolean()
   parallel_tool_calls?: boolean | null;
@@ -278,25 +286,25 @@ export class CreateResponseDto {
   @IsIn(INCLUDABLE, { each: true })
   include?: string[] | null;
 
-  @ApiPropertyOptional({ deprecated: true, description: 'Use safety_identifier and prompt_cache_key.' })
+  @ApiPropertyOptional({ type: String, deprecated: true, description: 'Use safety_identifier and prompt_cache_key.' })
   @IsOptional()
   @IsString()
   @MaxLength(512)
   user?: string | null;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: String })
   @IsOptional()
   @IsString()
   @MaxLength(512)
   safety_identifier?: string | null;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: String })
   @IsOptional()
   @IsString()
   @MaxLength(512)
   prompt_cache_key?: string | null;
 
-  @ApiPropertyOptional({ enum: ['in_memory', '24h'], nullable: true, description: "'in-memory' is taken too, as older SDKs spell it." })
+  @ApiPropertyOptional({ type: String, enum: ['in_memory', '24h'], nullable: true, description: "'in-memory' is taken too, as older SDKs spell it." })
   @IsOptional()
   @IsIn(['in_memory', 'in-memory', '24h'])
   prompt_cache_retention?: string | null;
@@ -361,7 +369,7 @@ export class CreateResponseDto {
   @IsObject()
   access_programs?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: ['auto', 'default', 'flex', 'scale', 'priority'] })
+  @ApiPropertyOptional({ type: String, enum: ['auto', 'default', 'flex', 'scale', 'priority'] })
   @IsOptional()
   @IsIn(['auto', 'default', 'flex', 'scale', 'priority'])
   service_tier?: string | null;
