@@ -1,5 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 
+import type { ErrorCode } from './error-codes';
+
 export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'server_error';
 
 /** The body every error response carries, exactly as OpenAI shapes it. */
@@ -15,7 +17,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly code: string | null = null,
+    readonly code: ErrorCode | null = null,
     readonly param: string | null = null,
     readonly type: ErrorType = defaultType(status),
     /** Seconds a client should wait before retrying (429 / 503). */
@@ -24,19 +26,19 @@ export class ApiError extends Error {
     super(message);
   }
 
-  static badRequest(message: string, param: string | null = null, code: string | null = 'invalid_value'): ApiError {
+  static badRequest(message: string, param: string | null = null, code: ErrorCode | null = 'invalid_value'): ApiError {
     return new ApiError(HttpStatus.BAD_REQUEST, message, code, param);
   }
 
-  static notFound(message: string, param: string | null = null, code: string | null = null): ApiError {
+  static notFound(message: string, param: string | null = null, code: ErrorCode | null = null): ApiError {
     return new ApiError(HttpStatus.NOT_FOUND, message, code, param);
   }
 
-  static conflict(message: string, code: string, param: string | null = null): ApiError {
+  static conflict(message: string, code: ErrorCode, param: string | null = null): ApiError {
     return new ApiError(HttpStatus.CONFLICT, message, code, param);
   }
 
-  static tooManyRequests(message: string, retryAfter: number, code = 'rate_limit_exceeded'): ApiError {
+  static tooManyRequests(message: string, retryAfter: number, code: ErrorCode = 'rate_limit_exceeded'): ApiError {
     return new ApiError(HttpStatus.TOO_MANY_REQUESTS, message, code, null, 'rate_limit_error', retryAfter);
   }
 
@@ -59,6 +61,14 @@ export class ApiError extends Error {
 
   static modelNotFound(model: string): ApiError {
     return ApiError.notFound(`The model '${model}' does not exist or you do not have access to it.`, 'model', 'model_not_found');
+  }
+
+  /**
+   * A conversation the tenant does not have. `param` names what the client sent, as for every error: a response's
+   * `conversation` field, or the path's `conversation_id` (as `response_id` for responses).
+   */
+  static conversationNotFound(id: string, param: 'conversation' | 'conversation_id'): ApiError {
+    return ApiError.notFound(`Conversation with id '${id}' not found.`, param, 'conversation_not_found');
   }
 
   static responseNotFound(id: string): ApiError {

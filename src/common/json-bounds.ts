@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-codes';
 import { MAX_JSON_DEPTH, MAX_OBJECT_KEYS, type ShapeProblem } from './json-shape';
 
 /**
@@ -105,7 +106,7 @@ const PATH_SEGMENTS = 16;
  * The problem, with the path of where it was found: each level's current key (objects) or index (arrays) in turn,
  * e.g. `tools[0].parameters.properties`.
  */
-function problem(bytes: Uint8Array, levels: Level[], reason: string, code: string): ShapeProblem {
+function problem(bytes: Uint8Array, levels: Level[], reason: string, code: ErrorCode): ShapeProblem {
   let param = '';
   for (const level of levels.slice(0, PATH_SEGMENTS)) {
     if (level.isObject) {

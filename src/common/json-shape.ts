@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-codes';
 /** The most nested objects and arrays a request may hold (a JSON Schema in a tool is the deepest legitimate use). */
 export const MAX_JSON_DEPTH = 64;
 /** The most keys one object may hold (OpenAI's bound on the properties of a whole structured-output schema). */
@@ -6,7 +7,7 @@ export const MAX_OBJECT_KEYS = 5000;
 export interface ShapeProblem {
   param: string;
   message: string;
-  code: string;
+  code: ErrorCode;
 }
 
 /** Matches U+0000 and UTF-16 surrogates that are not part of a pair: what Postgres cannot store in text or JSON. */
@@ -61,7 +62,7 @@ export function checkJsonShape(root: unknown, rootParam = ''): ShapeProblem | un
   return undefined;
 }
 
-function problem(frame: Frame, rootParam: string, reason: string, code: string): ShapeProblem {
+function problem(frame: Frame, rootParam: string, reason: string, code: ErrorCode): ShapeProblem {
   const param = pathOf(frame, rootParam);
   return { param, message: `Invalid '${param || 'body'}': ${reason}.`, code };
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import type { InputItem } from '../common/openai/types';
+import type { Transaction } from '../database/transaction';
 
 export interface ConversationRow {
   id: string;
@@ -64,7 +65,7 @@ export class ConversationsRepository {
    * Adds items at the end of conversations, in one statement (inside `manager`'s transaction if given); a
    * conversation deleted meanwhile takes none.
    */
-  async append(appends: ConversationAppend[], manager?: EntityManager): Promise<void> {
+  async append(appends: ConversationAppend[], manager?: Transaction): Promise<void> {
     const rows = appends.filter((append) => append.items.length > 0).map(({ conversationId, items }) => ({ conversation_id: conversationId, items }));
     if (rows.length === 0) return;
     // One addition number per append: its items stay together, in order, whatever is added beside them. The key-share

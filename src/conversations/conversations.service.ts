@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
 import { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { withIds } from '../common/openai/input-items';
 import { itemList, type ItemsPageQuery } from '../common/openai/item-lists';
 import type { InputItem } from '../common/openai/types';
+import type { Transaction } from '../database/transaction';
 import { type ConversationAppend, type ConversationRow, ConversationsRepository } from './conversations.repository';
 
 /** OpenAI's Conversation object. */
@@ -68,12 +68,12 @@ export class ConversationsService {
   /** What a response created with `conversation` reads before its input: every item, oldest first (404 if none such). */
   async history(tenantId: string, id: string): Promise<InputItem[]> {
     const items = await this.repository.allItems(tenantId, id);
-    if (!items) throw ApiError.notFound(`Conversation with id '${id}' not found.`, 'conversation', 'conversation_not_found');
+    if (!items) throw ApiError.conversationNotFound(id, 'conversation');
     return items;
   }
 
   /** Adds runs' items at the end of their conversations, inside the transaction that stores the runs' ends. */
-  append(appends: ConversationAppend[], manager: EntityManager): Promise<void> {
+  append(appends: ConversationAppend[], manager: Transaction): Promise<void> {
     return this.repository.append(appends, manager);
   }
 }
@@ -83,7 +83,7 @@ function toConversationObject(row: ConversationRow): ConversationObject {
 }
 
 function notFound(id: string): never {
-  throw ApiError.notFound(`Conversation with id '${id}' not found.`, 'conversation_id', 'conversation_not_found');
+  throw ApiError.conversationNotFound(id, 'conversation_id');
 }
 
 function itemNotFound(itemId: string): never {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
+import type { Transaction } from '../database/transaction';
 import type { EventRun } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
 
@@ -12,7 +13,7 @@ export interface AppendOptions {
   /** Wake the followers of this response on every replica. */
   notify?: boolean;
   /** Write inside this transaction. */
-  manager?: EntityManager;
+  manager?: Transaction;
 }
 
 /** SQL for the response_events table. */
@@ -26,7 +27,7 @@ export class EventLogRepository {
    * The rows travel as one JSON document built by concatenation: each event's JSON is already written, so nothing is
    * escaped again.
    */
-  async insertRuns(runs: EventRun[], notifyIds: string[], manager?: EntityManager): Promise<void> {
+  async insertRuns(runs: EventRun[], notifyIds: string[], manager?: Transaction): Promise<void> {
     const document = `[${runs
       .map(
         ({ responseId, events }) =>

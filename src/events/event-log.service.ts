@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { EntityManager } from 'typeorm';
 
 import { retryWhileUnreachable } from '../common/database-errors';
 import { errorForLog } from '../common/log-redaction';
 import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
+import type { Transaction } from '../database/transaction';
 import { type AppendOptions, EventLogRepository, EVENTS_APPENDED_CHANNEL } from './event-log.repository';
 import { EventLogBatcher, type EventLogWriter } from './event-log-batcher';
 import { toEventRuns } from './event-runs';
@@ -66,7 +66,7 @@ export class EventLogService implements OnModuleInit {
   }
 
   /** Appends the events of many responses in one statement (inside `manager`'s transaction if given), waking the followers of those that `notify`. */
-  async appendAll(entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>, manager?: EntityManager): Promise<void> {
+  async appendAll(entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>, manager?: Transaction): Promise<void> {
     const runs = toEventRuns(entries);
     if (runs.length === 0) return;
     const notifyIds = entries.filter((entry) => entry.notify && entry.events.length > 0).map((entry) => entry.responseId);

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
+import type { Transaction } from '../database/transaction';
 import { type JobRunContext, JobsRepository } from './jobs.repository';
 
 /** Seconds a client is told to wait when the queue is full. */
@@ -35,7 +35,7 @@ export class JobQueue {
   }
 
   /** Queues the job of a response inside the caller's transaction (the response row must be written in it too). */
-  enqueue(manager: EntityManager, tenantId: string, responseId: string, context: JobRunContext = {}): Promise<void> {
+  enqueue(manager: Transaction, tenantId: string, responseId: string, context: JobRunContext = {}): Promise<void> {
     return this.repository.enqueue(manager, tenantId, responseId, context);
   }
 

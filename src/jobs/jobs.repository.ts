@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+
+import type { Transaction } from '../database/transaction';
 
 export const JOB_QUEUED_CHANNEL = 'jobs_queued';
 export const JOB_CANCEL_CHANNEL = 'jobs_cancel';
@@ -42,7 +44,7 @@ export class JobsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Queues a job inside the caller's transaction; workers are woken when it commits. */
-  async enqueue(manager: EntityManager, tenantId: string, responseId: string, context: JobRunContext): Promise<void> {
+  async enqueue(manager: Transaction, tenantId: string, responseId: string, context: JobRunContext): Promise<void> {
     await manager.query(
       `WITH job AS (INSERT INTO jobs (response_id, tenant_id, state, sealed_credentials, api_key_id, trace_context) VALUES ($1, $2, 'queued', $3, $4, $5))
        SELECT pg_notify('${JOB_QUEUED_CHANNEL}', '')`,

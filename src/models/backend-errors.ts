@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import OpenAI from 'openai';
 
 import { ApiError } from '../common/api-error';
+import type { ErrorCode } from '../common/error-codes';
 
 const logger = new Logger('ModelBackend');
 
@@ -52,7 +53,8 @@ export function fromUpstreamError(error: unknown, model: string): ApiError | Gen
       case 400:
       case 413:
       case 422:
-        return new ApiError(400, upstreamMessage, error.code ?? 'invalid_request', error.param ?? null);
+        // The backend's own code (context_length_exceeded…) is passed on as it is: the one code the catalogue does not list.
+        return new ApiError(400, upstreamMessage, (error.code ?? 'invalid_request') as ErrorCode, error.param ?? null);
       case 401:
       case 403:
         return new ApiError(502, "The model backend rejected this server's credentials.", 'upstream_auth_error', null, 'server_error');

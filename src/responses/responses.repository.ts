@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import type { InputItem, ResponseObject } from '../common/openai/types';
+import type { Transaction } from '../database/transaction';
 import { PROCESS_ID } from '../liveness/process-id';
 import { echoedParams, isRunning, type RawResponseRow } from './response.mapper';
 import type { Sampling } from './response-factory';
@@ -61,12 +62,12 @@ export class ResponsesRepository {
   ) {}
 
   /** Runs `work` in one transaction; repositories given its manager write inside it. */
-  inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  inTransaction<T>(work: (manager: Transaction) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
 
   /** Inserts responses with their input items in one statement (atomic), inside `manager`'s transaction if given. */
-  async insertMany(rows: NewResponseRow[], manager?: EntityManager): Promise<void> {
+  async insertMany(rows: NewResponseRow[], manager?: Transaction): Promise<void> {
     const document = JSON.stringify(
       rows.map(({ tenantId, response, inputItems, sampling, lastSequenceNumber, stream }) => ({
         id: response.id,
@@ -112,7 +113,7 @@ export class ResponsesRepository {
    * Final states of many responses in one statement (inside `manager`'s transaction if given); for each row, whether
    * it was written (see `expectedStatus`).
    */
-  async updateStates(rows: StateUpdate[], manager?: EntityManager): Promise<boolean[]> {
+  async updateStates(rows: StateUpdate[], manager?: Transaction): Promise<boolean[]> {
     const document = JSON.stringify(
       rows.map(({ response, lastSequenceNumber, expectedStatus }) => ({
         id: response.id,

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+
+import type { Transaction } from '../database/transaction';
 
 /** What one ended response adds to its tenant's usage. */
 export interface UsageEntry {
@@ -41,7 +43,7 @@ export class UsageRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Adds entries to today's rows (UTC), in one statement, in the caller's transaction when given. */
-  async add(entries: UsageEntry[], manager?: EntityManager): Promise<void> {
+  async add(entries: UsageEntry[], manager?: Transaction): Promise<void> {
     if (entries.length === 0) return;
     await (manager ?? this.dataSource).query(
       `INSERT INTO usage_daily AS u (tenant_id, key_id, model, day, requests, input_tokens, output_tokens, cached_tokens, reasoning_tokens)

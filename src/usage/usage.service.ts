@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
 import { retryWhileUnreachable } from '../common/database-errors';
 import { GroupCommit } from '../common/group-commit';
 import type { ResponseObject } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
+import type { Transaction } from '../database/transaction';
 import { type UsageEntry, type UsageGroup, UsageRepository, type UsageRow } from './usage.repository';
 
 /** Usage per tenant, key, model and day: what each response used, added as it ends. */
@@ -39,7 +39,7 @@ export class UsageService {
   }
 
   /** Adds the usage of responses whose final state the transaction writes. */
-  add(entries: UsageEntry[], manager: EntityManager): Promise<void> {
+  add(entries: UsageEntry[], manager: Transaction): Promise<void> {
     return this.repository.add(entries, manager);
   }
 

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+
+import type { Transaction } from '../database/transaction';
 
 export const WEBHOOKS_CHANNEL = 'webhooks_due';
 
@@ -41,7 +43,7 @@ export class WebhooksRepository {
    * Writes the deliveries of `events` (one per endpoint of each response's tenant, and one for the deployment's
    * endpoint when it has one), in the caller's transaction, and wakes the dispatchers once it commits.
    */
-  async record(manager: EntityManager, events: WebhookEvent[], deployment: boolean): Promise<void> {
+  async record(manager: Transaction, events: WebhookEvent[], deployment: boolean): Promise<void> {
     await manager.query(
       `WITH event AS (
          SELECT e.event_id, e.response_id, e.type, r.tenant_id

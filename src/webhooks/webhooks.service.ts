@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
 import { ApiError } from '../common/api-error';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
+import type { Transaction } from '../database/transaction';
 import { ContentSealer } from '../secrets/content-sealer';
 import { type EndpointRow, WebhooksRepository } from './webhooks.repository';
 
@@ -55,7 +55,7 @@ export class WebhooksService {
   }
 
   /** Records the webhook events of ended responses, in the transaction that writes their final state. */
-  async record(manager: EntityManager, responses: EndedResponse[]): Promise<void> {
+  async record(manager: Transaction, responses: EndedResponse[]): Promise<void> {
     const events = responses
       .filter((response) => this.sendsWebhook(response))
       .map((response) => ({ eventId: newId('evt'), responseId: response.id, type: EVENT_TYPES[response.status] }));
