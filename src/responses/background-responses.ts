@@ -165,8 +165,6 @@ export class BackgroundResponses implements OnModuleInit {
         tenantId: job.tenantId,
         response,
         lastSequenceNumber,
-        opening: 'in_progress',
-        logOpeningAtOnce: true,
         request: generationRequest(
           response,
           sampling,
@@ -179,13 +177,7 @@ export class BackgroundResponses implements OnModuleInit {
         keyId: job.apiKeyId ?? undefined,
         streamed: false,
         // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
-        persistence: {
-          kind: 'stored',
-          tenantId: job.tenantId,
-          logEvents: row.stream,
-          notifyFollowers: true,
-          conversation: conversationTurn(response, chain ?? []),
-        },
+        run: { kind: 'background', logged: row.stream, conversation: conversationTurn(response, chain ?? []) },
         signal: control.stop,
       });
     } catch (error) {

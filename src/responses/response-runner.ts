@@ -28,14 +28,39 @@ import { ResponsesRepository } from './responses.repository';
 import { StaleResponseSweeper } from './stale-response-sweeper';
 
 /**
- * How a run keeps its state. `store: false` writes nothing. A stored response is inserted (with its input items)
- * when it is new, or updated when it exists; with `logEvents` its events go to the event log as they happen and a
- * new row is inserted at the start (so that it can be read while it runs), otherwise it is written once at the end.
- * A run of a response created with `conversation` adds its items to that conversation with its final state.
+ * The kinds of run, which say what a run writes and when (ARCHITECTURE.md, durability rules). A run of a response in
+ * a conversation adds its `conversation` turn with its final state.
+ * - `ephemeral` (`store: false`): nothing.
+ * - `stored`, a new stored response: streamed, it is inserted (with its input items) as it starts, so that it can be
+ *   read while it runs, and its events are logged; otherwise it is written once, whole, at the end.
+ * - `background`, a queued response a worker runs: its opening is logged at once (its followers, on any replica,
+ *   learn at once that it started); its events are logged when it was created with `stream: true` (`logged`).
+ * - `continuation`, a response going on after its tool outputs: its events are logged when they are streamed or
+ *   were logged before (`logged`).
  */
-export type Persistence =
+export type RunKind =
+  | { kind: 'ephemeral' }
+  | { kind: 'stored'; inputItems: InputItem[]; conversation?: ConversationTurn }
+  | { kind: 'background'; logged: boolean; conversation?: ConversationTurn }
+  | { kind: 'continuation'; logged: boolean; conversation?: ConversationTurn };
+
+/** What a kind of run writes, as the runner reads it. */
+type Persistence =
   | { kind: 'none' }
-  | { kind: 'stored'; tenantId: string; logEvents: boolean; newInputItems?: InputItem[]; notifyFollowers?: boolean; conversation?: ConversationTurn };
+  | { kind: 'stored'; tenantId: string; logEvents: boolean; newInputItems?: InputItem[]; notifyFollowers: boolean; conversation?: ConversationTurn };
+
+function persistenceOf({ run, tenantId, streamed }: RunSpec): Persistence {
+  switch (run.kind) {
+    case 'ephemeral':
+      return { kind: 'none' };
+    case 'stored':
+      return { kind: 'stored', tenantId, logEvents: streamed, newInputItems: run.inputItems, notifyFollowers: false, conversation: run.conversation };
+    case 'background':
+      return { kind: 'stored', tenantId, logEvents: run.logged, notifyFollowers: true, conversation: run.conversation };
+    case 'continuation':
+      return { kind: 'stored', tenantId, logEvents: run.logged, notifyFollowers: false, conversation: run.conversation };
+  }
+}
 
 /** What a run adds to its response's conversation if it completes (or ends incomplete): its input, then its output. */
 export interface ConversationTurn {
@@ -52,18 +77,12 @@ export interface RunSpec {
   response: ResponseObject;
   /** Sequence number the run's events continue from (-1 for a new response). */
   lastSequenceNumber: number;
-  /** `created` for a new response, `in_progress` for a queued one starting or a continuation. */
-  opening: 'created' | 'in_progress';
-  /**
-   * Logs the opening events before the backend answers: a background job is in progress once a worker has it, and
-   * its followers learn that without waiting for the backend. A backend that then refuses ends the response after them.
-   */
-  logOpeningAtOnce?: boolean;
+  /** What kind of run it is: what it writes, and when. */
+  run: RunKind;
   request: GenerationRequest;
   /** The client's explicit sampling settings, stored so that continuations send the same. */
   sampling: Sampling;
   backend: ModelBackend;
-  persistence: Persistence;
   /** Whether a client reads the events as a stream. */
   streamed: boolean;
   /** Also emit `response.tool_call.delta`, for the clients of our documented tool-call workflow (never with STRICT_EVENTS). */
@@ -133,7 +152,7 @@ export class ResponseRunner {
         'responses.response_id': spec.response.id,
         'responses.tenant': spec.tenantId,
         'gen_ai.request.model': spec.response.model,
-        'responses.stored': spec.persistence.kind === 'stored',
+        'responses.run': spec.run.kind,
         'responses.stream': spec.streamed,
       },
     });
@@ -146,7 +165,8 @@ export class ResponseRunner {
   }
 
   private async startRun(spec: RunSpec): Promise<Run> {
-    const { persistence, response } = spec;
+    const { response } = spec;
+    const persistence = persistenceOf(spec);
     const logged = persistence.kind === 'stored' && persistence.logEvents;
     const builder = new ResponseStreamBuilder(response, spec.lastSequenceNumber, {
       toolCallDeltaEvents: spec.legacyEvents === true && !this.config.STRICT_EVENTS,
@@ -157,9 +177,11 @@ export class ResponseRunner {
         ? (item) => this.sealer.seal(spec.tenantId, REASONING_PURPOSE, JSON.stringify({ summary: item.summary, content: item.content ?? [] }))
         : undefined,
     });
-    const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers ?? false }) : undefined;
-    const opening = spec.opening === 'created' ? builder.created() : builder.inProgress();
-    const openingLogged = spec.logOpeningAtOnce === true && log !== undefined;
+    const log = logged ? this.eventLog.writer(response.id, { notify: persistence.notifyFollowers }) : undefined;
+    // A new response opens with response.created; one that exists (queued, or going on) with response.in_progress.
+    const opening = spec.run.kind === 'stored' || spec.run.kind === 'ephemeral' ? builder.created() : builder.inProgress();
+    // A background job is in progress once a worker has it; a backend that then refuses ends it after the opening.
+    const openingLogged = spec.run.kind === 'background' && log !== undefined;
     if (openingLogged) log.append(opening);
     const abort = new AbortController();
     // Until the backend answers; from then on the consumer stops the run by unsubscribing.
@@ -425,7 +447,8 @@ export class ResponseRunner {
     usage: UsageEntry,
     onStored: () => void,
   ): Promise<void> {
-    const { persistence, response } = spec;
+    const { response } = spec;
+    const persistence = persistenceOf(spec);
     if (persistence.kind === 'none') {
       this.usage.addUnstored(usage);
       return onStored();

@@ -90,7 +90,6 @@ export class ResponsesService {
         tenantId,
         response,
         lastSequenceNumber: -1,
-        opening: 'created',
         request: generationRequest(response, sampling, this.inputs.forModel(tenantId, context), this.toolOffers.offer(response.tools)),
         sampling,
         backend,
@@ -99,9 +98,7 @@ export class ResponsesService {
         sealReasoning: dto.include?.includes('reasoning.encrypted_content') ?? false,
         mcpCredentials,
         keyId: options.keyId,
-        persistence: store
-          ? { kind: 'stored', tenantId, logEvents: dto.stream ?? false, newInputItems: inputItems, conversation: conversationTurn(response, inputItems) }
-          : { kind: 'none' },
+        run: store ? { kind: 'stored', inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'ephemeral' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
         signal,
       })

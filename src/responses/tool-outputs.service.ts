@@ -103,7 +103,6 @@ export class ToolOutputsService {
       tenantId,
       response,
       lastSequenceNumber,
-      opening: 'in_progress',
       request: generationRequest(
         response,
         sampling,
@@ -114,12 +113,7 @@ export class ToolOutputsService {
       backend: this.models.backendFor(response.model),
       streamed: stream,
       keyId,
-      persistence: {
-        kind: 'stored',
-        tenantId,
-        logEvents,
-        conversation: conversationTurn(response, outputs, response.output.length),
-      },
+      run: { kind: 'continuation', logged: logEvents, conversation: conversationTurn(response, outputs, response.output.length) },
       // A whole answer comes only at its end: a client that leaves before stops the backend (the calls reopen).
       signal,
     });
