@@ -1,19 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 
 import { ErrorDto } from '../common/error.dto';
-import { AdminGuard } from './admin.guard';
+import { AdminApi } from './admin-api.decorator';
 import { ApiKeys } from './api-keys.service';
 import { ApiKeyDto, CreateApiKeyDto, ListApiKeysQuery } from './dto/api-keys.dto';
-import { Public } from './tenant.guard';
 
 /** The managed API keys, for the operator (ADMIN_API_KEY). */
-@ApiTags('admin')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, type: ErrorDto, description: 'Not the admin key' })
-@ApiResponse({ status: 403, type: ErrorDto, description: 'The admin API is off (no ADMIN_API_KEY)' })
-@Public()
-@UseGuards(AdminGuard)
+@AdminApi()
 @Controller('admin/keys')
 export class AdminKeysController {
   constructor(private readonly keys: ApiKeys) {}

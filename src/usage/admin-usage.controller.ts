@@ -1,21 +1,15 @@
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces } from '@nestjs/swagger';
 import type { Response } from 'express';
 
-import { AdminGuard } from '../auth/admin.guard';
-import { Public } from '../auth/tenant.guard';
-import { ErrorDto } from '../common/error.dto';
+import { AdminApi } from '../auth/admin-api.decorator';
 import { UsageQuery } from './dto/usage-query.dto';
 import { usageCsv, UsageService } from './usage.service';
 
 const DAY_MS = 86_400_000;
 
 /** Usage per tenant, key, model and day, for the operator (ADMIN_API_KEY). */
-@ApiTags('admin')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, type: ErrorDto, description: 'Not the admin key' })
-@Public()
-@UseGuards(AdminGuard)
+@AdminApi()
 @Controller('admin/usage')
 export class AdminUsageController {
   constructor(private readonly usage: UsageService) {}

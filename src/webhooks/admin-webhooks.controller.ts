@@ -1,19 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
 
-import { AdminGuard } from '../auth/admin.guard';
-import { Public } from '../auth/tenant.guard';
+import { AdminApi } from '../auth/admin-api.decorator';
 import { ErrorDto } from '../common/error.dto';
 import { CreateWebhookEndpointDto, ListWebhookEndpointsQuery, WebhookEndpointDto } from './dto/webhook-endpoints.dto';
 import { WebhooksService } from './webhooks.service';
 
 /** Tenants' webhook endpoints, for the operator (ADMIN_API_KEY), not for the tenants' own keys. */
-@ApiTags('admin')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, type: ErrorDto, description: 'Not the admin key' })
-@ApiResponse({ status: 403, type: ErrorDto, description: 'The admin API is off (no ADMIN_API_KEY)' })
-@Public()
-@UseGuards(AdminGuard)
+@AdminApi()
 @Controller('admin/webhooks')
 export class AdminWebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
