@@ -1,4 +1,4 @@
-import { StaleResponseSweeper } from '../src/responses/stale-response-sweeper';
+import { StaleResponseSweeper } from '../src/responses/runs/stale-response-sweeper';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
 

@@ -1,6 +1,6 @@
 import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 
-import { ResponseEntity } from '../responses/entities/response.entity';
+import { ResponseEntity } from '../responses/store/response.entity';
 
 /**
  * A run of consecutive streaming events of a stored response (what one batch of the log wrote for it), kept so that

@@ -15,9 +15,9 @@ import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dt
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
 import { CompactedResponseDto, DeletedResponseDto, InputTokensDto, ResponseObjectDto } from './dto/response-object.dto';
 import { SubmitToolOutputsDto } from './dto/submit-tool-outputs.dto';
-import { isRunning } from './response.mapper';
-import { ResponseCompaction } from './response-compaction';
 import { ResponsesService } from './responses.service';
+import { ResponseCompaction } from './runs/response-compaction';
+import { isRunning } from './store/response.mapper';
 import { ToolOutputsService } from './tool-outputs.service';
 
 /** The request header by which a client asks for the legacy stream events (see `legacyEvents`). */

@@ -11,17 +11,17 @@ import { SecretsModule } from '../secrets/secrets.module';
 import { ToolsModule } from '../tools/tools.module';
 import { UsageModule } from '../usage/usage.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
-import { BackgroundResponses } from './background-responses';
-import { ResponseCloser } from './response-closer';
-import { ResponseCompaction } from './response-compaction';
-import { ResponseInputs } from './response-inputs';
-import { ResponseRunner } from './response-runner';
-import { ResponseWrites } from './response-writes';
+import { BackgroundResponses } from './background/background-responses';
 import { ResponsesController } from './responses.controller';
-import { ResponsesRepository } from './responses.repository';
 import { ResponsesService } from './responses.service';
+import { ResponseCloser } from './runs/response-closer';
+import { ResponseCompaction } from './runs/response-compaction';
+import { ResponseInputs } from './runs/response-inputs';
+import { ResponseRunner } from './runs/response-runner';
+import { ResponseWrites } from './runs/response-writes';
+import { StaleResponseSweeper } from './runs/stale-response-sweeper';
 import { ResponsesSocketServer } from './socket/responses-socket-server';
-import { StaleResponseSweeper } from './stale-response-sweeper';
+import { ResponsesRepository } from './store/responses.repository';
 import { ToolOutputsService } from './tool-outputs.service';
 
 /** The Responses API: create, retrieve, stream, chain, delete, run in the background, cancel. */

@@ -14,16 +14,16 @@ import { mcpCredentialsOf } from '../mcp/mcp-tools';
 import { ModelRegistry } from '../models/model-registry.service';
 import { ToolOffers } from '../tools/tool-offers';
 import { abortOn } from './abort-on';
-import { BackgroundResponses } from './background-responses';
+import { BackgroundResponses } from './background/background-responses';
 import type { CreateResult } from './create-result';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import type { ListInputItemsQuery } from './dto/list-input-items.query';
-import { isRunning, toResponseObject } from './response.mapper';
-import { generationRequest, newResponse, samplingOf } from './response-factory';
-import { ResponseInputs } from './response-inputs';
-import { eventsOfFinishedResponse } from './response-replay';
-import { conversationTurn, ResponseRunner } from './response-runner';
-import { ResponsesRepository } from './responses.repository';
+import { generationRequest, newResponse, samplingOf } from './runs/response-factory';
+import { ResponseInputs } from './runs/response-inputs';
+import { eventsOfFinishedResponse } from './runs/response-replay';
+import { conversationTurn, ResponseRunner } from './runs/response-runner';
+import { isRunning, toResponseObject } from './store/response.mapper';
+import { ResponsesRepository } from './store/responses.repository';
 
 /** A response whose items (all the model was given, then its output) its caller holds. */
 export interface EarlierResponse {

@@ -13,12 +13,12 @@ import { ToolOffers } from '../tools/tool-offers';
 import { abortOn } from './abort-on';
 import type { CreateResult } from './create-result';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
-import { type RawResponseRow, samplingOfRow, toResponseObject } from './response.mapper';
-import { generationRequest } from './response-factory';
-import { ResponseInputs } from './response-inputs';
-import { eventsOfFinishedResponse } from './response-replay';
-import { conversationTurn, ResponseRunner } from './response-runner';
-import { ResponsesRepository } from './responses.repository';
+import { generationRequest } from './runs/response-factory';
+import { ResponseInputs } from './runs/response-inputs';
+import { eventsOfFinishedResponse } from './runs/response-replay';
+import { conversationTurn, ResponseRunner } from './runs/response-runner';
+import { type RawResponseRow, samplingOfRow, toResponseObject } from './store/response.mapper';
+import { ResponsesRepository } from './store/responses.repository';
 
 /**
  * Answers a response's function calls in place: the outputs are recorded, and once every call of the response has

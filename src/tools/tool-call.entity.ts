@@ -1,6 +1,6 @@
 import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 
-import { ResponseEntity } from '../responses/entities/response.entity';
+import { ResponseEntity } from '../responses/store/response.entity';
 
 export type ToolCallStatus = 'pending' | 'completed';
 

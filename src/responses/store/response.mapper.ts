@@ -1,5 +1,5 @@
-import type { OutputItem, ResponseObject, ResponseStatus, Usage } from '../common/openai/types';
-import type { Sampling } from './response-factory';
+import type { OutputItem, ResponseObject, ResponseStatus, Usage } from '../../common/openai/types';
+import type { Sampling } from '../runs/response-factory';
 
 /** The request parameters a Response echoes back, stored together as `params`. */
 const ECHOED = [

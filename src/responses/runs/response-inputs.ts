@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
-import { ApiError } from '../common/api-error';
-import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../common/openai/compaction';
-import type { InputItem, Json } from '../common/openai/types';
-import { ConversationsService } from '../conversations/conversations.service';
-import { ContentSealer, REASONING_PURPOSE } from '../secrets/content-sealer';
-import { ResponsesRepository } from './responses.repository';
+import { ApiError } from '../../common/api-error';
+import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../../common/openai/compaction';
+import type { InputItem, Json } from '../../common/openai/types';
+import { ConversationsService } from '../../conversations/conversations.service';
+import { ContentSealer, REASONING_PURPOSE } from '../../secrets/content-sealer';
+import { ResponsesRepository } from '../store/responses.repository';
 
 /** Where a request's context comes from: the history it continues, and the items its input names by id. */
 export interface ContextParams {

@@ -1,13 +1,13 @@
-import type { ResponseObject } from '../common/openai/types';
-import type { AppConfig } from '../config/app-config';
-import type { ConversationAppend, ConversationsService } from '../conversations/conversations.service';
-import type { DatabaseAvailability } from '../database/database-availability';
-import type { EventLogService } from '../events/event-log.service';
-import type { SerializedEvent } from '../events/serialized-event';
-import type { UsageService } from '../usage/usage.service';
-import type { WebhooksService } from '../webhooks/webhooks.service';
+import type { ResponseObject } from '../../common/openai/types';
+import type { AppConfig } from '../../config/app-config';
+import type { ConversationAppend, ConversationsService } from '../../conversations/conversations.service';
+import type { DatabaseAvailability } from '../../database/database-availability';
+import type { EventLogService } from '../../events/event-log.service';
+import type { SerializedEvent } from '../../events/serialized-event';
+import type { UsageService } from '../../usage/usage.service';
+import type { WebhooksService } from '../../webhooks/webhooks.service';
+import type { NewResponseRow, ResponsesRepository, StateUpdate } from '../store/responses.repository';
 import { ResponseWrites } from './response-writes';
-import type { NewResponseRow, ResponsesRepository, StateUpdate } from './responses.repository';
 
 const row = (id: string): NewResponseRow => ({ tenantId: 't', response: { id } as ResponseObject, inputItems: [], sampling: {}, lastSequenceNumber: -1 });
 const noLog = {} as EventLogService;

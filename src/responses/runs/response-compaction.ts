@@ -1,17 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { lastValueFrom, tap } from 'rxjs';
 
-import { ApiError } from '../common/api-error';
-import { newId } from '../common/ids';
-import { compactionItem } from '../common/openai/compaction';
-import type { InputItem, Usage } from '../common/openai/types';
-import { noUsage } from '../common/openai/usage';
-import { GenerationFailure } from '../models/backend-errors';
-import type { GenerationRequest, ModelBackend } from '../models/generation';
-import { ModelRegistry } from '../models/model-registry.service';
-import { RateLimiter } from '../rate-limits/rate-limiter';
-import { offeredFunctions } from '../tools/tool-definitions';
-import type { CompactResponseDto } from './dto/create-response.dto';
+import { ApiError } from '../../common/api-error';
+import { newId } from '../../common/ids';
+import { compactionItem } from '../../common/openai/compaction';
+import type { InputItem, Usage } from '../../common/openai/types';
+import { noUsage } from '../../common/openai/usage';
+import { GenerationFailure } from '../../models/backend-errors';
+import type { GenerationRequest, ModelBackend } from '../../models/generation';
+import { ModelRegistry } from '../../models/model-registry.service';
+import { RateLimiter } from '../../rate-limits/rate-limiter';
+import { offeredFunctions } from '../../tools/tool-definitions';
+import type { CompactResponseDto } from '../dto/create-response.dto';
 import { generationRequest, newResponse } from './response-factory';
 import { ResponseInputs } from './response-inputs';
 

@@ -1,10 +1,10 @@
-import { newId } from '../common/ids';
-import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject } from '../common/openai/types';
-import { withoutCredentials } from '../mcp/mcp-tools';
-import type { GenerationRequest } from '../models/generation';
-import { WEB_SEARCH_TYPES } from '../tools/hosted-tools';
-import { backendToolChoice, type ToolOffer } from '../tools/tool-definitions';
-import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
+import { newId } from '../../common/ids';
+import type { FunctionTool, FunctionToolChoice, InputItem, ResponseObject } from '../../common/openai/types';
+import { withoutCredentials } from '../../mcp/mcp-tools';
+import type { GenerationRequest } from '../../models/generation';
+import { WEB_SEARCH_TYPES } from '../../tools/hosted-tools';
+import { backendToolChoice, type ToolOffer } from '../../tools/tool-definitions';
+import type { CountInputTokensDto, CreateResponseDto } from '../dto/create-response.dto';
 
 /**
  * Sampling settings the client set explicitly: only these go upstream, so that backends keep their own defaults.

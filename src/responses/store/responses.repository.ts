@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import type { InputItem, ResponseObject } from '../common/openai/types';
-import type { Transaction } from '../database/transaction';
-import { PROCESS_ID } from '../liveness/process-id';
+import type { InputItem, ResponseObject } from '../../common/openai/types';
+import type { Transaction } from '../../database/transaction';
+import { PROCESS_ID } from '../../liveness/process-id';
+import type { Sampling } from '../runs/response-factory';
 import { echoedParams, isRunning, type RawResponseRow } from './response.mapper';
-import type { Sampling } from './response-factory';
 
 export interface InputItemsPage {
   items: InputItem[];

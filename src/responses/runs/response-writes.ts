@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 
-import { isDatabaseUnreachable, retryWhileUnreachable } from '../common/database-errors';
-import { GroupCommit } from '../common/group-commit';
-import { AppConfig } from '../config/app-config';
-import { type ConversationAppend, ConversationsService } from '../conversations/conversations.service';
-import { DatabaseAvailability } from '../database/database-availability';
-import { EventLogService } from '../events/event-log.service';
-import type { SerializedEvent } from '../events/serialized-event';
-import type { UsageEntry } from '../usage/usage.repository';
-import { UsageService } from '../usage/usage.service';
-import { WebhooksService } from '../webhooks/webhooks.service';
-import { type NewResponseRow, ResponsesRepository, type StateUpdate } from './responses.repository';
+import { isDatabaseUnreachable, retryWhileUnreachable } from '../../common/database-errors';
+import { GroupCommit } from '../../common/group-commit';
+import { AppConfig } from '../../config/app-config';
+import { type ConversationAppend, ConversationsService } from '../../conversations/conversations.service';
+import { DatabaseAvailability } from '../../database/database-availability';
+import { EventLogService } from '../../events/event-log.service';
+import type { SerializedEvent } from '../../events/serialized-event';
+import type { UsageEntry } from '../../usage/usage.repository';
+import { UsageService } from '../../usage/usage.service';
+import { WebhooksService } from '../../webhooks/webhooks.service';
+import { type NewResponseRow, ResponsesRepository, type StateUpdate } from '../store/responses.repository';
 
 /**
  * One batch in flight while the next one gathers: against four in flight, Postgres spent a quarter less CPU per

@@ -1,5 +1,5 @@
-import type { ApiError } from '../common/api-error';
-import { newId } from '../common/ids';
+import type { ApiError } from '../../common/api-error';
+import { newId } from '../../common/ids';
 import type {
   ClientToolCallItem,
   CustomToolCallItem,
@@ -14,13 +14,13 @@ import type {
   ResponseObject,
   ResponseStatus,
   Usage,
-} from '../common/openai/types';
-import { addUsage } from '../common/openai/usage';
-import { storableText, StorableTextStream } from '../common/storable-text';
-import type { SerializedEvent } from '../events/serialized-event';
-import type { FinishReason, GenerationChunk } from '../models/generation';
-import type { ClientTool } from '../tools/client-tools';
-import type { HostedCallEvent, HostedCallResult, HostedTool } from '../tools/hosted-tools';
+} from '../../common/openai/types';
+import { addUsage } from '../../common/openai/usage';
+import { storableText, StorableTextStream } from '../../common/storable-text';
+import type { SerializedEvent } from '../../events/serialized-event';
+import type { FinishReason, GenerationChunk } from '../../models/generation';
+import type { ClientTool } from '../../tools/client-tools';
+import type { HostedCallEvent, HostedCallResult, HostedTool } from '../../tools/hosted-tools';
 
 export interface BuilderOptions {
   /** Also emit `response.tool_call.delta`, the older event that some clients read call ids from. */

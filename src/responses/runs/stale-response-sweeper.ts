@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../../config/app-config';
+import { ResponsesRepository } from '../store/responses.repository';
 import { ResponseCloser } from './response-closer';
-import { ResponsesRepository } from './responses.repository';
 
 /**
  * Nothing half-written stays in_progress forever: each foreground response names the process running it, every

@@ -1,4 +1,4 @@
-import type { ResponseObject } from '../common/openai/types';
+import type { ResponseObject } from '../../common/openai/types';
 import { ResponseStreamBuilder } from './response-stream-builder';
 
 const skeleton = () =>

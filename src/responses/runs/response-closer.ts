@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 
-import type { ResponseErrorBody } from '../common/openai/types';
-import { continuesFrom, EventLogService } from '../events/event-log.service';
-import type { SerializedEvent } from '../events/serialized-event';
-import { type RawResponseRow, toResponseObject } from './response.mapper';
+import type { ResponseErrorBody } from '../../common/openai/types';
+import { continuesFrom, EventLogService } from '../../events/event-log.service';
+import type { SerializedEvent } from '../../events/serialized-event';
+import { type RawResponseRow, toResponseObject } from '../store/response.mapper';
 import { ResponseStreamBuilder } from './response-stream-builder';
 import { ResponseWrites } from './response-writes';
 

@@ -1,5 +1,5 @@
-import type { OutputItem, ResponseObject } from '../common/openai/types';
-import type { SerializedEvent } from '../events/serialized-event';
+import type { OutputItem, ResponseObject } from '../../common/openai/types';
+import type { SerializedEvent } from '../../events/serialized-event';
 
 const TERMINAL: Record<string, string> = {
   completed: 'response.completed',
