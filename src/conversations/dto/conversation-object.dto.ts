@@ -1,8 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import type { ConversationObject } from '../conversations.service';
+
 /** Swagger schemas of what the Conversations API returns (documentation only; the service builds plain objects). */
 
-export class ConversationObjectDto {
+export class ConversationObjectDto implements ConversationObject {
   @ApiProperty({ example: 'conv_…' }) id: string;
   @ApiProperty({ enum: ['conversation'] }) object: 'conversation';
   @ApiProperty({ description: 'Unix seconds' }) created_at: number;

@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+import type { ResponseObject, ResponseStatus, ResponseTool, ToolChoice } from '../../common/openai/types';
+import type { CompactedResponse } from '../runs/response-compaction';
+
 /** Swagger schemas of what the API returns (documentation only; the service builds plain objects). */
 
 export class OutputTextDto {
@@ -33,7 +36,11 @@ export class ResponseErrorDto {
   @ApiProperty() message: string;
 }
 
-export class ResponseObjectDto {
+/**
+ * The Response object as the document describes it: `implements` holds every field to the type the service returns,
+ * and the check after the class holds the class to no field more, so the two cannot drift apart.
+ */
+export class ResponseObjectDto implements ResponseObject {
   @ApiProperty({ example: 'resp_…' }) id: string;
   @ApiProperty({ enum: ['response'] }) object: 'response';
   @ApiProperty({ description: 'Unix seconds' }) created_at: number;
@@ -41,7 +48,7 @@ export class ResponseObjectDto {
     enum: ['queued', 'in_progress', 'completed', 'failed', 'incomplete', 'cancelled'],
     description: 'A response whose output ends in function_call items is `completed` and waits for their outputs (see submit_tool_outputs).',
   })
-  status: string;
+  status: ResponseStatus;
   @ApiProperty() background: boolean;
   @ApiProperty({ nullable: true, type: Number }) completed_at: number | null;
   @ApiProperty({ nullable: true, type: ResponseErrorDto }) error: ResponseErrorDto | null;
@@ -58,7 +65,7 @@ export class ResponseObjectDto {
   @ApiProperty({ nullable: true, type: Number }) max_tool_calls: number | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata: Record<string, string>;
   @ApiProperty() model: string;
-  @ApiProperty({ type: [OutputItemDto] }) output: OutputItemDto[];
+  @ApiProperty({ type: [OutputItemDto] }) output: ResponseObject['output'];
   @ApiProperty() parallel_tool_calls: boolean;
   @ApiProperty({ nullable: true, type: String }) previous_response_id: string | null;
   @ApiProperty({ nullable: true, type: String }) prompt_cache_key: string | null;
@@ -74,10 +81,10 @@ export class ResponseObjectDto {
   @ApiProperty() presence_penalty: number;
   @ApiProperty() frequency_penalty: number;
   @ApiProperty() top_logprobs: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { format: { type: 'text' }, verbosity: 'medium' } }) text: Record<string, unknown>;
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'object' }], example: 'auto' }) tool_choice: unknown;
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) tools: unknown[];
-  @ApiProperty({ enum: ['auto', 'disabled'] }) truncation: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { format: { type: 'text' }, verbosity: 'medium' } }) text: ResponseObject['text'];
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'object' }], example: 'auto' }) tool_choice: ToolChoice;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) tools: ResponseTool[];
+  @ApiProperty({ enum: ['auto', 'disabled'] }) truncation: 'auto' | 'disabled';
   @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
   @ApiProperty({ nullable: true, type: String }) user: string | null;
   @ApiProperty({
@@ -92,6 +99,10 @@ export class ResponseObjectDto {
   prompt: null;
 }
 
+/** No field documented that the service does not return. */
+const documentsNoMore: [Exclude<keyof ResponseObjectDto, keyof ResponseObject>] extends [never] ? true : false = true;
+void documentsNoMore;
+
 export class DeletedResponseDto {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['response'] }) object: 'response';
@@ -103,7 +114,7 @@ export class InputTokensDto {
   @ApiProperty() input_tokens: number;
 }
 
-export class CompactedResponseDto {
+export class CompactedResponseDto implements CompactedResponse {
   @ApiProperty({ example: 'resp_…' }) id: string;
   @ApiProperty({ enum: ['response.compaction'] }) object: 'response.compaction';
   @ApiProperty() created_at: number;
@@ -112,6 +123,6 @@ export class CompactedResponseDto {
     items: { type: 'object', additionalProperties: true },
     description: 'The user messages, then one item {type: "compaction", id, encrypted_content} holding the summary of the rest.',
   })
-  output: unknown[];
-  @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
+  output: CompactedResponse['output'];
+  @ApiProperty({ type: UsageDto }) usage: UsageDto;
 }
