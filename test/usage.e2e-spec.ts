@@ -117,9 +117,16 @@ describe('Usage', () => {
     expect(row.split(',').slice(0, 2)).toEqual([today, '4']);
   });
 
-  it('refuses a bad query with a 400 that names it', async () => {
-    const answer = await admin('/usage?group_by=color');
-    expect(answer.status).toBe(400);
-    expect(((await answer.json()) as { error: { param: string } }).error.param).toBe('group_by');
+  it('refuses a bad query with a 400 that names it, never a 500', async () => {
+    for (const [query, param] of [
+      ['group_by=color', 'group_by'],
+      ['from=2026-13-45', 'from'],
+      ['to=2026-02-30', 'to'],
+      ['from=99999-01-01', 'from'],
+    ]) {
+      const answer = await admin(`/usage?${query}`);
+      expect([query, answer.status]).toEqual([query, 400]);
+      expect(((await answer.json()) as { error: { param: string } }).error.param).toBe(param);
+    }
   });
 });

@@ -1,10 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
 
 import { CheckedBy, type CheckResult } from '../../common/validation';
 import { USAGE_GROUPS, type UsageGroup } from '../usage.repository';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A day of the calendar (UTC) as YYYY-MM-DD: one that exists (not 2026-13-45), within what Postgres dates hold. */
+function checkDay(value: unknown, param: string): CheckResult<string> {
+  if (typeof value === 'string' && DAY.test(value)) {
+    const time = Date.parse(`${value}T00:00:00Z`);
+    if (Number.isFinite(time) && new Date(time).toISOString().slice(0, 10) === value) return { value };
+  }
+  return { param, message: `'${param}' must be a day that exists, as YYYY-MM-DD.` };
+}
 
 /** `group_by`: comma-separated (or repeated) tenant, key, model, day. */
 function checkGroupBy(value: unknown, param: string): CheckResult<UsageGroup[]> {
@@ -19,12 +28,12 @@ function checkGroupBy(value: unknown, param: string): CheckResult<UsageGroup[]> 
 export class UsageQuery {
   @ApiPropertyOptional({ description: 'First day (UTC, YYYY-MM-DD), inclusive; default: 30 days before `to`.', example: '2026-11-01' })
   @IsOptional()
-  @Matches(DAY, { message: "'from' must be a day: YYYY-MM-DD." })
+  @CheckedBy(checkDay)
   from?: string;
 
   @ApiPropertyOptional({ description: 'Last day (UTC, YYYY-MM-DD), inclusive; default: today.', example: '2026-11-30' })
   @IsOptional()
-  @Matches(DAY, { message: "'to' must be a day: YYYY-MM-DD." })
+  @CheckedBy(checkDay)
   to?: string;
 
   @ApiPropertyOptional({ description: 'What to sum by, comma-separated: tenant, key, model, day (none: one total).', example: 'tenant,model,day' })
