@@ -64,7 +64,12 @@ export function toValidationApiError(errors: ValidationError[], prefix = ''): Ap
   // A wrong type is the root problem; range checks on a string are noise.
   const entries = Object.entries(constraints);
   const [name, message] = entries.find(([key]) => TYPE_CONSTRAINTS.has(key)) ?? entries[0] ?? ['invalid', `Invalid value for '${param}'.`];
-  return ApiError.badRequest(`Invalid value for '${param}': ${message}.`, param, TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value');
+  // One full stop, whether the constraint's message ends with its own or not.
+  return ApiError.badRequest(
+    `Invalid value for '${param}': ${message.replace(/\.$/, '')}.`,
+    param,
+    TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value',
+  );
 }
 
 /**
