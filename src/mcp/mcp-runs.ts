@@ -10,10 +10,14 @@ import { failureOf, type McpCallOutcome, McpConnection, type McpToolInfo } from 
 import { McpHostPolicy } from './mcp-host-policy';
 import { allowedTools, isRemoteMcp, type McpCredentials, mcpHostedTool, type McpToolEntry, needsApproval } from './mcp-tools';
 
-/** A listing of a server's tools made for a run: its `mcp_list_tools` item and the events that tell it. */
+/**
+ * A listing of a server's tools made for a run: its `mcp_list_tools` item, the item as its `output_item.added`
+ * announces it (no tools yet, as OpenAI's), and the events between that and its `output_item.done`.
+ */
 export interface McpListing {
   item: JsonObject & { id: string; type: string };
-  events: { afterAdded: HostedCallEvent[]; beforeDone: HostedCallEvent[] };
+  asAdded: JsonObject;
+  events: HostedCallEvent[];
 }
 
 /** A call the user approved in this request's input (an `mcp_approval_response`), to be made before the model answers. */
@@ -157,27 +161,23 @@ export class McpRuns {
     const earlier = conversation.findLast((item) => item.type === 'mcp_list_tools' && item.server_label === label && !item.error);
     if (earlier) return { tools: earlier.tools as unknown as McpToolInfo[] };
     const item: McpListing['item'] = { id: newId('mcpl'), type: 'mcp_list_tools', server_label: label, tools: [] };
+    const listing = (outcome: 'completed' | 'failed'): McpListing => ({
+      item,
+      asAdded: { ...item, tools: [] },
+      events: [{ type: 'response.mcp_list_tools.in_progress' }, { type: `response.mcp_list_tools.${outcome}` }],
+    });
     try {
       const tools = await session.list(signal);
       METRICS.mcpOperations.inc({ kind: 'list', outcome: 'completed' });
       item.tools = tools;
-      return {
-        tools,
-        listing: {
-          item,
-          events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.completed' }] },
-        },
-      };
+      return { tools, listing: listing('completed') };
     } catch (error) {
       if (signal.aborted) throw error;
       const { message } = failureOf(error);
       METRICS.mcpOperations.inc({ kind: 'list', outcome: 'failed' });
       this.logger.warn(`listing the tools of MCP server '${label}' failed: ${message}`);
       item.error = message;
-      return {
-        tools: [],
-        listing: { item, events: { afterAdded: [{ type: 'response.mcp_list_tools.in_progress' }], beforeDone: [{ type: 'response.mcp_list_tools.failed' }] } },
-      };
+      return { tools: [], listing: listing('failed') };
     }
   }
 }

@@ -346,7 +346,7 @@ export class ResponseRunner {
       return undefined;
     });
     if (mcp) {
-      for (const { item, events: listed } of mcp.listings) events.push(...builder.addDoneItem(item, listed));
+      for (const { item, asAdded, events: listed } of mcp.listings) events.push(...builder.addDoneItem(item, { asAdded, events: listed }));
       builder.offerHostedTools(mcp.tools);
       request = { ...request, tools: [...request.tools, ...mcp.functions] };
       const exchanges: InputItem[] = [];

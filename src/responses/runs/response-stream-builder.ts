@@ -128,15 +128,12 @@ export class ResponseStreamBuilder {
   /** Adds an item that is whole at once (a compaction item, a listing of MCP tools), with the events that tell it. */
   addDoneItem(
     item: JsonObject & { id: string; type: string },
-    events: { afterAdded?: HostedCallEvent[]; beforeDone?: HostedCallEvent[] } = {},
+    { asAdded = item, events = [] }: { asAdded?: JsonObject; events?: HostedCallEvent[] } = {},
   ): SerializedEvent[] {
     const outputIndex = this.addOutput(item as HostedCallItem);
-    const ref = { output_index: outputIndex, item_id: item.id };
-    const added = item.type === 'mcp_list_tools' ? { ...item, tools: [] } : item;
     return [
-      this.emit('response.output_item.added', { output_index: outputIndex, item: added }),
-      ...(events.afterAdded ?? []).map((event) => this.emit(event.type, { ...ref, ...event.fields })),
-      ...(events.beforeDone ?? []).map((event) => this.emit(event.type, { ...ref, ...event.fields })),
+      this.emit('response.output_item.added', { output_index: outputIndex, item: asAdded }),
+      ...events.map((event) => this.emit(event.type, { output_index: outputIndex, item_id: item.id, ...event.fields })),
       this.emit('response.output_item.done', { output_index: outputIndex, item }),
     ];
   }
