@@ -1,7 +1,6 @@
 import OpenAI from 'openai-latest';
-import { Client } from 'pg';
 
-import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
+import { createFreshDatabase, type FreshDatabase, tablesHolding } from './support/fresh-database';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 import { finishedResponse } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -76,7 +75,7 @@ describe('Remote MCP tools', () => {
     expect(mcp.headers.every((headers) => headers.authorization === 'Bearer secret-token-1')).toBe(true);
     expect(response.tools[0]).not.toHaveProperty('authorization');
     expect((await client.responses.retrieve(response.id)).tools[0]).not.toHaveProperty('authorization');
-    expect(await storedAnywhere(db.url, 'secret-token-1')).toBe(false);
+    expect(await tablesHolding(db.url, 'secret-token-1')).toEqual({});
   });
 
   it("streams OpenAI's MCP events, which the newest SDK's stream helper takes", async () => {
@@ -184,7 +183,7 @@ describe('Remote MCP tools', () => {
     const done = await finishedResponse(client, queued.id);
     expect(done.output_text).toBe('The tool said: 42');
     expect(mcp.headers.some((headers) => headers.authorization === 'Bearer secret-token-2')).toBe(true);
-    expect(await storedAnywhere(db.url, 'secret-token-2')).toBe(false);
+    expect(await tablesHolding(db.url, 'secret-token-2')).toEqual({});
   });
 
   it('refuses a server_url whose host MCP_ALLOWED_HOSTS does not list', async () => {
@@ -194,19 +193,3 @@ describe('Remote MCP tools', () => {
     });
   });
 });
-
-/** Whether a text appears anywhere in the database's tables. */
-async function storedAnywhere(url: string, text: string): Promise<boolean> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    const { rows: tables } = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
-    for (const { table_name: table } of tables) {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${table} t WHERE t::text LIKE $1`, [`%${text}%`]);
-      if (rows[0].n > 0) return true;
-    }
-    return false;
-  } finally {
-    await db.end();
-  }
-}

@@ -1,19 +1,8 @@
 import { Client } from 'pg';
 
 import { RetentionPurger } from '../src/retention/retention-purger';
-import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
+import { createFreshDatabase, type FreshDatabase, tablesHolding } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
-
-/** Every table's rows that hold a text (an id), by table. */
-async function rowsHolding(db: Client, text: string): Promise<Record<string, number>> {
-  const { rows: tables } = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
-  const found: Record<string, number> = {};
-  for (const { table_name: table } of tables) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${table} t WHERE t::text LIKE $1`, [`%${text}%`]);
-    if (rows[0].n > 0) found[table] = rows[0].n;
-  }
-  return found;
-}
 
 /** RETENTION_DAYS: what has expired is purged; `store: false` keeps nothing at all. */
 describe('Retention', () => {
@@ -56,10 +45,10 @@ describe('Retention', () => {
     expect(purged).toMatchObject({ responses: 2, conversations: 1 });
     for (const id of [old.id, streamed]) {
       await expect(client.responses.retrieve(id)).rejects.toMatchObject({ status: 404 });
-      expect(await rowsHolding(pg, id)).toEqual({});
+      expect(await tablesHolding(db.url, id)).toEqual({});
     }
     await expect(client.conversations.retrieve(quiet.id)).rejects.toMatchObject({ status: 404 });
-    expect(await rowsHolding(pg, quiet.id)).toEqual({});
+    expect(await tablesHolding(db.url, quiet.id)).toEqual({});
     expect((await client.responses.retrieve(recent.id)).id).toBe(recent.id);
     expect((await client.conversations.retrieve(busy.id)).id).toBe(busy.id);
   });
@@ -70,7 +59,7 @@ describe('Retention', () => {
     let streamed = '';
     for await (const event of await client.responses.create({ model: 'm', input: 'Forget me too', store: false, stream: true }))
       if (event.type === 'response.completed') streamed = event.response.id;
-    for (const id of [plain.id, streamed]) expect(await rowsHolding(pg, id)).toEqual({});
-    expect(await rowsHolding(pg, 'Forget me')).toEqual({});
+    for (const id of [plain.id, streamed]) expect(await tablesHolding(db.url, id)).toEqual({});
+    expect(await tablesHolding(db.url, 'Forget me')).toEqual({});
   });
 });

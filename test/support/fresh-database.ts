@@ -38,3 +38,22 @@ export async function adminQuery<T = Record<string, unknown>>(url: string, sql: 
     await client.end();
   }
 }
+
+/** The rows of every table of the database at `url` whose text holds `text` (an id, a secret), counted by table. */
+export async function tablesHolding(url: string, text: string): Promise<Record<string, number>> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows: tables } = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
+    const found: Record<string, number> = {};
+    for (const { table_name: table } of tables) {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} t WHERE t::text LIKE $1`, [`%${text}%`]);
+      if (rows[0].n > 0) found[table] = rows[0].n;
+    }
+    return found;
+  } finally {
+    await db.end();
+  }
+}
