@@ -23,6 +23,7 @@ import { requestMetrics } from './http/request-metrics';
 import { traceRequests } from './http/request-tracing';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
 import { zstdBodies } from './http/zstd-bodies';
+import { isTracing } from './tracing/tracing';
 
 /** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
@@ -42,7 +43,8 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.use(
     requestIds(),
     requestMetrics(),
-    traceRequests(),
+    // Spans of requests only where they are recorded (startTracing runs before the server is built).
+    ...(isTracing() ? [traceRequests()] : []),
     authenticateBodies(app.get(ApiKeys), config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),

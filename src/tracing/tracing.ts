@@ -7,6 +7,9 @@ import { finalize, type Observable, tap } from 'rxjs';
 
 import type { GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../models/generation';
 
+/** Set once startTracing has registered a tracer provider. */
+let tracing = false;
+
 /** The service's tracer: spans are recorded once a tracer provider is registered (startTracing), no-ops before. */
 export const tracer = () => trace.getTracer('responses-server');
 
@@ -22,7 +25,13 @@ export function startTracing(env: NodeJS.ProcessEnv, processor?: SpanProcessor):
     spanProcessors: [processor ?? new BatchSpanProcessor(new OTLPTraceExporter())],
   });
   provider.register();
+  tracing = true;
   return provider;
+}
+
+/** Whether spans are recorded in this process (startTracing ran): without it, no request pays for a span. */
+export function isTracing(): boolean {
+  return tracing;
 }
 
 /** The trace context to carry across a queue (W3C `traceparent`), as text; null outside a trace. */
