@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+/** The rules of ARCHITECTURE.md that code review would otherwise have to catch. */
+const SRC = __dirname;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+/** The feature a file belongs to: its folder right under src/. */
+function featureOf(path: string): string {
+  return relative(SRC, path).split(sep)[0];
+}
+
+/** The relative modules a file imports for their values (`import type` brings no dependency at run time). */
+function valueImports(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return [...text.matchAll(/^import (?!type )[^;]*? from '(\.[^']*)';/gms)].map((match) => resolve(dirname(path), match[1]));
+}
+
+describe('architecture', () => {
+  const files = sourceFiles(SRC);
+
+  it('lets no module reach into another feature’s repository', () => {
+    const reaching = files.flatMap((file) =>
+      valueImports(file)
+        .filter((target) => target.endsWith('.repository') && featureOf(target) !== featureOf(file))
+        .map((target) => `${relative(SRC, file)} → ${relative(SRC, target)}`),
+    );
+    expect(reaching).toEqual([]);
+  });
+
+  it('has no forwardRef (no circular dependency between providers or modules)', () => {
+    expect(files.filter((file) => readFileSync(file, 'utf8').includes('forwardRef(')).map((file) => relative(SRC, file))).toEqual([]);
+  });
+});
