@@ -118,9 +118,11 @@ describe('Background responses', () => {
 
   it('cancels a running job: the upstream call stops and the response ends cancelled', async () => {
     const abortedBefore = server.stub.aborted;
+    const requestsBefore = server.stub.requests.length;
     const created = await server.client.responses.create({ model: 'stub-model', input: 'TOKENS 400 20', background: true });
-    await waitFor(async () => ((await server.client.responses.retrieve(created.id)).status === 'in_progress' ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Running: the worker has it and the upstream is answering.
+    await waitFor(async () => (server.stub.requests.length > requestsBefore ? true : undefined));
+    expect((await server.client.responses.retrieve(created.id)).status).toBe('in_progress');
 
     const cancelled = await server.client.responses.cancel(created.id);
     expect(cancelled.status).toBe('cancelled');
@@ -180,12 +182,17 @@ describe('The background queue when no worker runs', () => {
 
   it('ends a live follow whose response is deleted while it waits', async () => {
     const queued = { id: await startStreamedJob(server.client, 'never runs') };
-    const following = streamStored(server.url, queued.id);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const res = await fetch(`${server.url}/v1/responses/${queued.id}?stream=true`, { headers: { Authorization: 'Bearer test-key' } });
+    // The follow has replayed the log and waits for more.
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: response.queued')) text += decoder.decode((await reader.read()).value, { stream: true });
     await server.client.responses.delete(queued.id);
     const started = Date.now();
-    const events = await following;
-    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.queued']);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+    const types = [...text.matchAll(/^event: (\S+)$/gm)].map((match) => match[1]).filter((type) => type !== 'response.ping');
+    expect(types).toEqual(['response.created', 'response.queued']);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

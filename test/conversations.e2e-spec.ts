@@ -127,7 +127,11 @@ describe('Conversations', () => {
       await other.query('BEGIN');
       await other.query('DELETE FROM conversations WHERE id = $1', [id]);
       const creating = client.responses.create({ model: 'stub-model', conversation: id, input: 'Still there?' });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The response's final write waits for that transaction's lock.
+      await waitFor(async () => {
+        const { rows } = await other.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return rows.length > 0 ? true : undefined;
+      });
       await other.query('COMMIT');
       const response = await creating;
       expect(response.status).toBe('completed');

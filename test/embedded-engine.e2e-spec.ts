@@ -165,11 +165,15 @@ describe('Embedded engine', () => {
     });
     expect(done.output_text).toBe('Hi there, friend!');
 
-    const endless = await server.client.responses.create({ model: 'tiny-endless', input: 'Sing forever', background: true });
-    await waitFor(async () => ((await server.client.responses.retrieve(endless.id)).status === 'in_progress' ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Followed until it has generated its first token (leaving a background stream does not cancel the response).
+    const endless = await server.client.responses.create({ model: 'tiny-endless', input: 'Sing forever', background: true, stream: true });
+    let id = '';
+    for await (const event of endless) {
+      if (event.type === 'response.created') id = event.response.id;
+      if (event.type === 'response.output_text.delta') break;
+    }
     const started = Date.now();
-    const cancelled = await server.client.responses.cancel(endless.id);
+    const cancelled = await server.client.responses.cancel(id);
     expect(cancelled.status).toBe('cancelled');
     expect(Date.now() - started).toBeLessThan(2000);
   });

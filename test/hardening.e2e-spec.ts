@@ -128,8 +128,8 @@ describe('Hardening: what clients and logs are never shown', () => {
       expect((await fetch(`${server.url}/v1/responses?api_key=query-secret-6`, { method: 'POST', headers, body })).status).toBe(200);
       // An unknown query parameter is refused (400), and logged without its value.
       expect((await fetch(`${server.url}/v1/responses/nope?key=query-secret-7`, { headers })).status).toBe(400);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const output = server.output();
+      // Both requests' lines have reached the log.
+      const output = await waitFor(async () => (server.output().includes('/v1/responses/nope') ? server.output() : undefined));
       expect(output).toContain('"url":"/v1/responses?api_key=[Redacted]"');
       for (const secret of [
         'key-sk-123',

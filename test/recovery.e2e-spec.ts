@@ -1,3 +1,4 @@
+import { ResponseWrites } from '../src/responses/runs/response-writes';
 import { StaleResponseSweeper } from '../src/responses/runs/stale-response-sweeper';
 import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -33,6 +34,7 @@ describe('Abandoned responses', () => {
     const failed = await survivor.client.responses.retrieve(id);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ code: 'server_error' });
+    const originalEnd = finalWriteOf(running, id);
     controller.abort();
     const replay: Array<{ type: string; sequence_number: number }> = [];
     for await (const event of await survivor.client.responses.retrieve(id, { stream: true })) replay.push(event);
@@ -40,7 +42,7 @@ describe('Abandoned responses', () => {
     expect(replay.map((e) => e.type)).toContain('response.failed');
     expect(replay.map((e) => e.sequence_number)).toEqual([...replay.map((e) => e.sequence_number)].sort((a, b) => a - b));
     // The original process, still alive in this test, does not overwrite the verdict when its run ends.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await originalEnd).toBe(false);
     expect((await survivor.client.responses.retrieve(id)).status).toBe('failed');
   });
 
@@ -56,3 +58,16 @@ describe('Abandoned responses', () => {
     expect((await running.client.responses.retrieve(id)).status).toBe('completed');
   });
 });
+
+/** Whether `server`'s next final write of response `id` is written (false: refused, the response having ended already). */
+function finalWriteOf(server: TestServer, id: string): Promise<boolean> {
+  const writes = server.app.get(ResponseWrites);
+  const updateState = writes.updateState.bind(writes);
+  return new Promise((resolve) => {
+    jest.spyOn(writes, 'updateState').mockImplementation(async (...args) => {
+      const written = await updateState(...args);
+      if (args[0].response.id === id) resolve(written);
+      return written;
+    });
+  });
+}

@@ -86,9 +86,10 @@ describe('Responses API with the official SDK', () => {
 
   it('stops the upstream call when the client of a non-streamed create leaves before the answer', async () => {
     const abortedBefore = server.stub.aborted;
+    const requestsBefore = server.stub.requests.length;
     const controller = new AbortController();
     const create = client.responses.create({ model: 'stub-model', input: 'TOKENS 400 20' }, { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(async () => (server.stub.requests.length > requestsBefore ? true : undefined));
     controller.abort();
     await expect(create).rejects.toThrow();
     await waitFor(async () => (server.stub.aborted > abortedBefore ? true : undefined), 5000, 20);
