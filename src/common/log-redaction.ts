@@ -1,13 +1,3 @@
-/** Request headers that carry credentials, as pino's redaction paths: none of them is ever logged. */
-export const REDACTED_HEADER_PATHS = [
-  'req.headers.authorization',
-  'req.headers["proxy-authorization"]',
-  'req.headers["x-api-key"]',
-  'req.headers["api-key"]',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-];
-
 /** Query parameters that clients use for keys (`?api_key=`, `?key=` as Azure and Google clients do). */
 const SECRET_QUERY_PARAMETERS = /([?&](?:api[_-]?key|key|access[_-]?token|token|secret|password)=)[^&#]*/gi;
 
