@@ -45,12 +45,24 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
     heartbeat.refresh();
   }, options.heartbeatMs);
   const stopHeartbeat = () => clearTimeout(heartbeat);
+  // Events emitted together (a response's opening events, its closing ones) leave in one write: the socket is corked
+  // at the first of them and uncorked once the current job of the event loop is done.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   const subscription = events.subscribe({
     next: (event) => {
       if (res.writableEnded || res.destroyed) return;
       if (res.writableLength > options.maxBufferedBytes) {
         res.destroy();
         return;
+      }
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
       }
       res.write(sseFrame(event));
       heartbeat.refresh();
