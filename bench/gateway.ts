@@ -33,13 +33,13 @@ const WARM_UP_REQUESTS = Number(process.env.BENCH_WARM_UP ?? 4000);
 
 const chatBody = (prompt: string, stream: boolean) => ({ model: 'bench', messages: [{ role: 'user', content: prompt }], stream });
 const chatFirstText = (frame: string) => frame.includes('"content":"') && !frame.includes('"content":""');
-const chatTerminal = (frame: string) => frame === 'data: [DONE]';
-const oursTerminal = (frame: string) => frame.startsWith('event: response.completed');
+export const chatTerminal = (frame: string) => frame === 'data: [DONE]';
+export const oursTerminal = (frame: string) => frame.startsWith('event: response.completed');
 
-type GatewayKey = 'ours' | 'portkey' | 'nest' | 'relay';
+export type GatewayKey = 'ours' | 'portkey' | 'nest' | 'relay';
 const GATEWAYS: GatewayKey[] = ['ours', 'portkey', 'nest', 'relay'];
 
-function targets(
+export function targets(
   stub: BenchProcess,
   ours: BenchProcess,
   portkey: BenchProcess,
@@ -76,7 +76,7 @@ function targets(
   };
 }
 
-interface Gateways {
+export interface Gateways {
   stub: BenchProcess;
   ours: BenchProcess;
   portkey: BenchProcess;
@@ -86,7 +86,7 @@ interface Gateways {
   stop(): Promise<void>;
 }
 
-async function startGateways(databaseUrl: string, gatewayNodeArgs: string[] = []): Promise<Gateways> {
+export async function startGateways(databaseUrl: string, gatewayNodeArgs: string[] = []): Promise<Gateways> {
   const stub = await startStubProcess('1');
   const ours = await startServerProcess({ cores: '0', databaseUrl, upstream: stub, nodeArgs: gatewayNodeArgs });
   const portkey = await startProcess({

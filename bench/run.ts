@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: every benchmark in one run, each rewriting its section of BENCHMARKS.md. `BENCH_ONLY=a,b` runs
- * some of them (gateway, stream-persistence, background-jobs, embedded-engine, hardening).
+ * some of them (ratios, gateway, stream-persistence, background-jobs, embedded-engine, hardening).
+ * `npm run bench -- --quick`: the ratios of the targets only, measured shorter (under 2 minutes), printed and not
+ * written: a regression guard.
  */
 import { availableParallelism } from 'node:os';
 
@@ -11,10 +13,12 @@ import { embeddedEngine } from './embedded-engine';
 import { gateway } from './gateway';
 import { hardening } from './hardening';
 import { pinSelf } from './processes';
+import { ratios } from './ratios';
 import { streamPersistence } from './stream-persistence';
-import { measureMachine, startBenchDatabase, watchSteal } from './support';
+import { machine, measureMachine, startBenchDatabase, watchSteal, writeSection } from './support';
 
 const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
+  ratios: async (databaseUrl) => writeSection('ratios', [`${machine()}.`, '', ...(await ratios(databaseUrl, false))]),
   gateway,
   'stream-persistence': streamPersistence,
   'background-jobs': backgroundJobs,
@@ -23,16 +27,23 @@ const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
 };
 
 /** The benchmarks that start the server as processes of its own, pinned apart from the load generator. */
-const OF_PROCESSES = new Set(['gateway', 'background-jobs', 'hardening']);
+const OF_PROCESSES = new Set(['ratios', 'gateway', 'background-jobs', 'hardening']);
 
 async function main(): Promise<void> {
   // Postgres (started from here) stays on core 1. For the benchmarks of server processes the load generator shares
   // core 1 with it, and the servers under test get core 0; the in-process benchmarks get every core.
   pinSelf('1');
   await measureMachine();
-  const only = process.env.BENCH_ONLY?.split(',');
+  const quick = process.argv.includes('--quick');
+  const only = quick ? ['quick'] : process.env.BENCH_ONLY?.split(',');
   const database = await startBenchDatabase();
   try {
+    if (quick) {
+      const started = Date.now();
+      watchSteal();
+      const table = await ratios(database.url, true);
+      console.log([`${machine()}; quick run (${((Date.now() - started) / 1000).toFixed(0)} s).`, '', ...table].join('\n'));
+    }
     for (const [name, run] of Object.entries(BENCHMARKS)) {
       if (only && !only.includes(name)) continue;
       const started = Date.now();

@@ -135,13 +135,16 @@ export class ResponseWrites {
     const appends = rows.flatMap((row) => (row.conversation ? [row.conversation] : []));
     const usage = rows.flatMap((row) => (row.usage ? [row.usage] : []));
     if (appends.length === 0 && usage.length === 0) return this.repository.insertMany(rows.map((row) => row.row));
-    return this.repository.inTransaction(async (manager) => {
-      await this.repository.insertMany(
-        rows.map((row) => row.row),
-        manager,
-      );
-      await this.conversations.append(appends, manager);
-      await this.usage.add(usage, manager);
+    // None of the three needs another's answer: they commit together in one round trip.
+    return this.repository.inOneRoundTrip(async (batch) => {
+      await Promise.all([
+        this.repository.insertMany(
+          rows.map((row) => row.row),
+          batch,
+        ),
+        this.conversations.append(appends, batch),
+        this.usage.add(usage, batch),
+      ]);
     });
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import type { InputItem, ResponseObject } from '../../common/openai/types';
+import { StatementBatch } from '../../database/statement-batch';
 import type { Transaction } from '../../database/transaction';
 import { PROCESS_ID } from '../../liveness/process-id';
 import type { Sampling } from '../runs/response-factory';
@@ -64,6 +65,14 @@ export class ResponsesRepository {
   /** Runs `work` in one transaction; repositories given its manager write inside it. */
   inTransaction<T>(work: (manager: Transaction) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Runs `work`'s statements as one transaction in one round trip: `work` must register every statement at once,
+   * none awaiting another's answer (see StatementBatch).
+   */
+  inOneRoundTrip<T>(work: (batch: Transaction) => Promise<T>): Promise<T> {
+    return StatementBatch.run(this.dataSource, work);
   }
 
   /** Inserts responses with their input items in one statement (atomic), inside `manager`'s transaction if given. */

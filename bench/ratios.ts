@@ -1,0 +1,179 @@
+/**
+ * The targets of the gateway's cost, each a ratio against baselines measured in the same run (absolute times vary
+ * threefold between these machines): what opens BENCHMARKS.md, and what `npm run bench -- --quick` prints as a
+ * regression guard (the same measurements, shorter: under 2 minutes).
+ */
+import { chatTerminal, type GatewayKey, type Gateways, oursTerminal, startGateways } from './gateway';
+import { fixedRate, inParallel, largestGap, post, stream, type Target } from './load';
+import { percentile } from './support';
+
+interface Sizes {
+  warmUp: number;
+  pairs: number;
+  cpuRate: number;
+  cpuSeconds: number;
+  rates: number[];
+  rateSeconds: number;
+  streamCounts: number[];
+}
+
+const FULL: Sizes = {
+  warmUp: 4000,
+  pairs: 300,
+  cpuRate: 250,
+  cpuSeconds: 8,
+  rates: [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000],
+  rateSeconds: 3,
+  streamCounts: [128, 256, 512, 1024, 2048],
+};
+const QUICK: Sizes = {
+  warmUp: 1500,
+  pairs: 150,
+  cpuRate: 250,
+  cpuSeconds: 4,
+  rates: [250, 500, 1000, 1500, 2000, 3000],
+  rateSeconds: 1.5,
+  streamCounts: [256, 512, 1024],
+};
+const MAX_P99_MS = 50;
+const MAX_GAP_MS = 200;
+const REQUEST_GATEWAYS: GatewayKey[] = ['ours', 'portkey', 'nest', 'relay'];
+
+interface Figures {
+  cpuPerRequest: Partial<Record<GatewayKey, number>>;
+  highestRate: Partial<Record<GatewayKey, number>>;
+  addedP50: Partial<Record<GatewayKey, number>>;
+  cpuPerEvent: Partial<Record<'ours' | 'relay', number>>;
+  streams: Partial<Record<'ours' | 'relay', number>>;
+}
+
+/** Measures every figure the targets need, and gives the table of ratios with what each ratio is of. */
+export async function ratios(databaseUrl: string, quick: boolean): Promise<string[]> {
+  const sizes = quick ? QUICK : FULL;
+  const gateways = await startGateways(databaseUrl);
+  const figures: Figures = { cpuPerRequest: {}, highestRate: {}, addedP50: {}, cpuPerEvent: {}, streams: {} };
+  try {
+    const t = gateways.targets;
+    for (const key of REQUEST_GATEWAYS) {
+      await inParallel(sizes.warmUp, 4, () => expectOk(t[key]));
+      figures.addedP50[key] = await addedP50(t.direct, t[key], sizes.pairs);
+      figures.cpuPerRequest[key] = await cpuPerRequest(t[key], gateways[key], sizes);
+      figures.highestRate[key] = await highestRate(t[key], sizes);
+    }
+    for (const key of ['ours', 'relay'] as const) await streams(t[key], gateways[key], key, sizes, figures);
+  } finally {
+    await gateways.stop();
+  }
+  return table(figures, sizes);
+}
+
+async function expectOk(target: Target): Promise<void> {
+  const reply = await post(target, target.body('hello', false));
+  if (reply.status !== 200) throw new Error(`${target.name} answered ${reply.status}: ${reply.body}`);
+}
+
+/** The median of what a request through `target` takes over the same request to the stub, sent just before it. */
+async function addedP50(direct: Target, target: Target, pairs: number): Promise<number> {
+  const added: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const d = await post(direct, direct.body('hello', false));
+    const g = await post(target, target.body('hello', false));
+    added.push(g.ms - d.ms);
+  }
+  return percentile(added, 50);
+}
+
+/** The gateway's CPU (user + system, every thread) per request at a fixed rate every gateway passes, idle costs included. */
+async function cpuPerRequest(target: Target, gateway: Gateways[GatewayKey], sizes: Sizes): Promise<number> {
+  const before = gateway.cpuMicros();
+  const result = await fixedRate(target, target.body('hello', false), sizes.cpuRate, sizes.cpuSeconds);
+  if (result.errors > 0) throw new Error(`${target.name}: ${result.errors} errors at ${sizes.cpuRate} req/s`);
+  return (gateway.cpuMicros() - before) / result.sent;
+}
+
+/** The highest of `sizes.rates` with no error and p99 ≤ 50 ms (open loop). */
+async function highestRate(target: Target, sizes: Sizes): Promise<number> {
+  let highest = 0;
+  for (const rate of sizes.rates) {
+    const result = await fixedRate(target, target.body('hello', false), rate, sizes.rateSeconds);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if (result.errors > 0 || result.p99 > MAX_P99_MS) break;
+    highest = rate;
+  }
+  return highest;
+}
+
+/** The most streams (64 tokens 20 ms apart) with every event and no gap over 200 ms, and the CPU per event at the largest. */
+async function streams(target: Target, gateway: Gateways['ours'], key: 'ours' | 'relay', sizes: Sizes, figures: Figures): Promise<void> {
+  const terminal = key === 'ours' ? oursTerminal : chatTerminal;
+  for (const count of sizes.streamCounts) {
+    const cpuBefore = gateway.cpuMicros();
+    const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
+    const cpu = gateway.cpuMicros() - cpuBefore;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const passed = results.every((r) => r?.complete && r.status === 200 && largestGap(r.frameTimes) <= MAX_GAP_MS);
+    if (!passed) break;
+    figures.streams[key] = count;
+    figures.cpuPerEvent[key] = cpu / results.reduce((sum, r) => sum + r!.frames, 0);
+  }
+}
+
+function table(f: Figures, sizes: Sizes): string[] {
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : undefined);
+  const rows: Array<[string, number | undefined, string, (r: number) => boolean, string]> = [
+    [
+      'CPU per stored create ÷ the NestJS relay’s per request',
+      ratio(f.cpuPerRequest.ours, f.cpuPerRequest.nest),
+      '≤ 2×',
+      (r) => r <= 2,
+      `${us(f.cpuPerRequest.ours)} ÷ ${us(f.cpuPerRequest.nest)} at ${sizes.cpuRate} req/s (Portkey ${us(f.cpuPerRequest.portkey)}, bare relay ${us(f.cpuPerRequest.relay)})`,
+    ],
+    [
+      'Highest passing rate ÷ the NestJS relay’s',
+      ratio(f.highestRate.ours, f.highestRate.nest),
+      '≥ 0.5×',
+      (r) => r >= 0.5,
+      `${rate(f.highestRate.ours)} ÷ ${rate(f.highestRate.nest)} (bare relay ${rate(f.highestRate.relay)})`,
+    ],
+    [
+      'Highest passing rate ÷ Portkey’s',
+      ratio(f.highestRate.ours, f.highestRate.portkey),
+      '≥ 2×',
+      (r) => r >= 2,
+      `${rate(f.highestRate.ours)} ÷ ${rate(f.highestRate.portkey)}`,
+    ],
+    [
+      'Added p50 ÷ Portkey’s',
+      ratio(f.addedP50.ours, f.addedP50.portkey),
+      '≤ 1×',
+      (r) => r <= 1,
+      `${ms(f.addedP50.ours)} ÷ ${ms(f.addedP50.portkey)} (NestJS relay ${ms(f.addedP50.nest)}, bare relay ${ms(f.addedP50.relay)})`,
+    ],
+    [
+      'CPU per stream event ÷ the bare relay’s',
+      ratio(f.cpuPerEvent.ours, f.cpuPerEvent.relay),
+      '≤ 1.5×',
+      (r) => r <= 1.5,
+      `${us(f.cpuPerEvent.ours)} ÷ ${us(f.cpuPerEvent.relay)}`,
+    ],
+    [
+      'Concurrent streams ÷ the bare relay’s',
+      ratio(f.streams.ours, f.streams.relay),
+      '≥ 0.75×',
+      (r) => r >= 0.75,
+      `${f.streams.ours ?? 'none'} ÷ ${f.streams.relay ?? 'none'} (of ${sizes.streamCounts.join(', ')})`,
+    ],
+  ];
+  return [
+    '| | ratio | target | met | measured |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      ([what, value, target, met, measured]) =>
+        `| ${what} | ${value === undefined ? '–' : `${value.toFixed(2)}×`} | ${target} | ${value !== undefined && met(value) ? 'yes' : 'no'} | ${measured} |`,
+    ),
+  ];
+}
+
+const us = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)} µs`);
+const ms = (value: number | undefined) => (value === undefined ? '–' : `${value.toFixed(2)} ms`);
+const rate = (value: number | undefined) => (value ? `${value} req/s` : 'none');
