@@ -1,6 +1,6 @@
 /**
  * `npm run bench:profile`: where a stored create's and a streamed create's CPU goes. For each, a server process of its
- * own (pinned to core 0, as in the gateway benchmark) with `--cpu-prof` and `bench/call-counts.cjs` preloaded is
+ * own (pinned to core 0, as in the gateway benchmark) with `--cpu-prof` and `bench/call-counts.ts` preloaded is
  * warmed up, then sent PROFILE_REQUESTS requests 4 at a time; it prints the CPU per request, the Postgres round trips
  * and the JSON parses and serializations per request, and the profile's self time grouped by where the code lives.
  */
@@ -85,7 +85,7 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
     cores: '0',
     databaseUrl,
     upstream: stub,
-    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '-r', join(ROOT, 'bench/call-counts.cjs')],
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '-r', '@swc-node/register', '-r', join(ROOT, 'bench/call-counts.ts')],
     env: { CALL_COUNTS_FILE: countsFile },
   });
   const target: Target = {

@@ -7,7 +7,7 @@ import type { Transaction } from './transaction';
 
 // pg's own conversion of a parameter to the text it sends (arrays, dates, JSON); its typings leave lib/utils out.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): string | null };
+const { prepareValue } = require('pg/lib/utils') as { prepareValue: (value: unknown) => string | null };
 
 interface Statement {
   sql: string;
