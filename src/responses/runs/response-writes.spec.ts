@@ -65,15 +65,29 @@ describe('ResponseWrites', () => {
       conversations: ConversationAppend[];
     }> = [];
     const manager = {};
+    // A transaction, or a batch in one round trip: what a failed one wrote is rolled back.
+    const transaction = async (work: (m: unknown) => Promise<unknown>) => {
+      transactions.push({ states: [], appended: [], conversations: [] });
+      try {
+        return await work(manager);
+      } catch (error) {
+        transactions.pop();
+        throw error;
+      }
+    };
+    const writable = (r: StateUpdate) => r.expectedStatus.includes('in_progress');
     const repository = {
-      inTransaction: async (work: (m: unknown) => Promise<unknown>) => {
-        transactions.push({ states: [], appended: [], conversations: [] });
-        return work(manager);
-      },
+      inTransaction: transaction,
+      inOneRoundTrip: transaction,
       updateStates: async (rows: StateUpdate[], inside?: unknown) => {
         expect(inside).toBe(manager);
+        transactions[transactions.length - 1].states.push(...rows.filter(writable).map((r) => r.response.id));
+        return rows.map(writable);
+      },
+      updateStatesAllOrNone: async (rows: StateUpdate[], inside?: unknown) => {
+        expect(inside).toBe(manager);
+        if (!rows.every(writable)) throw Object.assign(new Error('invalid input syntax for type integer: "final states written: 1"'), { code: '22P02' });
         transactions[transactions.length - 1].states.push(...rows.map((r) => r.response.id));
-        return rows.map((r) => r.expectedStatus.includes('in_progress'));
       },
     } as unknown as ResponsesRepository;
     const eventLog = {
@@ -108,9 +122,11 @@ describe('ResponseWrites', () => {
       writes.updateState(update('c'), undefined, turn('msg_c')),
     ]);
     expect(answers).toEqual([true, false, true]);
+    // a alone, in one round trip; then b and c, whose round trip failed on b (ended elsewhere) and was rolled back,
+    // written again in a transaction that learns which states were written.
     expect(transactions).toEqual([
       { states: ['a'], appended: [{ responseId: 'a', sequenceNumbers: [7, 8, 9], notify: true }], conversations: [turn('msg_a')] },
-      { states: ['b', 'c'], appended: [{ responseId: 'b', sequenceNumbers: [5], notify: false }], conversations: [turn('msg_c')] },
+      { states: ['c'], appended: [{ responseId: 'b', sequenceNumbers: [5], notify: false }], conversations: [turn('msg_c')] },
     ]);
   });
 

@@ -5,12 +5,13 @@ import { GroupCommit } from '../../common/group-commit';
 import { AppConfig } from '../../config/app-config';
 import { type ConversationAppend, ConversationsService } from '../../conversations/conversations.service';
 import { DatabaseAvailability } from '../../database/database-availability';
+import type { Transaction } from '../../database/transaction';
 import { EventLogService } from '../../events/event-log.service';
 import type { SerializedEvent } from '../../events/serialized-event';
 import type { UsageEntry } from '../../usage/usage.repository';
 import { UsageService } from '../../usage/usage.service';
 import { WebhooksService } from '../../webhooks/webhooks.service';
-import { type NewResponseRow, ResponsesRepository, type StateUpdate } from '../store/responses.repository';
+import { isNotAllWritten, type NewResponseRow, ResponsesRepository, type StateUpdate } from '../store/responses.repository';
 
 /**
  * One batch in flight while the next one gathers: against four in flight, Postgres spent a quarter less CPU per
@@ -105,30 +106,53 @@ export class ResponseWrites {
    * one after the other (the events, the state, the terminal event) for each logged run's end. A background
    * response's webhook events go to the outbox in the same commit: a crash can delay them, never lose them.
    */
-  private writeEnds(ends: RunEnd[]): Promise<boolean[]> {
+  private async writeEnds(ends: RunEnd[]): Promise<boolean[]> {
     const updates = ends.map((end) => end.update);
     if (!ends.some((end) => end.log || end.conversation || end.usage || this.webhooks.sendsWebhook(end.update.response)))
       return this.repository.updateStates(updates);
-    return this.repository.inTransaction(async (manager) => {
-      const written = await this.repository.updateStates(updates, manager);
-      const logged = ends.flatMap(({ update, log }, index) =>
-        log ? [{ responseId: update.response.id, events: written[index] ? [...log.events, log.terminal] : log.events, notify: log.notify }] : [],
-      );
-      await this.eventLog.appendAll(logged, manager);
-      await this.conversations.append(
+    // As a rule the run that ends a response is the one that runs it, and every final state is written: everything
+    // goes in one round trip on that bet. When another party ended one of them first, the batch fails as a whole
+    // and the ends are written again, each after learning whether its state was written.
+    const allWritten = ends.map(() => true);
+    try {
+      return await this.repository.inOneRoundTrip(async (batch) => {
+        await Promise.all([this.repository.updateStatesAllOrNone(updates, batch), this.writeWithStates(ends, batch, allWritten)]);
+        return allWritten;
+      });
+    } catch (error) {
+      if (!isNotAllWritten(error)) throw error;
+      return this.repository.inTransaction(async (manager) => {
+        const written = await this.repository.updateStates(updates, manager);
+        await this.writeWithStates(ends, manager, written);
+        return written;
+      });
+    }
+  }
+
+  /**
+   * What commits with the final states: the logs' last events (the terminal one only where the state was written),
+   * and for the written ones their conversation turns, webhook events and usage. Registered all at once, so that
+   * they can go in one batch.
+   */
+  private writeWithStates(ends: RunEnd[], transaction: Transaction, written: boolean[]): Promise<unknown> {
+    const logged = ends.flatMap(({ update, log }, index) =>
+      log ? [{ responseId: update.response.id, events: written[index] ? [...log.events, log.terminal] : log.events, notify: log.notify }] : [],
+    );
+    return Promise.all([
+      this.eventLog.appendAll(logged, transaction),
+      this.conversations.append(
         ends.flatMap((end, index) => (written[index] && end.conversation ? [end.conversation] : [])),
-        manager,
-      );
-      await this.webhooks.record(
-        manager,
+        transaction,
+      ),
+      this.webhooks.record(
+        transaction,
         ends.flatMap((end, index) => (written[index] ? [end.update.response] : [])),
-      );
-      await this.usage.add(
+      ),
+      this.usage.add(
         ends.flatMap((end, index) => (written[index] && end.usage ? [end.usage] : [])),
-        manager,
-      );
-      return written;
-    });
+        transaction,
+      ),
+    ]);
   }
 
   private writeRows(rows: NewRow[]): Promise<void> {

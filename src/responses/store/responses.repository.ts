@@ -123,30 +123,25 @@ export class ResponsesRepository {
    * it was written (see `expectedStatus`).
    */
   async updateStates(rows: StateUpdate[], manager?: Transaction): Promise<boolean[]> {
-    const document = JSON.stringify(
-      rows.map(({ response, lastSequenceNumber, expectedStatus }) => ({
-        id: response.id,
-        status: response.status,
-        completed_at: response.completed_at,
-        output: response.output,
-        usage: response.usage,
-        error: response.error,
-        incomplete_details: response.incomplete_details,
-        last_sequence_number: lastSequenceNumber,
-        expected: expectedStatus,
-      })),
-    );
-    const [updated]: [Array<{ id: string }>, number] = await (manager ?? this.dataSource).query(
-      `UPDATE responses SET status = u.status, completed_at = to_timestamp(u.completed_at), output = u.output, usage = u.usage, error = u.error,
-              incomplete_details = u.incomplete_details, last_sequence_number = u.last_sequence_number, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS u(id text, status text, completed_at float8, output jsonb, usage jsonb, error jsonb,
-                                              incomplete_details jsonb, last_sequence_number int, expected text[])
-       WHERE responses.id = u.id AND responses.status = ANY(u.expected)
-       RETURNING responses.id`,
-      [document],
-    );
+    const [updated]: [Array<{ id: string }>, number] = await (manager ?? this.dataSource).query(`${UPDATE_STATES} RETURNING responses.id`, [
+      stateDocument(rows),
+    ]);
     const ids = new Set(updated.map((row) => row.id));
     return rows.map((row) => ids.has(row.response.id));
+  }
+
+  /**
+   * Final states of many responses in one statement, all or none: when one of them has left its `expectedStatus`,
+   * the statement fails (`isNotAllWritten`), and with it the transaction or batch it is part of.
+   */
+  async updateStatesAllOrNone(rows: StateUpdate[], transaction: Transaction): Promise<void> {
+    // Plain SQL cannot raise an error of its own: a text that is no number, cast to one, is the error. It depends on
+    // the count, so that Postgres cannot fold it into a constant and fail while planning.
+    await transaction.query(
+      `WITH updated AS (${UPDATE_STATES} RETURNING responses.id)
+       SELECT ('${NOT_ALL_WRITTEN}' || count(*))::int FROM updated HAVING count(*) <> $2::int`,
+      [stateDocument(rows), rows.length],
+    );
   }
 
   /** Moves a response from one status to another only if it is still in the first: the winner of a race is the one that gets true. */
@@ -277,4 +272,34 @@ export class ResponsesRepository {
     );
     return { items: rows.slice(0, options.limit).map((row) => row.item), hasMore: rows.length > options.limit };
   }
+}
+
+/** Final states from a JSON document (`stateDocument`), each written only while its response is in an expected status. */
+const UPDATE_STATES = `UPDATE responses SET status = u.status, completed_at = to_timestamp(u.completed_at), output = u.output, usage = u.usage, error = u.error,
+         incomplete_details = u.incomplete_details, last_sequence_number = u.last_sequence_number, updated_at = now()
+  FROM jsonb_to_recordset($1::jsonb) AS u(id text, status text, completed_at float8, output jsonb, usage jsonb, error jsonb,
+                                         incomplete_details jsonb, last_sequence_number int, expected text[])
+  WHERE responses.id = u.id AND responses.status = ANY(u.expected)`;
+
+const NOT_ALL_WRITTEN = 'final states written: ';
+
+function stateDocument(rows: StateUpdate[]): string {
+  return JSON.stringify(
+    rows.map(({ response, lastSequenceNumber, expectedStatus }) => ({
+      id: response.id,
+      status: response.status,
+      completed_at: response.completed_at,
+      output: response.output,
+      usage: response.usage,
+      error: response.error,
+      incomplete_details: response.incomplete_details,
+      last_sequence_number: lastSequenceNumber,
+      expected: expectedStatus,
+    })),
+  );
+}
+
+/** Whether `error` is `updateStatesAllOrNone`'s: a final state was not written. */
+export function isNotAllWritten(error: unknown): boolean {
+  return (error as { code?: string }).code === '22P02' && String((error as Error).message).includes(NOT_ALL_WRITTEN);
 }
