@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 
 import type { Transaction } from './transaction';
@@ -87,9 +87,16 @@ export class StatementBatch implements Transaction {
   }
 }
 
+const names = new Map<string, string>();
+
 /** Batch statements get names of their own, apart from those the pg client prepares for single queries. */
 function batchStatementName(sql: string): string {
-  return `b_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+  let name = names.get(sql);
+  if (!name) {
+    name = `b_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    names.set(sql, name);
+  }
+  return name;
 }
 
 /**
@@ -100,7 +107,10 @@ function literalOf(value: unknown): string {
   const prepared = prepareValue(value);
   if (prepared === null) return 'NULL';
   if (prepared.includes('\u0000')) throw new Error('A parameter holds a NUL character, which Postgres text cannot hold.');
-  return escapeLiteral(prepared);
+  // As pg's escapeLiteral, in native string operations (it builds the literal a character at a time). A literal with
+  // a backslash is an E'' literal, with backslashes doubled: read the same whatever standard_conforming_strings says.
+  const quoted = prepared.replaceAll("'", "''");
+  return prepared.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
 }
 
 /** What TypeORM's `query` answers for a statement: its rows, and for UPDATE and DELETE, its rows and row count. */
