@@ -19,6 +19,7 @@ import type { AppConfig } from './config/app-config';
 import { openApiDocument } from './http/openapi';
 import { writeRawError } from './http/raw-error-response';
 import { requestIds } from './http/request-ids';
+import { createRootLogger, requestLogging } from './http/request-logging';
 import { requestMetrics } from './http/request-metrics';
 import { traceRequests } from './http/request-tracing';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
@@ -30,7 +31,8 @@ const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
 /** Builds the HTTP application (not yet listening): shared by main.ts and the end-to-end tests. */
 export async function createServer(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), new StableShapeExpressAdapter(), {
+  const logger = createRootLogger(config.LOG_LEVEL);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, logger), new StableShapeExpressAdapter(), {
     bodyParser: false,
     bufferLogs: true,
   });
@@ -42,6 +44,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.set('query parser', 'extended');
   app.use(
     requestIds(),
+    requestLogging(logger),
     requestMetrics(),
     // Spans of requests only where they are recorded (startTracing runs before the server is built).
     ...(isTracing() ? [traceRequests()] : []),

@@ -10,8 +10,8 @@ type IdentifiedRequest = IncomingMessage & { id?: string };
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,512}$/;
 
 /**
- * The request's id (`req_…`), made once and answered in `x-request-id`: the request logger (pino-http) takes it as
- * the id of every log line of the request, so a client that quotes it finds them all.
+ * The request's id (`req_…`), made once and answered in `x-request-id`: every log line of the request carries it
+ * (see request-logging.ts), so a client that quotes it finds them all.
  */
 export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   const identified = req as IdentifiedRequest;
