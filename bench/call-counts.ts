@@ -16,7 +16,7 @@ Client.prototype.query = function countedQuery(this: Client, ...args: unknown[])
   counts.queries += 1;
   const config = args[0] as string | { text?: string } | undefined;
   const text = typeof config === 'string' ? config : (config?.text ?? '');
-  const kind = text.trim().split(/\s+/).slice(0, 3).join(' ').slice(0, 40);
+  const kind = text.slice(0, 80).trim().split(/\s+/).slice(0, 3).join(' ').slice(0, 40);
   counts.queryKinds[kind] = (counts.queryKinds[kind] ?? 0) + 1;
   return query.apply(this, args);
 } as typeof Client.prototype.query;

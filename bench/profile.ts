@@ -102,7 +102,7 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
       const reply = await post(target, target.body('hello', false));
       if (reply.status !== 200) throw new Error(`${reply.status}: ${reply.body}`);
     } else {
-      const result = await stream(target, target.body('TOKENS 16', true), (frame) => frame.startsWith('event: response.completed'));
+      const result = await stream(target, target.body('TOKENS 64', true), (frame) => frame.startsWith('event: response.completed'));
       if (!result.complete) throw new Error('a stream did not complete');
     }
   };
@@ -126,7 +126,7 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
       .split('\n')
       .map((line) => JSON.parse(line) as Counts)[1];
     const per = (value: number) => (value / REQUESTS).toFixed(2);
-    console.log(`\n## ${kind} create (${kind === 'streamed' ? '16 tokens, ' : ''}${REQUESTS} requests, 4 at a time, after ${WARM_UP})`);
+    console.log(`\n## ${kind} create (${kind === 'streamed' ? '64 tokens, ' : ''}${REQUESTS} requests, 4 at a time, after ${WARM_UP})`);
     console.log(
       `CPU per request: ${(cpu / REQUESTS).toFixed(0)} µs (${(REQUESTS / seconds).toFixed(0)} req/s; idle: ${idlePerSecond.toFixed(0)} µs of CPU per second)`,
     );
