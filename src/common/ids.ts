@@ -26,7 +26,8 @@ export type IdPrefix =
   | 'rs'
   | 'item'
   | 'conv'
-  | 'cmp';
+  | 'cmp'
+  | 'req';
 
 export function newId(prefix: IdPrefix): string {
   // One call to the CSPRNG per 256 ids instead of one per id.

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { RequestHandler } from 'express';
 import onHeaders from 'on-headers';
+
+import { newId } from '../common/ids';
 
 type IdentifiedRequest = IncomingMessage & { id?: string };
 
@@ -16,7 +17,8 @@ const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,512}$/;
 export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   const identified = req as IdentifiedRequest;
   if (!identified.id) {
-    identified.id = `req_${randomBytes(16).toString('hex')}`;
+    // OpenAI's request ids have 32 hex digits.
+    identified.id = newId('req').slice(0, 36);
     res.setHeader('x-request-id', identified.id);
   }
   return identified.id;

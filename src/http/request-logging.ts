@@ -44,7 +44,8 @@ class RequestLogger {
 
   private write(level: Level, args: unknown[]): void {
     if (!this.root.isLevelEnabled(level)) return;
-    this.logger()[level](...args);
+    const logger = this.logger();
+    Reflect.apply(logger[level], logger, args);
   }
 
   trace = (...args: unknown[]) => this.write('trace', args);
