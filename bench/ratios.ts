@@ -4,7 +4,7 @@
  * regression guard (the same measurements, shorter: under 2 minutes).
  */
 import { chatTerminal, type GatewayKey, type Gateways, oursTerminal, startGateways } from './gateway';
-import { fixedRate, inParallel, largestGap, post, stream, type Target } from './load';
+import { fixedRate, inParallel, largestGap, post, type RateResult, stream, type Target } from './load';
 import { percentile } from './support';
 
 interface Sizes {
@@ -14,6 +14,8 @@ interface Sizes {
   cpuSeconds: number;
   rates: number[];
   rateSeconds: number;
+  /** Runs per rate, judged by their median p99: one stall of this VM (or of Postgres's disk) must not decide a rate. */
+  runsPerRate: number;
   streamCounts: number[];
 }
 
@@ -21,9 +23,10 @@ const FULL: Sizes = {
   warmUp: 4000,
   pairs: 300,
   cpuRate: 250,
-  cpuSeconds: 8,
+  cpuSeconds: 5,
   rates: [250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000],
   rateSeconds: 3,
+  runsPerRate: 3,
   streamCounts: [128, 256, 512, 1024, 2048],
 };
 const QUICK: Sizes = {
@@ -31,8 +34,9 @@ const QUICK: Sizes = {
   pairs: 150,
   cpuRate: 250,
   cpuSeconds: 4,
-  rates: [250, 500, 1000, 1500, 2000, 3000],
+  rates: [250, 500, 750, 1000, 1500, 2000, 3000],
   rateSeconds: 1.5,
+  runsPerRate: 1,
   streamCounts: [256, 512, 1024],
 };
 const MAX_P99_MS = 50;
@@ -42,6 +46,8 @@ const REQUEST_GATEWAYS: GatewayKey[] = ['ours', 'portkey', 'nest', 'relay'];
 interface Figures {
   cpuPerRequest: Partial<Record<GatewayKey, number>>;
   highestRate: Partial<Record<GatewayKey, number>>;
+  /** What failed at the first rate a gateway did not pass. */
+  rateFailure: Partial<Record<GatewayKey, string>>;
   addedP50: Partial<Record<GatewayKey, number>>;
   cpuPerEvent: Partial<Record<'ours' | 'relay', number>>;
   streams: Partial<Record<'ours' | 'relay', number>>;
@@ -51,16 +57,26 @@ interface Figures {
 export async function ratios(databaseUrl: string, quick: boolean): Promise<string[]> {
   const sizes = quick ? QUICK : FULL;
   const gateways = await startGateways(databaseUrl);
-  const figures: Figures = { cpuPerRequest: {}, highestRate: {}, addedP50: {}, cpuPerEvent: {}, streams: {} };
+  const figures: Figures = { cpuPerRequest: {}, highestRate: {}, rateFailure: {}, addedP50: {}, cpuPerEvent: {}, streams: {} };
   try {
     const t = gateways.targets;
-    for (const key of REQUEST_GATEWAYS) {
-      await inParallel(sizes.warmUp, 4, () => expectOk(t[key]));
-      figures.addedP50[key] = await addedP50(t.direct, t[key], sizes.pairs);
-      figures.cpuPerRequest[key] = await cpuPerRequest(t[key], gateways[key], sizes);
-      figures.highestRate[key] = await highestRate(t[key], sizes);
+    // The gateways take turns within each measurement, so that a slow spell of this VM falls on all of them alike.
+    for (const key of REQUEST_GATEWAYS) await inParallel(sizes.warmUp, 4, () => expectOk(t[key]));
+    for (const key of REQUEST_GATEWAYS) figures.addedP50[key] = await addedP50(t.direct, t[key], sizes.pairs);
+    for (let round = 0; round < sizes.runsPerRate; round++) {
+      for (const key of REQUEST_GATEWAYS) {
+        const cpu = await cpuPerRequest(t[key], gateways[key], sizes);
+        // The least disturbed round: what the VM adds to a figure is never negative.
+        figures.cpuPerRequest[key] = Math.min(figures.cpuPerRequest[key] ?? Infinity, cpu);
+      }
     }
-    for (const key of ['ours', 'relay'] as const) await streams(t[key], gateways[key], key, sizes, figures);
+    await highestRates(t, sizes, figures);
+    const stopped = new Set<string>();
+    for (const count of sizes.streamCounts) {
+      for (const key of ['ours', 'relay'] as const) {
+        if (!stopped.has(key) && !(await streams(t[key], gateways[key], key, count, figures))) stopped.add(key);
+      }
+    }
   } finally {
     await gateways.stop();
   }
@@ -91,31 +107,45 @@ async function cpuPerRequest(target: Target, gateway: Gateways[GatewayKey], size
   return (gateway.cpuMicros() - before) / result.sent;
 }
 
-/** The highest of `sizes.rates` with no error and p99 ≤ 50 ms (open loop). */
-async function highestRate(target: Target, sizes: Sizes): Promise<number> {
-  let highest = 0;
+/**
+ * For each gateway, the highest of `sizes.rates` with no error and a median p99 ≤ 50 ms (open loop), and what failed at
+ * the next; the gateways still passing take turns run by run at each rate.
+ */
+async function highestRates(t: Record<GatewayKey, Target>, sizes: Sizes, figures: Figures): Promise<void> {
   for (const rate of sizes.rates) {
-    const result = await fixedRate(target, target.body('hello', false), rate, sizes.rateSeconds);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    if (result.errors > 0 || result.p99 > MAX_P99_MS) break;
-    highest = rate;
+    const running = REQUEST_GATEWAYS.filter((key) => figures.rateFailure[key] === undefined);
+    if (running.length === 0) return;
+    const runs = new Map<GatewayKey, RateResult[]>(running.map((key) => [key, []]));
+    for (let run = 0; run < sizes.runsPerRate; run++) {
+      for (const key of running) {
+        runs.get(key)!.push(await fixedRate(t[key], t[key].body('hello', false), rate, sizes.rateSeconds));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    for (const key of running) {
+      const results = runs.get(key)!;
+      const errors = results.reduce((sum, result) => sum + result.errors, 0);
+      const p99 = percentile(
+        results.map((result) => result.p99),
+        50,
+      );
+      if (errors > 0 || p99 > MAX_P99_MS) figures.rateFailure[key] = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms`;
+      else figures.highestRate[key] = rate;
+    }
   }
-  return highest;
 }
 
-/** The most streams (64 tokens 20 ms apart) with every event and no gap over 200 ms, and the CPU per event at the largest. */
-async function streams(target: Target, gateway: Gateways['ours'], key: 'ours' | 'relay', sizes: Sizes, figures: Figures): Promise<void> {
+/** `count` streams (64 tokens 20 ms apart) through one gateway: passed when every event arrives with no gap over 200 ms. */
+async function streams(target: Target, gateway: Gateways['ours'], key: 'ours' | 'relay', count: number, figures: Figures): Promise<boolean> {
   const terminal = key === 'ours' ? oursTerminal : chatTerminal;
-  for (const count of sizes.streamCounts) {
-    const cpuBefore = gateway.cpuMicros();
-    const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
-    const cpu = gateway.cpuMicros() - cpuBefore;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const passed = results.every((r) => r?.complete && r.status === 200 && largestGap(r.frameTimes) <= MAX_GAP_MS);
-    if (!passed) break;
-    figures.streams[key] = count;
-    figures.cpuPerEvent[key] = cpu / results.reduce((sum, r) => sum + r!.frames, 0);
-  }
+  const cpuBefore = gateway.cpuMicros();
+  const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
+  const cpu = gateway.cpuMicros() - cpuBefore;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  if (!results.every((r) => r?.complete && r.status === 200 && largestGap(r.frameTimes) <= MAX_GAP_MS)) return false;
+  figures.streams[key] = count;
+  figures.cpuPerEvent[key] = cpu / results.reduce((sum, r) => sum + r!.frames, 0);
+  return true;
 }
 
 function table(f: Figures, sizes: Sizes): string[] {
@@ -133,14 +163,14 @@ function table(f: Figures, sizes: Sizes): string[] {
       ratio(f.highestRate.ours, f.highestRate.nest),
       '≥ 0.5×',
       (r) => r >= 0.5,
-      `${rate(f.highestRate.ours)} ÷ ${rate(f.highestRate.nest)} (bare relay ${rate(f.highestRate.relay)})`,
+      `${rate(f.highestRate.ours)} ÷ ${rate(f.highestRate.nest)} (bare relay ${rate(f.highestRate.relay)}); ours failed ${f.rateFailure.ours ?? 'no rate'}`,
     ],
     [
       'Highest passing rate ÷ Portkey’s',
       ratio(f.highestRate.ours, f.highestRate.portkey),
       '≥ 2×',
       (r) => r >= 2,
-      `${rate(f.highestRate.ours)} ÷ ${rate(f.highestRate.portkey)}`,
+      `${rate(f.highestRate.ours)} ÷ ${rate(f.highestRate.portkey)}; Portkey failed ${f.rateFailure.portkey ?? 'no rate'}`,
     ],
     [
       'Added p50 ÷ Portkey’s',
