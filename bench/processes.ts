@@ -120,8 +120,7 @@ export function startServerProcess(options: {
     name: options.name ?? 'responses-server',
     cores: options.cores,
     command: process.execPath,
-    // As `npm start` and the Dockerfile run it (README, production: the young generation's size).
-    args: () => ['--max-semi-space-size=32', ...(options.nodeArgs ?? []), '-r', '@swc-node/register', join(ROOT, 'src/main.ts')],
+    args: () => [...(options.nodeArgs ?? []), '-r', '@swc-node/register', join(ROOT, 'src/main.ts')],
     env: { DATABASE_URL: options.databaseUrl, UPSTREAM_BASE_URL: `${options.upstream.url}/v1`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...options.env },
     readyPath: '/ready',
   });
