@@ -2,14 +2,18 @@ import { createHash } from 'node:crypto';
 
 import { Client } from 'pg';
 
-const names = new Map<string, string>();
+// One map per prefix, keyed by the text itself: a constant whose hash V8 keeps, so a lookup costs no hashing.
+const names = { s: new Map<string, string>(), b: new Map<string, string>() };
 
-/** The statement name of a query text: the same text always gets the same name, on every connection. */
-export function statementName(text: string): string {
-  let name = names.get(text);
+/**
+ * The statement name of a query text: the same text always gets the same name, on every connection. `prefix` keeps
+ * apart statements prepared by different means (`s`: this client's; `b`: batches', see statement-batch.ts).
+ */
+export function statementName(text: string, prefix: 's' | 'b' = 's'): string {
+  let name = names[prefix].get(text);
   if (!name) {
-    name = `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    names.set(text, name);
+    name = `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    names[prefix].set(text, name);
   }
   return name;
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-
 import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 
+import { statementName } from './preparing-client';
 import type { Transaction } from './transaction';
 
 // pg's own conversion of a parameter to the text it sends (arrays, dates, JSON); its typings leave lib/utils out.
@@ -62,7 +61,7 @@ export class StatementBatch implements Transaction {
       preparedOn.set(client, prepared);
       const preparations: string[] = [];
       const executions = this.statements.map(({ sql, parameters }) => {
-        const name = batchStatementName(sql);
+        const name = statementName(sql, 'b');
         if (!prepared.has(name) && !preparations.some((text) => text.startsWith(`PREPARE ${name} `))) preparations.push(`PREPARE ${name} AS ${sql}`);
         return parameters.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${parameters.map(literalOf).join(', ')})`;
       });
@@ -85,18 +84,6 @@ export class StatementBatch implements Transaction {
       await runner.release();
     }
   }
-}
-
-const names = new Map<string, string>();
-
-/** Batch statements get names of their own, apart from those the pg client prepares for single queries. */
-function batchStatementName(sql: string): string {
-  let name = names.get(sql);
-  if (!name) {
-    name = `b_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-    names.set(sql, name);
-  }
-  return name;
 }
 
 /**
