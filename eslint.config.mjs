@@ -32,6 +32,11 @@ export default tseslint.config(
       // Abort reasons and caught failures are passed on as they are, whatever they are.
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
       '@typescript-eslint/only-throw-error': 'off',
+      // Modules and providers never depend on each other in a circle: a piece two of them share gets a module of its own.
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@nestjs/common', importNames: ['forwardRef'], message: 'A cycle: move the shared piece into a module of its own.' }] },
+      ],
     },
   },
 );
