@@ -48,24 +48,11 @@ export async function streamPersistence(databaseUrl: string): Promise<void> {
     await server.close();
     await stub.close();
   }
-  const summary = (samples: Sample[]) => ({
-    ttftP50: percentile(
-      samples.map((s) => s.ttftMs),
-      50,
-    ),
-    ttftP99: percentile(
-      samples.map((s) => s.ttftMs),
-      99,
-    ),
-    gapP50: percentile(
-      samples.flatMap((s) => s.gapsMs),
-      50,
-    ),
-    gapP99: percentile(
-      samples.flatMap((s) => s.gapsMs),
-      99,
-    ),
-  });
+  const summary = (samples: Sample[]) => {
+    const ttfts = samples.map((s) => s.ttftMs);
+    const gaps = samples.flatMap((s) => s.gapsMs);
+    return { ttftP50: percentile(ttfts, 50), ttftP99: percentile(ttfts, 99), gapP50: percentile(gaps, 50), gapP99: percentile(gaps, 99) };
+  };
   const stored = summary(results.stored);
   const unstored = summary(results.unstored);
   const row = (name: string, key: keyof typeof stored) =>

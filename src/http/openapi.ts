@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
-/** Paths anyone may call (no key): they say so in the document (`security: []`). */
-const PUBLIC_PATHS = ['/health', '/ready', '/metrics'];
+import { PROBE_PATHS } from './probe-paths';
 
 /**
  * The API's OpenAPI document, built from the controllers and DTOs: served at /docs (Swagger UI) and /docs/openapi.json,
@@ -33,7 +32,8 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
       for (const parameter of operation?.parameters ?? []) if (parameter.schema) moveDefaultToDescription(parameter.schema, parameter);
     }
   }
-  for (const path of PUBLIC_PATHS) {
+  // Anyone may call them (no key): they say so in the document (`security: []`).
+  for (const path of PROBE_PATHS) {
     for (const operation of Object.values(document.paths[path] ?? {})) {
       if (typeof operation === 'object' && operation !== null && 'responses' in operation) operation.security = [];
     }

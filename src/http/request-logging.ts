@@ -5,10 +5,10 @@ import { storage, Store } from 'nestjs-pino/storage';
 import pino, { type Bindings, type Level, type Logger } from 'pino';
 
 import { redactUrl } from '../common/log-redaction';
+import { PROBE_PATHS } from './probe-paths';
 import { clientRequestIdOf } from './request-ids';
 
-/** Paths whose requests are not logged (probes and scrapes). */
-const UNLOGGED = new Set(['/health', '/ready', '/metrics']);
+const UNLOGGED = new Set(PROBE_PATHS);
 
 /** The process's logger: JSON lines on stdout. */
 export function createRootLogger(level: string): Logger {
