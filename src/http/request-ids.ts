@@ -14,7 +14,7 @@ const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,512}$/;
  * The request's id (`req_…`), made once and answered in `x-request-id`: every log line of the request carries it
  * (see request-logging.ts), so a client that quotes it finds them all.
  */
-export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   const identified = req as IdentifiedRequest;
   if (!identified.id) {
     // OpenAI's request ids have 32 hex digits.
