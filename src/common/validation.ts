@@ -5,6 +5,7 @@ import { registerDecorator, type ValidationArguments } from 'class-validator';
 
 import { ApiError } from './api-error';
 import { checkJsonShape } from './json-shape';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** What a structural check finds: the normalized value, or the exact param path and message of the first problem. */
 export type CheckResult<T> = { value: T } | { param: string; message: string };
@@ -80,6 +81,7 @@ export function toValidationApiError(errors: ValidationError[], prefix = ''): Ap
  */
 export class ApiValidationPipe extends ValidationPipe {
   constructor() {
+    cacheValidationMetadata();
     super({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 
+import { IdleTimer } from '../common/idle-timer';
 import { toApiError } from '../common/to-api-error';
 import { METRICS } from '../metrics/metrics';
 
@@ -39,12 +40,10 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   res.socket?.setNoDelay(true);
 
   // One timer per stream, pushed back by every frame written.
-  const heartbeat: NodeJS.Timeout = setTimeout(() => {
-    if (res.destroyed) return;
-    res.write(options.pingEvents ? PING_FRAME : ': ping\n\n');
-    heartbeat.refresh();
-  }, options.heartbeatMs);
-  const stopHeartbeat = () => clearTimeout(heartbeat);
+  const heartbeat = new IdleTimer(options.heartbeatMs, () => {
+    if (!res.destroyed) res.write(options.pingEvents ? PING_FRAME : ': ping\n\n');
+  });
+  const stopHeartbeat = () => heartbeat.stop();
   // Events emitted together (a response's opening events, its closing ones) leave in one write: the socket is corked
   // at the first of them and uncorked once the current job of the event loop is done.
   let corked = false;
@@ -65,7 +64,7 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
         process.nextTick(uncork);
       }
       res.write(sseFrame(event));
-      heartbeat.refresh();
+      heartbeat.touch();
     },
     error: (error: unknown) => {
       stopHeartbeat();

@@ -14,7 +14,7 @@ export class MetricsModule {
   constructor(jobs: JobQueue) {
     queue = jobs;
     if (register.getSingleMetric('process_cpu_user_seconds_total')) return;
-    collectDefaultMetrics();
+    collectDefaultMetrics({ eventLoopMonitoringPrecision: 100 });
     // One query answers both gauges of a scrape: the first (collected first) asks, the second reads its answer.
     let stats: Promise<{ queued: number; oldestAgeSeconds: number } | undefined> = Promise.resolve(undefined);
     new Gauge({

@@ -147,7 +147,7 @@ export function readEventData(res: IncomingMessage, handlers: { data(payload: st
     let end: number;
     while (!done && (end = eventEnd(buffer)) >= 0) {
       const event = buffer.slice(0, end);
-      buffer = buffer.slice(end).replace(/^(\r?\n)+/, '');
+      buffer = buffer.slice(afterLineBreaks(buffer, end));
       // The usual event is one `data: ` line: no need to split it.
       const data = event.startsWith('data: ') && !event.includes('\n') ? event.slice(6) : dataOf(event);
       if (data) handlers.data(data);
@@ -172,6 +172,15 @@ function dataOf(event: string): string {
     .filter((line) => line.startsWith('data:'))
     .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
     .join('\n');
+}
+
+/** Where the line breaks (LF or CRLF) that start at `index` end. */
+function afterLineBreaks(buffer: string, index: number): number {
+  for (;;) {
+    if (buffer.charCodeAt(index) === 10) index += 1;
+    else if (buffer.charCodeAt(index) === 13 && buffer.charCodeAt(index + 1) === 10) index += 2;
+    else return index;
+  }
 }
 
 function eventEnd(buffer: string): number {

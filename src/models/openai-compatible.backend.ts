@@ -5,6 +5,7 @@ import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/
 import { Observable } from 'rxjs';
 
 import { ApiError } from '../common/api-error';
+import { IdleTimer } from '../common/idle-timer';
 import type { TextFormat, Usage } from '../common/openai/types';
 import { fromUpstreamError, GenerationFailure } from './backend-errors';
 import { ChatCompletionsTransport, readBody, readEventData } from './chat-completions-transport';
@@ -64,13 +65,14 @@ export class OpenAICompatibleBackend implements ModelBackend {
     return new Observable<GenerationChunk>((subscriber) => {
       // A stream that goes silent for the whole timeout is as dead as a dropped connection. One timer per stream,
       // pushed back on every payload (rxjs's `timeout` rescheduled a timer for each chunk).
-      const silence = setTimeout(() => {
+      const silence = new IdleTimer(this.options.timeoutMs, () => {
+        silence.stop();
         stop();
         subscriber.error(new GenerationFailure('upstream_timeout', `The model backend sent nothing for ${this.options.timeoutMs} ms.`));
-      }, this.options.timeoutMs);
+      });
       const stop = readEventData(res, {
         data: (payload) => {
-          silence.refresh();
+          silence.touch();
           if (payload === '[DONE]') return;
           let chunk: ChatCompletionChunk & { error?: { message?: string } };
           try {
@@ -86,7 +88,7 @@ export class OpenAICompatibleBackend implements ModelBackend {
         error: (error) => subscriber.error(midStreamFailure(error, model)),
       });
       return () => {
-        clearTimeout(silence);
+        silence.stop();
         stop();
       };
     });

@@ -226,10 +226,11 @@ export class ResponseRunner {
       throw stopped ? spec.signal!.reason : (openResult as PromiseRejectedResult).reason;
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
+    const events = this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control);
+    const { mcp } = prepared;
     return {
-      events: this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control).pipe(
-        finalize(() => void prepared.mcp?.close()),
-      ),
+      // An operator only where there is something to close: every event of the run passes through it.
+      events: mcp ? events.pipe(finalize(() => void mcp.close())) : events,
       response,
       detach: () => (control.detached = true),
       settled: () => control.settled,
