@@ -49,6 +49,8 @@ interface Figures {
   /** What failed at the first rate a gateway did not pass. */
   rateFailure: Partial<Record<GatewayKey, string>>;
   addedP50: Partial<Record<GatewayKey, number>>;
+  /** Ours with `store: false`: what the added p50 is without the write a stored create waits for. */
+  addedP50Unstored?: number;
   cpuPerEvent: Partial<Record<'ours' | 'relay', number>>;
   streams: Partial<Record<'ours' | 'relay', number>>;
 }
@@ -62,7 +64,11 @@ export async function ratios(databaseUrl: string, quick: boolean): Promise<strin
     const t = gateways.targets;
     // The gateways take turns within each measurement, so that a slow spell of this VM falls on all of them alike.
     for (const key of REQUEST_GATEWAYS) await inParallel(sizes.warmUp, 4, () => expectOk(t[key]));
-    for (const key of REQUEST_GATEWAYS) figures.addedP50[key] = await addedP50(t.direct, t[key], sizes.pairs);
+    const unstored: Target = { ...t.ours, body: (prompt, streamed) => ({ ...(t.ours.body(prompt, streamed) as object), store: false }) };
+    for (const key of REQUEST_GATEWAYS) {
+      figures.addedP50[key] = await addedP50(t.direct, t[key], sizes.pairs);
+      if (key === 'ours') figures.addedP50Unstored = await addedP50(t.direct, unstored, sizes.pairs);
+    }
     for (let round = 0; round < sizes.runsPerRate; round++) {
       for (const key of REQUEST_GATEWAYS) {
         const cpu = await cpuPerRequest(t[key], gateways[key], sizes);
@@ -150,7 +156,9 @@ async function streams(target: Target, gateway: Gateways['ours'], key: 'ours' | 
 
 function table(f: Figures, sizes: Sizes): string[] {
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : undefined);
-  const rows: Array<[string, number | undefined, string, (r: number) => boolean, string]> = [
+  // Portkey failing the lowest rate tried passed less than it: the ratio against that rate is a lower bound.
+  const portkeyRate = f.highestRate.portkey ?? sizes.rates[0];
+  const rows: Array<[string, number | undefined, string, (r: number) => boolean, string, string?]> = [
     [
       'CPU per stored create ÷ the NestJS relay’s per request',
       ratio(f.cpuPerRequest.ours, f.cpuPerRequest.nest),
@@ -167,17 +175,18 @@ function table(f: Figures, sizes: Sizes): string[] {
     ],
     [
       'Highest passing rate ÷ Portkey’s',
-      ratio(f.highestRate.ours, f.highestRate.portkey),
+      ratio(f.highestRate.ours, portkeyRate),
       '≥ 2×',
       (r) => r >= 2,
-      `${rate(f.highestRate.ours)} ÷ ${rate(f.highestRate.portkey)}; Portkey failed ${f.rateFailure.portkey ?? 'no rate'}`,
+      `${rate(f.highestRate.ours)} ÷ ${f.highestRate.portkey ? rate(portkeyRate) : `under ${rate(portkeyRate)}`}; Portkey failed ${f.rateFailure.portkey ?? 'no rate'}`,
+      f.highestRate.portkey ? '' : '> ',
     ],
     [
       'Added p50 ÷ Portkey’s',
       ratio(f.addedP50.ours, f.addedP50.portkey),
       '≤ 1×',
       (r) => r <= 1,
-      `${ms(f.addedP50.ours)} ÷ ${ms(f.addedP50.portkey)} (NestJS relay ${ms(f.addedP50.nest)}, bare relay ${ms(f.addedP50.relay)})`,
+      `${ms(f.addedP50.ours)} ÷ ${ms(f.addedP50.portkey)} (ours with \`store: false\` ${ms(f.addedP50Unstored)}, NestJS relay ${ms(f.addedP50.nest)}, bare relay ${ms(f.addedP50.relay)})`,
     ],
     [
       'CPU per stream event ÷ the bare relay’s',
@@ -198,8 +207,8 @@ function table(f: Figures, sizes: Sizes): string[] {
     '| | ratio | target | met | measured |',
     '|---|---|---|---|---|',
     ...rows.map(
-      ([what, value, target, met, measured]) =>
-        `| ${what} | ${value === undefined ? '–' : `${value.toFixed(2)}×`} | ${target} | ${value !== undefined && met(value) ? 'yes' : 'no'} | ${measured} |`,
+      ([what, value, target, met, measured, bound = '']) =>
+        `| ${what} | ${value === undefined ? '–' : `${bound}${value.toFixed(2)}×`} | ${target} | ${value !== undefined && met(value) ? 'yes' : 'no'} | ${measured} |`,
     ),
   ];
 }
