@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 
 import { HeapSnapshots } from './heap';
-import { fixedRate, get, inParallel, largestGap, post, type RateResult, stream, type Target } from './load';
+import { fixedRate, get, inParallel, largestGap, post, stepRates, stream, type Target } from './load';
 import { type BenchProcess, canPin, startProcess, startServerProcess, startStubProcess } from './processes';
 import { machine, packageVersion, percentile, writeSection } from './support';
 
@@ -243,56 +243,29 @@ async function addedTimeToFirstToken(t: ReturnType<typeof targets>): Promise<str
   ];
 }
 
-interface RateOutcome {
-  passed?: { rate: number; p99: number };
-  failure: string;
-  /** Gateway CPU per request at each rate it passed. */
-  cpuAt: Map<number, number>;
-}
-
 /**
  * 3. The highest fixed rate with no error and p99 under 50 ms; for us, every response is then read back. The gateways
  * take turns run by run at each rate, so that a slow spell of this VM falls on all of them alike.
  */
 async function throughput(t: ReturnType<typeof targets>, gateways: Gateways): Promise<string[]> {
-  const outcomes = Object.fromEntries(GATEWAYS.map((key) => [key, { failure: '', cpuAt: new Map() }])) as Record<GatewayKey, RateOutcome>;
   // Warm-up: the first thousand requests of a Node process mostly pay for JIT compilation.
   for (const key of GATEWAYS) await fixedRate(t[key], t[key].body('hello', false), 500, 2);
-  for (const rate of RATES) {
-    const running = GATEWAYS.filter((key) => !outcomes[key].failure);
-    if (running.length === 0) break;
-    const runs = Object.fromEntries(running.map((key) => [key, [] as RateResult[]])) as Record<GatewayKey, RateResult[]>;
-    const cpu = Object.fromEntries(running.map((key) => [key, 0])) as Record<GatewayKey, number>;
-    // Three runs per rate, judged by their median p99: one stall of this VM must not decide a rate either way.
-    for (let run = 0; run < RUNS_PER_RATE; run++) {
-      for (const key of running) {
-        const cpuBefore = gateways[key].cpuMicros();
-        runs[key].push(await fixedRate(t[key], t[key].body('hello', false), rate, RATE_SECONDS));
-        cpu[key] += gateways[key].cpuMicros() - cpuBefore;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-    }
-    for (const key of running) {
-      const errors = runs[key].reduce((sum, r) => sum + r.errors, 0);
-      const p99 = percentile(
-        runs[key].map((r) => r.p99),
-        50,
+  const outcomes = await stepRates(GATEWAYS, RATES, {
+    target: (key) => t[key],
+    runsPerRate: RUNS_PER_RATE,
+    seconds: RATE_SECONDS,
+    maxP99Ms: MAX_P99_MS,
+    cpuMicros: (key) => gateways[key].cpuMicros(),
+    // Every response ours created must be readable afterwards.
+    check: async (key, runs) => {
+      if (key !== 'ours') return undefined;
+      const unreadable = await unreadableResponses(
+        gateways.ours.url,
+        runs.flatMap((r) => r.ids),
       );
-      const unreadable =
-        key === 'ours' && errors === 0
-          ? await unreadableResponses(
-              gateways.ours.url,
-              runs.ours.flatMap((r) => r.ids),
-            )
-          : 0;
-      if (errors > 0 || p99 > MAX_P99_MS || unreadable > 0) {
-        outcomes[key].failure = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms${unreadable ? `, ${unreadable} responses not readable` : ''}`;
-        continue;
-      }
-      outcomes[key].passed = { rate, p99 };
-      outcomes[key].cpuAt.set(rate, cpu[key] / runs[key].reduce((sum, r) => sum + r.sent, 0));
-    }
-  }
+      return unreadable > 0 ? `${unreadable} responses not readable` : undefined;
+    },
+  });
   // CPU per request is compared at one rate, the highest every gateway passed: it falls as a rate rises (fuller batches,
   // fewer idle wake-ups), so each gateway's own best rate would compare unlike loads.
   const common = Math.min(...GATEWAYS.map((key) => outcomes[key].passed?.rate ?? 0));

@@ -1,5 +1,7 @@
 import { Agent, request } from 'node:http';
 
+import { percentile } from './support';
+
 /** One keep-alive agent for the whole bench, with no cap on sockets: the load generator must never be the queue. */
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
 
@@ -159,4 +161,65 @@ export async function fixedRate(target: Target, payload: unknown, rate: number, 
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
   return { rate, sent, errors, p50: at(0.5), p99: at(0.99), ids };
+}
+
+/** What stepping through the rates found for one gateway. */
+export interface RateOutcome {
+  passed?: { rate: number; p99: number };
+  /** What failed at the first rate it did not pass; empty while it passed every rate. */
+  failure: string;
+  /** CPU per request (µs) at each rate it passed, when its CPU is read. */
+  cpuAt: Map<number, number>;
+}
+
+/**
+ * For each rate in turn, `runsPerRate` open-loop runs of `seconds` for every key still passing, the keys taking turns
+ * run by run (a slow spell of this VM falls on all of them alike); a key passes a rate with no error and a median p99
+ * within `maxP99Ms` (one stall of the VM, or of Postgres's disk, must not decide a rate), and `check` may fail it for
+ * a reason of its own. A key that fails a rate tries no higher one.
+ */
+export async function stepRates<K extends string>(
+  keys: K[],
+  rates: number[],
+  options: {
+    target: (key: K) => Target;
+    runsPerRate: number;
+    seconds: number;
+    maxP99Ms: number;
+    cpuMicros?: (key: K) => number;
+    check?: (key: K, runs: RateResult[]) => Promise<string | undefined>;
+  },
+): Promise<Record<K, RateOutcome>> {
+  const outcomes = Object.fromEntries(keys.map((key) => [key, { failure: '', cpuAt: new Map() }])) as Record<K, RateOutcome>;
+  for (const rate of rates) {
+    const running = keys.filter((key) => !outcomes[key].failure);
+    if (running.length === 0) break;
+    const runs = new Map<K, RateResult[]>(running.map((key) => [key, []]));
+    const cpu = new Map<K, number>(running.map((key) => [key, 0]));
+    for (let run = 0; run < options.runsPerRate; run++) {
+      for (const key of running) {
+        const target = options.target(key);
+        const cpuBefore = options.cpuMicros?.(key) ?? 0;
+        runs.get(key)!.push(await fixedRate(target, target.body('hello', false), rate, options.seconds));
+        cpu.set(key, cpu.get(key)! + (options.cpuMicros?.(key) ?? 0) - cpuBefore);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    for (const key of running) {
+      const results = runs.get(key)!;
+      const errors = results.reduce((sum, result) => sum + result.errors, 0);
+      const p99 = percentile(
+        results.map((result) => result.p99),
+        50,
+      );
+      const other = errors === 0 && p99 <= options.maxP99Ms ? await options.check?.(key, results) : undefined;
+      if (errors > 0 || p99 > options.maxP99Ms || other) {
+        outcomes[key].failure = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms${other ? `, ${other}` : ''}`;
+        continue;
+      }
+      outcomes[key].passed = { rate, p99 };
+      if (options.cpuMicros) outcomes[key].cpuAt.set(rate, cpu.get(key)! / results.reduce((sum, result) => sum + result.sent, 0));
+    }
+  }
+  return outcomes;
 }

@@ -4,7 +4,7 @@
  * regression guard (the same measurements, shorter: under 2 minutes).
  */
 import { chatTerminal, type GatewayKey, type Gateways, oursTerminal, startGateways } from './gateway';
-import { fixedRate, inParallel, largestGap, post, type RateResult, stream, type Target } from './load';
+import { fixedRate, inParallel, largestGap, post, stepRates, stream, type Target } from './load';
 import { percentile } from './support';
 
 interface Sizes {
@@ -113,31 +113,17 @@ async function cpuPerRequest(target: Target, gateway: Gateways[GatewayKey], size
   return (gateway.cpuMicros() - before) / result.sent;
 }
 
-/**
- * For each gateway, the highest of `sizes.rates` with no error and a median p99 ≤ 50 ms (open loop), and what failed at
- * the next; the gateways still passing take turns run by run at each rate.
- */
+/** For each gateway, the highest of `sizes.rates` it passed (no error, median p99 ≤ 50 ms, open loop), and what failed at the next. */
 async function highestRates(t: Record<GatewayKey, Target>, sizes: Sizes, figures: Figures): Promise<void> {
-  for (const rate of sizes.rates) {
-    const running = REQUEST_GATEWAYS.filter((key) => figures.rateFailure[key] === undefined);
-    if (running.length === 0) return;
-    const runs = new Map<GatewayKey, RateResult[]>(running.map((key) => [key, []]));
-    for (let run = 0; run < sizes.runsPerRate; run++) {
-      for (const key of running) {
-        runs.get(key)!.push(await fixedRate(t[key], t[key].body('hello', false), rate, sizes.rateSeconds));
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-    }
-    for (const key of running) {
-      const results = runs.get(key)!;
-      const errors = results.reduce((sum, result) => sum + result.errors, 0);
-      const p99 = percentile(
-        results.map((result) => result.p99),
-        50,
-      );
-      if (errors > 0 || p99 > MAX_P99_MS) figures.rateFailure[key] = `at ${rate} req/s: ${errors} errors, p99 ${p99.toFixed(1)} ms`;
-      else figures.highestRate[key] = rate;
-    }
+  const outcomes = await stepRates(REQUEST_GATEWAYS, sizes.rates, {
+    target: (key) => t[key],
+    runsPerRate: sizes.runsPerRate,
+    seconds: sizes.rateSeconds,
+    maxP99Ms: MAX_P99_MS,
+  });
+  for (const key of REQUEST_GATEWAYS) {
+    figures.highestRate[key] = outcomes[key].passed?.rate;
+    if (outcomes[key].failure) figures.rateFailure[key] = outcomes[key].failure;
   }
 }
 
