@@ -16,6 +16,12 @@ export class ToolOffers {
   private readonly hosted = new Map<string, HostedTool>();
   /** A response's tools are offered at several steps of its run: each array is worked out once. */
   private readonly offers = new WeakMap<ResponseTool[], ToolOffer>();
+  /**
+   * The offer of no tools, one for every request that has none (most), outside the cache: V8's young-generation
+   * collector keeps what a WeakMap holds, so an entry per request was promoted to the old generation, a full
+   * collection's worth every few seconds at a few hundred creates a second.
+   */
+  private readonly noTools: ToolOffer;
 
   /** Whether remote MCP servers are offered (MCP_ALLOWED_HOSTS is not `none`). */
   private readonly remoteMcp: boolean;
@@ -27,9 +33,13 @@ export class ToolOffers {
       const tool = webSearchTool(search, (message) => this.logger.warn(message));
       for (const type of WEB_SEARCH_TYPES) this.hosted.set(type, tool);
     }
+    this.noTools = offeredFunctions([], this.hosted, this.remoteMcp);
+    Object.freeze(this.noTools.functions);
+    Object.freeze(this.noTools.notOffered);
   }
 
   offer(tools: ResponseTool[]): ToolOffer {
+    if (tools.length === 0) return this.noTools;
     let offer = this.offers.get(tools);
     if (!offer) this.offers.set(tools, (offer = offeredFunctions(tools, this.hosted, this.remoteMcp)));
     return offer;
