@@ -13,11 +13,11 @@ describe('ToolOffers', () => {
     expect(() => (offer.functions as unknown[]).push({})).toThrow(TypeError);
   });
 
-  it('works out a request’s tools once, and each request’s own', () => {
+  it('works out each request’s own tools, the same at every step', () => {
     const tools = [{ type: 'function', name: 'get_time', parameters: { type: 'object', properties: {} } }] as unknown as ResponseTool[];
     const offer = offers.offer(tools);
     expect(offer.functions.map((tool) => tool.name)).toEqual(['get_time']);
-    expect(offers.offer(tools)).toBe(offer);
+    expect(offers.offer(tools)).toEqual(offer);
     const other = [{ type: 'custom', name: 'run', format: { type: 'text' } }] as unknown as ResponseTool[];
     expect(offers.offer(other).custom.has('run')).toBe(true);
     expect(offers.offer([]).functions).toEqual([]);

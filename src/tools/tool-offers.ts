@@ -14,12 +14,11 @@ export class ToolOffers {
   private readonly logger = new Logger(ToolOffers.name);
   /** The hosted tools that have a provider here, by the tool types that name them. */
   private readonly hosted = new Map<string, HostedTool>();
-  /** A response's tools are offered at several steps of its run: each array is worked out once. */
-  private readonly offers = new WeakMap<ResponseTool[], ToolOffer>();
   /**
-   * The offer of no tools, one for every request that has none (most), outside the cache: V8's young-generation
-   * collector keeps what a WeakMap holds, so an entry per request was promoted to the old generation, a full
-   * collection's worth every few seconds at a few hundred creates a second.
+   * The offer of no tools, shared by every request that has none (most). An offer is otherwise worked out at each step
+   * that needs it, and not kept: a cache keyed by each request's tools (a WeakMap) kept both alive through V8's
+   * young-generation collections, so every request promoted its tools and their offer to the old generation, and a
+   * full collection (a 40–125 ms stall on one core) came every few seconds at a few hundred creates a second.
    */
   private readonly noTools: ToolOffer;
 
@@ -39,9 +38,6 @@ export class ToolOffers {
   }
 
   offer(tools: ResponseTool[]): ToolOffer {
-    if (tools.length === 0) return this.noTools;
-    let offer = this.offers.get(tools);
-    if (!offer) this.offers.set(tools, (offer = offeredFunctions(tools, this.hosted, this.remoteMcp)));
-    return offer;
+    return tools.length === 0 ? this.noTools : offeredFunctions(tools, this.hosted, this.remoteMcp);
   }
 }
