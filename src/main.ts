@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 
+import { setHeapGrowth } from './common/heap-growth';
 import { ConfigError, loadConfig } from './config/app-config';
 import { connectDatabase, type DatabaseConnection } from './database/database-connection';
 import { createServer } from './server';
@@ -9,6 +10,7 @@ const log = (line: string) => process.stdout.write(`${JSON.stringify({ level: 30
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  setHeapGrowth(config.HEAP_GROWTH_PERCENT);
   // OTEL_EXPORTER_OTLP_ENDPOINT set: spans go there (flushed at shutdown).
   const tracing = startTracing(process.env);
   // Handlers first: a signal during start-up still stops what has started (the embedded Postgres among it), in order.

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('applies defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 8000, STREAM_HEARTBEAT_MS: 15000, STRICT_EVENTS: false, JOB_LEASE_MS: 30000 });
+    expect(config).toMatchObject({ PORT: 8000, STREAM_HEARTBEAT_MS: 15000, STRICT_EVENTS: false, JOB_LEASE_MS: 30000, HEAP_GROWTH_PERCENT: 300 });
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['STRICT_EVENTS', 'maybe'],
     ['API_KEYS', 'no-tenant'],
+    ['HEAP_GROWTH_PERCENT', '-1'],
   ])('rejects a bad %s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}=`));

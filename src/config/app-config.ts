@@ -258,6 +258,16 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * How far (in percent) the JavaScript heap may grow past what the last full collection kept before the next one;
+   * 0 leaves it to V8. See `src/common/heap-growth.ts`.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  HEAP_GROWTH_PERCENT = 300;
+
   /** Background jobs this process runs at once. */
   @Transform(toInt)
   @IsInt()
