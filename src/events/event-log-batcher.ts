@@ -48,6 +48,11 @@ export class EventLogWriter {
     return events;
   }
 
+  /** Events of this response were written by a statement of its own (a new response's opening, with its row): the window starts now. */
+  wroteElsewhere(): void {
+    this.lastWrittenAt = performance.now();
+  }
+
   /** @internal Whether events wait for the next write. */
   get hasPending(): boolean {
     return this.pending.length > 0;

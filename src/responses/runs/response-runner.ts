@@ -193,15 +193,19 @@ export class ResponseRunner {
     if (openingLogged) log.append(prepared.events);
     opening.push(...prepared.events);
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
+    // A new response's row and its opening events commit together: one round trip instead of two.
     const inserted = insertsFirst
-      ? this.writes.insert({
-          tenantId: persistence.tenantId,
-          response: { ...response, status: 'in_progress' },
-          inputItems: persistence.newInputItems!,
-          sampling: spec.sampling,
-          lastSequenceNumber: spec.lastSequenceNumber,
-          stream: spec.streamed,
-        })
+      ? this.writes.insert(
+          {
+            tenantId: persistence.tenantId,
+            response: { ...response, status: 'in_progress' },
+            inputItems: persistence.newInputItems!,
+            sampling: spec.sampling,
+            lastSequenceNumber: spec.lastSequenceNumber,
+            stream: spec.streamed,
+          },
+          { log: { events: opening, notify: persistence.notifyFollowers } },
+        )
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
@@ -226,7 +230,8 @@ export class ResponseRunner {
       throw stopped ? spec.signal!.reason : (openResult as PromiseRejectedResult).reason;
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
-    const events = this.events(spec, builder, log, { events: opening, logged: openingLogged }, abort, chunks, openFailure, control);
+    if (insertsFirst) log!.wroteElsewhere();
+    const events = this.events(spec, builder, log, { events: opening, logged: openingLogged || insertsFirst }, abort, chunks, openFailure, control);
     const { mcp } = prepared;
     return {
       // An operator only where there is something to close: every event of the run passes through it.
@@ -466,8 +471,7 @@ export class ResponseRunner {
           lastSequenceNumber: builder.lastSequenceNumber,
           stream: spec.streamed,
         },
-        conversation,
-        usage,
+        { conversation, usage },
       );
       await this.toolCalls.recordCalls(response.id, calls);
       return onStored();

@@ -42,6 +42,26 @@ describe('ResponseWrites', () => {
     expect(batches.slice(2).sort()).toEqual([['b'], ['bad'], ['c'], ['d'], ['e']]);
   });
 
+  it("logs a new response's opening events in the round trip of its row, after the row", async () => {
+    const written: string[] = [];
+    const batch = { id: 'one round trip' };
+    const repository = {
+      inOneRoundTrip: async (work: (transaction: unknown) => Promise<unknown>) => work(batch),
+      insertMany: async (rows: NewResponseRow[], transaction: unknown) =>
+        void written.push(`rows ${rows.map((r) => r.response.id).join()} in ${String((transaction as typeof batch)?.id)}`),
+    } as unknown as ResponsesRepository;
+    const eventLog = {
+      appendAll: async (entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>, transaction: unknown) =>
+        void written.push(
+          `events ${entries.map((e) => `${e.responseId}:${e.events.length}:${e.notify}`).join()} in ${String((transaction as typeof batch)?.id)}`,
+        ),
+    } as unknown as EventLogService;
+    const conversations = { append: async () => undefined } as unknown as ConversationsService;
+    const writes = new ResponseWrites(repository, eventLog, conversations, noWebhooks, noUsage, availability, config);
+    await writes.insert(row('s'), { log: { events: [event(0, 'response.created'), event(1, 'response.in_progress')], notify: false } });
+    expect(written).toEqual(['rows s in one round trip', 'events s:2:false in one round trip']);
+  });
+
   it('answers each update whether it was written, and sends two updates of one response one by one', async () => {
     const batches: string[][] = [];
     const repository = {

@@ -38,10 +38,18 @@ interface RunEnd {
   usage?: UsageEntry;
 }
 
+/** A new response's first events, logged with its row. */
+export interface LoggedStart {
+  events: SerializedEvent[];
+  /** Wake the response's followers on every replica. */
+  notify: boolean;
+}
+
 interface NewRow {
   row: NewResponseRow;
   conversation?: ConversationAppend;
   usage?: UsageEntry;
+  log?: LoggedStart;
 }
 
 /**
@@ -84,9 +92,12 @@ export class ResponseWrites {
     }, IN_FLIGHT);
   }
 
-  /** Inserts a response with its input items, and adds `conversation`'s items and `usage` with it when given. */
-  async insert(row: NewResponseRow, conversation?: ConversationAppend, usage?: UsageEntry): Promise<void> {
-    const error = await this.inserts.add({ row, conversation, usage });
+  /**
+   * Inserts a response with its input items, and with it `conversation`'s items, `usage`, and the first events of its
+   * log, when given.
+   */
+  async insert(row: NewResponseRow, extras: { conversation?: ConversationAppend; usage?: UsageEntry; log?: LoggedStart } = {}): Promise<void> {
+    const error = await this.inserts.add({ row, ...extras });
     if (error) throw error;
   }
 
@@ -158,8 +169,9 @@ export class ResponseWrites {
   private writeRows(rows: NewRow[]): Promise<void> {
     const appends = rows.flatMap((row) => (row.conversation ? [row.conversation] : []));
     const usage = rows.flatMap((row) => (row.usage ? [row.usage] : []));
-    if (appends.length === 0 && usage.length === 0) return this.repository.insertMany(rows.map((row) => row.row));
-    // None of the three needs another's answer: they commit together in one round trip.
+    const logged = rows.flatMap(({ row, log }) => (log ? [{ responseId: row.response.id, ...log }] : []));
+    if (appends.length === 0 && usage.length === 0 && logged.length === 0) return this.repository.insertMany(rows.map((row) => row.row));
+    // None of them needs another's answer: they commit together in one round trip, the rows first (the others refer to them).
     return this.repository.inOneRoundTrip(async (batch) => {
       await Promise.all([
         this.repository.insertMany(
@@ -168,6 +180,7 @@ export class ResponseWrites {
         ),
         this.conversations.append(appends, batch),
         this.usage.add(usage, batch),
+        this.eventLog.appendAll(logged, batch),
       ]);
     });
   }
