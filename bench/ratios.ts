@@ -210,7 +210,7 @@ function table(f: Figures, sizes: Sizes): string[] {
 
 const median = (values: number[] | undefined) => (values?.length ? percentile(values, 50) : undefined);
 
-/** The median of the rounds' ratios, each round's two figures measured one after the other. */
+/** The median of the rounds' ratios (each round measures every gateway once, close together in time). */
 function pairedRatio(values: number[] | undefined, baselines: number[] | undefined): number | undefined {
   if (!values?.length || values.length !== baselines?.length) return undefined;
   return percentile(
