@@ -159,7 +159,7 @@ function table(f: Figures, sizes: Sizes): string[] {
       pairedRatio(f.cpuPerRequest.ours, f.cpuPerRequest.nest),
       '≤ 2×',
       (r) => r <= 2,
-      `${us(median(f.cpuPerRequest.ours))} ÷ ${us(median(f.cpuPerRequest.nest))} at ${sizes.cpuRate} req/s, medians of ${sizes.cpuRounds} rounds (Portkey ${us(median(f.cpuPerRequest.portkey))}, bare relay ${us(median(f.cpuPerRequest.relay))})`,
+      `${us(median(f.cpuPerRequest.ours))} ÷ ${us(median(f.cpuPerRequest.nest))} at ${sizes.cpuRate} req/s, ${sizes.cpuRounds === 1 ? 'one round' : `medians of ${sizes.cpuRounds} rounds`} (Portkey ${us(median(f.cpuPerRequest.portkey))}, bare relay ${us(median(f.cpuPerRequest.relay))})`,
     ],
     [
       'Highest passing rate ÷ the NestJS relay’s',
