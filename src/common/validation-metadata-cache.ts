@@ -32,8 +32,8 @@ export function cacheValidationMetadata(storage: Storage = getMetadataStorage())
   storage.addConstraintMetadata = forget(storage.addConstraintMetadata.bind(storage));
   storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
     const key = `${schema}\u0000${always}\u0000${strictGroups}\u0000${groups?.join('\u0000') ?? ''}`;
-    const ofTarget = lookups.get(target) ?? new Map<string, ValidationMetadata[]>();
-    lookups.set(target, ofTarget);
+    let ofTarget = lookups.get(target);
+    if (!ofTarget) lookups.set(target, (ofTarget = new Map()));
     let found = ofTarget.get(key);
     if (!found) ofTarget.set(key, (found = lookup(target, schema, always, strictGroups, groups)));
     return found;
