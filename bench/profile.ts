@@ -16,6 +16,9 @@ const ROOT = join(__dirname, '..');
 const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 3000);
 const WARM_UP = Number(process.env.PROFILE_WARM_UP ?? 3000);
 const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 4);
+const TOKENS = Number(process.env.PROFILE_TOKENS ?? 64);
+// PROFILE_STORE=false: the same requests with `store: false`, to tell what storing costs.
+const STORE = process.env.PROFILE_STORE !== 'false';
 
 interface Counts {
   queries: number;
@@ -93,7 +96,7 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
     url: server.url,
     path: '/v1/responses',
     headers: {},
-    body: (prompt, streamed) => ({ model: 'bench', input: prompt, stream: streamed, store: true }),
+    body: (prompt, streamed) => ({ model: 'bench', input: prompt, stream: streamed, store: STORE }),
     isFirstText: () => false,
   };
   const window: [number, number] = [0, 0];
@@ -102,7 +105,7 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
       const reply = await post(target, target.body('hello', false));
       if (reply.status !== 200) throw new Error(`${reply.status}: ${reply.body}`);
     } else {
-      const result = await stream(target, target.body('TOKENS 64', true), (frame) => frame.startsWith('event: response.completed'));
+      const result = await stream(target, target.body(`TOKENS ${TOKENS}`, true), (frame) => frame.startsWith('event: response.completed'));
       if (!result.complete) throw new Error('a stream did not complete');
     }
   };
@@ -126,7 +129,9 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
       .split('\n')
       .map((line) => JSON.parse(line) as Counts)[1];
     const per = (value: number) => (value / REQUESTS).toFixed(2);
-    console.log(`\n## ${kind} create (${kind === 'streamed' ? '64 tokens, ' : ''}${REQUESTS} requests, 4 at a time, after ${WARM_UP})`);
+    console.log(
+      `\n## ${kind} create (${STORE ? '' : 'store: false, '}${kind === 'streamed' ? `${TOKENS} tokens, ` : ''}${REQUESTS} requests, ${CONCURRENCY} at a time, after ${WARM_UP})`,
+    );
     console.log(
       `CPU per request: ${(cpu / REQUESTS).toFixed(0)} µs (${(REQUESTS / seconds).toFixed(0)} req/s; idle: ${idlePerSecond.toFixed(0)} µs of CPU per second)`,
     );

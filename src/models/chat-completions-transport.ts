@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 
 import OpenAI, { APIError } from 'openai';
 
@@ -28,13 +29,15 @@ class StaleSocketError extends Error {}
  * the SDK still serves the cold paths (token counting).
  */
 export class ChatCompletionsTransport {
-  private readonly url: URL;
+  /** Where requests go, as node:http's options: worked out once, not from the URL on every request. */
+  private readonly target: ReturnType<typeof urlToHttpOptions>;
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
 
   constructor(private readonly options: TransportOptions) {
-    this.url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
-    const https = this.url.protocol === 'https:';
+    const url = new URL(`${options.baseURL.replace(/\/+$/, '')}/chat/completions`);
+    this.target = urlToHttpOptions(url);
+    const https = url.protocol === 'https:';
     // Every socket of a burst is kept for the next one (Node keeps 256 by default and reconnects the rest); the
     // upstream closes those that stay idle past its own keep-alive timeout.
     const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity };
@@ -74,7 +77,8 @@ export class ChatCompletionsTransport {
   private attempt(payload: string, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError());
-      const req = this.send(this.url, {
+      const req = this.send({
+        ...this.target,
         method: 'POST',
         agent: this.agent,
         headers: {

@@ -1,19 +1,20 @@
 import { Observable } from 'rxjs';
 
 import { ApiError } from '../common/api-error';
+import type { Cancellation } from './cancellation';
 
 /** Unsubscribes (cancelling the run) when the client that waits for it goes away. */
-export function abortOn<T>(signal: AbortSignal) {
+export function abortOn<T>(cancellation: Cancellation) {
   return (source: Observable<T>) =>
     new Observable<T>((subscriber) => {
+      if (cancellation.requested) return subscriber.error(ApiError.clientClosedRequest());
       const subscription = source.subscribe(subscriber);
-      const onAbort = () => {
+      const stopListening = cancellation.onRequest(() => {
         subscription.unsubscribe();
         subscriber.error(ApiError.clientClosedRequest());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      });
       return () => {
-        signal.removeEventListener('abort', onAbort);
+        stopListening();
         subscription.unsubscribe();
       };
     });

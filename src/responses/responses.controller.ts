@@ -8,8 +8,10 @@ import { ItemListDto } from '../common/openai/item-lists';
 import { AppConfig } from '../config/app-config';
 import { DatabaseOptional } from '../database/database-available.guard';
 import { drained, writeSse } from '../events/sse';
+import { sendJson } from '../http/send-json';
 import { RateLimited } from '../rate-limits/rate-limit.guard';
 import { ToolOffers } from '../tools/tool-offers';
+import { cancellationOfResponse } from './cancellation';
 import type { CreateResult } from './create-result';
 import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';
@@ -58,7 +60,7 @@ export class ResponsesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const result = await this.responses.create(tenant, body, closedSignal(res), { legacyEvents: this.legacyEvents(req), keyId });
+    const result = await this.responses.create(tenant, body, cancellationOfResponse(res), { legacyEvents: this.legacyEvents(req), keyId });
     const { notOffered } = this.toolOffers.offer(body.tools ?? []);
     if (notOffered.length > 0) res.setHeader(TOOLS_NOT_OFFERED_HEADER, notOffered.join(', '));
     this.send(req, res, result);
@@ -108,7 +110,7 @@ export class ResponsesController {
     if (query.stream !== 'true') {
       const response = await this.responses.retrieve(tenant, id);
       if (isRunning(response.status)) res.setHeader('Retry-After', String(POLL_AGAIN_AFTER_S));
-      res.status(200).json(response);
+      sendJson(res, 200, response);
     } else this.stream(req, res, await this.responses.replay(tenant, id, query.starting_after ?? -1, drained(res)));
   }
 
@@ -153,7 +155,7 @@ export class ResponsesController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    this.send(req, res, await this.toolOutputs.submit(tenant, id, body, closedSignal(res), keyId));
+    this.send(req, res, await this.toolOutputs.submit(tenant, id, body, cancellationOfResponse(res), keyId));
   }
 
   @Get(':id/input_items')
@@ -165,7 +167,7 @@ export class ResponsesController {
   }
 
   private send(req: Request, res: Response, result: CreateResult): void {
-    if (result.kind === 'object') res.status(200).json(result.response);
+    if (result.kind === 'object') sendJson(res, 200, result.response);
     else this.stream(req, res, result.events);
   }
 

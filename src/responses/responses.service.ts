@@ -15,6 +15,7 @@ import { ModelRegistry } from '../models/model-registry.service';
 import { ToolOffers } from '../tools/tool-offers';
 import { abortOn } from './abort-on';
 import { BackgroundResponses } from './background/background-responses';
+import type { Cancellation } from './cancellation';
 import type { CreateResult } from './create-result';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import type { ListInputItemsQuery } from './dto/list-input-items.query';
@@ -57,7 +58,7 @@ export class ResponsesService {
   async create(
     tenantId: string,
     dto: CreateResponseDto,
-    signal: AbortSignal,
+    cancellation: Cancellation,
     options: { earlier?: EarlierResponse; legacyEvents?: boolean; keyId?: string } = {},
   ): Promise<CreateResult> {
     const { earlier } = options;
@@ -100,13 +101,13 @@ export class ResponsesService {
         keyId: options.keyId,
         run: store ? { kind: 'stored', inputItems, conversation: conversationTurn(response, inputItems) } : { kind: 'ephemeral' },
         // A whole answer comes only at its end: a client that leaves before stops the backend at once.
-        signal,
+        cancellation,
       })
       .catch((error: unknown) => {
-        throw signal.aborted ? ApiError.clientClosedRequest() : error;
+        throw cancellation.requested ? ApiError.clientClosedRequest() : error;
       });
     if (dto.stream) return { kind: 'stream', events: run.events, context };
-    await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(signal)), { defaultValue: undefined });
+    await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(cancellation)), { defaultValue: undefined });
     return { kind: 'object', response: run.response };
   }
 

@@ -11,6 +11,7 @@ import { ModelRegistry } from '../models/model-registry.service';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import { ToolOffers } from '../tools/tool-offers';
 import { abortOn } from './abort-on';
+import type { Cancellation } from './cancellation';
 import type { CreateResult } from './create-result';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
 import { generationRequest } from './runs/response-factory';
@@ -38,7 +39,7 @@ export class ToolOutputsService {
     private readonly toolOffers: ToolOffers,
   ) {}
 
-  async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, signal: AbortSignal, keyId?: string): Promise<CreateResult> {
+  async submit(tenantId: string, id: string, dto: SubmitToolOutputsDto, cancellation: Cancellation, keyId?: string): Promise<CreateResult> {
     const outputs = outputsOf(dto);
     const row = await this.repository.find(tenantId, id);
     if (!row) throw ApiError.responseNotFound(id);
@@ -62,14 +63,14 @@ export class ToolOutputsService {
       return { kind: 'object', response: toResponseObject((await this.repository.find(tenantId, id)) ?? row) };
     }
     try {
-      return await this.continueResponse(tenantId, row, answered, dto.stream ?? false, signal, keyId);
+      return await this.continueResponse(tenantId, row, answered, dto.stream ?? false, cancellation, keyId);
     } catch (error) {
       await this.repository.claimStatus(id, 'in_progress', 'completed');
       await this.toolCalls.reopen(
         id,
         outputs.map((output) => output.callId),
       );
-      throw signal.aborted ? ApiError.clientClosedRequest() : error;
+      throw cancellation.requested ? ApiError.clientClosedRequest() : error;
     }
   }
 
@@ -78,7 +79,7 @@ export class ToolOutputsService {
     row: RawResponseRow,
     calls: Array<{ callId: string; output: unknown }>,
     stream: boolean,
-    signal: AbortSignal,
+    cancellation: Cancellation,
     keyId: string | undefined,
   ): Promise<CreateResult> {
     const response = toResponseObject(row);
@@ -115,10 +116,10 @@ export class ToolOutputsService {
       keyId,
       run: { kind: 'continuation', logged: logEvents, conversation: conversationTurn(response, outputs, response.output.length) },
       // A whole answer comes only at its end: a client that leaves before stops the backend (the calls reopen).
-      signal,
+      cancellation,
     });
     if (stream) return { kind: 'stream', events: run.events };
-    await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(signal)), { defaultValue: undefined });
+    await lastValueFrom(run.events.pipe(ignoreElements(), abortOn(cancellation)), { defaultValue: undefined });
     return { kind: 'object', response: run.response };
   }
 }

@@ -6,6 +6,7 @@ import { AppModule } from '../../src/app.module';
 import { apiValidationPipe } from '../../src/common/validation';
 import { loadConfig } from '../../src/config/app-config';
 import { StableShapeExpressAdapter } from '../../src/http/stable-shape-express-adapter';
+import type { Cancellation } from '../../src/responses/cancellation';
 import type { CreateResult } from '../../src/responses/create-result';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database';
 import { startStubUpstream, type StubUpstream } from './stub-upstream';
@@ -52,8 +53,8 @@ export async function eventsOf(result: CreateResult): Promise<Array<{ type: stri
   return (await lastValueFrom(result.events.pipe(toArray()))).map((event) => JSON.parse(event.json));
 }
 
-/** A signal that never aborts: the caller stays. */
-export const STAYS = new AbortController().signal;
+/** A cancellation never requested: the caller stays. */
+export const STAYS: Cancellation = { requested: false, onRequest: () => () => undefined };
 
 /** `body` as the validation pipe gives it to a controller: a DTO instance, or the pipe's 400. */
 export function dtoOf<T extends object>(type: new () => T, body: Record<string, unknown>): Promise<T> {

@@ -17,6 +17,7 @@ import { ModelRegistry } from '../../models/model-registry.service';
 import { ContentSealer, MCP_CREDENTIALS_PURPOSE } from '../../secrets/content-sealer';
 import { ToolOffers } from '../../tools/tool-offers';
 import { currentTraceContext, endSpan, traceContextFrom, tracer } from '../../tracing/tracing';
+import { cancellationOfSignal } from '../cancellation';
 import type { CreateResult } from '../create-result';
 import { ResponseCloser } from '../runs/response-closer';
 import { generationRequest, type Sampling } from '../runs/response-factory';
@@ -178,7 +179,7 @@ export class BackgroundResponses implements OnModuleInit {
         streamed: false,
         // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
         run: { kind: 'background', logged: row.stream, conversation: conversationTurn(response, chain ?? []) },
-        signal: control.stop,
+        cancellation: cancellationOfSignal(control.stop),
       });
     } catch (error) {
       // Stopped while the backend had not answered yet: handed over (left as it is), or cancelled.

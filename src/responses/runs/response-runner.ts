@@ -20,6 +20,7 @@ import { ToolOffers } from '../../tools/tool-offers';
 import { endSpan, tracedGeneration, tracer } from '../../tracing/tracing';
 import type { UsageEntry } from '../../usage/usage.repository';
 import { UsageService } from '../../usage/usage.service';
+import type { Cancellation } from '../cancellation';
 import { ResponsesRepository } from '../store/responses.repository';
 import { ResponseCompaction } from './response-compaction';
 import type { Sampling } from './response-factory';
@@ -96,7 +97,7 @@ export interface RunSpec {
   /** Give reasoning items their content sealed (`include: ["reasoning.encrypted_content"]`). */
   sealReasoning?: boolean;
   /** Stops the backend while `start` waits for it to answer (a whole answer comes only at its end): `start` then rejects. */
-  signal?: AbortSignal;
+  cancellation?: Cancellation;
 }
 
 export interface Run {
@@ -183,11 +184,12 @@ export class ResponseRunner {
     // A background job is in progress once a worker has it; a backend that then refuses ends it after the opening.
     const openingLogged = spec.run.kind === 'background' && log !== undefined;
     if (openingLogged) log.append(opening);
+    // The one signal of the run: its backend calls, tools and MCP servers stop with it.
     const abort = new AbortController();
     // Until the backend answers; from then on the consumer stops the run by unsubscribing.
     const stop = () => abort.abort();
-    if (spec.signal?.aborted) stop();
-    spec.signal?.addEventListener('abort', stop, { once: true });
+    if (spec.cancellation?.requested) stop();
+    const stopListening = spec.cancellation?.onRequest(stop);
     const prepared = await this.prepare(spec, builder, abort.signal);
     spec = prepared.spec;
     if (openingLogged) log.append(prepared.events);
@@ -213,11 +215,11 @@ export class ResponseRunner {
       inserted,
       this.generate(spec, spec.request, { signal: abort.signal, incremental: spec.streamed || logged }),
     ]);
-    spec.signal?.removeEventListener('abort', stop);
+    stopListening?.();
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
     // Stopped by the caller: whatever the backend said about it (an aborted request) is no failure of the response.
-    const stopped = spec.signal?.aborted === true;
+    const stopped = spec.cancellation?.requested === true;
     if (insertResult.status === 'rejected' || stopped || (openResult.status === 'rejected' && !openFailure)) {
       abort.abort();
       if (insertResult.status === 'fulfilled' && insertsFirst) {
@@ -227,7 +229,7 @@ export class ResponseRunner {
       if (insertResult.status === 'rejected') throw insertResult.reason;
       // Whoever ends the response next appends after the opening: it must be in the log by then.
       if (openingLogged) await log.flush().catch(() => undefined);
-      throw stopped ? spec.signal!.reason : (openResult as PromiseRejectedResult).reason;
+      throw stopped ? abort.signal.reason : (openResult as PromiseRejectedResult).reason;
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     if (insertsFirst) log!.wroteElsewhere();

@@ -9,6 +9,7 @@ import type { InputItem } from '../../common/openai/types';
 import { toApiError } from '../../common/to-api-error';
 import { TERMINAL_EVENT_TYPES } from '../../events/event-log.service';
 import { METRICS } from '../../metrics/metrics';
+import { cancellationOfSignal } from '../cancellation';
 import type { CreateResult } from '../create-result';
 import { CreateResponseDto } from '../dto/create-response.dto';
 import type { EarlierResponse, ResponsesService } from '../responses.service';
@@ -27,6 +28,7 @@ export class ResponsesSocketSession {
   private last?: EarlierResponse;
   private draining = false;
   private readonly closed = new AbortController();
+  private readonly cancellation = cancellationOfSignal(this.closed.signal);
 
   constructor(
     private readonly socket: WebSocket,
@@ -70,7 +72,7 @@ export class ResponsesSocketSession {
       this.admit();
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
       if (earlier) this.last = undefined;
-      const result = await this.responses.create(this.caller.tenant, dto, this.closed.signal, { earlier, keyId: this.caller.keyId });
+      const result = await this.responses.create(this.caller.tenant, dto, this.cancellation, { earlier, keyId: this.caller.keyId });
       await this.relay(result);
     } catch (error) {
       const apiError = toApiError(error);
