@@ -43,6 +43,7 @@ export class EventLogWriter {
   async handOver(): Promise<SerializedEvent[]> {
     const events = this.pending;
     this.pending = [];
+    this.batcher.forget(this);
     await this.written;
     if (this.failure) throw this.failure;
     return events;
@@ -106,6 +107,11 @@ export class EventLogBatcher {
     } else if (!this.scheduled) {
       this.scheduleWrite(this.lastWriteAt + this.windowMs - performance.now());
     }
+  }
+
+  /** @internal `writer` has nothing waiting any more: an ended run's writer is not kept until the next write. */
+  forget(writer: EventLogWriter): void {
+    this.waiting.delete(writer);
   }
 
   /** @internal Resolves when the next write (started now, or as soon as the one in flight ends) has committed. */

@@ -12,34 +12,42 @@ export interface Cancellation {
 }
 
 /** Requested when the client goes away before its answer was sent in full. */
-export function cancellationOfResponse(res: Response): Cancellation {
-  let requested = false;
-  const listeners = new Set<() => void>();
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    requested = true;
-    for (const listener of listeners) listener();
-  });
-  return {
-    get requested() {
-      return requested;
-    },
-    onRequest(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
+class ClientDeparture implements Cancellation {
+  requested = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(res: Response) {
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.requested = true;
+      for (const listener of this.listeners) listener();
+    });
+  }
+
+  onRequest(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 }
 
-/** Requested when `signal` aborts. */
+/** Requested when the signal aborts. */
+class SignalCancellation implements Cancellation {
+  constructor(private readonly signal: AbortSignal) {}
+
+  get requested(): boolean {
+    return this.signal.aborted;
+  }
+
+  onRequest(listener: () => void): () => void {
+    this.signal.addEventListener('abort', listener, { once: true });
+    return () => this.signal.removeEventListener('abort', listener);
+  }
+}
+
+export function cancellationOfResponse(res: Response): Cancellation {
+  return new ClientDeparture(res);
+}
+
 export function cancellationOfSignal(signal: AbortSignal): Cancellation {
-  return {
-    get requested() {
-      return signal.aborted;
-    },
-    onRequest(listener) {
-      signal.addEventListener('abort', listener, { once: true });
-      return () => signal.removeEventListener('abort', listener);
-    },
-  };
+  return new SignalCancellation(signal);
 }

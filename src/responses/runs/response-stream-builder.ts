@@ -315,7 +315,7 @@ export class ResponseStreamBuilder {
       message.textDeltaPrefix = undefined;
       const part = kind === 'output_text' ? emptyText() : { type: 'refusal' as const, refusal: '' };
       message.item.content.push(part);
-      events.push(this.emit('response.content_part.added', { ...this.partRef(message), part }));
+      events.push(this.emit('response.content_part.added', this.partRef(message, { part })));
     }
     const text = message.text.push(delta);
     if (!heldBack(delta, text)) events.push(this.partDelta(message, text));
@@ -327,7 +327,7 @@ export class ResponseStreamBuilder {
     const part = message.item.content[message.item.content.length - 1];
     if (part.type === 'output_text') return this.textDelta(message, delta);
     part.refusal += delta;
-    return this.emit('response.refusal.delta', { ...this.partRef(message), delta });
+    return this.emit('response.refusal.delta', this.partRef(message, { delta }));
   }
 
   /** More text for the message's open part: an event whose JSON differs from the part's last one only in its delta and sequence number. */
@@ -336,7 +336,7 @@ export class ResponseStreamBuilder {
     part.text += delta;
     if (this.options.serialize === false) return this.emit('response.output_text.delta', {});
     this.sequence += 1;
-    message.textDeltaPrefix ??= JSON.stringify({ type: 'response.output_text.delta', ...this.partRef(message) }).slice(0, -1);
+    message.textDeltaPrefix ??= JSON.stringify({ type: 'response.output_text.delta', ...this.partRef(message, {}) }).slice(0, -1);
     return {
       type: 'response.output_text.delta',
       sequenceNumber: this.sequence,
@@ -484,12 +484,11 @@ export class ResponseStreamBuilder {
     const events = rest ? [this.partDelta(message, rest)] : [];
     message.text = new StorableTextStream();
     const part = message.item.content[message.item.content.length - 1];
-    const ref = this.partRef(message);
     const done =
       part.type === 'output_text'
-        ? this.emit('response.output_text.done', { ...ref, text: part.text, logprobs: [] })
-        : this.emit('response.refusal.done', { ...ref, refusal: part.refusal });
-    events.push(done, this.emit('response.content_part.done', { ...ref, part }));
+        ? this.emit('response.output_text.done', this.partRef(message, { text: part.text, logprobs: [] }))
+        : this.emit('response.refusal.done', this.partRef(message, { refusal: part.refusal }));
+    events.push(done, this.emit('response.content_part.done', this.partRef(message, { part })));
     return events;
   }
 
@@ -569,8 +568,11 @@ export class ResponseStreamBuilder {
     return events;
   }
 
-  private partRef(message: OpenMessage) {
-    return { item_id: message.item.id, output_index: message.outputIndex, content_index: message.item.content.length - 1 };
+  /** The fields of an event about the message's open part, then `fields`. */
+  private partRef(message: OpenMessage, fields: object) {
+    // Spread after the literal's own fields: V8 in Node 20 gives an object literal that opens with a spread and adds
+    // properties after it a hidden class of its own, made in the old generation (about 400 bytes each time).
+    return { item_id: message.item.id, output_index: message.outputIndex, content_index: message.item.content.length - 1, ...fields };
   }
 
   private addOutput(item: MessageItem | FunctionCallItem | CustomToolCallItem | ClientToolCallItem | HostedCallItem | ReasoningItem): number {

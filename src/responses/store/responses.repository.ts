@@ -88,7 +88,8 @@ export class ResponsesRepository {
         previous_response_id: response.previous_response_id,
         background: response.background,
         stream: stream ?? false,
-        params: { ...echoedParams(response), sampling },
+        // Sampling before the spread (see BENCHMARKS.md, "Hidden classes").
+        params: { sampling, ...echoedParams(response) },
         output: response.output,
         usage: response.usage,
         error: response.error,
