@@ -97,7 +97,9 @@ export class ResponsesSocketSession {
     const { type: _type, stream: _stream, ...body } = message as Record<string, unknown>;
     if (body.background)
       throw ApiError.badRequest('Background responses are not run over a WebSocket: create them with POST /v1/responses.', 'background', 'invalid_value');
-    return (await this.validation.transform({ ...body, stream: true }, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
+    // Set on the copy rather than spread into a new one (see BENCHMARKS.md, "Hidden classes").
+    body.stream = true;
+    return (await this.validation.transform(body, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
   }
 
   /**
