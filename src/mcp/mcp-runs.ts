@@ -113,6 +113,11 @@ export class McpRuns {
    * Prepares a run whose tools hold remote MCP servers: `conversation` is what the model is given (earlier listings
    * and approvals are read from it). Nothing when there are none.
    */
+  /** Whether a run with these tools has remote MCP servers to prepare. */
+  runsAny(tools: ResponseTool[]): boolean {
+    return this.enabled && tools.some(isRemoteMcp);
+  }
+
   async prepare(tools: ResponseTool[], credentials: McpCredentials, conversation: InputItem[], signal: AbortSignal): Promise<McpRun | undefined> {
     const entries = this.enabled ? tools.filter(isRemoteMcp) : [];
     if (entries.length === 0) return undefined;

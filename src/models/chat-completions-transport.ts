@@ -4,6 +4,8 @@ import { urlToHttpOptions } from 'node:url';
 
 import OpenAI, { APIError } from 'openai';
 
+import type { Cancellation } from '../common/cancellation';
+
 export interface TransportOptions {
   baseURL: string;
   apiKey?: string;
@@ -49,23 +51,23 @@ export class ChatCompletionsTransport {
    * Resolves with the answer once the upstream answered 2xx (an event stream when `body.stream`), retrying what is
    * worth retrying; throws like the SDK.
    */
-  async open(body: object, signal?: AbortSignal): Promise<IncomingMessage> {
+  async open(body: object, stop?: Cancellation): Promise<IncomingMessage> {
     const payload = JSON.stringify(body);
     let attempt = 0;
     let staleSockets = 0;
     for (;;) {
       try {
-        return await this.attempt(payload, signal);
+        return await this.attempt(payload, stop);
       } catch (caught) {
         // An upstream that closes idle connections (keep-alive timeout) races every reuse of one: no wait, no attempt spent.
-        if (caught instanceof StaleSocketError && staleSockets < STALE_SOCKET_RETRIES && !signal?.aborted) {
+        if (caught instanceof StaleSocketError && staleSockets < STALE_SOCKET_RETRIES && !stop?.requested) {
           staleSockets++;
           continue;
         }
         const error = caught instanceof StaleSocketError ? (caught.cause as Error) : caught;
         const status = error instanceof OpenAI.APIError ? error.status : undefined;
         const retryable = error instanceof OpenAI.APIConnectionError || (status !== undefined && RETRIED_STATUSES.has(status));
-        if (!retryable || attempt >= this.options.maxRetries || signal?.aborted) throw error;
+        if (!retryable || attempt >= this.options.maxRetries || stop?.requested) throw error;
         const retryAfter = Number((error as APIError).headers?.get('retry-after'));
         const waitMs = Number.isFinite(retryAfter) && retryAfter >= 0 && retryAfter <= 60 ? retryAfter * 1000 : Math.min(8000, 500 * 2 ** attempt);
         attempt++;
@@ -74,9 +76,9 @@ export class ChatCompletionsTransport {
     }
   }
 
-  private attempt(payload: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  private attempt(payload: string, stop?: Cancellation): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(abortError());
+      if (stop?.requested) return reject(abortError());
       // The target after this request's own fields (see BENCHMARKS.md, "Hidden classes").
       const req = this.send({
         method: 'POST',
@@ -89,19 +91,18 @@ export class ChatCompletionsTransport {
         },
         ...this.target,
       });
-      const onAbort = () => req.destroy(abortError());
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const stopListening = stop?.onRequest(() => req.destroy(abortError()));
       const timer = setTimeout(() => req.destroy(new OpenAI.APIConnectionTimeoutError()), this.options.timeoutMs);
       req.on('response', (res) => {
         clearTimeout(timer);
-        res.once('close', () => signal?.removeEventListener('abort', onAbort));
+        res.once('close', () => stopListening?.());
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
         readBody(res, this.options.timeoutMs).then((text) => reject(errorOf(status, text, res)), reject);
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        stopListening?.();
         if (error instanceof OpenAI.APIError || error.name === 'AbortError') return reject(error);
         const connectionError = new OpenAI.APIConnectionError({ message: error.message, cause: error });
         if (req.reusedSocket && STALE_SOCKET_CODES.has(error.code ?? '')) reject(new StaleSocketError('stale socket', { cause: connectionError }));

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 
+import type { Cancellation } from '../common/cancellation';
 import type { FunctionTool, FunctionToolChoice, InputItem, TextFormat, Usage } from '../common/openai/types';
 
 /** What a model backend is asked to do: the whole conversation in Responses terms, backend-agnostic. */
@@ -36,8 +37,8 @@ export type GenerationChunk =
   | { type: 'finish'; reason: FinishReason };
 
 export interface GenerateOptions {
-  /** Stops the backend while `generate` waits for it to accept the request. */
-  signal?: AbortSignal;
+  /** Stops the backend, while `generate` waits for it to accept the request and after. */
+  stop?: Cancellation;
   /**
    * Whether the pieces are wanted as they are generated (a client or a log follows them live). Without it a backend
    * may answer in one piece, which costs less (default: true).

@@ -43,7 +43,7 @@ export class OpenAICompatibleBackend implements ModelBackend {
     this.transport = new ChatCompletionsTransport(options);
   }
 
-  async generate(request: GenerationRequest, { signal, incremental = true }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
+  async generate(request: GenerationRequest, { stop, incremental = true }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
     // Nobody watching the pieces: one answer in one body costs both sides less than a stream of events.
     // The stream settings before the spread (see BENCHMARKS.md, "Hidden classes").
     const params = incremental
@@ -51,12 +51,12 @@ export class OpenAICompatibleBackend implements ModelBackend {
       : { stream: false, ...this.chatParams(request) };
     let res: IncomingMessage;
     try {
-      res = await this.transport.open(params, signal);
+      res = await this.transport.open(params, stop);
     } catch (error) {
       const failure = fromUpstreamError(error, request.model);
       // `truncation: auto`: the backend knows its context, we do not; it says when the input does not fit.
       const shorter = request.truncation === 'auto' && overflows(failure) ? withoutOldestTurns(request.input) : null;
-      if (shorter) return this.generate({ ...request, input: shorter }, { signal, incremental });
+      if (shorter) return this.generate({ ...request, input: shorter }, { stop, incremental });
       throw failure;
     }
     return incremental ? this.streamed(res, request.model) : this.whole(res, request.model);

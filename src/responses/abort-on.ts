@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 
 import { ApiError } from '../common/api-error';
-import type { Cancellation } from './cancellation';
+import type { Cancellation } from '../common/cancellation';
 
 /** Unsubscribes (cancelling the run) when the client that waits for it goes away. */
 export function abortOn<T>(cancellation: Cancellation) {

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, A
 import type { Request, Response } from 'express';
 
 import { KeyId, Tenant } from '../auth/tenant.guard';
+import { cancellationOfResponse } from '../common/cancellation';
 import { ErrorDto } from '../common/error.dto';
 import { ItemListDto } from '../common/openai/item-lists';
 import { AppConfig } from '../config/app-config';
@@ -11,7 +12,6 @@ import { drained, writeSse } from '../events/sse';
 import { sendJson } from '../http/send-json';
 import { RateLimited } from '../rate-limits/rate-limit.guard';
 import { ToolOffers } from '../tools/tool-offers';
-import { cancellationOfResponse } from './cancellation';
 import type { CreateResult } from './create-result';
 import { CompactResponseDto, CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import { ListInputItemsQuery, RetrieveResponseQuery } from './dto/list-input-items.query';

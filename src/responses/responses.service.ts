@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ignoreElements, lastValueFrom, Observable } from 'rxjs';
 
 import { ApiError } from '../common/api-error';
+import type { Cancellation } from '../common/cancellation';
 import { withIds } from '../common/openai/input-items';
 import { itemList } from '../common/openai/item-lists';
 import type { InputItem, ResponseObject } from '../common/openai/types';
@@ -15,7 +16,6 @@ import { ModelRegistry } from '../models/model-registry.service';
 import { ToolOffers } from '../tools/tool-offers';
 import { abortOn } from './abort-on';
 import { BackgroundResponses } from './background/background-responses';
-import type { Cancellation } from './cancellation';
 import type { CreateResult } from './create-result';
 import type { CountInputTokensDto, CreateResponseDto } from './dto/create-response.dto';
 import type { ListInputItemsQuery } from './dto/list-input-items.query';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ignoreElements, lastValueFrom } from 'rxjs';
 
 import { ApiError } from '../common/api-error';
+import type { Cancellation } from '../common/cancellation';
 import { newId } from '../common/ids';
 import { fromLatestCompaction } from '../common/openai/compaction';
 import type { InputItem } from '../common/openai/types';
@@ -11,7 +12,6 @@ import { ModelRegistry } from '../models/model-registry.service';
 import { ToolCallsService } from '../tools/tool-calls.service';
 import { ToolOffers } from '../tools/tool-offers';
 import { abortOn } from './abort-on';
-import type { Cancellation } from './cancellation';
 import type { CreateResult } from './create-result';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
 import { generationRequest } from './runs/response-factory';

@@ -3,10 +3,10 @@ import { Test } from '@nestjs/testing';
 import { lastValueFrom, toArray } from 'rxjs';
 
 import { AppModule } from '../../src/app.module';
+import type { Cancellation } from '../../src/common/cancellation';
 import { apiValidationPipe } from '../../src/common/validation';
 import { loadConfig } from '../../src/config/app-config';
 import { StableShapeExpressAdapter } from '../../src/http/stable-shape-express-adapter';
-import type { Cancellation } from '../../src/responses/cancellation';
 import type { CreateResult } from '../../src/responses/create-result';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database';
 import { startStubUpstream, type StubUpstream } from './stub-upstream';

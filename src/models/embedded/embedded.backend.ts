@@ -27,7 +27,7 @@ export class EmbeddedBackend implements ModelBackend {
     await this.engine.load(this.source);
   }
 
-  async generate(request: GenerationRequest, { signal }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
+  async generate(request: GenerationRequest, { stop }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
     const loaded = await this.engine.load(this.source);
     const conversation = toLlamaConversation(request);
     let grammar;
@@ -38,8 +38,8 @@ export class EmbeddedBackend implements ModelBackend {
     }
     return new Observable<GenerationChunk>((subscriber) => {
       const abort = new AbortController();
-      const onOuterAbort = () => abort.abort();
-      signal?.addEventListener('abort', onOuterAbort, { once: true });
+      if (stop?.requested) abort.abort();
+      const stopListening = stop?.onRequest(() => abort.abort());
       const run = async () => {
         const sequence = await loaded.sequences.acquire(abort.signal);
         const chat = new loaded.lib.LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper });
@@ -95,7 +95,7 @@ export class EmbeddedBackend implements ModelBackend {
         subscriber.error(new GenerationFailure('server_error', `The embedded engine failed: ${(error as Error).message ?? String(error)}`));
       });
       return () => {
-        signal?.removeEventListener('abort', onOuterAbort);
+        stopListening?.();
         abort.abort();
       };
     });

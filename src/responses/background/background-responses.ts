@@ -4,6 +4,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 
 import { ApiError } from '../../common/api-error';
+import { cancellationOfSignal } from '../../common/cancellation';
 import { GroupCommit } from '../../common/group-commit';
 import { fromLatestCompaction } from '../../common/openai/compaction';
 import type { InputItem, ResponseObject } from '../../common/openai/types';
@@ -17,7 +18,6 @@ import { ModelRegistry } from '../../models/model-registry.service';
 import { ContentSealer, MCP_CREDENTIALS_PURPOSE } from '../../secrets/content-sealer';
 import { ToolOffers } from '../../tools/tool-offers';
 import { currentTraceContext, endSpan, traceContextFrom, tracer } from '../../tracing/tracing';
-import { cancellationOfSignal } from '../cancellation';
 import type { CreateResult } from '../create-result';
 import { ResponseCloser } from '../runs/response-closer';
 import { generationRequest, type Sampling } from '../runs/response-factory';

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { lastValueFrom, tap } from 'rxjs';
 
 import { ApiError } from '../../common/api-error';
+import { cancellationOfSignal } from '../../common/cancellation';
 import { newId } from '../../common/ids';
 import { compactionItem } from '../../common/openai/compaction';
 import type { InputItem, Usage } from '../../common/openai/types';
@@ -106,7 +107,7 @@ export class ResponseCompaction {
     let summary = '';
     let usage = noUsage();
     try {
-      const chunks = await backend.generate(request, { signal, incremental: false });
+      const chunks = await backend.generate(request, { stop: cancellationOfSignal(signal), incremental: false });
       await lastValueFrom(
         chunks.pipe(
           tap((chunk) => {

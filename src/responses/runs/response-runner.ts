@@ -3,6 +3,7 @@ import { context, type Span, trace } from '@opentelemetry/api';
 import { finalize, Observable, type Subscription } from 'rxjs';
 
 import { ApiError } from '../../common/api-error';
+import { type Cancellation, CancellationSource } from '../../common/cancellation';
 import type { InputItem, ResponseErrorBody, ResponseObject } from '../../common/openai/types';
 import { AppConfig } from '../../config/app-config';
 import type { ConversationAppend } from '../../conversations/conversations.service';
@@ -20,7 +21,6 @@ import { ToolOffers } from '../../tools/tool-offers';
 import { endSpan, tracedGeneration, tracer } from '../../tracing/tracing';
 import type { UsageEntry } from '../../usage/usage.repository';
 import { UsageService } from '../../usage/usage.service';
-import type { Cancellation } from '../cancellation';
 import { ResponsesRepository } from '../store/responses.repository';
 import { ResponseCompaction } from './response-compaction';
 import type { Sampling } from './response-factory';
@@ -186,13 +186,12 @@ export class ResponseRunner {
     // A background job is in progress once a worker has it; a backend that then refuses ends it after the opening.
     const openingLogged = spec.run.kind === 'background' && log !== undefined;
     if (openingLogged) log.append(opening);
-    // The one signal of the run: its backend calls, tools and MCP servers stop with it.
-    const abort = new AbortController();
-    // Until the backend answers; from then on the consumer stops the run by unsubscribing.
-    const stop = () => abort.abort();
-    if (spec.cancellation?.requested) stop();
-    const stopListening = spec.cancellation?.onRequest(stop);
-    const prepared = await this.prepare(spec, builder, abort.signal);
+    // What stops the run: its backend calls, tools and MCP servers stop with it. The caller's cancellation stops it until
+    // the backend answers; from then on the consumer stops it by unsubscribing.
+    const stop = new CancellationSource();
+    if (spec.cancellation?.requested) stop.request();
+    const stopListening = spec.cancellation?.onRequest(() => stop.request());
+    const prepared = await this.prepare(spec, builder, stop);
     spec = prepared.spec;
     if (openingLogged) log.append(prepared.events);
     opening.push(...prepared.events);
@@ -213,17 +212,14 @@ export class ResponseRunner {
       : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
-    const [insertResult, openResult] = await Promise.allSettled([
-      inserted,
-      this.generate(spec, spec.request, { signal: abort.signal, incremental: spec.streamed || logged }),
-    ]);
+    const [insertResult, openResult] = await Promise.allSettled([inserted, this.generate(spec, spec.request, { stop, incremental: spec.streamed || logged })]);
     stopListening?.();
     if (openResult.status === 'fulfilled') chunks = openResult.value;
     else if (openResult.reason instanceof GenerationFailure) openFailure = openResult.reason;
     // Stopped by the caller: whatever the backend said about it (an aborted request) is no failure of the response.
     const stopped = spec.cancellation?.requested === true;
     if (insertResult.status === 'rejected' || stopped || (openResult.status === 'rejected' && !openFailure)) {
-      abort.abort();
+      stop.request();
       if (insertResult.status === 'fulfilled' && insertsFirst) {
         await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
       }
@@ -231,11 +227,11 @@ export class ResponseRunner {
       if (insertResult.status === 'rejected') throw insertResult.reason;
       // Whoever ends the response next appends after the opening: it must be in the log by then.
       if (openingLogged) await log.flush().catch(() => undefined);
-      throw stopped ? abort.signal.reason : (openResult as PromiseRejectedResult).reason;
+      throw stopped ? new DOMException('The run was stopped before the backend answered.', 'AbortError') : (openResult as PromiseRejectedResult).reason;
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     if (insertsFirst) log!.wroteElsewhere();
-    const events = this.events(spec, builder, log, { events: opening, logged: openingLogged || insertsFirst }, abort, chunks, openFailure, control);
+    const events = this.events(spec, builder, log, { events: opening, logged: openingLogged || insertsFirst }, stop, chunks, openFailure, control);
     const { mcp } = prepared;
     return {
       // An operator only where there is something to close: every event of the run passes through it.
@@ -251,7 +247,7 @@ export class ResponseRunner {
     builder: ResponseStreamBuilder,
     log: EventLogWriter | undefined,
     opening: { events: SerializedEvent[]; logged: boolean },
-    abort: AbortController,
+    stop: CancellationSource,
     chunks: Observable<GenerationChunk> | undefined,
     openFailure: GenerationFailure | undefined,
     control: RunControl,
@@ -293,7 +289,7 @@ export class ResponseRunner {
           error: (error: unknown) => end(builder.fail(failureBody(error))),
           complete: () => {
             if (!builder.calledHostedTools) return end(builder.complete());
-            this.runHostedCalls(spec, builder, turns, emit, abort.signal).then(
+            this.runHostedCalls(spec, builder, turns, emit, stop).then(
               (next) => {
                 if (ended) return;
                 if (next) runTurn(next);
@@ -314,7 +310,7 @@ export class ResponseRunner {
         upstream?.unsubscribe();
         if (ended) return;
         ended = true;
-        abort.abort();
+        stop.request();
         if (control.detached) {
           spec.span?.setAttribute('responses.status', 'released');
           spec.span?.end();
@@ -339,22 +335,25 @@ export class ResponseRunner {
   private async prepare(
     spec: RunSpec,
     builder: ResponseStreamBuilder,
-    signal: AbortSignal,
+    stop: CancellationSource,
   ): Promise<{ spec: RunSpec; events: SerializedEvent[]; mcp?: McpRun }> {
     const events: SerializedEvent[] = [];
     let request = spec.request;
     const threshold = spec.sampling.compactThreshold;
     const compaction = threshold
-      ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, signal).catch(() => undefined)
+      ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, stop.signal).catch(() => undefined)
       : undefined;
     if (compaction) {
       request = { ...request, input: compaction.input };
       events.push(...builder.compacted(compaction.item, compaction.usage));
     }
-    const mcp = await this.mcp.prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, signal).catch((error: unknown) => {
-      if (!signal.aborted) this.logger.error(`preparing the MCP servers of ${spec.response.id} failed: ${String(error)}`);
-      return undefined;
-    });
+    // A signal only for a run that has MCP servers: most have none.
+    const mcp = !this.mcp.runsAny(spec.response.tools)
+      ? undefined
+      : await this.mcp.prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, stop.signal).catch((error: unknown) => {
+          if (!stop.requested) this.logger.error(`preparing the MCP servers of ${spec.response.id} failed: ${String(error)}`);
+          return undefined;
+        });
     if (mcp) {
       for (const { item, asAdded, events: listed } of mcp.listings) events.push(...builder.addDoneItem(item, { asAdded, events: listed }));
       builder.offerHostedTools(mcp.tools);
@@ -364,7 +363,7 @@ export class ResponseRunner {
         const { call, events: opened } = builder.openHostedCall(approved.tool, approved.argumentsText);
         events.push(...opened, ...builder.hostedCallsRunning([call]));
         // Stopped meanwhile: the run does not start, and its connections close.
-        const result = await approved.tool.run(call.arguments, { tools: spec.response.tools, signal }).catch(async (error: unknown) => {
+        const result = await approved.tool.run(call.arguments, { tools: spec.response.tools, signal: stop.signal }).catch(async (error: unknown) => {
           await mcp.close();
           throw error;
         });
@@ -386,13 +385,13 @@ export class ResponseRunner {
     builder: ResponseStreamBuilder,
     turns: ModelTurns,
     emit: (events: SerializedEvent[]) => void,
-    signal: AbortSignal,
+    stop: CancellationSource,
   ): Promise<Observable<GenerationChunk> | undefined> {
     const { events, calls } = builder.takeHostedCalls();
     emit(events);
     emit(builder.hostedCallsRunning(calls));
-    const results = await Promise.all(calls.map((call) => call.tool.run(call.arguments, { tools: spec.response.tools, signal })));
-    if (signal.aborted) return undefined;
+    const results = await Promise.all(calls.map((call) => call.tool.run(call.arguments, { tools: spec.response.tools, signal: stop.signal })));
+    if (stop.requested) return undefined;
     calls.forEach((call, index) => {
       emit(builder.hostedCallDone(call, results[index]));
       turns.ran(call, results[index].output);
@@ -401,7 +400,7 @@ export class ResponseRunner {
     if (builder.calledClientTools || builder.awaitsApproval || turns.count + 1 >= this.config.MAX_TOOL_ROUNDS) return undefined;
     builder.nextTurn();
     const lastTurn = turns.count + 2 >= this.config.MAX_TOOL_ROUNDS || toolCallLimitReached(spec.response);
-    return this.generate(spec, turns.next(builder.response, lastTurn), { signal, incremental: true });
+    return this.generate(spec, turns.next(builder.response, lastTurn), { stop, incremental: true });
   }
 
   /** A model turn of the run, traced as a child of the run's span. */

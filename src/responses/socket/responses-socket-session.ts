@@ -3,13 +3,13 @@ import type { RawData, WebSocket } from 'ws';
 
 import type { Caller } from '../../auth/tenant-keys';
 import { ApiError } from '../../common/api-error';
+import { cancellationOfSignal } from '../../common/cancellation';
 import { checkJsonBounds } from '../../common/json-bounds';
 import { errorForLog } from '../../common/log-redaction';
 import type { InputItem } from '../../common/openai/types';
 import { toApiError } from '../../common/to-api-error';
 import { TERMINAL_EVENT_TYPES } from '../../events/event-log.service';
 import { METRICS } from '../../metrics/metrics';
-import { cancellationOfSignal } from '../cancellation';
 import type { CreateResult } from '../create-result';
 import { CreateResponseDto } from '../dto/create-response.dto';
 import type { EarlierResponse, ResponsesService } from '../responses.service';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 
 import type { Response } from 'express';
 
-import { cancellationOfResponse, cancellationOfSignal } from './cancellation';
+import { cancellationOfResponse, cancellationOfSignal, CancellationSource } from './cancellation';
 
 /** A response as the cancellation sees it: it closes, finished or not. */
 function fakeResponse(): EventEmitter & { writableFinished: boolean } {
@@ -46,5 +46,23 @@ describe('cancellationOfSignal', () => {
     controller.abort();
     expect(cancellation.requested).toBe(true);
     expect(heard).toEqual(['stopped']);
+  });
+});
+
+describe('CancellationSource', () => {
+  it('tells its listeners once, and gives the request as a signal to what needs one, made before or after it', () => {
+    const source = new CancellationSource();
+    const early = source.signal;
+    const heard: string[] = [];
+    source.onRequest(() => heard.push('stopped'));
+    source.request();
+    source.request();
+    expect(heard).toEqual(['stopped']);
+    expect(early.aborted).toBe(true);
+    expect(source.signal.aborted).toBe(true);
+
+    const late = new CancellationSource();
+    late.request();
+    expect(late.signal.aborted).toBe(true);
   });
 });
