@@ -86,7 +86,7 @@ export class ResponsesController {
   })
   @ApiOkResponse({ type: CompactedResponseDto })
   compact(@Tenant() tenant: string, @Body() body: CompactResponseDto, @Res({ passthrough: true }) res: Response) {
-    return this.compaction.compact(tenant, body, closedSignal(res));
+    return this.compaction.compact(tenant, body, cancellationOfResponse(res));
   }
 
   @Get(':id')
@@ -197,13 +197,4 @@ export class ResponsesController {
 function keepsNothing(req: Request): boolean {
   const body = req.body as Record<string, unknown> | undefined;
   return body?.store === false && !body.previous_response_id && !body.conversation && !body.background;
-}
-
-/** Aborts when the client goes away before the answer was sent. */
-function closedSignal(res: Response): AbortSignal {
-  const controller = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { lastValueFrom, tap } from 'rxjs';
 
 import { ApiError } from '../../common/api-error';
-import { cancellationOfSignal } from '../../common/cancellation';
+import type { Cancellation } from '../../common/cancellation';
 import { newId } from '../../common/ids';
 import { compactionItem } from '../../common/openai/compaction';
 import type { InputItem, Usage } from '../../common/openai/types';
@@ -45,12 +45,12 @@ export class ResponseCompaction {
     private readonly rateLimiter: RateLimiter,
   ) {}
 
-  async compact(tenantId: string, dto: CompactResponseDto, signal: AbortSignal): Promise<CompactedResponse> {
+  async compact(tenantId: string, dto: CompactResponseDto, stop: Cancellation): Promise<CompactedResponse> {
     const backend = this.models.backendFor(dto.model);
     const items = [...(await this.inputs.history(tenantId, dto)), ...(await this.inputs.resolveReferences(tenantId, dto.input ?? []))];
     if (items.length === 0)
       throw ApiError.badRequest('There is nothing to compact: give `input` or `previous_response_id`.', 'input', 'missing_required_parameter');
-    const { summary, usage } = await this.summarize(backend, dto.model, dto.instructions ?? null, this.inputs.forModel(tenantId, items), signal);
+    const { summary, usage } = await this.summarize(backend, dto.model, dto.instructions ?? null, this.inputs.forModel(tenantId, items), stop);
     this.rateLimiter.recordTokens(tenantId, usage.total_tokens);
     // Kept as output items, with an id and a status each, as OpenAI returns them (and the compliance suite checks).
     const userMessages = items
@@ -77,17 +77,17 @@ export class ResponseCompaction {
     backend: ModelBackend,
     request: GenerationRequest,
     threshold: number,
-    signal: AbortSignal,
+    stop: Cancellation,
   ): Promise<RunCompaction | undefined> {
     const lastUserMessage = request.input.findLastIndex((item) => item.type === 'message' && item.role === 'user');
     if (lastUserMessage <= 0 || JSON.stringify(request.input).length / 4 < threshold / 2) return undefined;
     try {
       if ((await backend.countInputTokens(request)) < threshold) return undefined;
-      const { summary, usage } = await this.summarize(backend, request.model, request.instructions, request.input, signal);
+      const { summary, usage } = await this.summarize(backend, request.model, request.instructions, request.input, stop);
       const item = compactionItem(this.inputs.sealCompaction(tenantId, summary));
       return { item, input: [...this.inputs.forModel(tenantId, [item]), ...request.input.slice(lastUserMessage)], usage };
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (stop.requested) throw error;
       this.logger.warn(`the conversation of a ${request.model} response was not compacted: ${(error as Error).message}`);
       return undefined;
     }
@@ -99,7 +99,7 @@ export class ResponseCompaction {
     model: string,
     instructions: string | null,
     items: InputItem[],
-    signal: AbortSignal,
+    stop: Cancellation,
   ): Promise<{ summary: string; usage: Usage }> {
     const ask: InputItem = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Summarize the conversation above, as instructed.' }] };
     const summaryInstructions = instructions ? `${instructions}\n\n${SUMMARY_INSTRUCTIONS}` : SUMMARY_INSTRUCTIONS;
@@ -107,7 +107,7 @@ export class ResponseCompaction {
     let summary = '';
     let usage = noUsage();
     try {
-      const chunks = await backend.generate(request, { stop: cancellationOfSignal(signal), incremental: false });
+      const chunks = await backend.generate(request, { stop, incremental: false });
       await lastValueFrom(
         chunks.pipe(
           tap((chunk) => {

@@ -341,7 +341,7 @@ export class ResponseRunner {
     let request = spec.request;
     const threshold = spec.sampling.compactThreshold;
     const compaction = threshold
-      ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, stop.signal).catch(() => undefined)
+      ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, stop).catch(() => undefined)
       : undefined;
     if (compaction) {
       request = { ...request, input: compaction.input };
