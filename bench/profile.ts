@@ -17,6 +17,9 @@ const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 3000);
 const WARM_UP = Number(process.env.PROFILE_WARM_UP ?? 3000);
 const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 4);
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 64);
+// PROFILE_TOKEN_DELAY_MS: the stub's pause between tokens (the ratio benchmark's streams use 20 ms, so that each event
+// wakes the server on its own); none by default.
+const TOKEN_DELAY_MS = process.env.PROFILE_TOKEN_DELAY_MS;
 // PROFILE_STORE=false: the same requests with `store: false`, to tell what storing costs.
 const STORE = process.env.PROFILE_STORE !== 'false';
 
@@ -105,7 +108,9 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
       const reply = await post(target, target.body('hello', false));
       if (reply.status !== 200) throw new Error(`${reply.status}: ${reply.body}`);
     } else {
-      const result = await stream(target, target.body(`TOKENS ${TOKENS}`, true), (frame) => frame.startsWith('event: response.completed'));
+      const result = await stream(target, target.body(`TOKENS ${TOKENS}${TOKEN_DELAY_MS ? ` ${TOKEN_DELAY_MS}` : ''}`, true), (frame) =>
+        frame.startsWith('event: response.completed'),
+      );
       if (!result.complete) throw new Error('a stream did not complete');
     }
   };
@@ -113,7 +118,7 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
     const idleBefore = server.cpuMicros();
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const idlePerSecond = (server.cpuMicros() - idleBefore) / 5;
-    await inParallel(WARM_UP, 4, once);
+    await inParallel(WARM_UP, CONCURRENCY, once);
     process.kill(server.pid, 'SIGUSR2');
     const cpuBefore = server.cpuMicros();
     const started = performance.now();
@@ -130,7 +135,7 @@ async function profileOne(kind: 'stored' | 'streamed', databaseUrl: string): Pro
       .map((line) => JSON.parse(line) as Counts)[1];
     const per = (value: number) => (value / REQUESTS).toFixed(2);
     console.log(
-      `\n## ${kind} create (${STORE ? '' : 'store: false, '}${kind === 'streamed' ? `${TOKENS} tokens, ` : ''}${REQUESTS} requests, ${CONCURRENCY} at a time, after ${WARM_UP})`,
+      `\n## ${kind} create (${STORE ? '' : 'store: false, '}${kind === 'streamed' ? `${TOKENS} tokens${TOKEN_DELAY_MS ? ` ${TOKEN_DELAY_MS} ms apart` : ''}, ` : ''}${REQUESTS} requests, ${CONCURRENCY} at a time, after ${WARM_UP})`,
     );
     console.log(
       `CPU per request: ${(cpu / REQUESTS).toFixed(0)} µs (${(REQUESTS / seconds).toFixed(0)} req/s; idle: ${idlePerSecond.toFixed(0)} µs of CPU per second)`,

@@ -91,6 +91,17 @@ export class AppConfig {
   STREAM_MAX_BUFFER_BYTES = 1_048_576;
 
   /**
+   * How long the requests let in during one turn of the event loop may run before the next waits for a later turn
+   * (see fair-admission.ts): a burst of requests then delays the streams already running by about this much, not by
+   * the whole burst. 0 lets every request in at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  ADMISSION_SLICE_MS = 2;
+
+  /**
    * How long a streamed response's events may wait to be logged together (the live stream never waits for the log;
    * someone resuming or following the stream from the log sees them this much later at most). A stream's events
    * of this window share one row (at 50 tokens a second, 50 ms puts two or three in each). A stream's first events,
