@@ -9,6 +9,8 @@ import { percentile } from './support';
 
 interface Sizes {
   warmUp: number;
+  /** Streams through each streaming gateway before the stream step, so that its code is compiled as for the creates. */
+  warmUpStreams: number;
   pairs: number;
   cpuRate: number;
   cpuSeconds: number;
@@ -23,6 +25,7 @@ interface Sizes {
 
 const FULL: Sizes = {
   warmUp: 4000,
+  warmUpStreams: 500,
   pairs: 300,
   cpuRate: 250,
   cpuSeconds: 5,
@@ -34,6 +37,7 @@ const FULL: Sizes = {
 };
 const QUICK: Sizes = {
   warmUp: 1500,
+  warmUpStreams: 200,
   pairs: 150,
   cpuRate: 250,
   cpuSeconds: 4,
@@ -83,6 +87,10 @@ export async function ratios(databaseUrl: string, quick: boolean): Promise<strin
       }
     }
     await highestRates(t, sizes, figures);
+    for (const key of ['ours', 'relay'] as const) {
+      const terminal = key === 'ours' ? oursTerminal : chatTerminal;
+      await inParallel(sizes.warmUpStreams, 16, () => stream(t[key], t[key].body('TOKENS 64', true), terminal));
+    }
     const stopped = new Set<string>();
     for (const count of sizes.streamCounts) {
       for (const key of ['ours', 'relay'] as const) {
