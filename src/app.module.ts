@@ -13,6 +13,7 @@ import { dataSourceOptions } from './database/data-source-options';
 import { DatabaseAvailableGuard } from './database/database-available.guard';
 import { NotificationsModule } from './database/notifications.module';
 import { HealthModule } from './health/health.module';
+import { AdmissionModule } from './http/admission.module';
 import { createRootLogger } from './http/request-logging';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitGuard } from './rate-limits/rate-limit.guard';
@@ -31,6 +32,7 @@ export class AppModule {
         LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, config.DATABASE_POOL_SIZE)),
         NotificationsModule.forRoot(databaseUrl),
+        AdmissionModule,
         AuthModule,
         RateLimitsModule,
         ResponsesModule,

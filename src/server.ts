@@ -16,7 +16,7 @@ import { errorForLog } from './common/log-redaction';
 import { toApiError } from './common/to-api-error';
 import { apiValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
-import { fairAdmission } from './http/fair-admission';
+import { FairAdmission, fairAdmission } from './http/fair-admission';
 import { openApiDocument } from './http/openapi';
 import { writeRawError } from './http/raw-error-response';
 import { requestIds } from './http/request-ids';
@@ -50,7 +50,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
     // Spans of requests only where they are recorded (startTracing runs before the server is built).
     ...(isTracing() ? [traceRequests()] : []),
     // After the request's clocks start (its duration and openai-processing-ms include its wait), before its body is read.
-    fairAdmission(config.ADMISSION_SLICE_MS),
+    fairAdmission(app.get(FairAdmission)),
     authenticateBodies(app.get(ApiKeys), config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),

@@ -91,9 +91,9 @@ export class AppConfig {
   STREAM_MAX_BUFFER_BYTES = 1_048_576;
 
   /**
-   * How long the requests let in during one turn of the event loop may run before the next waits for a later turn
-   * (see fair-admission.ts): a burst of requests then delays the streams already running by about this much, not by
-   * the whole burst. 0 lets every request in at once.
+   * How long the requests (HTTP, and WebSocket-mode messages) let in during one turn of the event loop may run before
+   * the next waits for a later turn (see fair-admission.ts): a burst of requests then delays the streams already
+   * running by about this much, not by the whole burst. 0 lets every request in at once.
    */
   @Transform(toInt)
   @IsInt()

@@ -19,6 +19,24 @@ describe('FairAdmission', () => {
     expect(entered).toEqual([1]);
   });
 
+  it('with a slice of 0, lets every request in at once', () => {
+    const admission = new FairAdmission(0, manualClock().now);
+    const entered: number[] = [];
+    for (let i = 0; i < 3; i++) admission.admit(() => entered.push(i));
+    expect(entered).toEqual([0, 1, 2]);
+  });
+
+  it('resolves admitted() at the caller’s turn, after those before it', async () => {
+    const clock = manualClock();
+    const admission = new FairAdmission(1, clock.now);
+    const entered: string[] = [];
+    admission.admit(() => (entered.push('http'), clock.advance(2)));
+    const socketMessage = admission.admitted().then(() => entered.push('websocket'));
+    expect(entered).toEqual(['http']);
+    await socketMessage;
+    expect(entered).toEqual(['http', 'websocket']);
+  });
+
   it('lets a burst in a slice at a time, in order, one per turn once the slice is used up', async () => {
     const clock = manualClock();
     const admission = new FairAdmission(2, clock.now);

@@ -8,7 +8,8 @@ import type { RequestHandler } from 'express';
  * 0.7 ms each to parse, validate and start) held every stream already running for 0.8 s. A request is let in at once
  * unless those let in during this turn of the event loop have taken `sliceMs`; then it waits in line, and the
  * requests in line are let in one per turn, each after the loop has handled the I/O that was ready (the tokens of the
- * streams already running, the database's answers). An idle process lets every request in at once.
+ * streams already running, the database's answers). An idle process lets every request in at once. One instance
+ * serves HTTP and WebSocket mode alike (see AdmissionModule); `sliceMs` 0 lets everything in at once.
  */
 export class FairAdmission {
   private readonly waiting: Array<() => void> = [];
@@ -21,6 +22,7 @@ export class FairAdmission {
   ) {}
 
   admit(enter: () => void): void {
+    if (this.sliceMs <= 0) return enter();
     const now = this.now();
     if (this.turnStartedAt === undefined) {
       this.turnStartedAt = now;
@@ -30,6 +32,11 @@ export class FairAdmission {
     if (this.waiting.length === 0 && now - this.turnStartedAt < this.sliceMs) return enter();
     // In its own async context (its logger, its trace), not in that of whichever request's turn lets it in.
     this.waiting.push(AsyncResource.bind(enter));
+  }
+
+  /** Resolves once the caller is let in. */
+  admitted(): Promise<void> {
+    return new Promise((resolve) => this.admit(resolve));
   }
 
   /**
@@ -48,9 +55,7 @@ export class FairAdmission {
   };
 }
 
-/** Express middleware of a FairAdmission; `sliceMs` 0 lets every request in at once. */
-export function fairAdmission(sliceMs: number): RequestHandler {
-  if (sliceMs <= 0) return (_req, _res, next) => next();
-  const admission = new FairAdmission(sliceMs);
+/** Express middleware that lets each request in through `admission`. */
+export function fairAdmission(admission: FairAdmission): RequestHandler {
   return (_req, _res, next) => admission.admit(() => next());
 }

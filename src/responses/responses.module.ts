@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 
 import { ConversationsModule } from '../conversations/conversations.module';
 import { EventsModule } from '../events/events.module';
+import { AdmissionModule } from '../http/admission.module';
 import { McpModule } from '../mcp/mcp.module';
 import { ModelsModule } from '../models/models.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
@@ -29,6 +30,7 @@ import { ToolOutputsService } from './tool-outputs.service';
     McpModule,
     ConversationsModule,
     RateLimitsModule,
+    AdmissionModule,
   ],
   controllers: [ResponsesController],
   providers: [ResponsesService, ToolOutputsService, ResponsesSocketServer],

@@ -12,6 +12,7 @@ import { ApiError } from '../../common/api-error';
 import { toApiError } from '../../common/to-api-error';
 import { apiValidationPipe } from '../../common/validation';
 import { AppConfig } from '../../config/app-config';
+import { FairAdmission } from '../../http/fair-admission';
 import { writeRawError } from '../../http/raw-error-response';
 import { RateLimiter } from '../../rate-limits/rate-limiter';
 import { ResponsesService } from '../responses.service';
@@ -37,6 +38,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
     private readonly responses: ResponsesService,
     private readonly rateLimiter: RateLimiter,
     private readonly keys: ApiKeys,
+    private readonly admission: FairAdmission,
     config: AppConfig,
   ) {
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: config.bodyLimitBytes });
@@ -79,7 +81,8 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
         const { refused } = this.rateLimiter.admit(caller.tenant, limits);
         if (refused) throw refused;
       };
-      const session = new ResponsesSocketSession(client, caller, this.responses, this.validation, this.maxBufferedBytes, admit);
+      const turn = () => this.admission.admitted();
+      const session = new ResponsesSocketSession(client, caller, this.responses, this.validation, this.maxBufferedBytes, admit, turn);
       this.sessions.add(session);
       client.once('close', () => this.sessions.delete(session));
     });

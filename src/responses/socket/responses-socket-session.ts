@@ -39,9 +39,11 @@ export class ResponsesSocketSession {
     private readonly maxBufferedBytes: number,
     /** Counts a request against the caller's rate limit; throws its 429. */
     private readonly admit: () => void,
+    /** Resolves at the request's turn when requests arrive in a burst (FairAdmission), as for HTTP requests. */
+    private readonly turn: () => Promise<void>,
   ) {
     socket.on('message', (data: RawData) => {
-      this.queue = this.queue.then(() => this.handle(data.toString()));
+      this.queue = this.queue.then(this.turn).then(() => this.handle(data.toString()));
     });
     METRICS.openStreams.inc({ transport: 'websocket' });
     socket.on('close', () => {
