@@ -6,6 +6,17 @@ const skeleton = () =>
 const parse = (events: Array<{ json: string }>) => events.map((event) => JSON.parse(event.json));
 
 describe('ResponseStreamBuilder', () => {
+  it('opens with response.created and response.in_progress, each the whole response as JSON would write it', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
+    const [created, inProgress] = builder.created();
+    expect(created.json).toBe(JSON.stringify({ type: 'response.created', response: builder.response, sequence_number: 0 }));
+    expect(inProgress.json).toBe(JSON.stringify({ type: 'response.in_progress', response: builder.response, sequence_number: 1 }));
+    expect([created, inProgress].map((event) => [event.type, event.sequenceNumber])).toEqual([
+      ['response.created', 0],
+      ['response.in_progress', 1],
+    ]);
+  });
+
   it('interleaves text and parallel tool calls into items with the right indexes', () => {
     const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: true });
     const events = parse([

@@ -151,7 +151,9 @@ export class ResponseStreamBuilder {
   /** `response.created` then `response.in_progress` for a fresh response. */
   created(): SerializedEvent[] {
     this.response.status = 'in_progress';
-    return [this.emit('response.created', { response: this.response }), this.emit('response.in_progress', { response: this.response })];
+    // Both carry the same response: it is serialized once.
+    const response = this.options.serialize === false ? '' : JSON.stringify(this.response);
+    return [this.emitWithResponse('response.created', response), this.emitWithResponse('response.in_progress', response)];
   }
 
   /** `response.in_progress` when a queued response starts or a response resumes after tool outputs. */
@@ -584,6 +586,13 @@ export class ResponseStreamBuilder {
     this.sequence += 1;
     if (this.options.serialize === false) return { type, sequenceNumber: this.sequence, json: '' };
     return { type, sequenceNumber: this.sequence, json: JSON.stringify({ type, ...fields, sequence_number: this.sequence }) };
+  }
+
+  /** What `emit(type, { response })` gives, from the response's JSON made once for several events. */
+  private emitWithResponse(type: string, responseJson: string): SerializedEvent {
+    this.sequence += 1;
+    if (this.options.serialize === false) return { type, sequenceNumber: this.sequence, json: '' };
+    return { type, sequenceNumber: this.sequence, json: `{"type":${JSON.stringify(type)},"response":${responseJson},"sequence_number":${this.sequence}}` };
   }
 }
 
