@@ -83,6 +83,18 @@ describe('FairAdmission', () => {
     expect(entered).toEqual(['a', 'b', 'c']);
   });
 
+  it('takes the callers waiting in turn: a flood from one waits behind itself, not in front of another', async () => {
+    const clock = manualClock();
+    const admission = new FairAdmission(1, clock.now);
+    const entered: string[] = [];
+    const request = (caller: string, name: string) => admission.admit(() => (entered.push(name), clock.advance(2)), caller);
+    for (let i = 0; i < 4; i++) request('Bearer flood', `flood ${i}`);
+    request('Bearer other', 'other');
+    request('Bearer flood', 'flood 4');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(entered).toEqual(['flood 0', 'flood 1', 'other', 'flood 2', 'flood 3', 'flood 4']);
+  });
+
   it('lets a waiting request in within its own async context (its logger), not that of the turn', async () => {
     const clock = manualClock();
     const admission = new FairAdmission(1, clock.now);

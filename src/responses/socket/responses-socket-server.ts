@@ -81,7 +81,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
         const { refused } = this.rateLimiter.admit(caller.tenant, limits);
         if (refused) throw refused;
       };
-      const turn = () => this.admission.admitted();
+      const turn = () => this.admission.admitted(request.headers.authorization);
       const session = new ResponsesSocketSession(client, caller, this.responses, this.validation, this.maxBufferedBytes, admit, turn);
       this.sessions.add(session);
       client.once('close', () => this.sessions.delete(session));
