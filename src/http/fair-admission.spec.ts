@@ -3,6 +3,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { FairAdmission } from './fair-admission';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+/** Resolves after `count` turns of the event loop, each of which lets one waiting request in. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await nextTurn();
+}
 
 /** A clock that moves only when a test says so: each request "runs" for as long as the test decides. */
 function manualClock() {
@@ -65,7 +69,7 @@ describe('FairAdmission', () => {
       while (performance.now() < until);
     });
     admission.admit(() => order.push('request 2'));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await turns(3);
     expect(order).toEqual(['request 0', 'request 1', 'token', 'request 2']);
   });
 
@@ -91,7 +95,7 @@ describe('FairAdmission', () => {
     for (let i = 0; i < 4; i++) request('Bearer flood', `flood ${i}`);
     request('Bearer other', 'other');
     request('Bearer flood', 'flood 4');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await turns(6);
     expect(entered).toEqual(['flood 0', 'flood 1', 'other', 'flood 2', 'flood 3', 'flood 4']);
   });
 
@@ -103,7 +107,7 @@ describe('FairAdmission', () => {
     for (const id of ['req_1', 'req_2', 'req_3']) {
       storage.run(id, () => admission.admit(() => (seen.push(storage.getStore()), clock.advance(2))));
     }
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await turns(3);
     expect(seen).toEqual(['req_1', 'req_2', 'req_3']);
   });
 });
