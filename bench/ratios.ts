@@ -88,8 +88,7 @@ export async function ratios(databaseUrl: string, quick: boolean): Promise<strin
     }
     await highestRates(t, sizes, figures);
     for (const key of ['ours', 'relay'] as const) {
-      const terminal = key === 'ours' ? oursTerminal : chatTerminal;
-      await inParallel(sizes.warmUpStreams, 16, () => stream(t[key], t[key].body('TOKENS 64', true), terminal));
+      await inParallel(sizes.warmUpStreams, 16, () => stream(t[key], t[key].body('TOKENS 64', true), terminalOf(key)));
     }
     const stopped = new Set<string>();
     for (const count of sizes.streamCounts) {
@@ -141,9 +140,12 @@ async function highestRates(t: Record<GatewayKey, Target>, sizes: Sizes, figures
   }
 }
 
+/** The frame that ends a stream through a streaming gateway: ours speaks the Responses API, the relay Chat Completions. */
+const terminalOf = (key: 'ours' | 'relay') => (key === 'ours' ? oursTerminal : chatTerminal);
+
 /** `count` streams (64 tokens 20 ms apart) through one gateway: passed when every event arrives with no gap over 200 ms. */
 async function streams(target: Target, gateway: Gateways['ours'], key: 'ours' | 'relay', count: number, figures: Figures): Promise<boolean> {
-  const terminal = key === 'ours' ? oursTerminal : chatTerminal;
+  const terminal = terminalOf(key);
   const cpuBefore = gateway.cpuMicros();
   const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
   const cpu = gateway.cpuMicros() - cpuBefore;
