@@ -28,12 +28,7 @@ export class EventLogRepository {
    * escaped again.
    */
   async insertRuns(runs: EventRun[], notifyIds: string[], manager?: Transaction): Promise<void> {
-    const document = `[${runs
-      .map(
-        ({ responseId, events }) =>
-          `{"r":${JSON.stringify(responseId)},"f":${events[0].sequenceNumber},"l":${events[events.length - 1].sequenceNumber},"e":[${events.map((event) => event.json).join(',')}]}`,
-      )
-      .join(',')}]`;
+    const document = eventRunsDocument(runs);
     await (manager ?? this.dataSource).query(
       `WITH inserted AS (
          INSERT INTO response_events (response_id, first_sequence_number, last_sequence_number, events)
@@ -86,4 +81,32 @@ export class EventLogRepository {
     }
     return events;
   }
+}
+
+/**
+ * `[{"r":id,"f":first,"l":last,"e":[events]}, …]`, joined once: each event's JSON is copied into the document once, and
+ * the document is flat, so the driver reads its length without copying it again (nested joins and a template around
+ * them copied every event three times).
+ */
+export function eventRunsDocument(runs: EventRun[]): string {
+  const parts: string[] = ['['];
+  for (const { responseId, events } of runs) {
+    if (parts.length > 1) parts.push(',');
+    parts.push(
+      '{"r":',
+      JSON.stringify(responseId),
+      ',"f":',
+      String(events[0].sequenceNumber),
+      ',"l":',
+      String(events[events.length - 1].sequenceNumber),
+      ',"e":[',
+    );
+    for (let index = 0; index < events.length; index++) {
+      if (index > 0) parts.push(',');
+      parts.push(events[index].json);
+    }
+    parts.push(']}');
+  }
+  parts.push(']');
+  return parts.join('');
 }
