@@ -82,7 +82,13 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
         if (refused) throw refused;
       };
       const turn = () => this.admission.admitted(request.headers.authorization);
-      const session = new ResponsesSocketSession(client, caller, this.responses, this.validation, this.maxBufferedBytes, admit, turn);
+      const session = new ResponsesSocketSession(client, caller, {
+        responses: this.responses,
+        validation: this.validation,
+        maxBufferedBytes: this.maxBufferedBytes,
+        admit,
+        turn,
+      });
       this.sessions.add(session);
       client.once('close', () => this.sessions.delete(session));
     });

@@ -14,6 +14,18 @@ import type { CreateResult } from '../create-result';
 import { CreateResponseDto } from '../dto/create-response.dto';
 import type { EarlierResponse, ResponsesService } from '../responses.service';
 
+/** What a session is given by the server that accepted it: the use cases, and its caller's limits and turns. */
+export interface SessionContext {
+  responses: ResponsesService;
+  validation: ValidationPipe;
+  /** Bytes queued for the client beyond which it is cut off as a reader that stays behind. */
+  maxBufferedBytes: number;
+  /** Counts a request against the caller's rate limit; throws its 429. */
+  admit: () => void;
+  /** Resolves at the request's turn when requests arrive in a burst (FairAdmission), as for HTTP requests. */
+  turn: () => Promise<void>;
+}
+
 /**
  * One WebSocket connection to /v1/responses (OpenAI's WebSocket mode). Each `response.create` message is a create
  * request (always streamed, never in the background); they run one after another, and each sends back the events an
@@ -33,17 +45,10 @@ export class ResponsesSocketSession {
   constructor(
     private readonly socket: WebSocket,
     private readonly caller: Caller,
-    private readonly responses: ResponsesService,
-    private readonly validation: ValidationPipe,
-    /** Bytes queued for the client beyond which it is cut off as a reader that stays behind. */
-    private readonly maxBufferedBytes: number,
-    /** Counts a request against the caller's rate limit; throws its 429. */
-    private readonly admit: () => void,
-    /** Resolves at the request's turn when requests arrive in a burst (FairAdmission), as for HTTP requests. */
-    private readonly turn: () => Promise<void>,
+    private readonly context: SessionContext,
   ) {
     socket.on('message', (data: RawData) => {
-      this.queue = this.queue.then(this.turn).then(() => this.handle(data.toString()));
+      this.queue = this.queue.then(context.turn).then(() => this.handle(data.toString()));
     });
     METRICS.openStreams.inc({ transport: 'websocket' });
     socket.on('close', () => {
@@ -71,10 +76,10 @@ export class ResponsesSocketSession {
           1,
         );
       const dto = await this.createRequest(text);
-      this.admit();
+      this.context.admit();
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
       if (earlier) this.last = undefined;
-      const result = await this.responses.create(this.caller.tenant, dto, this.cancellation, { earlier, keyId: this.caller.keyId });
+      const result = await this.context.responses.create(this.caller.tenant, dto, this.cancellation, { earlier, keyId: this.caller.keyId });
       await this.relay(result);
     } catch (error) {
       const apiError = toApiError(error);
@@ -101,7 +106,7 @@ export class ResponsesSocketSession {
       throw ApiError.badRequest('Background responses are not run over a WebSocket: create them with POST /v1/responses.', 'background', 'invalid_value');
     // Set on the copy rather than spread into a new one (see BENCHMARKS.md, "Hidden classes").
     body.stream = true;
-    return (await this.validation.transform(body, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
+    return (await this.context.validation.transform(body, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
   }
 
   /**
@@ -141,7 +146,7 @@ export class ResponsesSocketSession {
   private send(text: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     // A client that stops reading: the connection ends (what runs on it stops) instead of its queue growing.
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.socket.terminate();
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) this.socket.terminate();
     else this.socket.send(text);
   }
 }
