@@ -43,6 +43,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   // The SDKs send array query parameters with brackets (`include[]=…`): qs reads them as arrays, Express 5's default
   // parser as an unknown `include[]`.
   app.set('query parser', 'extended');
+  const keys = app.get(ApiKeys);
   app.use(
     requestIds(),
     requestLogging(logger),
@@ -50,8 +51,8 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
     // Spans of requests only where they are recorded (startTracing runs before the server is built).
     ...(isTracing() ? [traceRequests()] : []),
     // After the request's clocks start (its duration and openai-processing-ms include its wait), before its body is read.
-    fairAdmission(app.get(FairAdmission)),
-    authenticateBodies(app.get(ApiKeys), config.ADMIN_API_KEY),
+    fairAdmission(app.get(FairAdmission), (req) => keys.admissionLine(req.headers.authorization)),
+    authenticateBodies(keys, config.ADMIN_API_KEY),
     requireJsonBody,
     zstdBodies(config.bodyLimitBytes),
     json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? ''), verify: checkBodyBounds }),

@@ -26,18 +26,27 @@ describe('A flood of requests from one API key', () => {
     await db.drop();
   }, 60_000);
 
-  it("waits behind its own requests: another key's request sent right after it is answered before most of it, and every flooded request is answered and stored", async () => {
-    // Every request written at once, as an attacker sends them, on connections opened beforehand; the other key's
-    // request too, so that it reaches the server right behind the flood (a client opening its connection only now
-    // would reach it later, by a time this process's own speed decides).
+  /**
+   * Writes FLOOD creates at once, as an attacker sends them, on connections opened beforehand, then another tenant's
+   * create right behind them, on a connection opened beforehand too (a client opening its connection only then would
+   * reach the server later, by a time this process's own speed decides). Resolves with every answer, in the order they
+   * came, the other tenant's marked.
+   */
+  async function floodThenQuick(floodKey: (index: number) => string): Promise<{ order: string[]; quick: string; flood: string[] }> {
     const { port } = new URL(server.url);
     const sockets = await Promise.all(Array.from({ length: FLOOD + 1 }, () => connected(Number(port))));
-    const answers = sockets.map(answerOf);
-    sockets.slice(0, FLOOD).forEach((socket, index) => socket.write(rawCreate('key-a', `flood ${index}`)));
+    const order: string[] = [];
+    const answers = sockets.map((socket, index) => answerOf(socket).then((answer) => (order.push(index === FLOOD ? 'quick' : 'flood'), answer)));
+    sockets.slice(0, FLOOD).forEach((socket, index) => socket.write(rawCreate(floodKey(index), `flood ${index}`)));
     sockets[FLOOD].write(rawCreate('key-b', 'quick'));
-    const statusLines = (await Promise.all(answers)).map((answer) => answer.slice(0, answer.indexOf('\r\n')));
-    expect(statusLines).toEqual(statusLines.map(() => 'HTTP/1.1 200 OK'));
-    const quickId = /"id":"(resp_[0-9a-f]+)"/.exec(await answers[FLOOD])![1];
+    const all = await Promise.all(answers);
+    return { order, quick: all[FLOOD], flood: all.slice(0, FLOOD) };
+  }
+
+  it("from one tenant waits behind itself: another tenant's request sent right after it is answered before most of it, and every flooded request is answered and stored", async () => {
+    const { quick, flood } = await floodThenQuick(() => 'key-a');
+    expect(flood.map(statusLine)).toEqual(flood.map(() => 'HTTP/1.1 200 OK'));
+    const quickId = /"id":"(resp_[0-9a-f]+)"/.exec(quick)![1];
     const other = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
     expect((await other.responses.retrieve(quickId)).status).toBe('completed');
 
@@ -55,7 +64,19 @@ describe('A flood of requests from one API key', () => {
     expect(before).toBeLessThan(FLOOD / 4);
     expect(stored).toBe(FLOOD);
   }, 120_000);
+
+  it("with made-up keys, each request its own, waits in one line: a tenant's request sent right after it is answered before most of it", async () => {
+    const { order, quick, flood } = await floodThenQuick((index) => `made-up-${index}`);
+    expect(flood.map(statusLine)).toEqual(flood.map(() => 'HTTP/1.1 401 Unauthorized'));
+    expect(statusLine(quick)).toBe('HTTP/1.1 200 OK');
+    // When each made-up key had a line of its own, the tenant's request was answered after all 1,200 refusals.
+    expect(order.indexOf('quick')).toBeLessThan(FLOOD / 4);
+  }, 120_000);
 });
+
+function statusLine(answer: string): string {
+  return answer.slice(0, answer.indexOf('\r\n'));
+}
 
 function connected(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
@@ -24,6 +24,7 @@ const REMEMBERED_KEYS = 10_000;
 export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeys.name);
   private readonly fixed: TenantKeys;
+  private readonly adminKey?: string;
   private managed = false;
   private revoked = new Set<string>();
   private readonly verified = new Map<string, Caller>();
@@ -36,6 +37,7 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly notifications: PgNotifications,
   ) {
     this.fixed = new TenantKeys(config.API_KEYS);
+    this.adminKey = config.ADMIN_API_KEY;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -69,6 +71,21 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     return caller;
   }
 
+  /**
+   * The line a request waits in when requests arrive in a burst (FairAdmission), from its credentials as this replica
+   * already knows them (no lookup): its tenant's for a key it knows (two keys of a tenant share a line), the operator's
+   * for the admin key, and one line for every other credential (unknown, not yet verified, or none), so that requests
+   * with made-up keys wait behind one another and never crowd out the tenants'. With authentication off, the header
+   * itself: it is all that tells callers apart.
+   */
+  admissionLine(authorization: string | undefined): string {
+    if (!this.enabled) return `header ${authorization ?? ''}`;
+    const key = bearerToken(authorization);
+    if (this.isAdminKey(key)) return 'admin';
+    const caller = this.fixed.find(key) ?? this.rememberedCaller(key);
+    return caller ? `tenant ${caller.tenant}` : 'unverified';
+  }
+
   /** Makes a key for a tenant; the key is in the answer only. */
   async create(tenant: string, options: { name?: string; rpm?: number; tpm?: number } = {}): Promise<ApiKeyView> {
     const made = await newManagedKey();
@@ -96,17 +113,29 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     return viewOf(row);
   }
 
+  private isAdminKey(key: string): boolean {
+    if (this.adminKey === undefined) return false;
+    const [presented, admin] = [Buffer.from(key), Buffer.from(this.adminKey)];
+    return presented.length === admin.length && timingSafeEqual(presented, admin);
+  }
+
+  /** The caller behind a managed key this replica has verified and not seen revoked. */
+  private rememberedCaller(key: string): Caller | undefined {
+    const id = managedKeyId(key);
+    if (!id || this.revoked.has(id)) return undefined;
+    return this.verified.get(digestOf(key));
+  }
+
   private async managedCaller(key: string): Promise<Caller | undefined> {
+    const remembered = this.rememberedCaller(key);
+    if (remembered) return remembered;
     const id = managedKeyId(key);
     if (!id) return undefined;
-    const digest = createHash('sha256').update(key).digest('hex');
-    const remembered = this.verified.get(digest);
-    if (remembered && !this.revoked.has(id)) return remembered;
     const row = await this.repository.find(id);
     if (!row || row.revoked_at || !(await isKeyOf(key, row))) return undefined;
     const caller: Caller = { tenant: row.tenant_id, keyId: row.id, ...(row.rpm ? { rpm: row.rpm } : {}), ...(row.tpm ? { tpm: row.tpm } : {}) };
     if (this.verified.size >= REMEMBERED_KEYS) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(digest, caller);
+    this.verified.set(digestOf(key), caller);
     return caller;
   }
 
@@ -127,4 +156,9 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     for (const id of gone) this.revoked.add(id);
     for (const [digest, caller] of this.verified) if (gone.has(caller.keyId!)) this.verified.delete(digest);
   }
+}
+
+/** How a verified key is remembered: never the key itself. */
+function digestOf(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
 }

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 
 /**
  * Lets a burst of requests in a few at a time, with the rest of the process's work in between. Node handles every
@@ -14,8 +14,9 @@ import type { RequestHandler } from 'express';
  */
 export class FairAdmission {
   /**
-   * Those waiting, in one line per caller (their credentials), the lines taken in turn: a client that floods the
-   * process waits behind itself, and another's request goes in within a round of the callers waiting.
+   * Those waiting, in one line per caller (a tenant, as ApiKeys.admissionLine names it), the lines taken in turn: a
+   * client that floods the process waits behind itself, and another's request goes in within a round of the callers
+   * waiting.
    */
   private readonly lines = new Map<string, Array<() => void>>();
   private waiting = 0;
@@ -71,7 +72,7 @@ export class FairAdmission {
   };
 }
 
-/** Express middleware that lets each request in through `admission`, in the line of the credentials it sends. */
-export function fairAdmission(admission: FairAdmission): RequestHandler {
-  return (req, _res, next) => admission.admit(() => next(), req.headers.authorization);
+/** Express middleware that lets each request in through `admission`, in the line `lineOf` names for it. */
+export function fairAdmission(admission: FairAdmission, lineOf: (req: Request) => string): RequestHandler {
+  return (req, _res, next) => admission.admit(() => next(), lineOf(req));
 }

@@ -81,7 +81,8 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
         const { refused } = this.rateLimiter.admit(caller.tenant, limits);
         if (refused) throw refused;
       };
-      const turn = () => this.admission.admitted(request.headers.authorization);
+      const line = this.keys.admissionLine(request.headers.authorization);
+      const turn = () => this.admission.admitted(line);
       const session = new ResponsesSocketSession(client, caller, {
         responses: this.responses,
         validation: this.validation,
