@@ -2,7 +2,7 @@ import OpenAI from 'openai-latest';
 
 import { createFreshDatabase, type FreshDatabase, tablesHolding } from './support/fresh-database';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
-import { finishedResponse } from './support/sse';
+import { finishedResponse, waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 type Item = { type: string; [key: string]: unknown };
@@ -92,6 +92,61 @@ describe('Remote MCP tools', () => {
       'response.mcp_call_arguments.done',
       'response.mcp_call.completed',
     ]);
+  });
+
+  it('opens the stream before it lists the tools, as OpenAI does: response.created comes while the listing is under way', async () => {
+    const release = mcp.holdListings();
+    // Let go in any case: a server that lists first fails this test rather than hangs it.
+    const fallback = setTimeout(release, 1000);
+    const answeredBefore = mcp.listingsAnswered;
+    let answeredAtCreated: number | undefined;
+    const stream = client.responses.stream({ model: 'm', input: 'CALL tools__echo {"text":"hi"}', tools: [tool()] });
+    stream.on('event', (event) => {
+      if (event.type !== 'response.created') return;
+      answeredAtCreated = mcp.listingsAnswered - answeredBefore;
+      release();
+    });
+    const final = await stream.finalResponse();
+    clearTimeout(fallback);
+    expect(answeredAtCreated).toBe(0);
+    expect(final.output_text).toBe('The tool said: hi');
+    expect(items(final).map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+    expect((await client.responses.retrieve(final.id)).output_text).toBe('The tool said: hi');
+  });
+
+  it('stops a run whose client leaves while the tools are listed: the response ends cancelled and the model is never asked', async () => {
+    const release = mcp.holdListings();
+    const controller = new AbortController();
+    const asked = () => server.stub.requests.filter((request) => JSON.stringify(request).includes('left early')).length;
+    let id = '';
+    const stream = await client.responses.create(
+      { model: 'm', input: 'CALL tools__echo {"text":"left early"}', tools: [tool()], stream: true },
+      { signal: controller.signal },
+    );
+    for await (const event of stream) {
+      if (event.type !== 'response.created') continue;
+      id = event.response.id;
+      controller.abort();
+    }
+    release();
+    const stored = await waitFor(async () => {
+      const response = await client.responses.retrieve(id);
+      return response.status !== 'in_progress' ? response : undefined;
+    });
+    expect(stored.status).toBe('cancelled');
+    expect(asked()).toBe(0);
+  });
+
+  it('tells a refusal by the model that comes after the opening in the stream, and stores the response as failed', async () => {
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await client.responses.create({ model: 'm', input: 'HTTP 400', tools: [tool()], stream: true })) events.push(event);
+    const types = events.map((event) => event.type);
+    expect(types[0]).toBe('response.created');
+    expect(types).toContain('response.mcp_list_tools.completed');
+    const last = events[events.length - 1] as OpenAI.Responses.ResponseFailedEvent;
+    expect(last.type).toBe('response.failed');
+    expect(last.response.error?.message).toContain('stub error 400');
+    expect((await client.responses.retrieve(last.response.id)).status).toBe('failed');
   });
 
   it('asks for approval, then makes the call once approved, without listing the tools again', async () => {

@@ -20,13 +20,23 @@ export interface TestMcpServer {
   calls: Array<{ name: string; arguments: unknown }>;
   /** tools/list requests received. */
   listings: number;
+  /** tools/list requests answered (let through a hold). */
+  listingsAnswered: number;
+  /** Holds every tools/list request until the function it gives is called. */
+  holdListings(): () => void;
   close(): Promise<void>;
 }
 
 export async function startTestMcpServer(): Promise<TestMcpServer> {
   const headers: IncomingHttpHeaders[] = [];
   const calls: TestMcpServer['calls'] = [];
-  const state = { listings: 0 };
+  const state: { listings: number; listingsAnswered: number; hold?: Promise<void> } = { listings: 0, listingsAnswered: 0 };
+  const answerListing = async (body: unknown) => {
+    if (!isListing(body)) return;
+    state.listings += 1;
+    await state.hold;
+    state.listingsAnswered += 1;
+  };
   const sseTransports = new Map<string, SSEServerTransport>();
 
   const newServer = () => {
@@ -61,7 +71,7 @@ export async function startTestMcpServer(): Promise<TestMcpServer> {
     void (async () => {
       if (path === '/mcp') {
         const body = req.method === 'POST' ? await readJson(req) : undefined;
-        if (isListing(body)) state.listings += 1;
+        await answerListing(body);
         const server = newServer();
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         res.on('close', () => {
@@ -79,7 +89,7 @@ export async function startTestMcpServer(): Promise<TestMcpServer> {
         const transport = sseTransports.get(new URL(req.url!, 'http://mcp').searchParams.get('sessionId') ?? '');
         if (!transport) return void res.writeHead(404).end();
         const body = await readJson(req);
-        if (isListing(body)) state.listings += 1;
+        await answerListing(body);
         await transport.handlePostMessage(req, res, body);
       } else {
         res.writeHead(404).end();
@@ -95,6 +105,17 @@ export async function startTestMcpServer(): Promise<TestMcpServer> {
     calls,
     get listings() {
       return state.listings;
+    },
+    get listingsAnswered() {
+      return state.listingsAnswered;
+    },
+    holdListings() {
+      let release!: () => void;
+      state.hold = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        state.hold = undefined;
+        release();
+      };
     },
     close: () =>
       new Promise<void>((resolve) => {

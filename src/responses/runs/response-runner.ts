@@ -114,6 +114,15 @@ export interface Run {
   settled(): Promise<void>;
 }
 
+/** The model's first turn of a run, as its preparation leaves it: the events the preparation made, then the model's answer or refusal. */
+interface FirstTurn {
+  spec: RunSpec;
+  events: SerializedEvent[];
+  chunks?: Observable<GenerationChunk>;
+  failure?: unknown;
+  mcp?: McpRun;
+}
+
 interface RunControl {
   detached: boolean;
   settled: Promise<void>;
@@ -191,6 +200,7 @@ export class ResponseRunner {
     const stop = new CancellationSource();
     if (spec.cancellation?.requested) stop.request();
     const stopListening = spec.cancellation?.onRequest(() => stop.request());
+    if (this.opensBeforePreparing(spec)) return this.startOpened(spec, builder, log, opening, stop, stopListening);
     const prepared = await this.prepare(spec, builder, stop);
     spec = prepared.spec;
     if (openingLogged) log.append(prepared.events);
@@ -231,11 +241,87 @@ export class ResponseRunner {
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     if (insertsFirst) log!.wroteElsewhere();
-    const events = this.events(spec, builder, log, { events: opening, logged: openingLogged || insertsFirst }, stop, chunks, openFailure, control);
+    const first: FirstTurn = { spec, events: [], chunks, failure: openFailure };
+    const events = this.events(spec, builder, log, { events: opening, logged: openingLogged || insertsFirst }, stop, first, control);
     const { mcp } = prepared;
     return {
       // An operator only where there is something to close: every event of the run passes through it.
       events: mcp ? events.pipe(finalize(() => void mcp.close())) : events,
+      response,
+      detach: () => (control.detached = true),
+      settled: () => control.settled,
+    };
+  }
+
+  /**
+   * Whether a run opens its stream before it prepares: a new streamed response whose preparation may take seconds
+   * (compaction asks the model; remote MCP servers are listed, and approved calls made). Its client then hears
+   * `response.created` at once, as from OpenAI, and not only once the preparation is done.
+   */
+  private opensBeforePreparing(spec: RunSpec): boolean {
+    const isNew = spec.run.kind === 'stored' || spec.run.kind === 'ephemeral';
+    return spec.streamed && isNew && (spec.sampling.compactThreshold !== undefined || this.mcp.runsAny(spec.response.tools));
+  }
+
+  /**
+   * Starts a run that opens before it prepares (see opensBeforePreparing). Resolves once a stored response's row and
+   * opening are durable (a client that reads `response.created` can read the response); what comes of the preparation
+   * and of the model's first turn, a refusal included, then comes in the stream.
+   */
+  private async startOpened(
+    spec: RunSpec,
+    builder: ResponseStreamBuilder,
+    log: EventLogWriter | undefined,
+    opening: SerializedEvent[],
+    stop: CancellationSource,
+    stopListening: (() => void) | undefined,
+  ): Promise<Run> {
+    const { response } = spec;
+    const persistence = persistenceOf(spec);
+    const inserts = persistence.kind === 'stored' && persistence.newInputItems !== undefined;
+    try {
+      if (inserts) {
+        await this.writes.insert(
+          {
+            tenantId: persistence.tenantId,
+            response: { ...response, status: 'in_progress' },
+            inputItems: persistence.newInputItems!,
+            sampling: spec.sampling,
+            lastSequenceNumber: spec.lastSequenceNumber,
+            stream: spec.streamed,
+          },
+          { log: { events: opening, notify: persistence.notifyFollowers } },
+        );
+        log!.wroteElsewhere();
+      }
+    } finally {
+      stopListening?.();
+    }
+    if (spec.cancellation?.requested) {
+      if (inserts) await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
+      throw new DOMException('The run was stopped before it started.', 'AbortError');
+    }
+    const first = this.prepare(spec, builder, stop).then(async ({ spec: prepared, events, mcp }): Promise<FirstTurn> => {
+      const turn: FirstTurn = { spec: prepared, events, mcp };
+      try {
+        turn.chunks = await this.generate(prepared, prepared.request, { stop, incremental: true });
+      } catch (error) {
+        turn.failure = error;
+      }
+      return turn;
+    });
+    const control: RunControl = { detached: false, settled: Promise.resolve() };
+    const events = this.events(spec, builder, log, { events: opening, logged: inserts }, stop, first, control);
+    return {
+      events: events.pipe(
+        finalize(
+          () =>
+            void first.then(
+              (turn) => turn.mcp?.close(),
+              () => undefined,
+            ),
+        ),
+      ),
       response,
       detach: () => (control.detached = true),
       settled: () => control.settled,
@@ -248,8 +334,7 @@ export class ResponseRunner {
     log: EventLogWriter | undefined,
     opening: { events: SerializedEvent[]; logged: boolean },
     stop: CancellationSource,
-    chunks: Observable<GenerationChunk> | undefined,
-    openFailure: GenerationFailure | undefined,
+    first: FirstTurn | Promise<FirstTurn>,
     control: RunControl,
   ): Observable<SerializedEvent> {
     return new Observable<SerializedEvent>((subscriber) => {
@@ -281,31 +366,45 @@ export class ResponseRunner {
         });
       };
 
-      // A model turn; one that called hosted tools is followed by their runs and the next turn.
-      const turns = new ModelTurns(spec, builder.response.output.length);
-      const runTurn = (turnChunks: Observable<GenerationChunk>) => {
-        upstream = turnChunks.subscribe({
-          next: (chunk) => emit(builder.push(chunk)),
-          error: (error: unknown) => end(builder.fail(failureBody(error))),
-          complete: () => {
-            if (!builder.calledHostedTools) return end(builder.complete());
-            this.runHostedCalls(spec, builder, turns, emit, stop).then(
-              (next) => {
-                if (ended) return;
-                if (next) runTurn(next);
-                else end(builder.complete());
-              },
-              (error: unknown) => {
-                if (!ended) end(builder.fail(failureBody(error)));
-              },
-            );
-          },
-        });
+      // The first model turn (after what came of the preparation); one that called hosted tools is followed by their
+      // runs and the next turn.
+      const startTurns = ({ spec: prepared, events, chunks, failure }: FirstTurn) => {
+        if (ended) {
+          // Left while the run prepared: the backend's answer, if any, is let go.
+          chunks?.subscribe({ error: () => undefined }).unsubscribe();
+          return;
+        }
+        emit(events);
+        if (failure || !chunks) return end(builder.fail(failureBody(failure)));
+        const turns = new ModelTurns(prepared, builder.response.output.length);
+        const runTurn = (turnChunks: Observable<GenerationChunk>) => {
+          upstream = turnChunks.subscribe({
+            next: (chunk) => emit(builder.push(chunk)),
+            error: (error: unknown) => end(builder.fail(failureBody(error))),
+            complete: () => {
+              if (!builder.calledHostedTools) return end(builder.complete());
+              this.runHostedCalls(prepared, builder, turns, emit, stop).then(
+                (next) => {
+                  if (ended) return;
+                  if (next) runTurn(next);
+                  else end(builder.complete());
+                },
+                (error: unknown) => {
+                  if (!ended) end(builder.fail(failureBody(error)));
+                },
+              );
+            },
+          });
+        };
+        runTurn(chunks);
       };
       if (opening.logged) opening.events.forEach((event) => subscriber.next(event));
       else emit(opening.events);
-      if (openFailure || !chunks) end(builder.fail(failureBody(openFailure)));
-      else runTurn(chunks);
+      if (first instanceof Promise) {
+        first.then(startTurns, (error: unknown) => {
+          if (!ended) end(builder.fail(failureBody(error)));
+        });
+      } else startTurns(first);
       return () => {
         upstream?.unsubscribe();
         if (ended) return;
