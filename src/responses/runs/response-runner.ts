@@ -310,18 +310,13 @@ export class ResponseRunner {
       }
       return turn;
     });
+    // A failed preparation (an approved call that failed) ends the stream: see events().
+    first.catch(() => undefined);
+    const closeMcp = () => void first.then((turn) => turn.mcp?.close()).catch(() => undefined);
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     const events = this.events(spec, builder, log, { events: opening, logged: inserts }, stop, first, control);
     return {
-      events: events.pipe(
-        finalize(
-          () =>
-            void first.then(
-              (turn) => turn.mcp?.close(),
-              () => undefined,
-            ),
-        ),
-      ),
+      events: events.pipe(finalize(closeMcp)),
       response,
       detach: () => (control.detached = true),
       settled: () => control.settled,
