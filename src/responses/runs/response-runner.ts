@@ -207,19 +207,7 @@ export class ResponseRunner {
     opening.push(...prepared.events);
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     // A new response's row and its opening events commit together: one round trip instead of two.
-    const inserted = insertsFirst
-      ? this.writes.insert(
-          {
-            tenantId: persistence.tenantId,
-            response: { ...response, status: 'in_progress' },
-            inputItems: persistence.newInputItems!,
-            sampling: spec.sampling,
-            lastSequenceNumber: spec.lastSequenceNumber,
-            stream: spec.streamed,
-          },
-          { log: { events: opening, notify: persistence.notifyFollowers } },
-        )
-      : Promise.resolve();
+    const inserted = insertsFirst ? this.insertOpening(spec, persistence, opening) : Promise.resolve();
     let chunks: Observable<GenerationChunk> | undefined;
     let openFailure: GenerationFailure | undefined;
     const [insertResult, openResult] = await Promise.allSettled([inserted, this.generate(spec, spec.request, { stop, incremental: spec.streamed || logged })]);
@@ -281,17 +269,7 @@ export class ResponseRunner {
     const inserts = persistence.kind === 'stored' && persistence.newInputItems !== undefined;
     try {
       if (inserts) {
-        await this.writes.insert(
-          {
-            tenantId: persistence.tenantId,
-            response: { ...response, status: 'in_progress' },
-            inputItems: persistence.newInputItems!,
-            sampling: spec.sampling,
-            lastSequenceNumber: spec.lastSequenceNumber,
-            stream: spec.streamed,
-          },
-          { log: { events: opening, notify: persistence.notifyFollowers } },
-        );
+        await this.insertOpening(spec, persistence, opening);
         log!.wroteElsewhere();
       }
     } finally {
@@ -321,6 +299,21 @@ export class ResponseRunner {
       detach: () => (control.detached = true),
       settled: () => control.settled,
     };
+  }
+
+  /** A new response's row, in progress, with its input items and its opening events: one commit. */
+  private insertOpening(spec: RunSpec, persistence: Extract<Persistence, { kind: 'stored' }>, opening: SerializedEvent[]): Promise<void> {
+    return this.writes.insert(
+      {
+        tenantId: persistence.tenantId,
+        response: { ...spec.response, status: 'in_progress' },
+        inputItems: persistence.newInputItems!,
+        sampling: spec.sampling,
+        lastSequenceNumber: spec.lastSequenceNumber,
+        stream: spec.streamed,
+      },
+      { log: { events: opening, notify: persistence.notifyFollowers } },
+    );
   }
 
   private events(
