@@ -31,7 +31,7 @@ export async function startTestMcpServer(): Promise<TestMcpServer> {
   const headers: IncomingHttpHeaders[] = [];
   const calls: TestMcpServer['calls'] = [];
   const state: { listings: number; listingsAnswered: number; hold?: Promise<void> } = { listings: 0, listingsAnswered: 0 };
-  const answerListing = async (body: unknown) => {
+  const countAndHoldListing = async (body: unknown) => {
     if (!isListing(body)) return;
     state.listings += 1;
     await state.hold;
@@ -71,7 +71,7 @@ export async function startTestMcpServer(): Promise<TestMcpServer> {
     void (async () => {
       if (path === '/mcp') {
         const body = req.method === 'POST' ? await readJson(req) : undefined;
-        await answerListing(body);
+        await countAndHoldListing(body);
         const server = newServer();
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         res.on('close', () => {
@@ -89,7 +89,7 @@ export async function startTestMcpServer(): Promise<TestMcpServer> {
         const transport = sseTransports.get(new URL(req.url!, 'http://mcp').searchParams.get('sessionId') ?? '');
         if (!transport) return void res.writeHead(404).end();
         const body = await readJson(req);
-        await answerListing(body);
+        await countAndHoldListing(body);
         await transport.handlePostMessage(req, res, body);
       } else {
         res.writeHead(404).end();
