@@ -94,23 +94,24 @@ describe('Remote MCP tools', () => {
     ]);
   });
 
-  it('opens the stream before it lists the tools, as OpenAI does: response.created comes while the listing is under way', async () => {
+  it('opens the stream before it lists the tools, as OpenAI does: response.created, then the listing in progress, come while it is under way', async () => {
     const release = mcp.holdListings();
     // Let go in any case: a server that lists first fails this test rather than hangs it.
     const fallback = setTimeout(release, 1000);
     const answeredBefore = mcp.listingsAnswered;
-    let answeredAtCreated: number | undefined;
+    const answeredAt: Record<string, number> = {};
     const stream = client.responses.stream({ model: 'm', input: 'CALL tools__echo {"text":"hi"}', tools: [tool()] });
     stream.on('event', (event) => {
-      if (event.type !== 'response.created') return;
-      answeredAtCreated = mcp.listingsAnswered - answeredBefore;
-      release();
+      if (event.type !== 'response.created' && event.type !== 'response.mcp_list_tools.in_progress') return;
+      answeredAt[event.type] = mcp.listingsAnswered - answeredBefore;
+      if (event.type === 'response.mcp_list_tools.in_progress') release();
     });
     const final = await stream.finalResponse();
     clearTimeout(fallback);
-    expect(answeredAtCreated).toBe(0);
+    expect(answeredAt).toEqual({ 'response.created': 0, 'response.mcp_list_tools.in_progress': 0 });
     expect(final.output_text).toBe('The tool said: hi');
     expect(items(final).map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+    expect(items(final)[0]).toMatchObject({ server_label: 'tools', tools: expect.arrayContaining([expect.objectContaining({ name: 'echo' })]) });
     expect((await client.responses.retrieve(final.id)).output_text).toBe('The tool said: hi');
   });
 

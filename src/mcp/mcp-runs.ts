@@ -10,15 +10,14 @@ import { failureOf, type McpCallOutcome, McpConnection, type McpToolInfo } from 
 import { McpHostPolicy } from './mcp-host-policy';
 import { allowedTools, isRemoteMcp, type McpCredentials, mcpHostedTool, type McpToolEntry, needsApproval } from './mcp-tools';
 
-/**
- * A listing of a server's tools made for a run: its `mcp_list_tools` item, the item as its `output_item.added`
- * announces it (no tools yet, as OpenAI's), and the events between that and its `output_item.done`.
- */
+/** A listing of a server's tools made for a run: its `mcp_list_tools` item, and the event that tells how it ended. */
 export interface McpListing {
   item: JsonObject & { id: string; type: string };
-  asAdded: JsonObject;
   events: HostedCallEvent[];
 }
+
+/** Told as a listing starts: its item, and the item as its `output_item.added` announces it (no tools yet, as OpenAI's). */
+export type McpListingStarted = (item: McpListing['item'], asAdded: JsonObject) => void;
 
 /** A call the user approved in this request's input (an `mcp_approval_response`), to be made before the model answers. */
 export interface ApprovedMcpCall {
@@ -118,7 +117,13 @@ export class McpRuns {
     return this.enabled && tools.some(isRemoteMcp);
   }
 
-  async prepare(tools: ResponseTool[], credentials: McpCredentials, conversation: InputItem[], signal: AbortSignal): Promise<McpRun | undefined> {
+  async prepare(
+    tools: ResponseTool[],
+    credentials: McpCredentials,
+    conversation: InputItem[],
+    signal: AbortSignal,
+    started: McpListingStarted,
+  ): Promise<McpRun | undefined> {
     const entries = this.enabled ? tools.filter(isRemoteMcp) : [];
     if (entries.length === 0) return undefined;
     const sessions = new Map(
@@ -131,7 +136,7 @@ export class McpRuns {
       approved: [],
       close: async () => void (await Promise.all([...sessions.values()].map((session) => session.close()))),
     };
-    const listed = await Promise.all([...sessions.values()].map((session) => this.toolsOf(session, conversation, signal)));
+    const listed = await Promise.all([...sessions.values()].map((session) => this.toolsOf(session, conversation, signal, started)));
     for (const [index, session] of [...sessions.values()].entries()) {
       const { tools: serverTools, listing } = listed[index];
       if (listing) run.listings.push(listing);
@@ -161,16 +166,18 @@ export class McpRuns {
   }
 
   /** A server's tools: those a listing earlier in the conversation holds, or a new listing (with its item). */
-  private async toolsOf(session: McpServerSession, conversation: InputItem[], signal: AbortSignal): Promise<{ tools: McpToolInfo[]; listing?: McpListing }> {
+  private async toolsOf(
+    session: McpServerSession,
+    conversation: InputItem[],
+    signal: AbortSignal,
+    started: McpListingStarted,
+  ): Promise<{ tools: McpToolInfo[]; listing?: McpListing }> {
     const label = session.entry.server_label;
     const earlier = conversation.findLast((item) => item.type === 'mcp_list_tools' && item.server_label === label && !item.error);
     if (earlier) return { tools: earlier.tools as unknown as McpToolInfo[] };
     const item: McpListing['item'] = { id: newId('mcpl'), type: 'mcp_list_tools', server_label: label, tools: [] };
-    const listing = (outcome: 'completed' | 'failed'): McpListing => ({
-      item,
-      asAdded: { ...item, tools: [] },
-      events: [{ type: 'response.mcp_list_tools.in_progress' }, { type: `response.mcp_list_tools.${outcome}` }],
-    });
+    const listing = (outcome: 'completed' | 'failed'): McpListing => ({ item, events: [{ type: `response.mcp_list_tools.${outcome}` }] });
+    started(item, { ...item, tools: [] });
     try {
       const tools = await session.list(signal);
       METRICS.mcpOperations.inc({ kind: 'list', outcome: 'completed' });

@@ -9,7 +9,7 @@ import { AppConfig } from '../../config/app-config';
 import type { ConversationAppend } from '../../conversations/conversations.service';
 import { EventLogService, type EventLogWriter } from '../../events/event-log.service';
 import type { SerializedEvent } from '../../events/serialized-event';
-import { type McpRun, McpRuns } from '../../mcp/mcp-runs';
+import { type McpListing, type McpRun, McpRuns } from '../../mcp/mcp-runs';
 import type { McpCredentials } from '../../mcp/mcp-tools';
 import { METRICS } from '../../metrics/metrics';
 import { GenerationFailure } from '../../models/backend-errors';
@@ -114,10 +114,9 @@ export interface Run {
   settled(): Promise<void>;
 }
 
-/** The model's first turn of a run, as its preparation leaves it: the events the preparation made, then the model's answer or refusal. */
+/** The model's first turn of a run, as its preparation leaves it: the model's answer or refusal. */
 interface FirstTurn {
   spec: RunSpec;
-  events: SerializedEvent[];
   chunks?: Observable<GenerationChunk>;
   failure?: unknown;
   mcp?: McpRun;
@@ -201,10 +200,11 @@ export class ResponseRunner {
     if (spec.cancellation?.requested) stop.request();
     const stopListening = spec.cancellation?.onRequest(() => stop.request());
     if (this.opensBeforePreparing(spec)) return this.startOpened(spec, builder, log, opening, stop, stopListening);
-    const prepared = await this.prepare(spec, builder, stop);
+    const preparedEvents: SerializedEvent[] = [];
+    const prepared = await this.prepare(spec, builder, stop, (events) => preparedEvents.push(...events));
     spec = prepared.spec;
-    if (openingLogged) log.append(prepared.events);
-    opening.push(...prepared.events);
+    if (openingLogged) log.append(preparedEvents);
+    opening.push(...preparedEvents);
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     // A new response's row and its opening events commit together: one round trip instead of two.
     const inserted = insertsFirst ? this.insertOpening(spec, persistence, opening) : Promise.resolve();
@@ -229,7 +229,7 @@ export class ResponseRunner {
     }
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     if (insertsFirst) log!.wroteElsewhere();
-    const first: FirstTurn = { spec, events: [], chunks, failure: openFailure };
+    const first: FirstTurn = { spec, chunks, failure: openFailure };
     const events = this.events(spec, builder, log, { events: opening, logged: openingLogged || insertsFirst }, stop, first, control);
     const { mcp } = prepared;
     return {
@@ -279,18 +279,19 @@ export class ResponseRunner {
       if (inserts) await this.responses.delete(persistence.tenantId, response.id).catch(() => undefined);
       throw new DOMException('The run was stopped before it started.', 'AbortError');
     }
-    const first = this.prepare(spec, builder, stop).then(async ({ spec: prepared, events, mcp }): Promise<FirstTurn> => {
-      const turn: FirstTurn = { spec: prepared, events, mcp };
-      try {
-        turn.chunks = await this.generate(prepared, prepared.request, { stop, incremental: true });
-      } catch (error) {
-        turn.failure = error;
-      }
-      return turn;
-    });
-    // A failed preparation (an approved call that failed) ends the stream: see events().
-    first.catch(() => undefined);
-    const closeMcp = () => void first.then((turn) => turn.mcp?.close()).catch(() => undefined);
+    // Prepared once the stream is read, its events going out as they come.
+    let prepared: Promise<FirstTurn> | undefined;
+    const first = (out: (events: SerializedEvent[]) => void) =>
+      (prepared = this.prepare(spec, builder, stop, out).then(async ({ spec: ready, mcp }) => {
+        const turn: FirstTurn = { spec: ready, mcp };
+        try {
+          turn.chunks = await this.generate(ready, ready.request, { stop, incremental: true });
+        } catch (error) {
+          turn.failure = error;
+        }
+        return turn;
+      }));
+    const closeMcp = () => void prepared?.then((turn) => turn.mcp?.close()).catch(() => undefined);
     const control: RunControl = { detached: false, settled: Promise.resolve() };
     const events = this.events(spec, builder, log, { events: opening, logged: inserts }, stop, first, control);
     return {
@@ -322,7 +323,8 @@ export class ResponseRunner {
     log: EventLogWriter | undefined,
     opening: { events: SerializedEvent[]; logged: boolean },
     stop: CancellationSource,
-    first: FirstTurn | Promise<FirstTurn>,
+    /** The first turn, or how to prepare it, given where the preparation's events go. */
+    first: FirstTurn | ((out: (events: SerializedEvent[]) => void) => Promise<FirstTurn>),
     control: RunControl,
   ): Observable<SerializedEvent> {
     return new Observable<SerializedEvent>((subscriber) => {
@@ -356,13 +358,12 @@ export class ResponseRunner {
 
       // The first model turn (after what came of the preparation); one that called hosted tools is followed by their
       // runs and the next turn.
-      const startTurns = ({ spec: prepared, events, chunks, failure }: FirstTurn) => {
+      const startTurns = ({ spec: prepared, chunks, failure }: FirstTurn) => {
         if (ended) {
           // Left while the run prepared: the backend's answer, if any, is let go.
           chunks?.subscribe({ error: () => undefined }).unsubscribe();
           return;
         }
-        emit(events);
         if (failure || !chunks) return end(builder.fail(failureBody(failure)));
         const turns = new ModelTurns(prepared, builder.response.output.length);
         const runTurn = (turnChunks: Observable<GenerationChunk>) => {
@@ -388,8 +389,11 @@ export class ResponseRunner {
       };
       if (opening.logged) opening.events.forEach((event) => subscriber.next(event));
       else emit(opening.events);
-      if (first instanceof Promise) {
-        first.then(startTurns, (error: unknown) => {
+      if (typeof first === 'function') {
+        const out = (events: SerializedEvent[]) => {
+          if (!ended) emit(events);
+        };
+        first(out).then(startTurns, (error: unknown) => {
           if (!ended) end(builder.fail(failureBody(error)));
         });
       } else startTurns(first);
@@ -423,43 +427,60 @@ export class ResponseRunner {
     spec: RunSpec,
     builder: ResponseStreamBuilder,
     stop: CancellationSource,
-  ): Promise<{ spec: RunSpec; events: SerializedEvent[]; mcp?: McpRun }> {
-    const events: SerializedEvent[] = [];
+    out: (events: SerializedEvent[]) => void,
+  ): Promise<{ spec: RunSpec; mcp?: McpRun }> {
     let request = spec.request;
     const threshold = spec.sampling.compactThreshold;
     const compaction = threshold
       ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, stop).catch(() => undefined)
       : undefined;
+    // Stopped meanwhile (the client left an opened run): the response has ended, and stays as it ended.
+    if (stop.requested) return { spec };
     if (compaction) {
       request = { ...request, input: compaction.input };
-      events.push(...builder.compacted(compaction.item, compaction.usage));
+      out(builder.compacted(compaction.item, compaction.usage));
     }
+    // Listings that have started, each ended once its outcome is known.
+    const listing: Array<McpListing['item']> = [];
     // A signal only for a run that has MCP servers: most have none.
     const mcp = !this.mcp.runsAny(spec.response.tools)
       ? undefined
-      : await this.mcp.prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, stop.signal).catch((error: unknown) => {
-          if (!stop.requested) this.logger.error(`preparing the MCP servers of ${spec.response.id} failed: ${String(error)}`);
-          return undefined;
-        });
+      : await this.mcp
+          .prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, stop.signal, (item, asAdded) => {
+            if (stop.requested) return;
+            listing.push(item);
+            out(builder.openItem(item, asAdded, [{ type: 'response.mcp_list_tools.in_progress' }]));
+          })
+          .catch((error: unknown) => {
+            if (stop.requested) return undefined;
+            this.logger.error(`preparing the MCP servers of ${spec.response.id} failed: ${String(error)}`);
+            for (const item of listing) {
+              item.error = 'The listing was not finished.';
+              out(builder.closeItem(item, [{ type: 'response.mcp_list_tools.failed' }]));
+            }
+            return undefined;
+          });
+    if (stop.requested) return { spec, mcp };
     if (mcp) {
-      for (const { item, asAdded, events: listed } of mcp.listings) events.push(...builder.addDoneItem(item, { asAdded, events: listed }));
+      for (const { item, events: listed } of mcp.listings) out(builder.closeItem(item, listed));
       builder.offerHostedTools(mcp.tools);
       request = { ...request, tools: [...request.tools, ...mcp.functions] };
       const exchanges: InputItem[] = [];
       for (const approved of mcp.approved) {
         const { call, events: opened } = builder.openHostedCall(approved.tool, approved.argumentsText);
-        events.push(...opened, ...builder.hostedCallsRunning([call]));
+        out([...opened, ...builder.hostedCallsRunning([call])]);
         // Stopped meanwhile: the run does not start, and its connections close.
         const result = await approved.tool.run(call.arguments, { tools: spec.response.tools, signal: stop.signal }).catch(async (error: unknown) => {
           await mcp.close();
           throw error;
         });
-        events.push(...builder.hostedCallDone(call, result));
+        if (stop.requested) return { spec, mcp };
+        out(builder.hostedCallDone(call, result));
         exchanges.push(...hostedExchange(call, result.output));
       }
       request = { ...request, input: [...request.input, ...exchanges] };
     }
-    return { spec: { ...spec, request }, events, mcp };
+    return { spec: { ...spec, request }, mcp };
   }
 
   /**

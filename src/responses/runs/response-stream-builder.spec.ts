@@ -1,4 +1,4 @@
-import type { ResponseObject } from '../../common/openai/types';
+import type { JsonObject, ResponseObject } from '../../common/openai/types';
 import { ResponseStreamBuilder } from './response-stream-builder';
 
 const skeleton = () =>
@@ -6,6 +6,25 @@ const skeleton = () =>
 const parse = (events: Array<{ json: string }>) => events.map((event) => JSON.parse(event.json));
 
 describe('ResponseStreamBuilder', () => {
+  it('opens an item that becomes whole later, and closes it at its own output index with the item as it ended', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
+    const first = { id: 'mcpl_1', type: 'mcp_list_tools', server_label: 'one', tools: [] as JsonObject[] };
+    const second = { id: 'mcpl_2', type: 'mcp_list_tools', server_label: 'two', tools: [] as JsonObject[] };
+    const opened = [...builder.openItem(first, { ...first }, [{ type: 'response.mcp_list_tools.in_progress' }]), ...builder.openItem(second, { ...second })];
+    first.tools = [{ name: 'echo' }];
+    const closed = builder.closeItem(first, [{ type: 'response.mcp_list_tools.completed' }]);
+    const parsed = [...opened, ...closed].map((event) => JSON.parse(event.json) as Record<string, unknown>);
+    expect(parsed.map((event) => [event.type, event.output_index, event.sequence_number])).toEqual([
+      ['response.output_item.added', 0, 0],
+      ['response.mcp_list_tools.in_progress', 0, 1],
+      ['response.output_item.added', 1, 2],
+      ['response.mcp_list_tools.completed', 0, 3],
+      ['response.output_item.done', 0, 4],
+    ]);
+    expect(parsed[0].item).toMatchObject({ tools: [] });
+    expect(parsed[4].item).toMatchObject({ tools: [{ name: 'echo' }] });
+  });
+
   it('opens with response.created and response.in_progress, each the whole response as JSON would write it', () => {
     const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
     const [created, inProgress] = builder.created();

@@ -130,12 +130,26 @@ export class ResponseStreamBuilder {
     item: JsonObject & { id: string; type: string },
     { asAdded = item, events = [] }: { asAdded?: JsonObject; events?: HostedCallEvent[] } = {},
   ): SerializedEvent[] {
+    return [...this.openItem(item, asAdded, events), ...this.closeItem(item)];
+  }
+
+  /**
+   * Adds an item that becomes whole later (a listing of MCP tools under way): `output_item.added` with the item as
+   * `asAdded` shows it, then `events`. closeItem ends it.
+   */
+  openItem(item: JsonObject & { id: string; type: string }, asAdded: JsonObject, events: HostedCallEvent[] = []): SerializedEvent[] {
     const outputIndex = this.addOutput(item as HostedCallItem);
-    return [
-      this.emit('response.output_item.added', { output_index: outputIndex, item: asAdded }),
-      ...events.map((event) => this.emit(event.type, { output_index: outputIndex, item_id: item.id, ...event.fields })),
-      this.emit('response.output_item.done', { output_index: outputIndex, item }),
-    ];
+    return [this.emit('response.output_item.added', { output_index: outputIndex, item: asAdded }), ...this.itemEvents(outputIndex, item, events)];
+  }
+
+  /** `events`, then `output_item.done`, for an item openItem added (whole by now). */
+  closeItem(item: JsonObject & { id: string; type: string }, events: HostedCallEvent[] = []): SerializedEvent[] {
+    const outputIndex = this.response.output.findIndex((output) => output.id === item.id);
+    return [...this.itemEvents(outputIndex, item, events), this.emit('response.output_item.done', { output_index: outputIndex, item })];
+  }
+
+  private itemEvents(outputIndex: number, item: { id: string }, events: HostedCallEvent[]): SerializedEvent[] {
+    return events.map((event) => this.emit(event.type, { output_index: outputIndex, item_id: item.id, ...event.fields }));
   }
 
   get lastSequenceNumber(): number {
