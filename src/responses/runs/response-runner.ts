@@ -434,27 +434,27 @@ export class ResponseRunner {
     const compaction = threshold
       ? await this.compaction.compactForRun(spec.tenantId, spec.backend, request, threshold, stop).catch(() => undefined)
       : undefined;
-    // Stopped meanwhile (the client left an opened run): the response has ended, and stays as it ended.
+    // Stopped meanwhile (its client left): the run ends, and a response that has ended stays as it ended.
     if (stop.requested) return { spec };
     if (compaction) {
       request = { ...request, input: compaction.input };
       out(builder.compacted(compaction.item, compaction.usage));
     }
-    // Listings that have started, each ended once its outcome is known.
-    const listing: Array<McpListing['item']> = [];
+    // The listings that have started, each ended once its outcome is known.
+    const started: Array<McpListing['item']> = [];
     // A signal only for a run that has MCP servers: most have none.
     const mcp = !this.mcp.runsAny(spec.response.tools)
       ? undefined
       : await this.mcp
           .prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, stop.signal, (item, asAdded) => {
             if (stop.requested) return;
-            listing.push(item);
+            started.push(item);
             out(builder.openItem(item, asAdded, [{ type: 'response.mcp_list_tools.in_progress' }]));
           })
           .catch((error: unknown) => {
             if (stop.requested) return undefined;
             this.logger.error(`preparing the MCP servers of ${spec.response.id} failed: ${String(error)}`);
-            for (const item of listing) {
+            for (const item of started) {
               item.error = 'The listing was not finished.';
               out(builder.closeItem(item, [{ type: 'response.mcp_list_tools.failed' }]));
             }
