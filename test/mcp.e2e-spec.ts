@@ -242,6 +242,29 @@ describe('Remote MCP tools', () => {
     expect(await tablesHolding(db.url, 'secret-token-2')).toEqual({});
   });
 
+  it("tells a streamed background job's reader of a listing as it starts, while the listing is under way", async () => {
+    const release = mcp.holdListings();
+    // Let go in any case: a job that tells the listing only once it ended fails this test rather than hangs it.
+    const fallback = setTimeout(release, 1000);
+    const answeredBefore = mcp.listingsAnswered;
+    let answeredAtInProgress: number | undefined;
+    const types: string[] = [];
+    const stream = await client.responses.create({ model: 'm', input: 'CALL tools__echo {"text":"hi"}', tools: [tool()], background: true, stream: true });
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type !== 'response.mcp_list_tools.in_progress') continue;
+      answeredAtInProgress = mcp.listingsAnswered - answeredBefore;
+      release();
+    }
+    clearTimeout(fallback);
+    expect(answeredAtInProgress).toBe(0);
+    expect(types.filter((type) => type.startsWith('response.mcp_list_tools'))).toEqual([
+      'response.mcp_list_tools.in_progress',
+      'response.mcp_list_tools.completed',
+    ]);
+    expect(types.at(-1)).toBe('response.completed');
+  });
+
   it('refuses a server_url whose host MCP_ALLOWED_HOSTS does not list', async () => {
     await expect(client.responses.create({ model: 'm', input: 'hi', tools: [tool({ server_url: 'http://169.254.169.254/mcp' })] })).rejects.toMatchObject({
       status: 400,

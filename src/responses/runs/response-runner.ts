@@ -200,11 +200,12 @@ export class ResponseRunner {
     if (spec.cancellation?.requested) stop.request();
     const stopListening = spec.cancellation?.onRequest(() => stop.request());
     if (this.opensBeforePreparing(spec)) return this.startOpened(spec, builder, log, opening, stop, stopListening);
-    const preparedEvents: SerializedEvent[] = [];
-    const prepared = await this.prepare(spec, builder, stop, (events) => preparedEvents.push(...events));
+    // What the preparation tells joins the opening; a background job's followers read it as it comes.
+    const prepared = await this.prepare(spec, builder, stop, (events) => {
+      if (openingLogged) log.append(events);
+      opening.push(...events);
+    });
     spec = prepared.spec;
-    if (openingLogged) log.append(preparedEvents);
-    opening.push(...preparedEvents);
     const insertsFirst = persistence.kind === 'stored' && persistence.logEvents && persistence.newInputItems !== undefined;
     // A new response's row and its opening events commit together: one round trip instead of two.
     const inserted = insertsFirst ? this.insertOpening(spec, persistence, opening) : Promise.resolve();
