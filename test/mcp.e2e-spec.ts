@@ -115,7 +115,7 @@ describe('Remote MCP tools', () => {
     expect((await client.responses.retrieve(final.id)).output_text).toBe('The tool said: hi');
   });
 
-  it('stops a run whose client leaves while the tools are listed: the response ends cancelled and the model is never asked', async () => {
+  it('stops a run whose client leaves while the tools are listed: the response ends cancelled, its listing as failed, and a continuation lists again', async () => {
     const release = mcp.holdListings();
     const controller = new AbortController();
     const asked = () => server.stub.requests.filter((request) => JSON.stringify(request).includes('left early')).length;
@@ -125,9 +125,8 @@ describe('Remote MCP tools', () => {
       { signal: controller.signal },
     );
     for await (const event of stream) {
-      if (event.type !== 'response.created') continue;
-      id = event.response.id;
-      controller.abort();
+      if (event.type === 'response.created') id = event.response.id;
+      if (event.type === 'response.mcp_list_tools.in_progress') controller.abort();
     }
     release();
     const stored = await waitFor(async () => {
@@ -136,6 +135,11 @@ describe('Remote MCP tools', () => {
     });
     expect(stored.status).toBe('cancelled');
     expect(asked()).toBe(0);
+    // The listing did not finish: it says so, and is not taken for the server's tools by what follows.
+    expect(items(stored)).toEqual([expect.objectContaining({ type: 'mcp_list_tools', server_label: 'tools', tools: [], error: expect.any(String) })]);
+    const next = await client.responses.create({ model: 'm', previous_response_id: id, input: 'CALL tools__echo {"text":"again"}', tools: [tool()] });
+    expect(next.output_text).toBe('The tool said: again');
+    expect(items(next)[0]).toMatchObject({ type: 'mcp_list_tools', tools: expect.arrayContaining([expect.objectContaining({ name: 'echo' })]) });
   });
 
   it('tells a refusal by the model that comes after the opening in the stream, and stores the response as failed', async () => {

@@ -16,8 +16,12 @@ export interface McpListing {
   events: HostedCallEvent[];
 }
 
-/** Told as a listing starts: its item, and the item as its `output_item.added` announces it (no tools yet, as OpenAI's). */
-export type McpListingStarted = (item: McpListing['item'], asAdded: JsonObject) => void;
+/**
+ * Told as a listing starts: its item, the item as its `output_item.added` announces it (no tools yet, as OpenAI's),
+ * and how to end it if the response ends before the listing does (the item then holds an error, so that a later
+ * turn lists the server again rather than take its tools to be none).
+ */
+export type McpListingStarted = (item: McpListing['item'], asAdded: JsonObject, cut: () => HostedCallEvent[]) => void;
 
 /** A call the user approved in this request's input (an `mcp_approval_response`), to be made before the model answers. */
 export interface ApprovedMcpCall {
@@ -177,7 +181,10 @@ export class McpRuns {
     if (earlier) return { tools: earlier.tools as unknown as McpToolInfo[] };
     const item: McpListing['item'] = { id: newId('mcpl'), type: 'mcp_list_tools', server_label: label, tools: [] };
     const listing = (outcome: 'completed' | 'failed'): McpListing => ({ item, events: [{ type: `response.mcp_list_tools.${outcome}` }] });
-    started(item, { ...item, tools: [] });
+    started(item, { ...item, tools: [] }, () => {
+      item.error = 'The listing did not finish: the response ended first.';
+      return listing('failed').events;
+    });
     try {
       const tools = await session.list(signal);
       METRICS.mcpOperations.inc({ kind: 'list', outcome: 'completed' });

@@ -9,7 +9,7 @@ import { AppConfig } from '../../config/app-config';
 import type { ConversationAppend } from '../../conversations/conversations.service';
 import { EventLogService, type EventLogWriter } from '../../events/event-log.service';
 import type { SerializedEvent } from '../../events/serialized-event';
-import { type McpListing, type McpRun, McpRuns } from '../../mcp/mcp-runs';
+import { type McpRun, McpRuns } from '../../mcp/mcp-runs';
 import type { McpCredentials } from '../../mcp/mcp-tools';
 import { METRICS } from '../../metrics/metrics';
 import { GenerationFailure } from '../../models/backend-errors';
@@ -441,24 +441,17 @@ export class ResponseRunner {
       request = { ...request, input: compaction.input };
       out(builder.compacted(compaction.item, compaction.usage));
     }
-    // The listings that have started, each ended once its outcome is known.
-    const started: Array<McpListing['item']> = [];
     // A signal only for a run that has MCP servers: most have none.
     const mcp = !this.mcp.runsAny(spec.response.tools)
       ? undefined
       : await this.mcp
-          .prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, stop.signal, (item, asAdded) => {
-            if (stop.requested) return;
-            started.push(item);
-            out(builder.openItem(item, asAdded, [{ type: 'response.mcp_list_tools.in_progress' }]));
+          .prepare(spec.response.tools, spec.mcpCredentials ?? {}, request.input, stop.signal, (item, asAdded, cut) => {
+            if (!stop.requested) out(builder.openItem(item, asAdded, [{ type: 'response.mcp_list_tools.in_progress' }], cut));
           })
           .catch((error: unknown) => {
             if (stop.requested) return undefined;
             this.logger.error(`preparing the MCP servers of ${spec.response.id} failed: ${String(error)}`);
-            for (const item of started) {
-              item.error = 'The listing was not finished.';
-              out(builder.closeItem(item, [{ type: 'response.mcp_list_tools.failed' }]));
-            }
+            out(builder.closeOpenedItems());
             return undefined;
           });
     if (stop.requested) return { spec, mcp };

@@ -25,6 +25,27 @@ describe('ResponseStreamBuilder', () => {
     expect(parsed[4].item).toMatchObject({ tools: [{ name: 'echo' }] });
   });
 
+  it('ends an item still being made as its cut says when the response ends first, and only that one', () => {
+    const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
+    const done = { id: 'mcpl_1', type: 'mcp_list_tools', server_label: 'one', tools: [] as JsonObject[] };
+    const cutShort: JsonObject & { id: string; type: string } = { id: 'mcpl_2', type: 'mcp_list_tools', server_label: 'two', tools: [] };
+    const cut = () => {
+      cutShort.error = 'cut';
+      return [{ type: 'response.mcp_list_tools.failed' }];
+    };
+    builder.openItem(done, { ...done }, [], () => [{ type: 'never.told' }]);
+    builder.openItem(cutShort, { ...cutShort }, [], cut);
+    builder.closeItem(done);
+    const ended = builder.cancel().map((event) => JSON.parse(event.json) as Record<string, unknown>);
+    expect(ended.map((event) => [event.type, event.output_index])).toEqual([
+      ['response.mcp_list_tools.failed', 1],
+      ['response.output_item.done', 1],
+      ['response.cancelled', undefined],
+    ]);
+    expect(ended[1].item).toEqual({ ...cutShort, error: 'cut' });
+    expect(builder.response.output[1]).toMatchObject({ error: 'cut' });
+  });
+
   it('opens with response.created and response.in_progress, each the whole response as JSON would write it', () => {
     const builder = new ResponseStreamBuilder(skeleton(), -1, { toolCallDeltaEvents: false });
     const [created, inProgress] = builder.created();

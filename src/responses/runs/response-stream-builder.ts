@@ -70,6 +70,8 @@ interface OpenCustomCall {
 }
 /** The call item of a hosted tool (`web_search_call`…): its type's fields come from the tool. */
 type HostedCallItem = JsonObject & { id: string; type: string; status: string };
+/** An item added before it is whole (see openItem). */
+type OpenedItem = JsonObject & { id: string; type: string };
 
 /** A hosted tool's call that the model has finished writing, waiting to be run (see ResponseStreamBuilder.takeHostedCalls). */
 export interface HostedCall {
@@ -103,6 +105,8 @@ export class ResponseStreamBuilder {
   /** Hosted calls the model finished writing in this turn, not yet run; and those running. */
   private hostedCalls: HostedCall[] = [];
   private readonly runningHostedCalls = new Set<HostedCall>();
+  /** Items openItem added and closeItem has not ended yet, with how to end each if the response ends first. */
+  private readonly openedItems = new Map<string, { item: OpenedItem; cut: () => HostedCallEvent[] }>();
   /** The hosted tools by offered name: the configured ones, and those a run adds (a remote MCP server's). */
   private readonly hostedTools: Map<string, HostedTool>;
   /** Whether a call of this turn waits for the user's approval (see HostedTool.awaitsApproval). */
@@ -126,26 +130,31 @@ export class ResponseStreamBuilder {
   }
 
   /** Adds an item that is whole at once (a compaction item, a listing of MCP tools), with the events that tell it. */
-  addDoneItem(
-    item: JsonObject & { id: string; type: string },
-    { asAdded = item, events = [] }: { asAdded?: JsonObject; events?: HostedCallEvent[] } = {},
-  ): SerializedEvent[] {
+  addDoneItem(item: OpenedItem, { asAdded = item, events = [] }: { asAdded?: JsonObject; events?: HostedCallEvent[] } = {}): SerializedEvent[] {
     return [...this.openItem(item, asAdded, events), ...this.closeItem(item)];
   }
 
   /**
    * Adds an item that becomes whole later (a listing of MCP tools under way): `output_item.added` with the item as
-   * `asAdded` shows it, then `events`. closeItem ends it.
+   * `asAdded` shows it, then `events`. closeItem ends it; if the response ends first, `cut` ends it (it may change
+   * the item, and gives the events that tell so).
    */
-  openItem(item: JsonObject & { id: string; type: string }, asAdded: JsonObject, events: HostedCallEvent[] = []): SerializedEvent[] {
+  openItem(item: OpenedItem, asAdded: JsonObject, events: HostedCallEvent[] = [], cut: () => HostedCallEvent[] = () => []): SerializedEvent[] {
     const outputIndex = this.addOutput(item as HostedCallItem);
+    this.openedItems.set(item.id, { item, cut });
     return [this.emit('response.output_item.added', { output_index: outputIndex, item: asAdded }), ...this.itemEvents(outputIndex, item, events)];
   }
 
   /** `events`, then `output_item.done`, for an item openItem added (whole by now). */
-  closeItem(item: JsonObject & { id: string; type: string }, events: HostedCallEvent[] = []): SerializedEvent[] {
+  closeItem(item: OpenedItem, events: HostedCallEvent[] = []): SerializedEvent[] {
+    this.openedItems.delete(item.id);
     const outputIndex = this.response.output.findIndex((output) => output.id === item.id);
     return [...this.itemEvents(outputIndex, item, events), this.emit('response.output_item.done', { output_index: outputIndex, item })];
+  }
+
+  /** Ends the items openItem added that are not whole yet, each as its `cut` says. */
+  closeOpenedItems(): SerializedEvent[] {
+    return [...this.openedItems.values()].flatMap(({ item, cut }) => this.closeItem(item, cut()));
   }
 
   private itemEvents(outputIndex: number, item: { id: string }, events: HostedCallEvent[]): SerializedEvent[] {
@@ -470,7 +479,13 @@ export class ResponseStreamBuilder {
   }
 
   private closeAll(status: ItemStatus): SerializedEvent[] {
-    return [...this.closeReasoning(status), ...this.closeMessage(status), ...this.closeToolCalls(status), ...this.closeHostedCalls(status)];
+    return [
+      ...this.closeOpenedItems(),
+      ...this.closeReasoning(status),
+      ...this.closeMessage(status),
+      ...this.closeToolCalls(status),
+      ...this.closeHostedCalls(status),
+    ];
   }
 
   /** Hosted calls not run (the response ends first): ended with the response's items. */
