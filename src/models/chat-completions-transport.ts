@@ -79,7 +79,7 @@ export class ChatCompletionsTransport {
   private attempt(payload: string, stop?: Cancellation): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       if (stop?.requested) return reject(abortError());
-      // The target after this request's own fields (see BENCHMARKS.md, "Hidden classes").
+      // The target after this request's own fields (see bench/HISTORY.md, "Hidden classes").
       const req = this.send({
         method: 'POST',
         agent: this.agent,

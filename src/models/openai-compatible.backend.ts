@@ -45,7 +45,7 @@ export class OpenAICompatibleBackend implements ModelBackend {
 
   async generate(request: GenerationRequest, { stop, incremental = true }: GenerateOptions = {}): Promise<Observable<GenerationChunk>> {
     // Nobody watching the pieces: one answer in one body costs both sides less than a stream of events.
-    // The stream settings before the spread (see BENCHMARKS.md, "Hidden classes").
+    // The stream settings before the spread (see bench/HISTORY.md, "Hidden classes").
     const params = incremental
       ? { stream: true, stream_options: { include_usage: true }, ...this.chatParams(request) }
       : { stream: false, ...this.chatParams(request) };

@@ -167,7 +167,7 @@ export class ResponseRunner {
     });
     try {
       // The span before the spread: an object literal that opens with a spread and adds properties after it gets a
-      // hidden class of its own in Node 20's V8, made in the old generation (see BENCHMARKS.md, "Hidden classes").
+      // hidden class of its own in Node 20's V8, made in the old generation (see bench/HISTORY.md, "Hidden classes").
       return await context.with(trace.setSpan(context.active(), span), () => this.startRun({ span, ...spec }));
     } catch (error) {
       endSpan(span, error);

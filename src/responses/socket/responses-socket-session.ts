@@ -104,7 +104,7 @@ export class ResponsesSocketSession {
     const { type: _type, stream: _stream, ...body } = message as Record<string, unknown>;
     if (body.background)
       throw ApiError.badRequest('Background responses are not run over a WebSocket: create them with POST /v1/responses.', 'background', 'invalid_value');
-    // Set on the copy rather than spread into a new one (see BENCHMARKS.md, "Hidden classes").
+    // Set on the copy rather than spread into a new one (see bench/HISTORY.md, "Hidden classes").
     body.stream = true;
     return (await this.context.validation.transform(body, { type: 'body', metatype: CreateResponseDto })) as CreateResponseDto;
   }

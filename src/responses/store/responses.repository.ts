@@ -88,7 +88,7 @@ export class ResponsesRepository {
         previous_response_id: response.previous_response_id,
         background: response.background,
         stream: stream ?? false,
-        // Sampling before the spread (see BENCHMARKS.md, "Hidden classes").
+        // Sampling before the spread (see bench/HISTORY.md, "Hidden classes").
         params: { sampling, ...echoedParams(response) },
         output: response.output,
         usage: response.usage,
