@@ -45,9 +45,11 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   });
   const stopHeartbeat = () => heartbeat.stop();
   // Events emitted together (a response's opening events, its closing ones) leave in one write: the socket is corked
-  // at the first of them and uncorked once the current job of the event loop is done.
+  // at the first of them and uncorked once the current job of the event loop is done, or before the response ends
+  // (Node 22 writes the end's last chunk past a cork it did not make: what the cork held would follow it).
   let corked = false;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
     res.uncork();
   };
@@ -68,11 +70,13 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
     },
     error: (error: unknown) => {
       stopHeartbeat();
+      uncork();
       const { code, message, param } = toApiError(error).toBody().error;
       res.end(sseFrame({ type: 'error', json: JSON.stringify({ type: 'error', code, message, param }) }));
     },
     complete: () => {
       stopHeartbeat();
+      uncork();
       res.end();
     },
   });
