@@ -98,19 +98,24 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
 
 /**
  * Resolves when the client has taken what was written so far (at once if little waits for it), or when the
- * connection closes: what a producer that can wait (a replay of the log) awaits before its next page.
+ * connection closes: what a producer that can wait (a replay of the log) awaits before its next page. It waits for
+ * the socket, not the response: on Node 22 frames written under the writer's cork count against the response's own
+ * buffer, which asks for a `drain` that the response emits only if the socket needed one too.
  */
 export function drained(res: Response): () => Promise<void> {
-  return () =>
-    !res.writableNeedDrain || res.destroyed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
+  return async () => {
+    // The writer's cork is released at the end of this job of the event loop: what it held is then the socket's.
+    await new Promise((resolve) => setImmediate(resolve));
+    const socket = res.socket;
+    if (!socket || socket.destroyed || !socket.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  };
 }
