@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // test/openapi/ is type-checked by the contract test, against the client it generates.
-  { ignores: ['dist/', 'node_modules/', 'test/codex/', '.data/', 'coverage/', 'bench/results/', '**/*.mjs', 'test/openapi/'] },
+  { ignores: ['dist/', 'node_modules/', 'test/codex/', 'test/newer-node/', '.data/', 'coverage/', 'bench/results/', '**/*.mjs', 'test/openapi/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

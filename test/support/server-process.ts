@@ -15,10 +15,13 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** `npm start`'s server as a separate process (compiled on the fly), on a free port, ready when this resolves. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * `npm start`'s server as a separate process (compiled on the fly), on a free port, ready when this resolves; run by
+ * `node` (this process's Node.js by default).
+ */
+export async function spawnServer(env: Record<string, string>, node = process.execPath): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+  const child: ChildProcess = spawn(node, ['-r', '@swc-node/register', 'src/main.ts'], {
     cwd: join(__dirname, '..', '..'),
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
