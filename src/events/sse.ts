@@ -44,14 +44,15 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
     if (!res.destroyed) res.write(options.pingEvents ? PING_FRAME : ': ping\n\n');
   });
   const stopHeartbeat = () => heartbeat.stop();
-  // Events emitted together (a response's opening events, its closing ones) leave in one write: the socket is corked
-  // at the first of them and uncorked once the current job of the event loop is done, or before the response ends
-  // (Node 22 writes the end's last chunk past a cork it did not make: what the cork held would follow it).
-  let corked = false;
-  const uncork = () => {
-    if (!corked) return;
-    corked = false;
-    res.uncork();
+  // Events emitted together (a response's opening events, its closing ones) leave in one write, at the end of the
+  // current job of the event loop, or before the stream ends. Not by corking the response: from Node 22 a corked
+  // response sends what it held in four socket writes (four TCP segments) when uncorked, and its end does not wait.
+  let pending: string | undefined;
+  const flush = () => {
+    if (pending === undefined) return;
+    const frames = pending;
+    pending = undefined;
+    if (!res.writableEnded && !res.destroyed) res.write(frames);
   };
   const subscription = events.subscribe({
     next: (event) => {
@@ -60,29 +61,27 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
         res.destroy();
         return;
       }
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
-      res.write(sseFrame(event));
+      if (pending === undefined) {
+        pending = sseFrame(event);
+        process.nextTick(flush);
+      } else pending += sseFrame(event);
       heartbeat.touch();
     },
     error: (error: unknown) => {
       stopHeartbeat();
-      uncork();
+      flush();
       const { code, message, param } = toApiError(error).toBody().error;
       res.end(sseFrame({ type: 'error', json: JSON.stringify({ type: 'error', code, message, param }) }));
     },
     complete: () => {
       stopHeartbeat();
-      uncork();
+      flush();
       res.end();
     },
   });
   // Events ready at once (a new response's first ones) leave with the headers in one write; otherwise the headers
   // go now, so that the client knows the stream is open before its first event.
-  if (!res.headersSent) res.flushHeaders();
+  if (!res.headersSent && pending === undefined) res.flushHeaders();
   METRICS.openStreams.inc({ transport: 'sse' });
   let closed = false;
   const close = () => {
@@ -98,13 +97,12 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
 
 /**
  * Resolves when the client has taken what was written so far (at once if little waits for it), or when the
- * connection closes: what a producer that can wait (a replay of the log) awaits before its next page. It waits for
- * the socket, not the response: on Node 22 frames written under the writer's cork count against the response's own
- * buffer, which asks for a `drain` that the response emits only if the socket needed one too.
+ * connection closes: what a producer that can wait (a replay of the log) awaits before its next page. It asks the
+ * socket, which holds what the client has not taken, once the frames of this job of the event loop are written.
  */
 export function drained(res: Response): () => Promise<void> {
   return async () => {
-    // The writer's cork is released at the end of this job of the event loop: what it held is then the socket's.
+    // The frames emitted in this job of the event loop are written at its end (see writeSse).
     await new Promise((resolve) => setImmediate(resolve));
     const socket = res.socket;
     if (!socket || socket.destroyed || !socket.writableNeedDrain) return;
