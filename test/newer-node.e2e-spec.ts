@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -8,9 +8,15 @@ import { createFreshDatabase, type FreshDatabase } from './support/fresh-databas
 import { type ServerProcess, spawnServer } from './support/server-process';
 import { readFrames, waitFor } from './support/sse';
 import { startStubUpstream, type StubUpstream } from './support/stub-upstream';
+import { startTestServer, type TestServer } from './support/test-server';
 
 const NODES_DIR = join(__dirname, 'newer-node');
 const nodeBinary = (release: string) => join(NODES_DIR, 'node_modules', release, 'bin', 'node');
+/** Installs what test/newer-node pins, unless .ci/run (or an earlier run) has. */
+const installNodes = () => {
+  const installed = ['node22/bin/node', 'node24/bin/node', 'ai/package.json'].every((path) => existsSync(join(NODES_DIR, 'node_modules', path)));
+  if (!installed) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'ignore', timeout: 600_000 });
+};
 
 /**
  * The server run by the newest Node.js 22 and 24 (pinned in test/newer-node, installed there by .ci/run, or here on
@@ -23,7 +29,7 @@ describe.each(['node22', 'node24'])('The server on %s', (release) => {
   let server: ServerProcess;
   let client: OpenAI;
   beforeAll(async () => {
-    if (!existsSync(nodeBinary(release))) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'ignore', timeout: 600_000 });
+    installNodes();
     db = await createFreshDatabase();
     stub = await startStubUpstream();
     server = await spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, STREAM_MAX_BUFFER_BYTES: '262144' }, nodeBinary(release));
@@ -77,5 +83,36 @@ describe.each(['node22', 'node24'])('The server on %s', (release) => {
 
     expect(frames.length).toBeGreaterThan(10_000);
     expect(frames.at(-1)).toMatch(/^event: response.completed/);
+  });
+});
+
+/** The newest Vercel AI SDK, which asks for Node 22 (the jest process runs the one the server needs), run by Node 24. */
+describe('The Vercel AI SDK 7', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    installNodes();
+    server = await startTestServer();
+  }, 120_000);
+  afterAll(() => server.close());
+
+  it('generates, streams and runs a two-step tool loop against the server', async () => {
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(nodeBinary('node24'), [join(NODES_DIR, 'ai-sdk-7.mjs'), server.url], (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const seen = JSON.parse(output) as {
+      generated: { text: string; finishReason: string; responseId: string };
+      streamed: { deltas: number; text: string; finishReason: string };
+      looped: { parts: string[]; text: string; finishReasons: string[] };
+    };
+
+    expect(seen.generated).toEqual({ text: 'Hello! You said: Hi there', finishReason: 'stop', responseId: expect.stringMatching(/^resp_/) });
+    expect((await server.client.responses.retrieve(seen.generated.responseId)).output_text).toBe('Hello! You said: Hi there');
+    expect(seen.streamed).toEqual({ deltas: expect.any(Number), text: 'Hello! You said: Stream this', finishReason: 'stop' });
+    expect(seen.streamed.deltas).toBeGreaterThan(1);
+    expect(seen.looped.parts).toEqual(expect.arrayContaining(['tool-call', 'tool-result', 'text-delta', 'finish']));
+    expect(seen.looped.parts).not.toContain('error');
+    expect(seen.looped).toMatchObject({ text: 'The tool said: sunny in Oslo', finishReasons: ['tool-calls', 'stop'] });
   });
 });
