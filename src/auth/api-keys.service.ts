@@ -1,10 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
+import { isAdminKey } from './admin.guard';
 import { API_KEYS_CHANNEL, ApiKeysRepository } from './api-keys.repository';
 import { type ApiKeyView, isKeyOf, managedKeyId, newManagedKey, viewOf } from './managed-keys';
 import { ANONYMOUS, bearerToken, type Caller, TenantKeys } from './tenant-keys';
@@ -80,8 +81,8 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
    */
   admissionLine(authorization: string | undefined): string {
     if (!this.enabled) return `header ${authorization ?? ''}`;
+    if (isAdminKey(this.adminKey, authorization)) return 'admin';
     const key = bearerToken(authorization);
-    if (this.isAdminKey(key)) return 'admin';
     const caller = this.fixed.find(key) ?? this.rememberedCaller(key);
     return caller ? `tenant ${caller.tenant}` : 'unverified';
   }
@@ -111,12 +112,6 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     if (!row) throw ApiError.notFound(`No API key with id '${id}'.`, 'id', 'api_key_not_found');
     this.forget([row.id]);
     return viewOf(row);
-  }
-
-  private isAdminKey(key: string): boolean {
-    if (this.adminKey === undefined) return false;
-    const [presented, admin] = [Buffer.from(key), Buffer.from(this.adminKey)];
-    return presented.length === admin.length && timingSafeEqual(presented, admin);
   }
 
   /** The caller behind a managed key this replica has verified and not seen revoked. */
