@@ -12,10 +12,14 @@ import { startTestServer, type TestServer } from './support/test-server';
 
 const NODES_DIR = join(__dirname, 'newer-node');
 const nodeBinary = (release: string) => join(NODES_DIR, 'node_modules', release, 'bin', 'node');
+/** The longest the first install may take (about 250 MB from the registry), and a hook that may run it. */
+const INSTALL_MS = 600_000;
+const SETUP_MS = INSTALL_MS + 60_000;
+
 /** Installs what test/newer-node pins, unless .ci/run (or an earlier run) has. */
 const installNodes = () => {
   const installed = ['node22/bin/node', 'node24/bin/node', 'ai/package.json'].every((path) => existsSync(join(NODES_DIR, 'node_modules', path)));
-  if (!installed) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'ignore', timeout: 600_000 });
+  if (!installed) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'ignore', timeout: INSTALL_MS });
 };
 
 /**
@@ -34,7 +38,7 @@ describe.each(['node22', 'node24'])('The server on %s', (release) => {
     stub = await startStubUpstream();
     server = await spawnServer({ DATABASE_URL: db.url, UPSTREAM_BASE_URL: stub.baseURL, STREAM_MAX_BUFFER_BYTES: '262144' }, nodeBinary(release));
     client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
-  }, 120_000);
+  }, SETUP_MS);
   afterAll(async () => {
     server?.kill('SIGTERM');
     await server?.exited;
@@ -92,7 +96,7 @@ describe('The Vercel AI SDK 7', () => {
   beforeAll(async () => {
     installNodes();
     server = await startTestServer();
-  }, 120_000);
+  }, SETUP_MS);
   afterAll(() => server.close());
 
   it('generates, streams and runs a two-step tool loop against the server', async () => {
