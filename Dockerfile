@@ -2,7 +2,7 @@
 #   docker build -t responses-server .
 #   docker run -p 8000:8000 -e DATABASE_URL=postgres://… -e UPSTREAM_BASE_URL=http://… responses-server
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +11,7 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npx nest build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/app/.data
 WORKDIR /app
 COPY package.json package-lock.json ./

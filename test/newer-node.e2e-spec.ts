@@ -12,22 +12,24 @@ import { startTestServer, type TestServer } from './support/test-server';
 
 const NODES_DIR = join(__dirname, 'newer-node');
 const nodeBinary = (release: string) => join(NODES_DIR, 'node_modules', release, 'bin', 'node');
-/** The longest the first install may take (about 250 MB from the registry), and a hook that may run it. */
+/** The longest the first install may take (about 375 MB from the registry), and a hook that may run it. */
 const INSTALL_MS = 600_000;
 const SETUP_MS = INSTALL_MS + 60_000;
 
 /** Installs what test/newer-node pins, unless .ci/run (or an earlier run) has. */
 const installNodes = () => {
-  const installed = ['node22/bin/node', 'node24/bin/node', 'ai/package.json'].every((path) => existsSync(join(NODES_DIR, 'node_modules', path)));
+  const installed = ['node22/bin/node', 'node24/bin/node', 'node26/bin/node', 'ai/package.json'].every((path) =>
+    existsSync(join(NODES_DIR, 'node_modules', path)),
+  );
   if (!installed) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'ignore', timeout: INSTALL_MS });
 };
 
 /**
- * The server run by the newest Node.js 22 and 24 (pinned in test/newer-node, installed there by .ci/run, or here on
- * first use), driven from this process by the SDK. Node's HTTP writes differently from one major to the next (how a
+ * The server run by the newest Node.js 22, 24 and 26 (the LTS lines after 20, which ended in April 2026; pinned in
+ * test/newer-node, installed there by .ci/run, or here on first use), driven from this process by the SDK. Node's HTTP writes differently from one major to the next (how a
  * response is corked, when it asks for a drain), and the rest of the suite runs on the Node.js that runs jest.
  */
-describe.each(['node22', 'node24'])('The server on %s', (release) => {
+describe.each(['node22', 'node24', 'node26'])('The server on %s', (release) => {
   let db: FreshDatabase;
   let stub: StubUpstream;
   let server: ServerProcess;
@@ -90,7 +92,7 @@ describe.each(['node22', 'node24'])('The server on %s', (release) => {
   });
 });
 
-/** The newest Vercel AI SDK, which asks for Node 22 (the jest process runs the one the server needs), run by Node 24. */
+/** The newest Vercel AI SDK, which asks for Node 22 (the jest process runs the one the server needs), run by Node 26 (the current LTS). */
 describe('The Vercel AI SDK 7', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -101,7 +103,7 @@ describe('The Vercel AI SDK 7', () => {
 
   it('generates, streams and runs a two-step tool loop against the server', async () => {
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(nodeBinary('node24'), [join(NODES_DIR, 'ai-sdk-7.mjs'), server.url], (error, stdout, stderr) =>
+      execFile(nodeBinary('node26'), [join(NODES_DIR, 'ai-sdk-7.mjs'), server.url], (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
