@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark in one run, each rewriting its section of BENCHMARKS.md. `BENCH_ONLY=a,b` runs
  * some of them (ratios, gateway, stream-persistence, background-jobs, embedded-engine, hardening).
  * `npm run bench -- --quick`: the ratios of the targets only, measured shorter (under 2 minutes), printed and not
- * written: a regression guard.
+ * written: a regression guard. `npm run bench:node24` (with the same options) runs the ratios (by default) on Node.js 24,
+ * the Docker image's, every process of the run included.
  */
 import { availableParallelism } from 'node:os';
 
@@ -18,7 +19,9 @@ import { streamPersistence } from './stream-persistence';
 import { machine, measureMachine, startBenchDatabase, watchSteal, writeSection } from './support';
 
 const BENCHMARKS: Record<string, (databaseUrl: string) => Promise<void>> = {
-  ratios: async (databaseUrl) => writeSection('ratios', [`${machine()}.`, '', ...(await ratios(databaseUrl, false))]),
+  // A table per Node.js line: `npm run bench` measures on the machine's, `npm run bench:node24` on the image's.
+  ratios: async (databaseUrl) =>
+    writeSection(`ratios-node${process.versions.node.split('.')[0]}`, [`${machine()}.`, '', ...(await ratios(databaseUrl, false))]),
   gateway,
   'stream-persistence': streamPersistence,
   'background-jobs': backgroundJobs,
