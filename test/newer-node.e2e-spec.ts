@@ -18,7 +18,7 @@ const SETUP_MS = INSTALL_MS + 60_000;
 
 /** Installs what test/newer-node pins, unless .ci/run (or an earlier run) has. */
 const installNodes = () => {
-  const installed = ['node22/bin/node', 'node24/bin/node', 'node26/bin/node', 'ai/package.json'].every((path) =>
+  const installed = ['node22/bin/node', 'node24/bin/node', 'node26/bin/node', 'ai/package.json', '@langchain/openai/package.json'].every((path) =>
     existsSync(join(NODES_DIR, 'node_modules', path)),
   );
   if (!installed) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'ignore', timeout: INSTALL_MS });
@@ -92,8 +92,16 @@ describe.each(['node22', 'node24', 'node26'])('The server on %s', (release) => {
   });
 });
 
-/** The newest Vercel AI SDK, which asks for Node 22 (the jest process runs the one the server needs), run by Node 26 (the current LTS). */
-describe('The Vercel AI SDK 7', () => {
+/** Runs a client script of test/newer-node under Node 26 (the current LTS) against `serverUrl`; what it printed, parsed. */
+const runClient = (script: string, serverUrl: string) =>
+  new Promise<unknown>((resolve, reject) =>
+    execFile(nodeBinary('node26'), [join(NODES_DIR, script), serverUrl], (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    ),
+  );
+
+/** The newest clients that ask for Node 22 (the jest process runs the one the server needs), run by Node 26. */
+describe('Clients that ask for Node 22', () => {
   let server: TestServer;
   beforeAll(async () => {
     installNodes();
@@ -101,13 +109,8 @@ describe('The Vercel AI SDK 7', () => {
   }, SETUP_MS);
   afterAll(() => server.close());
 
-  it('generates, streams and runs a two-step tool loop against the server', async () => {
-    const output = await new Promise<string>((resolve, reject) =>
-      execFile(nodeBinary('node26'), [join(NODES_DIR, 'ai-sdk-7.mjs'), server.url], (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-      ),
-    );
-    const seen = JSON.parse(output) as {
+  it('the Vercel AI SDK 7 generates, streams and runs a two-step tool loop against the server', async () => {
+    const seen = (await runClient('ai-sdk-7.mjs', server.url)) as {
       generated: { text: string; finishReason: string; responseId: string };
       streamed: { deltas: number; text: string; finishReason: string };
       looped: { parts: string[]; text: string; finishReasons: string[] };
@@ -120,5 +123,23 @@ describe('The Vercel AI SDK 7', () => {
     expect(seen.looped.parts).toEqual(expect.arrayContaining(['tool-call', 'tool-result', 'text-delta', 'finish']));
     expect(seen.looped.parts).not.toContain('error');
     expect(seen.looped).toMatchObject({ text: 'The tool said: sunny in Oslo', finishReasons: ['tool-calls', 'stop'] });
+  });
+
+  it("LangChain's @langchain/openai 1.6 answers, streams, runs a bound tool and continues by previous_response_id", async () => {
+    const seen = (await runClient('langchain-1.6.mjs', server.url)) as {
+      answered: { text: string; id: string; outputTokens: number };
+      streamed: { chunks: number; text: string };
+      toolLoop: { calls: Array<{ name: string; args: unknown }>; answer: string };
+      continued: { text: string; id: string };
+    };
+
+    expect(seen.answered).toEqual({ text: 'Hello! You said: Hi there', id: expect.stringMatching(/^resp_/), outputTokens: expect.any(Number) });
+    expect(seen.answered.outputTokens).toBeGreaterThan(0);
+    expect((await server.client.responses.retrieve(seen.answered.id)).output_text).toBe('Hello! You said: Hi there');
+    expect(seen.streamed.text).toBe('Hello! You said: Stream this');
+    expect(seen.streamed.chunks).toBeGreaterThan(1);
+    expect(seen.toolLoop).toEqual({ calls: [{ name: 'weather', args: { city: 'Oslo' } }], answer: 'The tool said: sunny in Oslo' });
+    expect(seen.continued.text).toBe('Hello! You said: What did I say?');
+    expect((await server.client.responses.retrieve(seen.continued.id)).previous_response_id).toBe(seen.answered.id);
   });
 });
