@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { createFreshDatabase, type FreshDatabase } from '../../test/support/fresh-database';
@@ -53,6 +54,31 @@ describe('StatementBatch', () => {
     expect(await dataSource.query('SELECT body, doc, tags FROM notes WHERE id = 10')).toEqual([{ body: hostile, doc, tags: [hostile, '{', '}', ',', '"'] }]);
     await expect(StatementBatch.run(dataSource, (batch) => batch.query(insert, [11, 'a\u0000b', null, null]))).rejects.toThrow(/NUL/);
     expect(await dataSource.query('SELECT id FROM notes WHERE id = 11')).toEqual([]);
+  });
+
+  it('gives the pool its connection back, and goes on once a backend has died', async () => {
+    const pool = (dataSource.driver as unknown as { master: { totalCount: number; idleCount: number } }).master;
+    const [{ pid }] = (await StatementBatch.run(dataSource, (batch) => batch.query('SELECT pg_backend_pid() AS pid'))) as Array<{ pid: number }>;
+    expect(pool.idleCount).toBe(pool.totalCount);
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query('SELECT pg_terminate_backend($1::int)', [pid]);
+    await admin.end();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The batches after it run on live connections, whichever the pool hands out.
+    for (let id = 30; id < 34; id++)
+      await StatementBatch.run(dataSource, (batch) => batch.query(insert, [id, `after ${id}`, null, null])).catch(() => undefined);
+    for (let id = 30; id < 34; id++) await StatementBatch.run(dataSource, (batch) => batch.query(insert, [id + 10, `after ${id}`, null, null]));
+    expect(await dataSource.query('SELECT count(*)::int AS n FROM notes WHERE id BETWEEN 40 AND 43')).toEqual([{ n: 4 }]);
+    expect(pool.idleCount).toBe(pool.totalCount);
+  });
+
+  it('fails every statement of a batch that gets no connection, so that its work settles', async () => {
+    const closed = await new DataSource(dataSourceOptions(db.url, 1)).initialize();
+    await closed.destroy();
+    let statement: Promise<unknown> | undefined;
+    await expect(StatementBatch.run(closed, (batch) => (statement = batch.query('SELECT 1')))).rejects.toThrow();
+    await expect(statement).rejects.toThrow();
   });
 
   it('refuses a statement registered after the batch was sent', async () => {

@@ -1,4 +1,4 @@
-import type { PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 
 import { statementName } from './preparing-client';
@@ -54,9 +54,21 @@ export class StatementBatch implements Transaction {
   private async send(dataSource: DataSource): Promise<void> {
     this.sent = true;
     if (this.statements.length === 0) return;
-    const runner = dataSource.createQueryRunner('master');
     try {
-      const client = (await runner.connect()) as PoolClient;
+      await this.sendOn(poolOf(dataSource));
+    } catch (error) {
+      for (const statement of this.statements) statement.reject(error);
+      throw error;
+    }
+  }
+
+  private async sendOn(pool: Pool): Promise<void> {
+    // The pool's client itself: a TypeORM query runner (with its entity manager) costs a batch more than its use here.
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
+    try {
       const prepared = preparedOn.get(client) ?? new Set<string>();
       preparedOn.set(client, prepared);
       const preparations: string[] = [];
@@ -77,13 +89,16 @@ export class StatementBatch implements Transaction {
       for (const text of preparations) prepared.add(text.split(' ')[1]);
       const ofExecutions = results.slice(preparations.length);
       this.statements.forEach((statement, index) => statement.resolve(asTypeOrmResult(ofExecutions[index])));
-    } catch (error) {
-      for (const statement of this.statements) statement.reject(error);
-      throw error;
     } finally {
-      await runner.release();
+      client.off('error', onError);
+      // A client whose connection failed leaves the pool.
+      client.release(broken);
     }
   }
+}
+
+function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
 }
 
 /**

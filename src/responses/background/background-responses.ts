@@ -17,7 +17,7 @@ import type { McpCredentials } from '../../mcp/mcp-tools';
 import { ModelRegistry } from '../../models/model-registry.service';
 import { ContentSealer, MCP_CREDENTIALS_PURPOSE } from '../../secrets/content-sealer';
 import { ToolOffers } from '../../tools/tool-offers';
-import { currentTraceContext, endSpan, traceContextFrom, tracer } from '../../tracing/tracing';
+import { currentTraceContext, endSpan, isTracing, traceContextFrom, tracer } from '../../tracing/tracing';
 import type { CreateResult } from '../create-result';
 import { ResponseCloser } from '../runs/response-closer';
 import { generationRequest, type Sampling } from '../runs/response-factory';
@@ -119,6 +119,7 @@ export class BackgroundResponses implements OnModuleInit {
 
   /** Runs a job in a span of the trace it was made in (the request that created the background response). */
   private async run(job: ClaimedJob, control: JobControl): Promise<void> {
+    if (!isTracing()) return this.runJob(job, control);
     const parent = traceContextFrom(job.traceContext);
     const span = tracer().startSpan(
       'background response',

@@ -18,7 +18,7 @@ import { RateLimiter } from '../../rate-limits/rate-limiter';
 import { ContentSealer, REASONING_PURPOSE } from '../../secrets/content-sealer';
 import { ToolCallsService } from '../../tools/tool-calls.service';
 import { ToolOffers } from '../../tools/tool-offers';
-import { endSpan, tracedGeneration, tracer } from '../../tracing/tracing';
+import { endSpan, isTracing, tracedGeneration, tracer } from '../../tracing/tracing';
 import type { UsageEntry } from '../../usage/usage.repository';
 import { UsageService } from '../../usage/usage.service';
 import { ResponsesRepository } from '../store/responses.repository';
@@ -156,6 +156,8 @@ export class ResponseRunner {
    * unknown model) reject here, before any event, so that they can still be HTTP errors.
    */
   async start(spec: RunSpec): Promise<Run> {
+    // Untraced, a run makes no span and enters no context (about 10 µs a create on Node 24, for spans that record nothing).
+    if (!isTracing()) return this.startRun({ span: undefined, ...spec });
     const span = tracer().startSpan('response', {
       attributes: {
         'responses.response_id': spec.response.id,
@@ -507,7 +509,8 @@ export class ResponseRunner {
 
   /** A model turn of the run, traced as a child of the run's span. */
   private generate(spec: RunSpec, request: GenerationRequest, options: GenerateOptions): Promise<Observable<GenerationChunk>> {
-    return context.with(trace.setSpan(context.active(), spec.span!), () => tracedGeneration(spec.backend, request, options));
+    if (!spec.span) return tracedGeneration(spec.backend, request, options);
+    return context.with(trace.setSpan(context.active(), spec.span), () => tracedGeneration(spec.backend, request, options));
   }
 
   /** How the builder names back the calls of namespaced functions, custom tools, client tools and hosted tools. */
