@@ -63,13 +63,15 @@ interface Figures {
   /** CPU per event at each stream count a gateway passed: the ratio compares the two at the same count. */
   cpuPerEvent: Map<number, Partial<Record<'ours' | 'relay', number>>>;
   streams: Partial<Record<'ours' | 'relay', number>>;
+  /** What failed at the first stream count a gateway did not pass. */
+  streamFailure: Partial<Record<'ours' | 'relay', string>>;
 }
 
 /** Measures every figure the targets need, and gives the table of ratios with what each ratio is of. */
 export async function ratios(databaseUrl: string, quick: boolean): Promise<string[]> {
   const sizes = quick ? QUICK : FULL;
   const gateways = await startGateways(databaseUrl);
-  const figures: Figures = { cpuPerRequest: {}, highestRate: {}, rateFailure: {}, addedP50: {}, cpuPerEvent: new Map(), streams: {} };
+  const figures: Figures = { cpuPerRequest: {}, highestRate: {}, rateFailure: {}, addedP50: {}, cpuPerEvent: new Map(), streams: {}, streamFailure: {} };
   try {
     const t = gateways.targets;
     // The gateways take turns within each measurement, so that a slow spell of this VM falls on all of them alike.
@@ -150,7 +152,12 @@ async function streams(target: Target, gateway: Gateways['ours'], key: 'ours' | 
   const results = await Promise.all(Array.from({ length: count }, () => stream(target, target.body('TOKENS 64 20', true), terminal).catch(() => undefined)));
   const cpu = gateway.cpuMicros() - cpuBefore;
   await new Promise((resolve) => setTimeout(resolve, 500));
-  if (!results.every((r) => r?.complete && r.status === 200 && largestGap(r.frameTimes) <= MAX_GAP_MS)) return false;
+  if (!results.every((r) => r?.complete && r.status === 200 && largestGap(r.frameTimes) <= MAX_GAP_MS)) {
+    const incomplete = results.filter((r) => !r?.complete || r.status !== 200).length;
+    const gap = Math.max(...results.map((r) => (r ? largestGap(r.frameTimes) : 0)));
+    figures.streamFailure[key] = `at ${count}: ${incomplete} incomplete, largest gap ${gap.toFixed(0)} ms`;
+    return false;
+  }
   figures.streams[key] = count;
   figures.cpuPerEvent.set(count, { ...figures.cpuPerEvent.get(count), [key]: cpu / results.reduce((sum, r) => sum + r!.frames, 0) });
   return true;
@@ -205,7 +212,7 @@ function table(f: Figures, sizes: Sizes): string[] {
       ratio(f.streams.ours, f.streams.relay),
       '≥ 0.75×',
       (r) => r >= 0.75,
-      `${f.streams.ours ?? 'none'} ÷ ${f.streams.relay ?? 'none'} (of ${sizes.streamCounts.join(', ')})`,
+      `${f.streams.ours ?? 'none'} ÷ ${f.streams.relay ?? 'none'} (of ${sizes.streamCounts.join(', ')}); ours failed ${f.streamFailure.ours ?? 'no count'}`,
     ],
   ];
   return [
