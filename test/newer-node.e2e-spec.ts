@@ -26,8 +26,9 @@ const installNodes = () => {
 
 /**
  * The server run by the newest Node.js 22, 24 and 26 (the LTS lines after 20, which ended in April 2026; pinned in
- * test/newer-node, installed there by .ci/run, or here on first use), driven from this process by the SDK. Node's HTTP writes differently from one major to the next (how a
- * response is corked, when it asks for a drain), and the rest of the suite runs on the Node.js that runs jest.
+ * test/newer-node, installed there by .ci/run, or here on first use), driven from this process by the SDK. Node's
+ * HTTP writes differently from one major to the next (how a response is corked, when it asks for a drain), and the
+ * rest of the suite runs on the Node.js that runs jest.
  */
 describe.each(['node22', 'node24', 'node26'])('The server on %s', (release) => {
   let db: FreshDatabase;
