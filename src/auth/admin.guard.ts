@@ -10,10 +10,10 @@ import { AppConfig } from '../config/app-config';
 /** The paths of the admin API, which the tenants' keys do not open. */
 export const ADMIN_PATH_PREFIX = '/admin/';
 
-/** Whether `authorization` is `Bearer <adminKey>`, compared in constant time; never when there is no admin key. */
-export function isAdminKey(adminKey: string | undefined, authorization: string | undefined): boolean {
+/** Whether a bearer token is the admin key, compared in constant time; never when there is no admin key. */
+export function isAdminToken(adminKey: string | undefined, token: string): boolean {
   if (!adminKey) return false;
-  const presented = Buffer.from(/^bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '');
+  const presented = Buffer.from(token);
   const key = Buffer.from(adminKey);
   return presented.length === key.length && timingSafeEqual(presented, key);
 }
@@ -22,7 +22,7 @@ export function isAdminKey(adminKey: string | undefined, authorization: string |
 export function checkAdminKey(adminKey: string | undefined, authorization: string | undefined): void {
   if (!adminKey)
     throw new ApiError(403, 'The admin API is off on this server: set ADMIN_API_KEY to turn it on.', 'admin_api_disabled', null, 'invalid_request_error');
-  if (!isAdminKey(adminKey, authorization)) {
+  if (!isAdminToken(adminKey, /^bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '')) {
     throw new ApiError(401, 'The admin API needs Authorization: Bearer <ADMIN_API_KEY>.', 'invalid_admin_key', null, 'authentication_error');
   }
 }

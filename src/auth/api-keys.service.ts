@@ -5,7 +5,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { ApiError } from '../common/api-error';
 import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
-import { isAdminKey } from './admin.guard';
+import { isAdminToken } from './admin.guard';
 import { API_KEYS_CHANNEL, ApiKeysRepository } from './api-keys.repository';
 import { type ApiKeyView, isKeyOf, managedKeyId, newManagedKey, viewOf } from './managed-keys';
 import { ANONYMOUS, bearerToken, type Caller, TenantKeys } from './tenant-keys';
@@ -81,8 +81,8 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
    */
   admissionLine(authorization: string | undefined): string {
     if (!this.enabled) return `header ${authorization ?? ''}`;
-    if (isAdminKey(this.adminKey, authorization)) return 'admin';
     const key = bearerToken(authorization);
+    if (isAdminToken(this.adminKey, key)) return 'admin';
     const caller = this.fixed.find(key) ?? this.rememberedCaller(key);
     return caller ? `tenant ${caller.tenant}` : 'unverified';
   }
