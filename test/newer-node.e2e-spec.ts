@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import OpenAI from 'openai-latest';
@@ -16,11 +16,12 @@ const nodeBinary = (release: string) => join(NODES_DIR, 'node_modules', release,
 const INSTALL_MS = 600_000;
 const SETUP_MS = INSTALL_MS + 60_000;
 
+/** What test/newer-node pins: Node.js releases (`node22`…, each with its binary) and the clients run by them. */
+const PINNED = Object.keys((JSON.parse(readFileSync(join(NODES_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+
 /** Installs what test/newer-node pins, unless .ci/run (or an earlier run) has. */
 const installNodes = () => {
-  const installed = ['node22/bin/node', 'node24/bin/node', 'node26/bin/node', 'ai/package.json', '@langchain/openai/package.json'].every((path) =>
-    existsSync(join(NODES_DIR, 'node_modules', path)),
-  );
+  const installed = PINNED.every((name) => existsSync(/^node\d+$/.test(name) ? nodeBinary(name) : join(NODES_DIR, 'node_modules', name, 'package.json')));
   if (!installed) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: NODES_DIR, stdio: 'ignore', timeout: INSTALL_MS });
 };
 
