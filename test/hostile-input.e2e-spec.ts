@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 
 import { streamStored, waitFor } from './support/sse';
+import { tokensReply } from './support/stub-upstream';
 import { startTestServer, type TestServer } from './support/test-server';
 
 /** `{"k0":"v","k1":"v",…}` with `n` keys, written directly (JSON.stringify of a million-key object is itself slow). */
@@ -161,5 +162,47 @@ describe('What the model produces is streamed and stored the same way, whatever 
     const response = await server.client.responses.create({ model: 'm', input: 'UNICODE', tools });
     expect(response.output_text).toBe('a\ufffdb \u{1f600} ok');
     expect((await server.client.responses.retrieve(response.id)).output_text).toBe(response.output_text);
+  });
+});
+
+describe('A response deleted while it streams harms no other stream', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  /** A stored stream of 30 tokens, 20 ms apart: its event types, and its id as soon as it is created. */
+  const streamed = async (onCreated: (id: string) => void = () => undefined) => {
+    const stream = await server.client.responses.create({ model: 'm', input: 'TOKENS 30 20', stream: true });
+    const events: any[] = [];
+    for await (const event of stream) {
+      if (event.type === 'response.created') onCreated(event.response.id);
+      events.push(event);
+    }
+    return events;
+  };
+
+  it('streams, stores and replays the others to their end, and ends the deleted one for its client', async () => {
+    let deletion: Promise<unknown> | undefined;
+    // Deleted mid-stream by its owner: its next events would share a write with every other stream's.
+    const deleted = streamed((id) => {
+      deletion = new Promise((resolve) => setTimeout(resolve, 200)).then(() => server.client.responses.delete(id));
+    });
+    const others = await Promise.all([streamed(), streamed(), streamed(), streamed()]);
+    await expect(deletion).resolves.toMatchObject({ deleted: true });
+    for (const events of others) {
+      const completed = events.at(-1);
+      expect(completed).toMatchObject({ type: 'response.completed', response: { status: 'completed' } });
+      expect(events.some((event) => event.type === 'error')).toBe(false);
+      const stored = await server.client.responses.retrieve(completed.response.id);
+      expect(stored).toMatchObject({ status: 'completed', output_text: tokensReply(30) });
+      expect(await streamStored(server.url, stored.id)).toEqual(events);
+    }
+    // Its client hears the end of what it was streamed; the response stays deleted.
+    const own = await deleted;
+    expect(own.at(-1)).toMatchObject({ type: 'response.completed' });
+    expect(own.some((event) => event.type === 'error')).toBe(false);
+    await expect(server.client.responses.retrieve(own[0].response.id)).rejects.toMatchObject({ status: 404 });
   });
 });

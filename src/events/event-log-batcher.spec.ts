@@ -11,9 +11,9 @@ const runsOf = (runs: EventRun[]) => runs.map((run) => `${run.responseId}:${run.
 
 /** An insert that records what it was given and commits when the test says so. */
 function recordingInsert() {
-  const calls: Array<{ runs: string[]; notifyIds: string[]; commit(): void; fail(error: Error): void }> = [];
-  const insert = (runs: EventRun[], notifyIds: string[]) =>
-    new Promise<void>((resolve, reject) => calls.push({ runs: runsOf(runs), notifyIds, commit: resolve, fail: reject }));
+  const calls: Array<{ runs: string[]; notifyIds: string[]; skipDeleted: boolean; commit(): void; fail(error: Error): void }> = [];
+  const insert = (runs: EventRun[], notifyIds: string[], skipDeleted: boolean) =>
+    new Promise<void>((resolve, reject) => calls.push({ runs: runsOf(runs), notifyIds, skipDeleted, commit: resolve, fail: reject }));
   return { calls, insert };
 }
 
@@ -179,6 +179,31 @@ describe('EventLogBatcher', () => {
     calls[2].fail(refused);
     await expect(good.flush()).resolves.toBeUndefined();
     await expect(bad.flush()).rejects.toBe(refused);
+  });
+
+  it('writes each response alone, skipping deleted ones, after a batch fails on the foreign key of a deleted response', async () => {
+    const { calls, insert } = recordingInsert();
+    const batcher = new EventLogBatcher(insert, 40);
+    const kept = batcher.writer('resp_kept', false);
+    const deleted = batcher.writer('resp_deleted', false);
+    kept.append([event(0)]);
+    deleted.append([event(0)]);
+    await tick();
+    expect(calls[0].skipDeleted).toBe(false);
+    calls[0].fail(Object.assign(new Error('violates foreign key constraint "response_events_response_id_fkey"'), { code: '23503' }));
+    await tick();
+    expect(calls.map((call) => [call.runs, call.skipDeleted])).toEqual([
+      [['resp_kept:0', 'resp_deleted:0'], false],
+      [['resp_kept:0'], true],
+    ]);
+    calls[1].commit();
+    await tick();
+    expect(calls[2].runs).toEqual(['resp_deleted:0']);
+    expect(calls[2].skipDeleted).toBe(true);
+    // The statement drops the deleted response's run: neither writer fails.
+    calls[2].commit();
+    await expect(kept.flush()).resolves.toBeUndefined();
+    await expect(deleted.flush()).resolves.toBeUndefined();
   });
 
   it('fails every writer of a batch at once when the database itself fails (no statement per response)', async () => {

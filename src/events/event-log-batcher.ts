@@ -1,8 +1,11 @@
 import { type EventRun, toEventRuns } from './event-runs';
 import type { SerializedEvent } from './serialized-event';
 
-/** Writes runs of events in one statement and wakes the followers of `notifyIds`. */
-export type InsertRuns = (runs: EventRun[], notifyIds: string[]) => Promise<void>;
+/**
+ * Writes runs of events in one statement and wakes the followers of `notifyIds`; with `skipDeleted`, drops the runs of
+ * responses deleted meanwhile.
+ */
+export type InsertRuns = (runs: EventRun[], notifyIds: string[], skipDeleted: boolean) => Promise<void>;
 
 /**
  * One response's events on their way to the log. They are written together with every other response's, and a
@@ -142,10 +145,10 @@ export class EventLogBatcher {
     this.scheduled = undefined;
   }
 
-  private insertBatch(batch: Array<{ writer: EventLogWriter; events: SerializedEvent[] }>): Promise<void> {
+  private insertBatch(batch: Array<{ writer: EventLogWriter; events: SerializedEvent[] }>, skipDeleted = false): Promise<void> {
     const runs = toEventRuns(batch.map(({ writer, events }) => ({ responseId: writer.responseId, events })));
     const notifyIds = [...new Set(batch.filter(({ writer }) => writer.notify).map(({ writer }) => writer.responseId))];
-    return this.insert(runs, notifyIds);
+    return this.insert(runs, notifyIds, skipDeleted);
   }
 
   private write(): void {
@@ -163,10 +166,11 @@ export class EventLogBatcher {
     this.inFlight = true;
     this.insertBatch(batch)
       .catch(async (error: unknown) => {
-        if (batch.length === 1 || !isDataError(error)) return batch.forEach(({ writer }) => writer.failed(error));
-        // One response's row that Postgres refuses fails the whole statement: each response is written again on its
-        // own, so that only the one that owns the bad row fails, and every other stream goes on.
-        for (const entry of batch) await this.insertBatch([entry]).catch((alone: unknown) => entry.writer.failed(alone));
+        if (!isRefusedRow(error)) return batch.forEach(({ writer }) => writer.failed(error));
+        // One response's row that Postgres refuses (a value it cannot hold, or a response its owner deleted while it
+        // ran) fails the whole statement: each response is written again on its own, a deleted one's events dropped,
+        // so that only the owner of a bad row fails and every other stream goes on.
+        for (const entry of batch) await this.insertBatch([entry], true).catch((alone: unknown) => entry.writer.failed(alone));
       })
       .finally(() => {
         this.inFlight = false;
@@ -180,8 +184,11 @@ export class EventLogBatcher {
   }
 }
 
-/** Postgres refused a value (SQLSTATE class 22, a data exception) rather than the statement failing as a whole. */
-function isDataError(error: unknown): boolean {
+/**
+ * Postgres refused a row (SQLSTATE class 22, a data exception; class 23, a constraint, such as the foreign key of a
+ * deleted response) rather than the statement failing as a whole.
+ */
+function isRefusedRow(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('22');
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

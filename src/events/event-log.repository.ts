@@ -22,17 +22,18 @@ export class EventLogRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Appends runs of events of many responses in one statement, one row per run (inside `manager`'s transaction if
-   * given), and wakes the followers of `notifyIds`; a run whose first sequence number is already logged is dropped.
-   * The rows travel as one JSON document built by concatenation: each event's JSON is already written, so nothing is
-   * escaped again.
+   * Appends runs of events of many responses in one statement, one row per run (inside `options.manager`'s transaction
+   * if given), and wakes the followers of `notifyIds`; a run whose first sequence number is already logged is dropped,
+   * and with `skipDeleted` so is a run of a response deleted meanwhile (its row would fail the statement). The rows
+   * travel as one JSON document built by concatenation: each event's JSON is already written, so nothing is escaped again.
    */
-  async insertRuns(runs: EventRun[], notifyIds: string[], manager?: Transaction): Promise<void> {
+  async insertRuns(runs: EventRun[], notifyIds: string[], options: { manager?: Transaction; skipDeleted?: boolean } = {}): Promise<void> {
     const document = eventRunsDocument(runs);
-    await (manager ?? this.dataSource).query(
+    await (options.manager ?? this.dataSource).query(
       `WITH inserted AS (
          INSERT INTO response_events (response_id, first_sequence_number, last_sequence_number, events)
          SELECT r, f, l, e FROM json_to_recordset($1::json) AS run(r text, f int, l int, e json)
+         ${options.skipDeleted ? 'WHERE EXISTS (SELECT 1 FROM responses WHERE responses.id = run.r)' : ''}
          ON CONFLICT DO NOTHING
        )
        SELECT pg_notify('${EVENTS_APPENDED_CHANNEL}', id) FROM unnest($2::text[]) AS n(id)`,

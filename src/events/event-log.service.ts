@@ -44,7 +44,7 @@ export class EventLogService implements OnModuleInit {
     // A batch waits out a short database outage (its rows are kept, the next batch gathers behind it); a row whose
     // earlier attempt committed is skipped by the insert's ON CONFLICT DO NOTHING.
     this.batcher = new EventLogBatcher(
-      (runs, notifyIds) => retryWhileUnreachable(() => repository.insertRuns(runs, notifyIds), config.DATABASE_OUTAGE_RETRY_MS),
+      (runs, notifyIds, skipDeleted) => retryWhileUnreachable(() => repository.insertRuns(runs, notifyIds, { skipDeleted }), config.DATABASE_OUTAGE_RETRY_MS),
       config.EVENT_LOG_WINDOW_MS,
     );
   }
@@ -65,12 +65,19 @@ export class EventLogService implements OnModuleInit {
     return this.appendAll([{ responseId, events, notify: options.notify ?? false }], options.manager);
   }
 
-  /** Appends the events of many responses in one statement (inside `manager`'s transaction if given), waking the followers of those that `notify`. */
-  async appendAll(entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>, manager?: Transaction): Promise<void> {
+  /**
+   * Appends the events of many responses in one statement (inside `manager`'s transaction if given), waking the
+   * followers of those that `notify`; with `skipDeleted`, the events of a response deleted meanwhile are dropped.
+   */
+  async appendAll(
+    entries: Array<{ responseId: string; events: SerializedEvent[]; notify: boolean }>,
+    manager?: Transaction,
+    skipDeleted = false,
+  ): Promise<void> {
     const runs = toEventRuns(entries);
     if (runs.length === 0) return;
     const notifyIds = entries.filter((entry) => entry.notify && entry.events.length > 0).map((entry) => entry.responseId);
-    await this.repository.insertRuns(runs, notifyIds, manager);
+    await this.repository.insertRuns(runs, notifyIds, { manager, skipDeleted });
   }
 
   /**

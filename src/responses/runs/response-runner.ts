@@ -588,8 +588,9 @@ export class ResponseRunner {
     const update = { response, lastSequenceNumber: builder.lastSequenceNumber, expectedStatus: ['in_progress'] };
     const logEnd = log && { events: await log.handOver(), terminal, notify: log.notify };
     if (!(await this.writes.updateState(update, logEnd, conversation, usage))) {
-      // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel): their state stands.
-      this.logger.warn(`${response.id} was ended elsewhere; its run's final state was not stored`);
+      // Someone else ended it meanwhile (the abandoned-response sweeper, a cancel), or its owner deleted it: their
+      // state stands, and the client still hears the end of what it was streamed.
+      this.logger.warn(`${response.id} was ended or deleted elsewhere; its run's final state was not stored`);
     }
     onStored();
   }

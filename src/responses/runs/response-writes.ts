@@ -134,7 +134,8 @@ export class ResponseWrites {
       if (!isNotAllWritten(error)) throw error;
       return this.repository.inTransaction(async (manager) => {
         const written = await this.repository.updateStates(updates, manager);
-        await this.writeWithStates(ends, manager, written);
+        // A response its owner deleted while it ran has no row left for its last events: they are dropped.
+        await this.writeWithStates(ends, manager, written, true);
         return written;
       });
     }
@@ -145,12 +146,12 @@ export class ResponseWrites {
    * and for the written ones their conversation turns, webhook events and usage. Registered all at once, so that
    * they can go in one batch.
    */
-  private writeWithStates(ends: RunEnd[], transaction: Transaction, written: boolean[]): Promise<unknown> {
+  private writeWithStates(ends: RunEnd[], transaction: Transaction, written: boolean[], skipDeleted = false): Promise<unknown> {
     const logged = ends.flatMap(({ update, log }, index) =>
       log ? [{ responseId: update.response.id, events: written[index] ? [...log.events, log.terminal] : log.events, notify: log.notify }] : [],
     );
     return Promise.all([
-      this.eventLog.appendAll(logged, transaction),
+      this.eventLog.appendAll(logged, transaction, skipDeleted),
       this.conversations.append(
         ends.flatMap((end, index) => (written[index] && end.conversation ? [end.conversation] : [])),
         transaction,
