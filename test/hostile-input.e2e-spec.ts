@@ -172,9 +172,11 @@ describe('A response deleted while it streams harms no other stream', () => {
   });
   afterAll(() => server.close());
 
-  /** A stored stream of 30 tokens, 20 ms apart: its event types, and its id as soon as it is created. */
-  const streamed = async (onCreated: (id: string) => void = () => undefined) => {
-    const stream = await server.client.responses.create({ model: 'm', input: 'TOKENS 30 20', stream: true });
+  const tools = [{ type: 'function' as const, name: 'f', parameters: { type: 'object', properties: {} }, strict: false }];
+
+  /** A stored stream (30 tokens, 20 ms apart, unless `input` says otherwise): its events; `onCreated` hears its id. */
+  const streamed = async (onCreated: (id: string) => void = () => undefined, input = 'TOKENS 30 20') => {
+    const stream = await server.client.responses.create({ model: 'm', input, tools, stream: true });
     const events: any[] = [];
     for await (const event of stream) {
       if (event.type === 'response.created') onCreated(event.response.id);
@@ -204,5 +206,18 @@ describe('A response deleted while it streams harms no other stream', () => {
     expect(own.at(-1)).toMatchObject({ type: 'response.completed' });
     expect(own.some((event) => event.type === 'error')).toBe(false);
     await expect(server.client.responses.retrieve(own[0].response.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('ends the stream of a deleted response that called a tool', async () => {
+    let deletion: Promise<unknown> | undefined;
+    const events = await streamed((id) => {
+      deletion = server.client.responses.delete(id);
+    }, 'TOKENS 10 30 CALL f');
+    await expect(deletion).resolves.toMatchObject({ deleted: true });
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.completed',
+      response: { output: [{ type: 'message' }, { type: 'function_call', name: 'f' }] },
+    });
+    expect(events.some((event) => event.type === 'error')).toBe(false);
   });
 });

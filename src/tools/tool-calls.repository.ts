@@ -19,11 +19,13 @@ export interface ToolCallRecord {
 export class ToolCallsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** Records a response's calls as pending; none for a response deleted meanwhile (its owner's choice, not a failure). */
   async insertPending(responseId: string, calls: FunctionCallItem[]): Promise<void> {
     if (calls.length === 0) return;
     await this.dataSource.query(
       `INSERT INTO tool_calls (response_id, call_id, item_id, name, arguments, status)
        SELECT $1, c, i, n, a, 'pending' FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(c, i, n, a)
+       WHERE EXISTS (SELECT 1 FROM responses WHERE id = $1)
        ON CONFLICT DO NOTHING`,
       [responseId, calls.map((c) => c.call_id), calls.map((c) => c.id), calls.map((c) => c.name), calls.map((c) => c.arguments)],
     );

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  * - `DROP` → two chunks, then the connection is cut; `HANG` → one chunk, then silence
  * - `LENGTH` → cut short with finish_reason "length"; `REASON` → reasoning_content first
  * - `JSON` or a response_format → a JSON answer
- * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart
+ * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart; `TOKENS <n> <delayMs> CALL <name>` → then a call of that tool with `{}`
  * - `BYTES <n> <size>` → n pieces of `size` characters each, at once
  * - `WAIT <ms> <rest>` → nothing for ms (not even headers), then as for `<rest>`
  * - `LIMIT <n> <rest>` → a context overflow (400) when the request holds more than n messages, else as for `<rest>`
@@ -246,6 +246,11 @@ function planReply(last: Message, text: string, body: Record<string, any>): Plan
   } else if (tokens) {
     plan.pieces = tokenPieces(Number(tokens[1]));
     plan.delayMs = Number(tokens[2] ?? 0);
+    const then = / CALL (\w+)$/.exec(text);
+    if (then) {
+      plan.calls = [{ name: then[1], arguments: '{}' }];
+      plan.finish = 'tool_calls';
+    }
   } else if (text === 'JSON' || body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object') {
     plan.pieces = ['{"answer":', ' "ok"}'];
   } else {
