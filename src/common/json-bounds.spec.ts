@@ -26,6 +26,18 @@ describe('checkJsonBounds (on raw bytes, before parsing)', () => {
     expect(bounds(`{"a\\"b":${keys(MAX_OBJECT_KEYS + 1)}}`)).toMatchObject({ param: 'a"b' });
   });
 
+  it('ends each string at its first quote after an even run of backslashes', () => {
+    const over = keys(MAX_OBJECT_KEYS + 1);
+    // Each string holds escaped backslashes, escaped quotes after them, and structural characters: only what follows
+    // the string is structure.
+    for (const text of ['a\\', '\\"{[\\\\"]}\\', '\\\\\\', '"', 'x'.repeat(100_000) + '\\"}']) {
+      const body = `{${JSON.stringify(text)}:${over},"s":${JSON.stringify(text)},"t":${over}}`;
+      expect(bounds(body)).toEqual({ param: text, message: expect.stringContaining('at most 5000 keys'), code: 'too_many_keys' });
+      expect(bounds(`{"s":${JSON.stringify(text)},"t":${over}}`)).toMatchObject({ param: 't' });
+      expect(bounds(`[${JSON.stringify(text)},{"u":1}]`)).toBeUndefined();
+    }
+  });
+
   it('bounds the keys of the whole body', () => {
     const text = `{"a":[${Array.from({ length: 25 }, () => keys(5000)).join(',')}]}`;
     expect(bounds(text)).toMatchObject({ param: '', code: 'too_many_keys', message: expect.stringContaining('100000 keys in all') });

@@ -34,26 +34,22 @@ interface Level {
  */
 export function checkJsonBounds(bytes: Uint8Array): ShapeProblem | undefined {
   const stack: Level[] = [];
-  let inString = false;
   let totalKeys = 0;
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i];
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-      continue;
-    }
     if (byte <= SPACE) continue;
     const level = stack[stack.length - 1];
     switch (byte) {
       case QUOTE: {
         if (level && level.count === 0) level.count = 1;
+        const end = closingQuote(bytes, i + 1);
         if (level?.isObject && isKeyPosition(bytes, i)) {
           level.keyStart = i + 1;
-          level.keyEnd = endOfString(bytes, i + 1);
+          level.keyEnd = end;
           if (++totalKeys > MAX_TOTAL_KEYS) return problem(bytes, [], `a request may hold at most ${MAX_TOTAL_KEYS} keys in all`, 'too_many_keys');
         }
-        inString = true;
+        // The string's text holds nothing structural: skipped at once.
+        i = end;
         break;
       }
       case OPEN_OBJECT:
@@ -91,12 +87,20 @@ function isKeyPosition(bytes: Uint8Array, at: number): boolean {
   return false;
 }
 
-function endOfString(bytes: Uint8Array, from: number): number {
-  for (let i = from; i < bytes.length; i++) {
-    if (bytes[i] === BACKSLASH) i++;
-    else if (bytes[i] === QUOTE) return i;
+/**
+ * Where the string whose text starts at `from` ends: its first quote not escaped, that is, not after an odd run of
+ * backslashes, found by the native search (a byte-by-byte loop cost some 60 ms for a 19 MB text, blocking every
+ * other request meanwhile). The length of `bytes` when it is not closed (left to JSON.parse).
+ */
+function closingQuote(bytes: Uint8Array, from: number): number {
+  for (let searchFrom = from; ;) {
+    const quote = bytes.indexOf(QUOTE, searchFrom);
+    if (quote < 0) return bytes.length;
+    let backslashes = 0;
+    while (quote - backslashes - 1 >= from && bytes[quote - backslashes - 1] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    searchFrom = quote + 1;
   }
-  return bytes.length;
 }
 
 /** Segments of a path named in an error at most; a deeper one ends in `…`. */
