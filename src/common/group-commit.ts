@@ -13,6 +13,12 @@ export class GroupCommit<T, R> {
     private readonly maxInFlight: number,
   ) {}
 
+  /** Writes `item` by itself at once, beside the batches: neither waits for the other. */
+  async alone(item: T): Promise<R> {
+    const [result] = await this.write([item]);
+    return result;
+  }
+
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });

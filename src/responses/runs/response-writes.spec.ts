@@ -42,6 +42,26 @@ describe('ResponseWrites', () => {
     expect(batches.slice(2).sort()).toEqual([['b'], ['bad'], ['c'], ['d'], ['e']]);
   });
 
+  it('writes a response with a large input by itself at once, neither waiting for the batch in flight nor holding up the next', async () => {
+    const batches: string[][] = [];
+    let releaseFirst!: () => void;
+    const repository = {
+      insertMany: async (rows: NewResponseRow[]) => {
+        batches.push(rows.map((r) => r.response.id));
+        if (rows[0].response.id === 'first') await new Promise<void>((resolve) => (releaseFirst = resolve));
+      },
+    } as unknown as ResponsesRepository;
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, availability, config);
+    const first = writes.insert(row('first'));
+    const large = { ...row('large'), inputItems: [{ type: 'message', role: 'user', content: 'x'.repeat(1_000_001) }] } as NewResponseRow;
+    await writes.insert(large);
+    const next = writes.insert(row('next'));
+    expect(batches).toEqual([['first'], ['large']]);
+    releaseFirst();
+    await Promise.all([first, next]);
+    expect(batches).toEqual([['first'], ['large'], ['next']]);
+  });
+
   it("logs a new response's opening events in the round trip of its row, after the row", async () => {
     const written: string[] = [];
     const batch = { id: 'one round trip' };
@@ -60,6 +80,28 @@ describe('ResponseWrites', () => {
     const writes = new ResponseWrites(repository, eventLog, conversations, noWebhooks, noUsage, availability, config);
     await writes.insert(row('s'), { log: { events: [event(0, 'response.created'), event(1, 'response.in_progress')], notify: false } });
     expect(written).toEqual(['rows s in one round trip', 'events s:2:false in one round trip']);
+  });
+
+  it('writes the end of a response with a large output by itself at once, beside the batch in flight', async () => {
+    const batches: string[][] = [];
+    let releaseFirst!: () => void;
+    const repository = {
+      updateStates: async (rows: StateUpdate[]) => {
+        batches.push(rows.map((r) => r.response.id));
+        if (rows[0].response.id === 'first') await new Promise<void>((resolve) => (releaseFirst = resolve));
+        return rows.map(() => true);
+      },
+    } as unknown as ResponsesRepository;
+    const writes = new ResponseWrites(repository, noLog, noConversations, noWebhooks, noUsage, availability, config);
+    const first = writes.updateState(update('first'));
+    const large = {
+      ...update('large'),
+      response: { id: 'large', output: [{ type: 'message', content: [{ text: 'x'.repeat(1_000_001) }] }] } as ResponseObject,
+    };
+    await expect(writes.updateState(large)).resolves.toBe(true);
+    expect(batches).toEqual([['first'], ['large']]);
+    releaseFirst();
+    await expect(first).resolves.toBe(true);
   });
 
   it('answers each update whether it was written, and sends two updates of one response one by one', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { isDatabaseUnreachable, retryWhileUnreachable } from '../../common/database-errors';
 import { GroupCommit } from '../../common/group-commit';
+import { holdsMoreText } from '../../common/text-size';
 import { AppConfig } from '../../config/app-config';
 import { type ConversationAppend, ConversationsService } from '../../conversations/conversations.service';
 import { DatabaseAvailability } from '../../database/database-availability';
@@ -18,6 +19,11 @@ import { isNotAllWritten, type NewResponseRow, ResponsesRepository, type StateUp
  * stored response at 2,000 creates/s, with the same latency.
  */
 const IN_FLIGHT = 1;
+/**
+ * A write holding more text than this commits by itself, beside the batches, so that the commits of every other run
+ * do not wait while Postgres reads it: a batch holding a 19 MB input held them for most of a second.
+ */
+const ALONE_ABOVE_CHARS = 1_000_000;
 
 /** The end of a run whose events are logged: its events still waiting, and its terminal event. */
 export interface LoggedEnd {
@@ -97,7 +103,9 @@ export class ResponseWrites {
    * log, when given.
    */
   async insert(row: NewResponseRow, extras: { conversation?: ConversationAppend; usage?: UsageEntry; log?: LoggedStart } = {}): Promise<void> {
-    const error = await this.inserts.add({ row, ...extras });
+    const entry = { row, ...extras };
+    const large = holdsMoreText([row.response, row.inputItems], ALONE_ABOVE_CHARS);
+    const error = await (large ? this.inserts.alone(entry) : this.inserts.add(entry));
     if (error) throw error;
   }
 
@@ -106,7 +114,9 @@ export class ResponseWrites {
    * had left `expectedStatus` (someone else ended it: their state and terminal event stand).
    */
   async updateState(update: StateUpdate, log?: LoggedEnd, conversation?: ConversationAppend, usage?: UsageEntry): Promise<boolean> {
-    const result = await this.ends.add({ update, log, conversation, usage });
+    const end = { update, log, conversation, usage };
+    const large = holdsMoreText([update.response, log?.events, conversation?.items], ALONE_ABOVE_CHARS);
+    const result = await (large ? this.ends.alone(end) : this.ends.add(end));
     if (result instanceof Error) throw result;
     return result;
   }
