@@ -24,6 +24,8 @@ export function sseFrame(event: SseEvent): string {
 }
 
 const PING_FRAME = sseFrame({ type: 'response.ping', json: '{"type":"response.ping"}' });
+/** Frames waiting for the end of the job are written at once past this many characters (see writeSse). */
+const WRITE_AT_CHARS = 64 * 1024;
 
 /**
  * Serves an Observable of events as server-sent events. A heartbeat goes out whenever the stream has been idle
@@ -57,7 +59,7 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
   const subscription = events.subscribe({
     next: (event) => {
       if (res.writableEnded || res.destroyed) return;
-      if (res.writableLength > options.maxBufferedBytes) {
+      if (res.writableLength + (pending?.length ?? 0) > options.maxBufferedBytes) {
         res.destroy();
         return;
       }
@@ -65,6 +67,9 @@ export function writeSse(req: Request, res: Response, events: Observable<SseEven
         pending = sseFrame(event);
         process.nextTick(flush);
       } else pending += sseFrame(event);
+      // An upstream that sent megabytes at once emits them in one job: they go out as they come, so that a reader
+      // that stays behind is found before the job ends, not once all of it was joined and written.
+      if (pending.length > WRITE_AT_CHARS) flush();
       heartbeat.touch();
     },
     error: (error: unknown) => {
