@@ -3,12 +3,18 @@
  * - validating a 14 MB body of a million metadata keys, and a 10 MB ordinary body, against JSON.parse of the same
  *   bytes in this process (both must be linear: half the body, half the cost);
  * - the server's resident memory with 50 clients that never read their streams, against 50 that read them;
- * - stored creates per second, and CPU per create, with the rate limiter on against off.
+ * - stored creates per second, and CPU per create, with the rate limiter on against off;
+ * - the latency of small stored creates at a fixed rate while another client sends creates of a 19 MB input, against
+ *   the same rate alone.
  * Run by `npm run bench` (BENCH_ONLY=hardening), which rewrites its section of BENCHMARKS.md.
  */
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { post, type Target } from './load';
+import { EVENT_LOOP_SAMPLE_MS } from '../src/metrics/metrics.module';
+import { fixedRate, post, type RateResult, type Target } from './load';
 import { type BenchProcess, startServerProcess, startStubProcess } from './processes';
 import { machine, writeSection } from './support';
 
@@ -33,6 +39,18 @@ function ordinaryBody(megabytes: number): string {
   const message = { role: 'user', content: [{ type: 'input_text', text: 'The quick brown fox jumps over the lazy dog. '.repeat(20) }] };
   const count = Math.round((megabytes * 1024 * 1024) / JSON.stringify(message).length);
   return JSON.stringify({ model: 'm', input: Array.from({ length: count }, () => message), not_a_parameter: true });
+}
+
+/** A create whose input holds `megabytes` of text, for the model `large` (a backend of its own); the model answers its last, short message. */
+function largeInputBody(megabytes: number): string {
+  const text = 'word '.repeat(Math.round((megabytes * 1024 * 1024) / 5));
+  return JSON.stringify({
+    model: 'large',
+    input: [
+      { role: 'user', content: text },
+      { role: 'user', content: 'hi' },
+    ],
+  });
 }
 
 function send(url: string, body: string): Promise<number> {
@@ -145,6 +163,53 @@ async function throughput(server: BenchProcess, concurrency: number, seconds: nu
   return { rps: done / elapsed, cpuUs: (server.cpuMicros() - before) / Math.max(1, done), errors };
 }
 
+const SMALL_RATE = 200;
+const SMALL_SECONDS = 5;
+
+/**
+ * Small stored creates at SMALL_RATE, alone and while one client sends creates of a 19 MB input back to back (to a
+ * backend of their own, so that only the server is shared), in alternated rounds; the median round of each.
+ */
+async function largeInputsBeside(server: BenchProcess): Promise<string[]> {
+  const small: Target = { name: 'server', url: server.url, path: '/v1/responses', headers: {}, body: () => ({}), isFirstText: () => false };
+  const large = largeInputBody(19);
+  type Round = RateResult & { large: number; loopHeldMs: number };
+  const rounds: Record<'alone' | 'beside', Round[]> = { alone: [], beside: [] };
+  // The server's longest event-loop delay since the last scrape: what the server itself held the others up.
+  const loopHeldMs = async () => {
+    const metrics = await fetch(`${server.url}/metrics`).then((reply) => reply.text());
+    return Number(/\nnodejs_eventloop_lag_max_seconds (\S+)/.exec(metrics)?.[1]) * 1000 - EVENT_LOOP_SAMPLE_MS;
+  };
+  await fixedRate(small, { model: 'm', input: 'hi' }, SMALL_RATE, 2); // warm-up
+  for (const round of [0, 1, 2]) {
+    for (const mode of round % 2 === 0 ? (['alone', 'beside'] as const) : (['beside', 'alone'] as const)) {
+      await loopHeldMs();
+      let stopped = mode === 'alone';
+      let done = 0;
+      const sender = (async () => {
+        while (!stopped) if ((await send(server.url, large)) === 200) done += 1;
+      })();
+      const result = await fixedRate(small, { model: 'm', input: 'hi' }, SMALL_RATE, SMALL_SECONDS);
+      stopped = true;
+      await sender;
+      rounds[mode].push({ ...result, large: done, loopHeldMs: await loopHeldMs() });
+    }
+  }
+  const median = (mode: 'alone' | 'beside') => [...rounds[mode]].sort((a, b) => a.p99 - b.p99)[1];
+  const [alone, beside] = [median('alone'), median('beside')];
+  const p99s = (mode: 'alone' | 'beside') => rounds[mode].map((r) => r.p99.toFixed(0)).join(', ');
+  const row = (name: string, mode: 'alone' | 'beside', r: Round, ratio: string) =>
+    `| ${name} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms (rounds: ${p99s(mode)}) | ${r.errors} | ${r.large} | ${Math.max(0, r.loopHeldMs).toFixed(0)} ms | ${ratio} |`;
+  return [
+    `**What a large input costs the others.** Small stored creates at ${SMALL_RATE}/s for ${SMALL_SECONDS} s, alone and while one client sends stored creates of a 19 MB input back to back (to a backend of their own), three alternated rounds each, the median round (by p99) shown:`,
+    '',
+    '| Small creates | p50 | p99 | errors | 19 MB creates answered meanwhile | longest the server held its event loop | p99 ratio |',
+    '|---|---|---|---|---|---|---|',
+    row('alone (baseline)', 'alone', alone, '1.00×'),
+    row('beside 19 MB inputs', 'beside', beside, `${(beside.p99 / alone.p99).toFixed(1)}×`),
+  ];
+}
+
 export async function hardening(databaseUrl: string): Promise<void> {
   const stub = await startStubProcess(LOAD_CORES);
   const start = (env: Record<string, string> = {}) => startServerProcess({ cores: SERVER_CORES, databaseUrl, upstream: stub, env });
@@ -182,6 +247,25 @@ export async function hardening(databaseUrl: string): Promise<void> {
       `| 50 that never read | ${mb(stuck.idle)} | ${mb(stuck.peak)} | ${mb(stuck.peak - stuck.idle)} | ${(stuck.peak / readers.peak).toFixed(2)}× |`,
       '',
     );
+    // Backends of their own, fresh (the stub above may still be pushing the answers its stuck clients left): the large
+    // inputs apart, since a stub reading 19 MB would otherwise hold up the small ones' answers.
+    const [smallBackend, largeBackend] = await Promise.all([startStubProcess(LOAD_CORES), startStubProcess(LOAD_CORES)]);
+    try {
+      const modelsFile = join(tmpdir(), `bench-models-${process.pid}.json`);
+      const models = [
+        { name: 'large', base_url: `${largeBackend.url}/v1` },
+        { name: '*', base_url: `${smallBackend.url}/v1` },
+      ];
+      writeFileSync(modelsFile, JSON.stringify({ models }));
+      const server = await startServerProcess({ cores: SERVER_CORES, databaseUrl, upstream: smallBackend, env: { MODELS_FILE: modelsFile } });
+      try {
+        lines.push(...(await largeInputsBeside(server)), '');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await Promise.all([smallBackend.stop(), largeBackend.stop()]);
+    }
     const rows = ['| Rate limiter | stored creates/s | CPU per create | errors | ratio |', '|---|---|---|---|---|'];
     const results: Record<string, Array<{ rps: number; cpuUs: number; errors: number }>> = { off: [], on: [] };
     // Alternated, three times each, so that a drift of the machine weighs on both; the median run of each counts.

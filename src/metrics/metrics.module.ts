@@ -5,6 +5,12 @@ import { JobQueue } from '../jobs/job-queue.service';
 import { JobsModule } from '../jobs/jobs.module';
 import { MetricsController } from './metrics.controller';
 
+/**
+ * How often the event loop's delay is sampled for /metrics (nodejs_eventloop_lag_*): each sample includes this
+ * period, so a loop never held reads as this much.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** The queue's state, read when /metrics is scraped: by the application built last in this process. */
 let queue: JobQueue | undefined;
 
@@ -14,7 +20,7 @@ export class MetricsModule {
   constructor(jobs: JobQueue) {
     queue = jobs;
     if (register.getSingleMetric('process_cpu_user_seconds_total')) return;
-    collectDefaultMetrics({ eventLoopMonitoringPrecision: 100 });
+    collectDefaultMetrics({ eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     // One query answers both gauges of a scrape: the first (collected first) asks, the second reads its answer.
     let stats: Promise<{ queued: number; oldestAgeSeconds: number } | undefined> = Promise.resolve(undefined);
     new Gauge({
