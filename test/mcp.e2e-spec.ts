@@ -1,6 +1,7 @@
 import OpenAI from 'openai-latest';
 
 import { createFreshDatabase, type FreshDatabase, tablesHolding } from './support/fresh-database';
+import { type HostileMcpServer, startHostileMcpServer } from './support/hostile-mcp-server';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 import { finishedResponse, waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -274,5 +275,76 @@ describe('Remote MCP tools', () => {
       status: 400,
       error: { code: 'mcp_server_not_allowed', param: 'tools[0].server_url' },
     });
+  });
+});
+
+/** A request's MCP server is the client's choice: what it sends must harm nothing but the calls made to it. */
+describe('A hostile MCP server', () => {
+  const MAX_ANSWER_BYTES = 65_536;
+  let hostile: HostileMcpServer;
+  let mcp: TestMcpServer;
+  let server: TestServer;
+  let client: OpenAI;
+  const tool = (url: string) => ({ type: 'mcp', server_label: 'tools', server_url: url, require_approval: 'never' }) as OpenAI.Responses.Tool;
+
+  beforeAll(async () => {
+    hostile = await startHostileMcpServer();
+    mcp = await startTestMcpServer();
+    server = await startTestServer({ MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_TIMEOUT_MS: '10000', MCP_MAX_ANSWER_BYTES: String(MAX_ANSWER_BYTES) });
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await hostile.close();
+    await mcp.close();
+  });
+
+  it.each(['json', 'sse'])(
+    'that lists a tool of 600 MB (as %s) fails only its listing: it is read no further than MCP_MAX_ANSWER_BYTES, the response answers and is stored, and others are answered meanwhile',
+    async (form) => {
+      const sentBefore = hostile.bytesSent;
+      const listing = client.responses.create({ model: 'm', input: 'Hello', tools: [tool(`${hostile.url}/huge-listing/${form}`)] });
+      const others = await Promise.all([1, 2, 3].map((n) => client.responses.create({ model: 'm', input: `Other ${n}` })));
+      expect(others.map((response) => response.output_text)).toEqual([1, 2, 3].map((n) => `Hello! You said: Other ${n}`));
+
+      const response = await listing;
+      expect(response.status).toBe('completed');
+      expect(response.output[0]).toMatchObject({ type: 'mcp_list_tools', tools: [], error: expect.stringContaining('MCP_MAX_ANSWER_BYTES') });
+      expect(response.output_text).toBe('Hello! You said: Hello');
+      expect(await client.responses.retrieve(response.id)).toEqual(response);
+      // What was sent before the connection was cut: what was read, and what the sockets' buffers held.
+      expect(hostile.bytesSent - sentBefore).toBeLessThan(32 * 1024 * 1024);
+    },
+  );
+
+  it('that gives a next page for ever fails its listing once the pages hold more than MCP_MAX_ANSWER_BYTES', async () => {
+    const pagesBefore = hostile.pages;
+    const response = await client.responses.create({ model: 'm', input: 'Hello', tools: [tool(`${hostile.url}/endless-pages`)] });
+    expect(response.status).toBe('completed');
+    expect(response.output[0]).toMatchObject({ type: 'mcp_list_tools', tools: [], error: expect.stringContaining('MCP_MAX_ANSWER_BYTES') });
+    // Each page's tool is about 50 characters of JSON.
+    expect(hostile.pages - pagesBefore).toBeLessThan(MAX_ANSWER_BYTES / 40);
+  });
+
+  it('whose call answers 600 MB fails that call; the model is told, and the response is stored', async () => {
+    const response = await client.responses.create({ model: 'm', input: 'CALL tools__dump {}', tools: [tool(`${hostile.url}/huge-call`)] });
+    expect(response.status).toBe('completed');
+    expect(response.output[1]).toMatchObject({ type: 'mcp_call', status: 'failed', output: null, error: { type: 'http_error' } });
+    expect(response.output_text).toContain('MCP_MAX_ANSWER_BYTES');
+    expect(await client.responses.retrieve(response.id)).toEqual(response);
+  });
+
+  it('whose call answers a NUL and a lone surrogate keeps the answer: they become U+FFFD, streamed and stored alike', async () => {
+    const stream = await client.responses.create({
+      model: 'm',
+      input: 'CALL tools__echo {"text":"a\\u0000b\\ud800c"}',
+      tools: [tool(`${mcp.url}/mcp`)],
+      stream: true,
+    });
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) if (event.type === 'response.completed') completed = event.response;
+    expect(completed!.output[1]).toMatchObject({ type: 'mcp_call', status: 'completed', output: 'a\uFFFDb\uFFFDc' });
+    expect(completed!.output[2]).toMatchObject({ type: 'message', content: [{ text: 'The tool said: a\uFFFDb\uFFFDc' }] });
+    expect(await client.responses.retrieve(completed!.id)).toMatchObject(completed!);
   });
 });

@@ -1,3 +1,5 @@
+import type { Json } from './openai/types';
+
 /**
  * Text as Postgres can store it and every client can parse it: U+0000 and unpaired UTF-16 surrogates become U+FFFD
  * (the replacement character). Applied to what a model produces, before it is streamed or stored, so that the two
@@ -32,4 +34,13 @@ export class StorableTextStream {
     this.held = '';
     return rest;
   }
+}
+
+/** A JSON value from elsewhere with every string in it, keys too, made storable (as `storableText`). */
+export function storableJson<T extends Json>(value: T): T {
+  if (typeof value === 'string') return storableText(value) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(storableJson) as T;
+  // fromEntries defines each key as its own property: a `__proto__` key stays a key.
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [storableText(key), storableJson(entry)])) as T;
 }

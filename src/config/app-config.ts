@@ -186,6 +186,15 @@ export class AppConfig {
   @Min(100)
   MCP_TIMEOUT_MS = 60_000;
 
+  /**
+   * The most an MCP server's answer may hold, in bytes: one call's result, or a listing of its tools (all pages).
+   * A larger one fails that call or listing, as an unreachable server does, and is not read further.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  MCP_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
   /** Where OpenAI's webhooks of background responses (response.completed, .failed, .cancelled, .incomplete) go, for every tenant. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -33,3 +33,24 @@ describe('McpHostPolicy', () => {
     expect(await new McpHostPolicy('*').check(new URL('http://10.0.0.1/'))).toBeUndefined();
   });
 });
+
+describe('McpHostPolicy.lookup, which every connection to an MCP server resolves its name with', () => {
+  const lookup = (policy: McpHostPolicy, hostname: string, all: boolean) =>
+    new Promise<{ error: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+      policy.lookup(hostname, { all }, (error, address) => resolve({ error, address })),
+    );
+
+  it('by default fails a name that resolves to an internal address, whatever the check saw before', async () => {
+    for (const all of [false, true]) {
+      const { error } = await lookup(new McpHostPolicy(undefined), 'localhost', all);
+      expect(error?.message).toMatch(/'localhost' resolved to an internal address/);
+    }
+    expect((await lookup(new McpHostPolicy(undefined), '93.184.216.34', true)).address).toEqual([{ address: '93.184.216.34', family: 4 }]);
+  });
+
+  it('resolves as usual when hosts are listed', async () => {
+    const { error, address } = await lookup(new McpHostPolicy('localhost'), 'localhost', false);
+    expect(error).toBeNull();
+    expect(address).toMatch(/^(127\.0\.0\.1|::1)$/);
+  });
+});

@@ -1,5 +1,6 @@
+import { lookup as resolve } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /** Ranges a request must not reach by default: loopback, private, link-local, shared and unique-local addresses. */
 const INTERNAL = new BlockList();
@@ -72,4 +73,19 @@ export class McpHostPolicy {
     }
     return undefined;
   }
+
+  /**
+   * Name resolution for the connections to MCP servers. Unless hosts are listed, a name that resolves to an internal
+   * address fails to connect, whatever it resolved to when `check` looked: a name that answers a public address to
+   * the check and an internal one to the connection (DNS rebinding) reaches nothing.
+   */
+  readonly lookup: LookupFunction = (hostname, options, callback) =>
+    resolve(hostname, options, (error, address, family) => {
+      if (error || this.patterns) return callback(error, address, family);
+      const addresses = typeof address === 'string' ? [address] : address.map((entry) => entry.address);
+      if (!addresses.some(isInternal)) return callback(null, address, family);
+      const refused: NodeJS.ErrnoException = new Error(`the host '${hostname}' resolved to an internal address`);
+      refused.code = 'EADDRNOTAVAIL';
+      callback(refused, address, family);
+    });
 }

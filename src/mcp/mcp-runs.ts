@@ -6,7 +6,8 @@ import type { FunctionTool, InputItem, JsonObject, ResponseTool } from '../commo
 import { AppConfig } from '../config/app-config';
 import { METRICS } from '../metrics/metrics';
 import type { HostedCallEvent, HostedTool } from '../tools/hosted-tools';
-import { failureOf, type McpCallOutcome, McpConnection, type McpToolInfo } from './mcp-connection';
+import { failureOf, type McpCallOutcome, McpConnection, type McpConnectionLimits, type McpToolInfo } from './mcp-connection';
+import { mcpFetch } from './mcp-fetch';
 import { McpHostPolicy } from './mcp-host-policy';
 import { allowedTools, isRemoteMcp, type McpCredentials, mcpHostedTool, type McpToolEntry, needsApproval } from './mcp-tools';
 
@@ -47,7 +48,7 @@ class McpServerSession {
     readonly entry: McpToolEntry,
     private readonly headers: Record<string, string>,
     private readonly policy: McpHostPolicy,
-    private readonly timeoutMs: number,
+    private readonly limits: McpConnectionLimits,
   ) {}
 
   private connect(signal: AbortSignal): Promise<McpConnection> {
@@ -55,7 +56,7 @@ class McpServerSession {
       const url = new URL(this.entry.server_url);
       const refused = await this.policy.check(url);
       if (refused) throw new Error(refused);
-      return McpConnection.open(url, this.headers, this.timeoutMs, signal);
+      return McpConnection.open(url, this.headers, this.limits, signal, () => (this.connection = undefined));
     })();
     // A failed connection is tried again by the next call.
     this.connection.catch(() => (this.connection = undefined));
@@ -63,7 +64,7 @@ class McpServerSession {
   }
 
   async list(signal: AbortSignal): Promise<McpToolInfo[]> {
-    return (await this.connect(signal)).listTools(this.timeoutMs, signal);
+    return (await this.connect(signal)).listTools(signal);
   }
 
   readonly call = async (name: string, args: JsonObject, signal: AbortSignal): Promise<McpCallOutcome> => {
@@ -74,7 +75,7 @@ class McpServerSession {
       if (signal.aborted) throw error;
       return failureOf(error);
     }
-    return connection.call(name, args, this.timeoutMs, signal);
+    return connection.call(name, args, signal);
   };
 
   async close(): Promise<void> {
@@ -93,9 +94,11 @@ class McpServerSession {
 export class McpRuns {
   private readonly logger = new Logger(McpRuns.name);
   private readonly policy: McpHostPolicy;
+  private readonly limits: McpConnectionLimits;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(config: AppConfig) {
     this.policy = new McpHostPolicy(config.MCP_ALLOWED_HOSTS);
+    this.limits = { fetch: mcpFetch(this.policy), timeoutMs: config.MCP_TIMEOUT_MS, maxAnswerBytes: config.MCP_MAX_ANSWER_BYTES };
   }
 
   /** Whether requests' mcp tools are offered here. */
@@ -131,7 +134,7 @@ export class McpRuns {
     const entries = this.enabled ? tools.filter(isRemoteMcp) : [];
     if (entries.length === 0) return undefined;
     const sessions = new Map(
-      entries.map((entry) => [entry.server_label, new McpServerSession(entry, credentials[entry.server_label] ?? {}, this.policy, this.config.MCP_TIMEOUT_MS)]),
+      entries.map((entry) => [entry.server_label, new McpServerSession(entry, credentials[entry.server_label] ?? {}, this.policy, this.limits)]),
     );
     const run: McpRun = {
       listings: [],

@@ -1,8 +1,23 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { loadConfig } from '../config/app-config';
 import { SearchFailure, searchProviderOf } from './web-search';
+
+/** Answers a JSON document that never ends, and counts what the reader let it write. */
+let endlessBytes = 0;
+function endless(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' }).write('{"results":[{"title":"');
+  const block = 'x'.repeat(65_536);
+  const push = () => {
+    while (!res.destroyed && endlessBytes < 600 * 1024 * 1024) {
+      endlessBytes += block.length;
+      if (!res.write(block)) return void res.once('drain', push);
+    }
+    res.end();
+  };
+  push();
+}
 
 describe('searchProviderOf', () => {
   let server: Server;
@@ -12,6 +27,12 @@ describe('searchProviderOf', () => {
     server = createServer((req, res) => {
       seen.push(req);
       if (req.url!.includes('slow')) return; // never answers
+      if (req.url!.includes('endless')) return void endless(res);
+      if (req.url!.includes('nul')) {
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"results":[{"title":"a\\u0000b","url":"https://a.example","content":"\\ud800"}]}');
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           web: {
@@ -56,6 +77,20 @@ describe('searchProviderOf', () => {
     const search = searxng.search({ query: 'q', allowedDomains: [], count: 5, signal: new AbortController().signal });
     await expect(search).rejects.toThrow(SearchFailure);
     await expect(search).rejects.toThrow('The search failed: no answer within 200 ms.');
+  });
+
+  it('fails a search whose answer is larger than 4 MiB, and reads no further', async () => {
+    const searxng = searchProviderOf(loadConfig({ WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: `${url}/endless` }))!;
+    const search = searxng.search({ query: 'q', allowedDomains: [], count: 5, signal: new AbortController().signal });
+    await expect(search).rejects.toThrow("The search failed: the search provider's answer was larger than 4194304 bytes.");
+    // What was read, and what the sockets' buffers held.
+    expect(endlessBytes).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('makes a NUL or a lone surrogate in a result storable', async () => {
+    const searxng = searchProviderOf(loadConfig({ WEB_SEARCH_PROVIDER: 'searxng', WEB_SEARCH_URL: `${url}/nul` }))!;
+    const results = await searxng.search({ query: 'q', allowedDomains: [], count: 5, signal: new AbortController().signal });
+    expect(results).toEqual([{ title: 'a\uFFFDb', url: 'https://a.example', snippet: '\uFFFD' }]);
   });
 
   it('needs the settings each provider cannot do without', () => {

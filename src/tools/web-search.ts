@@ -1,4 +1,9 @@
+import { AnswerTooLargeError, boundedResponse } from '../common/bounded-response';
+import { storableText } from '../common/storable-text';
 import type { AppConfig } from '../config/app-config';
+
+/** The most of a search provider's answer that is read: a page of results is tens of kilobytes. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** One page a search found. */
 export interface SearchResult {
@@ -49,13 +54,18 @@ async function getJson(url: URL, headers: Record<string, string>, timeoutMs: num
   }
   if (!response.ok) throw new SearchFailure(`The search failed: the search provider answered HTTP ${response.status}.`);
   try {
-    return await response.json();
-  } catch {
+    return await boundedResponse(response, MAX_ANSWER_BYTES).json();
+  } catch (error) {
+    if (error instanceof AnswerTooLargeError)
+      throw new SearchFailure(`The search failed: the search provider's answer was larger than ${MAX_ANSWER_BYTES} bytes.`);
+    if (signal.aborted) throw error;
+    if ((error as Error).name === 'TimeoutError') throw new SearchFailure(`The search failed: no answer within ${timeoutMs} ms.`);
     throw new SearchFailure('The search failed: the search provider answered with something other than JSON.');
   }
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+/** A result's field as text that can be stored (a provider's text may hold a NUL, as a model's may). */
+const text = (value: unknown): string => (typeof value === 'string' ? storableText(value) : '');
 
 /** A SearXNG instance's JSON API (`/search?q=…&format=json`; the instance must allow the json format). */
 class SearxngSearch implements SearchProvider {
