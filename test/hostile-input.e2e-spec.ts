@@ -165,6 +165,41 @@ describe('What the model produces is streamed and stored the same way, whatever 
   });
 });
 
+describe('A model backend that sends without end', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it('fails only that response, streamed or not, reads no further than the bounds, and others are answered meanwhile', async () => {
+    const sentBefore = server.stub.endlessBytes;
+    const stream = await server.client.responses.create({ model: 'm', input: 'ENDLESS', stream: true });
+    const streamed = (async () => {
+      const types: string[] = [];
+      let last: any;
+      for await (const event of stream) {
+        types.push(event.type);
+        last = event;
+      }
+      return { types, last };
+    })();
+    const whole = server.client.responses.create({ model: 'm', input: 'ENDLESS' });
+    const others = await Promise.all([1, 2, 3].map((n) => server.client.responses.create({ model: 'm', input: `Other ${n}` })));
+    expect(others.map((response) => response.output_text)).toEqual([1, 2, 3].map((n) => `Hello! You said: Other ${n}`));
+
+    const { types, last } = await streamed;
+    expect(types.at(-1)).toBe('response.failed');
+    expect(last.response.error).toEqual({ code: 'server_error', message: 'The model backend sent an event larger than 16777216 characters.' });
+    const failed = await whole;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toEqual({ code: 'server_error', message: 'The model backend sent an answer larger than 67108864 characters.' });
+    for (const id of [last.response.id, failed.id]) expect((await server.client.responses.retrieve(id)).status).toBe('failed');
+    // Read: 16 MB of the one, 64 MB of the other, and what the sockets' buffers held; the stub would have sent 512 MB.
+    expect(server.stub.endlessBytes - sentBefore).toBeLessThan(128 * 1024 * 1024);
+  });
+});
+
 describe('A response deleted while it streams harms no other stream', () => {
   let server: TestServer;
   beforeAll(async () => {

@@ -36,6 +36,22 @@ describe('ChatCompletionsTransport', () => {
     expect(await collect(transport)).toEqual(['{"a":1}', '{"b":2}', 'line one\nline two', '[DONE]']);
   });
 
+  it('reads an event cut anywhere, a CRLF between two chunks or a line over many', async () => {
+    const long = 'y'.repeat(100_000);
+    const transport = await transportTo((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const text = `data: {"a":1}\r\n\r\ndata: ${long}\n\ndata: two\r\ndata: lines\r\n\r\n`;
+      const cuts = [14, 15, 16, 30, 5000, 60_000, 100_009, 100_020];
+      let from = 0;
+      for (const cut of cuts) {
+        res.write(text.slice(from, cut));
+        from = cut;
+      }
+      res.end(text.slice(from));
+    });
+    expect(await collect(transport)).toEqual(['{"a":1}', long, 'two\nlines']);
+  });
+
   it('throws the SDK error classes, with the upstream body and headers', async () => {
     const transport = await transportTo((_req, res) => {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });

@@ -5,6 +5,7 @@ import { urlToHttpOptions } from 'node:url';
 import OpenAI, { APIError } from 'openai';
 
 import type { Cancellation } from '../common/cancellation';
+import { GenerationFailure } from './backend-errors';
 
 export interface TransportOptions {
   baseURL: string;
@@ -113,16 +114,28 @@ export class ChatCompletionsTransport {
   }
 }
 
-/** Reads a whole answer body, failing on a cut connection or when it takes longer than `timeoutMs`. */
+/** The most a whole answer may hold (in characters): a completion of 128k tokens, with log probabilities, is far less. */
+export const MAX_ANSWER_CHARS = 64 * 1024 * 1024;
+
+/**
+ * Reads a whole answer body, failing on a cut connection, when it takes longer than `timeoutMs`, or when it is
+ * larger than `MAX_ANSWER_CHARS` (then reading no further).
+ */
 export function readBody(res: IncomingMessage, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => {
+    const fail = (error: Error) => {
+      clearTimeout(timer);
       res.destroy();
-      reject(new OpenAI.APIConnectionTimeoutError());
-    }, timeoutMs);
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new OpenAI.APIConnectionTimeoutError()), timeoutMs);
     res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
+    res.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.length > MAX_ANSWER_CHARS)
+        fail(new GenerationFailure('server_error', `The model backend sent an answer larger than ${MAX_ANSWER_CHARS} characters.`));
+    });
     res.on('end', () => {
       clearTimeout(timer);
       resolve(text);
@@ -134,12 +147,20 @@ export function readBody(res: IncomingMessage, timeoutMs: number): Promise<strin
   });
 }
 
+/** The most one event of a stream may hold (its data, in characters): a chunk of a completion is a few hundred. */
+export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+
 /**
  * Reads the `data:` payloads of a server-sent event stream as they arrive. Returns the function that stops reading
- * (and closes the connection).
+ * (and closes the connection). Each byte is looked at once, however the stream is cut into chunks: an event that
+ * never ends costs its length, not its length squared, and fails at `MAX_EVENT_CHARS`.
  */
 export function readEventData(res: IncomingMessage, handlers: { data(payload: string): void; end(): void; error(error: Error): void }): () => void {
-  let buffer = '';
+  // The event being read: its data lines, and the pieces of a line not ended yet.
+  let data: string | undefined;
+  let moreData: string[] | undefined;
+  let eventChars = 0;
+  let lineParts: string[] = [];
   let done = false;
   const finish = (error?: Error) => {
     if (done) return;
@@ -147,54 +168,58 @@ export function readEventData(res: IncomingMessage, handlers: { data(payload: st
     if (error) handlers.error(error);
     else handlers.end();
   };
+  const stop = () => {
+    done = true;
+    // A finished answer's connection goes back to the keep-alive pool; only an unfinished one is cut.
+    if (!res.complete) res.destroy();
+  };
+  const tooLarge = () => {
+    finish(new GenerationFailure('server_error', `The model backend sent an event larger than ${MAX_EVENT_CHARS} characters.`));
+    stop();
+  };
+  const line = (text: string) => {
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text === '') {
+      // A blank line ends the event.
+      const payload = moreData ? [data, ...moreData].join('\n') : data;
+      data = moreData = undefined;
+      eventChars = 0;
+      if (payload !== undefined && payload !== '') handlers.data(payload);
+      return;
+    }
+    if (!text.startsWith('data:')) return;
+    const value = text.slice(text.charCodeAt(5) === 32 ? 6 : 5);
+    if (data === undefined) data = value;
+    else (moreData ??= []).push(value);
+  };
   res.setEncoding('utf8');
   res.on('data', (chunk: string) => {
-    buffer += chunk;
-    let end: number;
-    while (!done && (end = eventEnd(buffer)) >= 0) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(afterLineBreaks(buffer, end));
-      // The usual event is one `data: ` line: no need to split it.
-      const data = event.startsWith('data: ') && !event.includes('\n') ? event.slice(6) : dataOf(event);
-      if (data) handlers.data(data);
+    let start = 0;
+    while (!done) {
+      const lf = chunk.indexOf('\n', start);
+      if (lf < 0) break;
+      eventChars += lf - start;
+      if (eventChars > MAX_EVENT_CHARS) return tooLarge();
+      let text = chunk.slice(start, lf);
+      start = lf + 1;
+      if (lineParts.length > 0) {
+        lineParts.push(text);
+        text = lineParts.join('');
+        lineParts = [];
+      }
+      line(text);
     }
+    if (done || start === chunk.length) return;
+    eventChars += chunk.length - start;
+    if (eventChars > MAX_EVENT_CHARS) return tooLarge();
+    lineParts.push(start === 0 ? chunk : chunk.slice(start));
   });
   res.on('end', () => finish());
   res.on('error', (error) => finish(new OpenAI.APIConnectionError({ message: error.message, cause: error })));
   res.on('close', () => {
     if (!res.complete) finish(new OpenAI.APIConnectionError({ message: 'The connection was closed before the stream ended.' }));
   });
-  return () => {
-    done = true;
-    // A finished answer's connection goes back to the keep-alive pool; only an unfinished one is cut.
-    if (!res.complete) res.destroy();
-  };
-}
-
-/** The `data:` lines of one event, joined by newlines. */
-function dataOf(event: string): string {
-  return event
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice(line[5] === ' ' ? 6 : 5))
-    .join('\n');
-}
-
-/** Where the line breaks (LF or CRLF) that start at `index` end. */
-function afterLineBreaks(buffer: string, index: number): number {
-  for (;;) {
-    if (buffer.charCodeAt(index) === 10) index += 1;
-    else if (buffer.charCodeAt(index) === 13 && buffer.charCodeAt(index + 1) === 10) index += 2;
-    else return index;
-  }
-}
-
-function eventEnd(buffer: string): number {
-  const lf = buffer.indexOf('\n\n');
-  const crlf = buffer.indexOf('\r\n\r\n');
-  if (lf < 0) return crlf;
-  if (crlf < 0) return lf;
-  return Math.min(lf, crlf);
+  return stop;
 }
 
 function errorOf(status: number, text: string, res: IncomingMessage): APIError {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
  *   (ending in `?`) when tools are offered and tool_choice is not "none" → a call of the first tool with `{}`
  * - `HTTP <status>` → that error status (429 carries Retry-After: 7)
  * - `DROP` → two chunks, then the connection is cut; `HANG` → one chunk, then silence
+ * - `ENDLESS` → a chunk (or, not streamed, an answer) whose text goes on for 256 MB, as fast as it is read
  * - `LENGTH` → cut short with finish_reason "length"; `REASON` → reasoning_content first
  * - `JSON` or a response_format → a JSON answer
  * - `TOKENS <n> <delayMs>` → n tokens, delayMs apart; `TOKENS <n> <delayMs> CALL <name>` → then a call of that tool with `{}`
@@ -27,6 +28,8 @@ export interface StubUpstream {
   requests: Array<Record<string, any>>;
   /** Requests the stub saw closed by the client before it finished answering (streamed or not). */
   aborted: number;
+  /** Bytes of `ENDLESS` answers written into their sockets. */
+  endlessBytes: number;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ export const STUB_MODELS = ['stub-model', 'llama-70b', 'qwen/qwen3-8b'];
 
 export async function startStubUpstream(options: StubOptions = {}): Promise<StubUpstream> {
   const requests: Array<Record<string, any>> = [];
-  const state = { aborted: 0 };
+  const state = { aborted: 0, endlessBytes: 0 };
   const server: Server = createServer((req, res) => {
     void handle(req, res, options.recordRequests === false ? undefined : requests, state);
   });
@@ -56,6 +59,9 @@ export async function startStubUpstream(options: StubOptions = {}): Promise<Stub
     get aborted() {
       return state.aborted;
     },
+    get endlessBytes() {
+      return state.endlessBytes;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -64,7 +70,9 @@ export async function startStubUpstream(options: StubOptions = {}): Promise<Stub
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requests: Array<Record<string, any>> | undefined, state: { aborted: number }) {
+type StubState = { aborted: number; endlessBytes: number };
+
+async function handle(req: IncomingMessage, res: ServerResponse, requests: Array<Record<string, any>> | undefined, state: StubState) {
   let raw = '';
   for await (const chunk of req) raw += chunk;
   if (req.method === 'GET' && req.url?.endsWith('/models')) {
@@ -96,6 +104,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   if (body.model === 'missing-model')
     return json(res, 404, { error: { message: 'The model does not exist', type: 'invalid_request_error', code: 'model_not_found' } });
 
+  if (text === 'ENDLESS') return endless(res, body.stream === true, state);
   const plan = planReply(last, text, body);
   const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
   const created = Math.floor(Date.now() / 1000);
@@ -185,6 +194,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, requests: Array
   res.write('data: [DONE]\n\n');
   finished = true;
   res.end();
+}
+
+const ENDLESS_BYTES = 256 * 1024 * 1024;
+
+/** A chunk (streamed) or an answer whose content goes on for 256 MB, written as fast as the reader takes it. */
+function endless(res: ServerResponse, stream: boolean, state: StubState): void {
+  const head = '{"id":"chatcmpl-endless","created":1,"model":"m","choices":[{"index":0,';
+  res.writeHead(200, { 'Content-Type': stream ? 'text/event-stream' : 'application/json' });
+  res.write(stream ? `data: ${head}"delta":{"content":"` : `${head}"message":{"role":"assistant","content":"`);
+  const block = 'x'.repeat(65_536);
+  let sent = 0;
+  const push = () => {
+    while (sent < ENDLESS_BYTES && !res.destroyed) {
+      sent += block.length;
+      state.endlessBytes += block.length;
+      if (!res.write(block)) return void res.once('drain', push);
+    }
+    res.end(stream ? '"}}]}\n\ndata: [DONE]\n\n' : '"},"finish_reason":"stop"}]}');
+  };
+  push();
 }
 
 interface Plan {
