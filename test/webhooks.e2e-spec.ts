@@ -189,6 +189,68 @@ describe('Webhooks for background responses', () => {
   });
 });
 
+describe("A tenant's webhook receiver that never answers", () => {
+  let db: FreshDatabase;
+  let receiver: Receiver;
+  let server: TestServer;
+  /** Takes each request and never answers it; counts them, and the most it held at once. */
+  const blackHole = { server: createServer(() => undefined), requests: 0, open: 0, mostOpen: 0 };
+  blackHole.server.on('request', (req) => {
+    blackHole.requests += 1;
+    blackHole.open += 1;
+    blackHole.mostOpen = Math.max(blackHole.mostOpen, blackHole.open);
+    req.socket.once('close', () => (blackHole.open -= 1));
+  });
+  beforeAll(async () => {
+    db = await createFreshDatabase();
+    receiver = await startReceiver();
+    await new Promise<void>((resolve) => blackHole.server.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer(
+      { WEBHOOK_TIMEOUT_MS: '3000', WEBHOOK_RETRY_BASE_MS: '60000', ADMIN_API_KEY: 'admin-key-0123456789', API_KEYS: 'key-a=team-a,key-b=team-b' },
+      db.url,
+    );
+  });
+  afterAll(async () => {
+    await server.close();
+    await receiver.close();
+    blackHole.server.closeAllConnections();
+    blackHole.server.close();
+    await db.drop();
+  });
+
+  it("delays no other tenant's webhooks, and holds only a few deliveries at a time", async () => {
+    const endpoint = async (tenant: string, url: string) => {
+      const res = await fetch(`${server.url}/admin/webhooks`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer admin-key-0123456789', 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant, url }),
+      });
+      return ((await res.json()) as { secret: string }).secret;
+    };
+    await endpoint('team-a', `http://127.0.0.1:${(blackHole.server.address() as AddressInfo).port}/hook`);
+    const secretB = await endpoint('team-b', `${receiver.url}/team-b`);
+    const teamA = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
+    const teamB = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
+
+    // Forty of team A's webhooks come due, and its receiver is holding some of them.
+    const jobsA = await Promise.all(Array.from({ length: 40 }, (_, n) => teamA.responses.create({ model: 'm', input: `A ${n}`, background: true })));
+    await Promise.all(jobsA.map((job) => finishedResponse(teamA, job.id)));
+    await waitFor(async () => (blackHole.requests >= 4 ? true : undefined));
+
+    const jobB = await teamB.responses.create({ model: 'm', input: 'B', background: true });
+    await finishedResponse(teamB, jobB.id);
+    const finishedAt = Date.now();
+    const [event] = await waitFor(async () => {
+      const got = await eventsAt(receiver, '/team-b', secretB);
+      return got.length > 0 ? got : undefined;
+    });
+    // Within the poll's second, not after team A's deliveries time out (3 s each, sixteen at a time before).
+    expect(Date.now() - finishedAt).toBeLessThan(2000);
+    expect(event).toMatchObject({ type: 'response.completed', data: { id: jobB.id } });
+    expect(blackHole.mostOpen).toBe(4);
+  });
+});
+
 describe('Webhooks across a crash', () => {
   let db: FreshDatabase;
   let stub: StubUpstream;

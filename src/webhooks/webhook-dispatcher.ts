@@ -9,8 +9,10 @@ import { webhookHeaders } from './webhook-signature';
 import { DEPLOYMENT_ENDPOINT, type DueDelivery, WEBHOOKS_CHANNEL, WebhooksRepository } from './webhooks.repository';
 import { WEBHOOK_SECRET_PURPOSE } from './webhooks.service';
 
-/** Deliveries claimed at once. */
-const BATCH = 16;
+/** Deliveries in flight at once on a replica. */
+const MAX_IN_FLIGHT = 16;
+/** …to one endpoint: a receiver that stalls (until WEBHOOK_TIMEOUT_MS) holds no more of them than this. */
+const MAX_IN_FLIGHT_PER_ENDPOINT = 4;
 /** Safety net for lost notifications and for retries coming due. */
 const POLL_EVERY_MS = 1000;
 /** The longest wait between two attempts. */
@@ -20,14 +22,21 @@ const MAX_BACKOFF_MS = 3_600_000;
  * Delivers the webhooks outbox from any replica: claims due deliveries (woken by NOTIFY, polling as a fallback),
  * POSTs each event signed as Standard Webhooks, and retries a failed one with exponential back-off until
  * WEBHOOK_MAX_AGE_MS after its event. A claim is a lease: deliveries of a replica that died are claimed again after
- * it, so every event reaches each endpoint at least once, under one `webhook-id`.
+ * it, so every event reaches each endpoint at least once, under one `webhook-id`. Deliveries run side by side, each
+ * freeing its place as it ends, and each endpoint has at most a few of the places: a receiver that never answers
+ * delays only its own deliveries.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private stopped = false;
   private wake?: () => void;
+  /** A wake that came while the loop was not asleep: its next sleep ends at once. */
+  private woken = false;
   private loop?: Promise<void>;
+  /** Deliveries under way, by endpoint. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly delivering = new Set<Promise<void>>();
   private unlisten?: () => void;
 
   constructor(
@@ -38,38 +47,72 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unlisten = this.notifications.listen(WEBHOOKS_CHANNEL, () => this.wake?.());
+    this.unlisten = this.notifications.listen(WEBHOOKS_CHANNEL, () => this.wakeUp());
     this.loop = this.run();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.unlisten?.();
-    this.wake?.();
+    this.wakeUp();
     await this.loop;
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      const places = MAX_IN_FLIGHT - this.delivering.size;
       let claimed = 0;
-      try {
-        const due = await this.repository.claimDue(BATCH, this.config.WEBHOOK_TIMEOUT_MS * 2, this.config.WEBHOOK_URL !== undefined);
-        claimed = due.length;
-        await Promise.all(due.map((delivery) => this.deliver(delivery)));
-      } catch (error) {
-        if (!isDatabaseUnreachable(error)) this.logger.error(`webhook deliveries: ${String(error)}`);
+      if (places > 0) {
+        try {
+          const leaseMs = this.config.WEBHOOK_TIMEOUT_MS * 2;
+          const due = await this.repository.claimDue(places, leaseMs, this.config.WEBHOOK_URL !== undefined, this.inFlight, MAX_IN_FLIGHT_PER_ENDPOINT);
+          claimed = due.length;
+          for (const delivery of due) this.start(delivery);
+        } catch (error) {
+          if (!isDatabaseUnreachable(error)) this.logger.error(`webhook deliveries: ${String(error)}`);
+        }
       }
-      if (claimed < BATCH) await this.sleep(POLL_EVERY_MS);
+      // Every place taken, or nothing more due that may be taken now: until a delivery ends, a NOTIFY, or the poll.
+      if (places === 0 || claimed < places) await this.sleep(POLL_EVERY_MS);
     }
+    await Promise.all(this.delivering);
+  }
+
+  private start(delivery: DueDelivery): void {
+    const { endpoint } = delivery;
+    this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 0) + 1);
+    const delivering: Promise<void> = this.deliver(delivery)
+      .catch((error: unknown) => {
+        if (!isDatabaseUnreachable(error)) this.logger.error(`webhook delivery ${delivery.event_id}: ${String(error)}`);
+      })
+      .finally(() => {
+        const left = this.inFlight.get(endpoint)! - 1;
+        if (left === 0) this.inFlight.delete(endpoint);
+        else this.inFlight.set(endpoint, left);
+        this.delivering.delete(delivering);
+        this.wakeUp();
+      });
+    this.delivering.add(delivering);
+  }
+
+  private wakeUp(): void {
+    this.woken = true;
+    this.wake?.();
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.woken = false;
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

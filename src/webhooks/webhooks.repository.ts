@@ -63,22 +63,37 @@ export class WebhooksRepository {
   }
 
   /**
-   * Claims due deliveries: each is leased for `leaseMs` (its next attempt moved past the lease, its attempts counted),
-   * so that a dispatcher that dies mid-delivery leaves it to another after the lease. A replica that knows no
-   * deployment endpoint (no WEBHOOK_URL) leaves its deliveries to those that do.
+   * Claims due deliveries, oldest first, at most `limit`, and none that would put more than `perEndpoint` in flight
+   * at one endpoint (`inFlight` counts this replica's): one receiver that stalls cannot take every delivery's turn.
+   * Each is leased for `leaseMs` (its next attempt moved past the lease, its attempts counted), so that a dispatcher
+   * that dies mid-delivery leaves it to another after the lease. A replica that knows no deployment endpoint (no
+   * WEBHOOK_URL) leaves its deliveries to those that do.
    */
-  async claimDue(limit: number, leaseMs: number, deployment: boolean): Promise<DueDelivery[]> {
+  async claimDue(limit: number, leaseMs: number, deployment: boolean, inFlight: Map<string, number>, perEndpoint: number): Promise<DueDelivery[]> {
     const [rows]: [DueDelivery[], number] = await this.dataSource.query(
-      `WITH due AS (
-         SELECT event_id, endpoint FROM webhook_deliveries
-          WHERE state = 'pending' AND next_attempt_at <= now() AND (endpoint <> '${DEPLOYMENT_ENDPOINT}' OR $3)
-          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+      `WITH busy AS (
+         SELECT * FROM unnest($4::text[], $5::int[]) AS b (endpoint, in_flight)
+       ), candidates AS (
+         SELECT c.event_id, c.endpoint, c.next_attempt_at,
+                coalesce(busy.in_flight, 0) + row_number() OVER (PARTITION BY c.endpoint ORDER BY c.next_attempt_at) AS place
+           FROM (SELECT event_id, endpoint, next_attempt_at FROM webhook_deliveries
+                  WHERE state = 'pending' AND next_attempt_at <= now() AND (endpoint <> '${DEPLOYMENT_ENDPOINT}' OR $3)
+                    AND endpoint NOT IN (SELECT endpoint FROM busy WHERE in_flight >= $6)
+                  ORDER BY next_attempt_at LIMIT $1 * $6) c
+           LEFT JOIN busy USING (endpoint)
+       ), due AS (
+         -- The lock re-reads state and next_attempt_at: a delivery another replica claimed meanwhile is not taken.
+         SELECT d.event_id, d.endpoint FROM webhook_deliveries d
+           JOIN candidates c ON c.event_id = d.event_id AND c.endpoint = d.endpoint
+          WHERE c.place <= $6 AND d.state = 'pending' AND d.next_attempt_at <= now()
+          ORDER BY c.next_attempt_at LIMIT $1
+          FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
          FROM due LEFT JOIN webhook_endpoints e ON e.id = due.endpoint
         WHERE d.event_id = due.event_id AND d.endpoint = due.endpoint
        RETURNING d.event_id, d.endpoint, d.tenant_id, d.type, d.response_id, d.created_at, d.attempts, e.url, e.sealed_secret`,
-      [limit, leaseMs, deployment],
+      [limit, leaseMs, deployment, [...inFlight.keys()], [...inFlight.values()], perEndpoint],
     );
     return rows;
   }
