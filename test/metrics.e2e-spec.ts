@@ -58,6 +58,26 @@ describe('Metrics', () => {
     await reader.cancel();
   });
 
+  it('keeps the series of model names bounded: a client sending new names for ever grows them to 100, the rest counted as other', async () => {
+    const headers = { authorization: 'Bearer key-m', 'content-type': 'application/json' };
+    const create = (model: string) =>
+      fetch(`${server.url}/v1/responses`, { method: 'POST', headers, body: JSON.stringify({ model, input: 'hi', store: false }) }).then((res) => res.json());
+    const before = await scrape();
+    for (let n = 0; n < 150; n += 25) await Promise.all(Array.from({ length: 25 }, (_, i) => create(`made-up-${n + i}-${'x'.repeat(200)}`)));
+    await create('model-m');
+
+    const after = await scrape();
+    const models = new Set(after.split('\n').flatMap((line) => (line.startsWith('responses_server_responses_total{') ? /model="([^"]*)"/.exec(line)![1] : [])));
+    // model-m and 99 made-up names have their own series (100 names, whatever else is sent), and other.
+    expect(models.size).toBe(100 + 1);
+    expect(models.has('other')).toBe(true);
+    expect(valueOf(after, 'responses_server_responses_total', { model: 'other', status: 'completed' })).toBe(51);
+    expect(
+      valueOf(after, 'responses_server_responses_total', { model: 'model-m', status: 'completed' }) -
+        valueOf(before, 'responses_server_responses_total', { model: 'model-m', status: 'completed' }),
+    ).toBe(1);
+  });
+
   it('serves every metric the Grafana dashboard under deploy/ charts', async () => {
     const dashboard = JSON.parse(readFileSync(join(__dirname, '..', 'deploy', 'grafana-dashboard.json'), 'utf8')) as {
       panels: Array<{ targets: Array<{ expr: string }> }>;

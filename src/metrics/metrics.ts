@@ -1,5 +1,6 @@
 import { Counter, Gauge, register } from 'prom-client';
 
+import { BoundedLabel } from './bounded-label';
 import { TalliedCounter } from './tallied-counter';
 
 /** A metric of the default registry, made once however many times an application is built in one process (tests). */
@@ -29,3 +30,6 @@ export const METRICS = {
     'outcome',
   ]),
 };
+
+/** The `model` label of `responses` and `tokens`: model names come from requests (see BoundedLabel). */
+export const MODEL_LABEL = new BoundedLabel(100);

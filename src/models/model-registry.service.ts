@@ -5,6 +5,7 @@ import picomatch from 'picomatch';
 
 import { ApiError } from '../common/api-error';
 import { AppConfig, ConfigError } from '../config/app-config';
+import { MODEL_LABEL } from '../metrics/metrics';
 import { EmbeddedBackend } from './embedded/embedded.backend';
 import { LlamaEngine } from './embedded/llama-engine';
 import type { ModelBackend } from './generation';
@@ -45,6 +46,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
         });
       }
       this.routes.sort((a, b) => Number(Boolean(b.exact)) - Number(Boolean(a.exact)));
+      MODEL_LABEL.keep(this.routes.flatMap((route) => (route.exact ? [route.exact.name] : [])));
     }
     if (config.UPSTREAM_BASE_URL) {
       this.fallback = new OpenAICompatibleBackend({

@@ -11,7 +11,7 @@ import { EventLogService, type EventLogWriter } from '../../events/event-log.ser
 import type { SerializedEvent } from '../../events/serialized-event';
 import { type McpRun, McpRuns } from '../../mcp/mcp-runs';
 import type { McpCredentials } from '../../mcp/mcp-tools';
-import { METRICS } from '../../metrics/metrics';
+import { METRICS, MODEL_LABEL } from '../../metrics/metrics';
 import { GenerationFailure } from '../../models/backend-errors';
 import type { GenerateOptions, GenerationChunk, GenerationRequest, ModelBackend } from '../../models/generation';
 import { RateLimiter } from '../../rate-limits/rate-limiter';
@@ -610,7 +610,8 @@ function conversationAppend(turn: ConversationTurn | undefined, response: Respon
 
 /** A response's end in /metrics: the response, and its tokens by kind. */
 function countEnd(usage: UsageEntry, status: string): void {
-  const { tenantId: tenant, model } = usage;
+  const { tenantId: tenant } = usage;
+  const model = MODEL_LABEL.of(usage.model);
   METRICS.responses.inc({ tenant, model, status });
   for (const [kind, tokens] of [
     ['input', usage.inputTokens],
