@@ -14,6 +14,7 @@ import { Webhooks1797000000000 } from './1797000000000-Webhooks';
 import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
 import { UsageDaily1797200000000 } from './1797200000000-UsageDaily';
 import { Retention1797300000000 } from './1797300000000-Retention';
+import { ApiKeyHashKinds1797400000000 } from './1797400000000-ApiKeyHashKinds';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ApiKeys1797100000000,
   UsageDaily1797200000000,
   Retention1797300000000,
+  ApiKeyHashKinds1797400000000,
 ];

@@ -16,7 +16,7 @@ export class AdminKeysController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Make an API key for a tenant',
-    description: 'The key is in this answer only; the server keeps a salted scrypt hash. Making the first key turns authentication on.',
+    description: 'The key is in this answer only; the server keeps a salted SHA-256 hash. Making the first key turns authentication on.',
   })
   @ApiOkResponse({ type: ApiKeyDto })
   create(@Body() body: CreateApiKeyDto) {

@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A managed API key: its salted scrypt hash, never the key (see the ApiKeys migration). */
+/** A managed API key: its salted hash, never the key (see managed-keys.ts). */
 @Entity({ name: 'api_keys' })
+@Check('api_keys_hash_kind_check', `hash_kind IN ('scrypt', 'sha256')`)
 export class ApiKeyEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;
@@ -17,6 +18,9 @@ export class ApiKeyEntity {
 
   @Column({ type: 'bytea' })
   hash: Buffer;
+
+  @Column({ name: 'hash_kind', type: 'text' })
+  hashKind: 'scrypt' | 'sha256';
 
   @Column({ type: 'integer', nullable: true })
   rpm: number | null;

@@ -3,12 +3,16 @@ import { DataSource } from 'typeorm';
 
 export const API_KEYS_CHANNEL = 'api_keys_changed';
 
+/** How a key's hash was made (see managed-keys.ts). */
+export type HashKind = 'scrypt' | 'sha256';
+
 export interface ApiKeyRow {
   id: string;
   tenant_id: string;
   name: string | null;
   salt: Buffer;
   hash: Buffer;
+  hash_kind: HashKind;
   rpm: number | null;
   tpm: number | null;
   created_at: Date;
@@ -26,14 +30,20 @@ export class ApiKeysRepository {
     name: string | null;
     salt: Buffer;
     hash: Buffer;
+    hashKind: HashKind;
     rpm: number | null;
     tpm: number | null;
   }): Promise<ApiKeyRow> {
     const rows: ApiKeyRow[] = await this.dataSource.query(
-      `INSERT INTO api_keys (id, tenant_id, name, salt, hash, rpm, tpm) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [row.id, row.tenantId, row.name, row.salt, row.hash, row.rpm, row.tpm],
+      `INSERT INTO api_keys (id, tenant_id, name, salt, hash, hash_kind, rpm, tpm) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [row.id, row.tenantId, row.name, row.salt, row.hash, row.hashKind, row.rpm, row.tpm],
     );
     return rows[0];
+  }
+
+  /** Keeps a key's hash as SHA-256 from now on (see managed-keys.ts), unless another replica already did. */
+  async rehash(id: string, hash: Buffer): Promise<void> {
+    await this.dataSource.query(`UPDATE api_keys SET hash = $2, hash_kind = 'sha256' WHERE id = $1 AND hash_kind = 'scrypt'`, [id, hash]);
   }
 
   async find(id: string): Promise<ApiKeyRow | undefined> {

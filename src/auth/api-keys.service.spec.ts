@@ -1,3 +1,5 @@
+import { randomBytes, scryptSync } from 'node:crypto';
+
 import { loadConfig } from '../config/app-config';
 import type { PgNotifications } from '../database/pg-notifications';
 import type { ApiKeyRow, ApiKeysRepository } from './api-keys.repository';
@@ -7,12 +9,17 @@ import { ApiKeys } from './api-keys.service';
 function keysTable(): ApiKeysRepository {
   const rows = new Map<string, ApiKeyRow>();
   return {
-    insert: async ({ id, tenantId, name, salt, hash, rpm, tpm }: Parameters<ApiKeysRepository['insert']>[0]) => {
-      const row = { id, tenant_id: tenantId, name, salt, hash, rpm, tpm, created_at: new Date(), revoked_at: null } as ApiKeyRow;
+    insert: async ({ id, tenantId, name, salt, hash, hashKind, rpm, tpm }: Parameters<ApiKeysRepository['insert']>[0]) => {
+      const row = { id, tenant_id: tenantId, name, salt, hash, hash_kind: hashKind, rpm, tpm, created_at: new Date(), revoked_at: null } as ApiKeyRow;
       rows.set(id, row);
       return row;
     },
+    rehash: async (id: string, hash: Buffer) => {
+      const row = rows.get(id)!;
+      if (row.hash_kind === 'scrypt') Object.assign(row, { hash, hash_kind: 'sha256' });
+    },
     find: async (id: string) => rows.get(id),
+    state: async () => ({ total: rows.size, revoked: [...rows.values()].filter((row) => row.revoked_at).map((row) => row.id) }),
     revoke: async (id: string) => {
       const row = rows.get(id);
       if (row) row.revoked_at = new Date();
@@ -56,5 +63,34 @@ describe('ApiKeys.admissionLine', () => {
     const open = new ApiKeys(loadConfig({}), keysTable(), notifications);
     expect(open.admissionLine(bearer('one'))).not.toBe(open.admissionLine(bearer('two')));
     expect(open.admissionLine(bearer('one'))).toBe(open.admissionLine(bearer('one')));
+  });
+});
+
+describe('ApiKeys with keys made before SHA-256', () => {
+  it('takes a key kept as scrypt, and keeps it as SHA-256 from then on', async () => {
+    const table = keysTable();
+    const keys = new ApiKeys(loadConfig({}), table, notifications);
+    const secret = 'S'.repeat(43);
+    const salt = randomBytes(16);
+    const legacy = await table.insert({
+      id: 'key_00000000000000ab',
+      tenantId: 'tenant-old',
+      name: null,
+      salt,
+      hash: scryptSync(secret, salt, 32, { N: 16_384, r: 8, p: 1 }),
+      hashKind: 'scrypt',
+      rpm: null,
+      tpm: null,
+    });
+    await keys.create('tenant-new');
+    const key = `sk-rs-00000000000000ab-${secret}`;
+    expect(await keys.callerOf(bearer(key))).toMatchObject({ tenant: 'tenant-old', keyId: legacy.id });
+    expect(await table.find(legacy.id)).toMatchObject({ hash_kind: 'sha256' });
+    // Another replica, which has not seen the key, takes it as SHA-256.
+    const other = new ApiKeys(loadConfig({}), table, notifications);
+    await other.onApplicationBootstrap();
+    expect(await other.callerOf(bearer(key))).toMatchObject({ tenant: 'tenant-old' });
+    await expect(other.callerOf(bearer(`sk-rs-00000000000000ab-${'T'.repeat(43)}`))).rejects.toMatchObject({ status: 401 });
+    other.onApplicationShutdown();
   });
 });

@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
 import { isAdminToken } from './admin.guard';
 import { API_KEYS_CHANNEL, ApiKeysRepository } from './api-keys.repository';
-import { type ApiKeyView, isKeyOf, managedKeyId, newManagedKey, viewOf } from './managed-keys';
+import { type ApiKeyView, isKeyOf, managedKeyId, newManagedKey, secretOf, sha256Of, viewOf } from './managed-keys';
 import { ANONYMOUS, bearerToken, type Caller, TenantKeys } from './tenant-keys';
 
 /** How often each replica reads the keys' state, besides being told by NOTIFY. */
@@ -16,7 +16,7 @@ const REFRESH_EVERY_MS = 1000;
 const REMEMBERED_KEYS = 10_000;
 
 /**
- * Who a request's key belongs to: a key of API_KEYS, or a managed key (kept as a salted scrypt hash). Authentication
+ * Who a request's key belongs to: a key of API_KEYS, or a managed key (kept as a salted SHA-256 hash). Authentication
  * is on when API_KEYS is set or once a managed key has been made; off, every caller is the default tenant. Each
  * replica remembers the keys it has checked, and forgets a revoked one within a second (NOTIFY, with a poll every
  * second as the fallback).
@@ -89,13 +89,14 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** Makes a key for a tenant; the key is in the answer only. */
   async create(tenant: string, options: { name?: string; rpm?: number; tpm?: number } = {}): Promise<ApiKeyView> {
-    const made = await newManagedKey();
+    const made = newManagedKey();
     const row = await this.repository.insert({
       id: made.id,
       tenantId: tenant,
       name: options.name ?? null,
       salt: made.salt,
       hash: made.hash,
+      hashKind: made.hashKind,
       rpm: options.rpm ?? null,
       tpm: options.tpm ?? null,
     });
@@ -128,6 +129,7 @@ export class ApiKeys implements OnApplicationBootstrap, OnApplicationShutdown {
     if (!id) return undefined;
     const row = await this.repository.find(id);
     if (!row || row.revoked_at || !(await isKeyOf(key, row))) return undefined;
+    if (row.hash_kind === 'scrypt') await this.repository.rehash(row.id, sha256Of(secretOf(key)!, row.salt)).catch(() => undefined);
     const caller: Caller = { tenant: row.tenant_id, keyId: row.id, ...(row.rpm ? { rpm: row.rpm } : {}), ...(row.tpm ? { tpm: row.tpm } : {}) };
     if (this.verified.size >= REMEMBERED_KEYS) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(digestOf(key), caller);

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   try {
     const keys = new ApiKeysRepository(dataSource);
     if (command === 'create') {
-      const made = await newManagedKey();
+      const made = newManagedKey();
       const limit = (value: string | undefined) => (value === undefined ? null : Number.parseInt(value, 10));
       const row = await keys.insert({
         id: made.id,
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
         name: values.name ?? null,
         salt: made.salt,
         hash: made.hash,
+        hashKind: made.hashKind,
         rpm: limit(values.rpm),
         tpm: limit(values.tpm),
       });
