@@ -105,7 +105,7 @@ export class McpConnection {
       do {
         const timeout = deadline - Date.now();
         if (timeout <= 0) throw new McpError(ErrorCode.RequestTimeout, `The listing took longer than ${timeoutMs} ms.`);
-        const page = await this.client.listTools(cursor ? { cursor } : undefined, { timeout, signal });
+        const page = await this.client.listTools(cursor ? { cursor } : undefined, { timeout, signal: forOneRequest(signal) });
         // Each page is bounded as it is read; this bounds them together (a server may give cursors for ever).
         listedChars += JSON.stringify(page.tools).length;
         if (listedChars > maxAnswerBytes) throw new AnswerTooLargeError(maxAnswerBytes);
@@ -129,7 +129,7 @@ export class McpConnection {
   /** Calls a tool; a tool's own error, a protocol error or an HTTP error is an outcome, not a throw (an abort throws). */
   async call(name: string, args: JsonObject, signal: AbortSignal): Promise<McpCallOutcome> {
     try {
-      const result = await this.client.callTool({ name, arguments: args }, undefined, { timeout: this.limits.timeoutMs, signal });
+      const result = await this.client.callTool({ name, arguments: args }, undefined, { timeout: this.limits.timeoutMs, signal: forOneRequest(signal) });
       const text = storableText(contentText(result.content as Json[] | undefined, result.structuredContent as Json | undefined));
       if (result.isError)
         return { error: { type: 'mcp_tool_execution_error', content: storableJson((result.content as Json) ?? []) }, message: text || 'The tool failed.' };
@@ -144,6 +144,12 @@ export class McpConnection {
     return this.client.close();
   }
 }
+
+/**
+ * A run's signal as one request's: the SDK adds a listener to a request's signal and never takes it off, so the run's
+ * own would collect one per page and call for as long as the run lasts.
+ */
+const forOneRequest = (signal: AbortSignal): AbortSignal => AbortSignal.any([signal]);
 
 /** A connection or listing that failed, as a call's outcome; its messages, which may quote the server, storable. */
 export function failureOf(error: unknown): { error: McpCallError; message: string } {
