@@ -200,6 +200,50 @@ describe('A model backend that sends without end', () => {
   });
 });
 
+describe('A history larger than MAX_CONTEXT_BYTES', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ MAX_CONTEXT_BYTES: String(1024 * 1024) });
+  });
+  afterAll(() => server.close());
+
+  /** A user message of `kb` KB, marked so that the backend's request tells which were sent. */
+  const large = (mark: string, kb = 400) => ({ type: 'message' as const, role: 'user' as const, content: `${mark} ${'x'.repeat(kb * 1024)}` });
+  /** The marks of the user messages the backend was last sent. */
+  const marksSent = () =>
+    (server.stub.requests.at(-1)!.messages as Array<{ role: string; content: unknown }>)
+      .filter((message) => message.role === 'user')
+      .flatMap((message) => /item-\d/.exec(JSON.stringify(message.content))?.[0] ?? []);
+
+  it("is a 400 context_length_exceeded for a conversation, and with truncation 'auto' the model gets its newest items that fit", async () => {
+    const conversation = await server.client.conversations.create({ items: [large('item-1'), large('item-2'), large('item-3')] });
+    await expect(server.client.responses.create({ model: 'm', input: 'Hello', conversation: conversation.id })).rejects.toMatchObject({
+      status: 400,
+      error: { code: 'context_length_exceeded', param: 'conversation' },
+    });
+    const truncated = await server.client.responses.create({ model: 'm', input: 'Hello', conversation: conversation.id, truncation: 'auto' });
+    expect(truncated.status).toBe('completed');
+    expect(marksSent()).toEqual(['item-2', 'item-3']);
+  });
+
+  it("is a 400 for a chain of previous responses, background ones too, and with truncation 'auto' the oldest responses are left out", async () => {
+    // Each response holds its input and the stub's echo of it: 400 KB.
+    let previous: string | undefined;
+    for (const mark of ['item-1', 'item-2', 'item-3']) {
+      previous = (await server.client.responses.create({ model: 'm', input: [large(mark, 200)], previous_response_id: previous })).id;
+    }
+    for (const background of [false, true]) {
+      await expect(server.client.responses.create({ model: 'm', input: 'Hello', previous_response_id: previous, background })).rejects.toMatchObject({
+        status: 400,
+        error: { code: 'context_length_exceeded', param: 'previous_response_id' },
+      });
+    }
+    const truncated = await server.client.responses.create({ model: 'm', input: 'Hello', previous_response_id: previous, truncation: 'auto' });
+    expect(truncated.status).toBe('completed');
+    expect(marksSent()).toEqual(['item-2', 'item-3']);
+  });
+});
+
 describe('A response deleted while it streams harms no other stream', () => {
   let server: TestServer;
   beforeAll(async () => {

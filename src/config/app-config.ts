@@ -170,6 +170,16 @@ export class AppConfig {
   MAX_TOOL_ROUNDS = 8;
 
   /**
+   * The most a request's history may hold (a conversation's items, or a chain's of previous responses), as JSON, in
+   * bytes: no model's context takes more, and a larger one would be read, held and sent upstream for nothing. Beyond
+   * it, the oldest items are left out with `truncation: 'auto'`; otherwise the request is a 400.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024 * 1024)
+  MAX_CONTEXT_BYTES = 32 * 1024 * 1024;
+
+  /**
    * Which hosts a request's `mcp` tools may reach (their `server_url`): unset, any host whose addresses are all public
    * (none on loopback, private, link-local or shared ranges), so that a request cannot reach into the company's own
    * network; or a comma-separated list of host names, `*.suffix` patterns and addresses, which alone are allowed

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import type { History } from '../common/history';
 import type { InputItem } from '../common/openai/types';
 import type { Transaction } from '../database/transaction';
 
@@ -84,14 +85,25 @@ export class ConversationsRepository {
     );
   }
 
-  /** Every item of the tenant's conversation, oldest first; null when it does not exist. */
-  async allItems(tenantId: string, id: string): Promise<InputItem[] | null> {
-    const [row]: Array<{ items: InputItem[] }> = await this.dataSource.query(
-      `SELECT COALESCE((SELECT jsonb_agg(i.item ORDER BY i.addition, i.position) FROM conversation_items i WHERE i.conversation_id = c.id), '[]') AS items
-       FROM conversations c WHERE c.id = $1 AND c.tenant_id = $2`,
-      [id, tenantId],
+  /**
+   * A conversation's items, oldest first: the newest that hold at most `maxBytes` of JSON together (see History),
+   * measured in Postgres so that what is left out is never read here. Null when the tenant has no such conversation.
+   */
+  async history(tenantId: string, id: string, maxBytes: number): Promise<History | null> {
+    const rows: Array<{ kept: boolean | null; item: InputItem | null }> = await this.dataSource.query(
+      `SELECT s.kept, CASE WHEN s.kept THEN s.item END AS item
+       FROM conversations c
+       LEFT JOIN LATERAL (
+         SELECT i.item, i.addition, i.position,
+                sum(octet_length(i.item::text)) OVER (ORDER BY i.addition DESC, i.position DESC) <= $3 AS kept
+         FROM conversation_items i WHERE i.conversation_id = c.id
+       ) s ON true
+       WHERE c.id = $1 AND c.tenant_id = $2
+       ORDER BY s.addition, s.position`,
+      [id, tenantId, maxBytes],
     );
-    return row ? row.items : null;
+    if (rows.length === 0) return null;
+    return { items: rows.flatMap((row) => (row.kept ? [row.item!] : [])), cut: rows.some((row) => row.kept === false) };
   }
 
   /** One page of a conversation's items (the conversation is known to exist); the cursor is an item id. */

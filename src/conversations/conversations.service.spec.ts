@@ -41,7 +41,7 @@ describe('ConversationsService', () => {
     expect(answered.conversation).toEqual({ id: conversation.id });
     const sent = JSON.stringify(context.stub.requests.at(-1)!.messages);
     expect(sent).toContain('My name is Ada.');
-    const history = await conversations.history('tenant-a', conversation.id);
+    const { items: history } = await conversations.history('tenant-a', conversation.id);
     expect(history.map((item) => (item as { role?: string }).role)).toEqual(['user', 'user', 'assistant']);
     expect(JSON.stringify(history.at(-1))).toContain('Hello! You said: What is my name?');
   });

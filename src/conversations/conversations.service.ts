@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
 import { ApiError } from '../common/api-error';
+import type { History } from '../common/history';
 import { newId } from '../common/ids';
 import { withIds } from '../common/openai/input-items';
 import { itemList, type ItemsPageQuery } from '../common/openai/item-lists';
 import type { InputItem } from '../common/openai/types';
+import { AppConfig } from '../config/app-config';
 import type { Transaction } from '../database/transaction';
 import { type ConversationAppend, type ConversationRow, ConversationsRepository } from './conversations.repository';
 
@@ -21,7 +23,10 @@ export type { ConversationAppend };
 /** The Conversations API's use cases, and what responses created with `conversation` need of it. */
 @Injectable()
 export class ConversationsService {
-  constructor(private readonly repository: ConversationsRepository) {}
+  constructor(
+    private readonly repository: ConversationsRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   async create(tenantId: string, items: InputItem[], metadata: Record<string, string>): Promise<ConversationObject> {
     return toConversationObject(await this.repository.insert(tenantId, newId('conv'), metadata, withIds(items)));
@@ -66,10 +71,12 @@ export class ConversationsService {
   }
 
   /** What a response created with `conversation` reads before its input: every item, oldest first (404 if none such). */
-  async history(tenantId: string, id: string): Promise<InputItem[]> {
-    const items = await this.repository.allItems(tenantId, id);
-    if (!items) throw ApiError.conversationNotFound(id, 'conversation');
-    return items;
+  /**
+   * What a response created with `conversation` reads before its input: its newest items that fit MAX_CONTEXT_BYTES,
+   * oldest first (404 if none such).
+   */
+  async history(tenantId: string, id: string): Promise<History> {
+    return (await this.repository.history(tenantId, id, this.config.MAX_CONTEXT_BYTES)) ?? conversationNotFound(id);
   }
 
   /** Adds runs' items at the end of their conversations, inside the transaction that stores the runs' ends. */
@@ -80,6 +87,11 @@ export class ConversationsService {
 
 function toConversationObject(row: ConversationRow): ConversationObject {
   return { id: row.id, object: 'conversation', created_at: Math.floor(new Date(row.created_at).getTime() / 1000), metadata: row.metadata };
+}
+
+/** A conversation a request's `conversation` names that is not the tenant's (or no longer exists). */
+function conversationNotFound(id: string): never {
+  throw ApiError.conversationNotFound(id, 'conversation');
 }
 
 function notFound(id: string): never {

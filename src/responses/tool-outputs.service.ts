@@ -15,7 +15,7 @@ import { abortOn } from './abort-on';
 import type { CreateResult } from './create-result';
 import type { SubmitToolOutputsDto, ToolOutput } from './dto/submit-tool-outputs.dto';
 import { generationRequest } from './runs/response-factory';
-import { ResponseInputs } from './runs/response-inputs';
+import { fittingItems, ResponseInputs } from './runs/response-inputs';
 import { eventsOfFinishedResponse } from './runs/response-replay';
 import { conversationTurn, ResponseRunner } from './runs/response-runner';
 import { type RawResponseRow, samplingOfRow, toResponseObject } from './store/response.mapper';
@@ -87,8 +87,8 @@ export class ToolOutputsService {
     // The chain up to and including this response (its input items, then its output ending in the calls); for a
     // response in a conversation, the conversation, which holds the same since the response completed with the calls.
     const history = response.conversation
-      ? await this.conversations.history(tenantId, response.conversation.id)
-      : ((await this.repository.chain(tenantId, response.id)) ?? []);
+      ? fittingItems(await this.conversations.history(tenantId, response.conversation.id), response.truncation, 'conversation')
+      : fittingItems((await this.inputs.chain(tenantId, response.id)) ?? { items: [], cut: false }, response.truncation, 'previous_response_id');
     const outputs: InputItem[] = calls.map((call) => ({ type: 'function_call_output', id: newId('fco'), call_id: call.callId, output: call.output as string }));
     let lastSequenceNumber = row.last_sequence_number;
     let logEvents = stream;

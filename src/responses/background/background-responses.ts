@@ -6,8 +6,10 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { ApiError } from '../../common/api-error';
 import { cancellationOfSignal } from '../../common/cancellation';
 import { GroupCommit } from '../../common/group-commit';
+import type { History } from '../../common/history';
 import { fromLatestCompaction } from '../../common/openai/compaction';
 import type { InputItem, ResponseObject } from '../../common/openai/types';
+import { AppConfig } from '../../config/app-config';
 import { ConversationsService } from '../../conversations/conversations.service';
 import { EventLogService } from '../../events/event-log.service';
 import { JobQueue } from '../../jobs/job-queue.service';
@@ -21,7 +23,7 @@ import { currentTraceContext, endSpan, isTracing, traceContextFrom, tracer } fro
 import type { CreateResult } from '../create-result';
 import { ResponseCloser } from '../runs/response-closer';
 import { generationRequest, type Sampling } from '../runs/response-factory';
-import { ResponseInputs } from '../runs/response-inputs';
+import { fittingItems, ResponseInputs } from '../runs/response-inputs';
 import { conversationTurn, ResponseRunner, type Run } from '../runs/response-runner';
 import { ResponseStreamBuilder } from '../runs/response-stream-builder';
 import { isRunning, type RawResponseRow, samplingOfRow, toResponseObject } from '../store/response.mapper';
@@ -43,7 +45,7 @@ export class BackgroundResponses implements OnModuleInit {
   private readonly logger = new Logger(BackgroundResponses.name);
   /** Jobs claimed together start together: one statement moves them to in_progress, one reads their chains' items. */
   private readonly starts: GroupCommit<ResponseKey, RawResponseRow | null>;
-  private readonly chains: GroupCommit<ResponseKey, InputItem[] | null>;
+  private readonly chains: GroupCommit<ResponseKey, History | null>;
 
   constructor(
     private readonly queue: JobQueue,
@@ -57,9 +59,10 @@ export class BackgroundResponses implements OnModuleInit {
     private readonly inputs: ResponseInputs,
     private readonly toolOffers: ToolOffers,
     private readonly sealer: ContentSealer,
+    config: AppConfig,
   ) {
     this.starts = new GroupCommit((keys) => repository.startQueued(keys), 1);
-    this.chains = new GroupCommit((keys) => repository.chains(keys), 1);
+    this.chains = new GroupCommit((keys) => repository.chains(keys, config.MAX_CONTEXT_BYTES), 1);
   }
 
   onModuleInit(): void {
@@ -162,7 +165,10 @@ export class BackgroundResponses implements OnModuleInit {
     let run: Run;
     try {
       // A response in a conversation reads the conversation as it is when the response starts (a deleted one fails it).
-      const history = response.conversation ? await this.conversations.history(job.tenantId, response.conversation.id) : [];
+      const history = response.conversation
+        ? fittingItems(await this.conversations.history(job.tenantId, response.conversation.id), response.truncation, 'conversation')
+        : [];
+      const chainItems = chain ? fittingItems(chain, response.truncation, 'previous_response_id') : [];
       run = await this.runner.start({
         tenantId: job.tenantId,
         response,
@@ -170,7 +176,7 @@ export class BackgroundResponses implements OnModuleInit {
         request: generationRequest(
           response,
           sampling,
-          this.inputs.forModel(job.tenantId, fromLatestCompaction([...history, ...(chain ?? [])])),
+          this.inputs.forModel(job.tenantId, fromLatestCompaction([...history, ...chainItems])),
           this.toolOffers.offer(response.tools),
         ),
         sampling,
@@ -179,7 +185,7 @@ export class BackgroundResponses implements OnModuleInit {
         keyId: job.apiKeyId ?? undefined,
         streamed: false,
         // Polled (not created with `stream: true`): nobody can read its events, and its backend answers in one piece.
-        run: { kind: 'background', logged: row.stream, conversation: conversationTurn(response, chain ?? []) },
+        run: { kind: 'background', logged: row.stream, conversation: conversationTurn(response, chainItems) },
         cancellation: cancellationOfSignal(control.stop),
       });
     } catch (error) {

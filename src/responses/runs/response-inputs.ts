@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 
 import { ApiError } from '../../common/api-error';
+import type { History } from '../../common/history';
 import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../../common/openai/compaction';
 import type { InputItem, Json } from '../../common/openai/types';
+import { AppConfig } from '../../config/app-config';
 import { ConversationsService } from '../../conversations/conversations.service';
 import { ContentSealer, REASONING_PURPOSE } from '../../secrets/content-sealer';
 import { ResponsesRepository } from '../store/responses.repository';
@@ -11,6 +13,23 @@ import { ResponsesRepository } from '../store/responses.repository';
 export interface ContextParams {
   previous_response_id?: string | null;
   conversation?: string | null;
+  truncation?: string | null;
+}
+
+/**
+ * A history's items; a 400 when older ones were left out for MAX_CONTEXT_BYTES and `truncation` is not 'auto' (with
+ * 'auto' the model is given the newest that fit, as OpenAI drops the oldest items of a context too long).
+ */
+export function fittingItems(history: History, truncation: string | null | undefined, param: string): InputItem[] {
+  if (history.cut && truncation !== 'auto') {
+    throw new ApiError(
+      400,
+      `The ${param === 'conversation' ? "conversation's items hold" : 'chain of previous responses holds'} more than this server gives a model in one request (MAX_CONTEXT_BYTES). Send truncation: 'auto' to leave out the oldest items, or compact it.`,
+      'context_length_exceeded',
+      param,
+    );
+  }
+  return history.items;
 }
 
 /** What a new request's model input is made of, besides the request's own items. */
@@ -20,7 +39,13 @@ export class ResponseInputs {
     private readonly repository: ResponsesRepository,
     private readonly conversations: ConversationsService,
     private readonly sealer: ContentSealer,
+    private readonly config: AppConfig,
   ) {}
+
+  /** The chain of a response (see ResponsesRepository.chain), null when the tenant has no such response. */
+  chain(tenantId: string, id: string): Promise<History | null> {
+    return this.repository.chain(tenantId, id, this.config.MAX_CONTEXT_BYTES);
+  }
 
   /** The conversation as a model is given it: each compaction item opened into the summary it holds. */
   forModel(tenantId: string, items: InputItem[]): InputItem[] {
@@ -63,13 +88,15 @@ export class ResponseInputs {
     if (params.conversation && params.previous_response_id) {
       throw ApiError.badRequest("Use either 'previous_response_id' or 'conversation', not both.", 'conversation', 'mutually_exclusive_parameters');
     }
-    if (params.conversation) return fromLatestCompaction(await this.conversations.history(tenantId, params.conversation));
+    if (params.conversation) {
+      return fromLatestCompaction(fittingItems(await this.conversations.history(tenantId, params.conversation), params.truncation, 'conversation'));
+    }
     if (!params.previous_response_id) return [];
-    const items = await this.repository.chain(tenantId, params.previous_response_id);
-    if (!items) {
+    const chain = await this.chain(tenantId, params.previous_response_id);
+    if (!chain) {
       throw ApiError.badRequest(`Previous response with id '${params.previous_response_id}' not found.`, 'previous_response_id', 'previous_response_not_found');
     }
-    return fromLatestCompaction(items);
+    return fromLatestCompaction(fittingItems(chain, params.truncation, 'previous_response_id'));
   }
 
   /**

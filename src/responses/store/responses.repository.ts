@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import type { History } from '../../common/history';
 import type { InputItem, ResponseObject } from '../../common/openai/types';
 import { StatementBatch } from '../../database/statement-batch';
 import type { Transaction } from '../../database/transaction';
@@ -209,33 +210,43 @@ export class ResponsesRepository {
 
   /**
    * The items of a response's chain (it and its previous responses): for each response, oldest first, its input
-   * items then its output items. Null when the response does not exist for this tenant.
+   * items then its output items; the newest responses only that hold at most `maxBytes` of JSON together (see
+   * History). Null when the response does not exist for this tenant.
    */
-  async chain(tenantId: string, id: string): Promise<InputItem[] | null> {
-    return (await this.chains([{ tenantId, id }]))[0];
+  async chain(tenantId: string, id: string, maxBytes: number): Promise<History | null> {
+    return (await this.chains([{ tenantId, id }], maxBytes))[0];
   }
 
-  /** The chains of many responses in one statement, one per key, in order (null for a response not found). */
-  async chains(keys: ResponseKey[]): Promise<Array<InputItem[] | null>> {
-    const rows: Array<{ root: string; input: InputItem[]; output: InputItem[] }> = await this.dataSource.query(
+  /**
+   * The chains of many responses in one statement, one per key, in order (null for a response not found). Sizes are
+   * measured in Postgres, so that what is left out is never read here.
+   */
+  async chains(keys: ResponseKey[], maxBytes: number): Promise<Array<History | null>> {
+    const rows: Array<{ root: string; kept: boolean; input: InputItem[] | null; output: InputItem[] | null }> = await this.dataSource.query(
       `WITH RECURSIVE chain AS (
-         SELECT k.root, r.tenant_id, r.id, r.previous_response_id, r.output, 0 AS depth
+         SELECT k.root, r.tenant_id, r.id, r.previous_response_id, 0 AS depth
          FROM unnest($1::text[], $2::text[]) AS k(root, tenant_id) JOIN responses r ON r.id = k.root AND r.tenant_id = k.tenant_id
          UNION ALL
-         SELECT chain.root, chain.tenant_id, r.id, r.previous_response_id, r.output, chain.depth + 1
+         SELECT chain.root, chain.tenant_id, r.id, r.previous_response_id, chain.depth + 1
          FROM responses r JOIN chain ON r.id = chain.previous_response_id
          WHERE r.tenant_id = chain.tenant_id
+       ), sized AS (
+         SELECT chain.root, chain.id, chain.depth,
+                sum(octet_length(r.output::text) + COALESCE((SELECT sum(octet_length(i.item::text)) FROM response_input_items i WHERE i.response_id = chain.id), 0))
+                  OVER (PARTITION BY chain.root ORDER BY chain.depth) <= $3 AS kept
+         FROM chain JOIN responses r ON r.id = chain.id
        )
-       SELECT chain.root, chain.output,
-              COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM response_input_items i WHERE i.response_id = chain.id), '[]') AS input
-       FROM chain ORDER BY chain.root, chain.depth DESC`,
-      [keys.map((key) => key.id), keys.map((key) => key.tenantId)],
+       SELECT sized.root, sized.kept, CASE WHEN sized.kept THEN r.output END AS output,
+              CASE WHEN sized.kept THEN COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM response_input_items i WHERE i.response_id = sized.id), '[]') END AS input
+       FROM sized JOIN responses r ON r.id = sized.id ORDER BY sized.root, sized.depth DESC`,
+      [keys.map((key) => key.id), keys.map((key) => key.tenantId), maxBytes],
     );
-    const byRoot = new Map<string, InputItem[]>();
+    const byRoot = new Map<string, History>();
     for (const row of rows) {
-      const items = byRoot.get(row.root) ?? [];
-      items.push(...row.input, ...row.output);
-      byRoot.set(row.root, items);
+      const history = byRoot.get(row.root) ?? { items: [], cut: false };
+      if (row.kept) history.items.push(...row.input!, ...row.output!);
+      else history.cut = true;
+      byRoot.set(row.root, history);
     }
     return keys.map((key) => byRoot.get(key.id) ?? null);
   }
