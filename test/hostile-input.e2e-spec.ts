@@ -226,6 +226,16 @@ describe('A history larger than MAX_CONTEXT_BYTES', () => {
     expect(marksSent()).toEqual(['item-2', 'item-3']);
   });
 
+  it('lists a conversation of large items in pages that hold at most MAX_CONTEXT_BYTES, every item once', async () => {
+    const conversation = await server.client.conversations.create({ items: [large('item-1'), large('item-2'), large('item-3')] });
+    const first = await server.client.conversations.items.list(conversation.id, { limit: 10, order: 'asc' });
+    expect(first.data.map((item) => JSON.stringify(item).match(/item-\d/)?.[0])).toEqual(['item-1', 'item-2']);
+    expect(first.has_more).toBe(true);
+    const second = await server.client.conversations.items.list(conversation.id, { limit: 10, order: 'asc', after: first.data.at(-1)!.id });
+    expect(second.data.map((item) => JSON.stringify(item).match(/item-\d/)?.[0])).toEqual(['item-3']);
+    expect(second.has_more).toBe(false);
+  });
+
   it("is a 400 for a chain of previous responses, background ones too, and with truncation 'auto' the oldest responses are left out", async () => {
     // Each response holds its input and the stub's echo of it: 400 KB.
     let previous: string | undefined;

@@ -22,6 +22,8 @@ export interface ItemsPageOptions {
   after?: string;
   limit: number;
   order: 'asc' | 'desc';
+  /** The most a page holds, as JSON (its first item excepted): items are as large as a request, and a page is many. */
+  maxBytes: number;
 }
 
 /** SQL for conversations and their items. Every read and write of a conversation is scoped to its tenant. */
@@ -106,22 +108,32 @@ export class ConversationsRepository {
     return { items: rows.flatMap((row) => (row.kept ? [row.item!] : [])), cut: rows.some((row) => row.kept === false) };
   }
 
-  /** One page of a conversation's items (the conversation is known to exist); the cursor is an item id. */
+  /**
+   * One page of a conversation's items (the conversation is known to exist); the cursor is an item id. A page ends
+   * early, with more to come, where its items would hold more than `maxBytes`: what it leaves out is not read here.
+   */
   async itemsPage(id: string, options: ItemsPageOptions): Promise<{ items: InputItem[]; hasMore: boolean }> {
     const direction = options.order === 'asc' ? 'ASC' : 'DESC';
     // After the cursor's place; an id no longer there (deleted) lists from the start, as for a response's input items.
     const after = options.after
       ? `AND (NOT EXISTS (SELECT 1 FROM cursor) OR (i.addition, i.position) ${options.order === 'asc' ? '>' : '<'} (SELECT addition, position FROM cursor))`
       : '';
-    const rows: Array<{ item: InputItem }> = await this.dataSource.query(
+    const rows: Array<{ item: InputItem | null }> = await this.dataSource.query(
       `WITH cursor AS (
          SELECT addition, position FROM conversation_items WHERE conversation_id = $1 AND item_id = $3 ORDER BY addition, position LIMIT 1
+       ), page AS (
+         SELECT i.item, i.addition, i.position,
+                row_number() OVER w AS place, sum(octet_length(i.item::text)) OVER w AS held
+         FROM conversation_items i WHERE i.conversation_id = $1 ${after}
+         WINDOW w AS (ORDER BY i.addition ${direction}, i.position ${direction})
+         ORDER BY i.addition ${direction}, i.position ${direction} LIMIT $2
        )
-       SELECT i.item FROM conversation_items i WHERE i.conversation_id = $1 ${after}
-       ORDER BY i.addition ${direction}, i.position ${direction} LIMIT $2`,
-      [id, options.limit + 1, options.after ?? null],
+       SELECT CASE WHEN place = 1 OR held <= $4 THEN item END AS item FROM page ORDER BY place`,
+      [id, options.limit + 1, options.after ?? null, options.maxBytes],
     );
-    return { items: rows.slice(0, options.limit).map((row) => row.item), hasMore: rows.length > options.limit };
+    const fitting = rows.findIndex((row) => row.item === null);
+    const items = (fitting < 0 ? rows : rows.slice(0, fitting)).slice(0, options.limit).map((row) => row.item!);
+    return { items, hasMore: rows.length > items.length };
   }
 
   async findItem(tenantId: string, id: string, itemId: string): Promise<InputItem | null> {

@@ -54,7 +54,12 @@ export class ConversationsService {
 
   async listItems(tenantId: string, id: string, query: ItemsPageQuery) {
     await this.retrieve(tenantId, id);
-    const page = await this.repository.itemsPage(id, { after: query.after, limit: query.limit ?? 20, order: query.order ?? 'desc' });
+    const page = await this.repository.itemsPage(id, {
+      after: query.after,
+      limit: query.limit ?? 20,
+      order: query.order ?? 'desc',
+      maxBytes: this.config.MAX_CONTEXT_BYTES,
+    });
     return itemList(page.items, page.hasMore);
   }
 
