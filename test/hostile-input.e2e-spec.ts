@@ -226,6 +226,16 @@ describe('A history larger than MAX_CONTEXT_BYTES', () => {
     expect(marksSent()).toEqual(['item-2', 'item-3']);
   });
 
+  it('is a 400 for an input whose item references name more than MAX_CONTEXT_BYTES, however small its body', async () => {
+    const large = await server.client.responses.create({ model: 'm', input: `BYTES 1 ${400 * 1024}` });
+    const reference = { type: 'item_reference' as const, id: large.output[0].id! };
+    const twice = await server.client.responses.create({ model: 'm', input: [reference, reference, { role: 'user', content: 'Hello' }] });
+    expect(twice.status).toBe('completed');
+    await expect(
+      server.client.responses.create({ model: 'm', input: [...Array.from({ length: 3000 }, () => reference), { role: 'user', content: 'Hello' }] }),
+    ).rejects.toMatchObject({ status: 400, error: { code: 'context_length_exceeded', param: 'input[2]' } });
+  });
+
   it('lists a conversation of large items in pages that hold at most MAX_CONTEXT_BYTES, every item once', async () => {
     const conversation = await server.client.conversations.create({ items: [large('item-1'), large('item-2'), large('item-3')] });
     const first = await server.client.conversations.items.list(conversation.id, { limit: 10, order: 'asc' });

@@ -102,17 +102,29 @@ export class ResponseInputs {
   /**
    * Replaces each item_reference with the output item it names, as stored: the new response keeps its own copy, so
    * its input stays whole if the response that produced the item is deleted. Sealed items are opened (see `opened`).
+   * The items referenced hold at most MAX_CONTEXT_BYTES together (a 400 beyond): a reference is 60 bytes of a body
+   * and may name an item of megabytes, as many times as the body has room for.
    */
   async resolveReferences(tenantId: string, input: InputItem[]): Promise<InputItem[]> {
     const opened = input.map((item, index) => this.opened(tenantId, item, index));
     const ids = opened.filter((item) => item.type === 'item_reference').map((item) => item.id!);
     if (ids.length === 0) return opened;
     const found = await this.repository.findOutputItems(tenantId, ids);
+    let referencedBytes = 0;
     return opened.map((item, index) => {
       if (item.type !== 'item_reference') return item;
       const referenced = found.get(item.id!);
       if (!referenced) throw ApiError.badRequest(`Item with id '${item.id}' not found.`, `input[${index}].id`, 'item_not_found');
-      return referenced;
+      referencedBytes += referenced.size;
+      if (referencedBytes > this.config.MAX_CONTEXT_BYTES) {
+        throw new ApiError(
+          400,
+          'The items the input references hold more than this server gives a model in one request (MAX_CONTEXT_BYTES).',
+          'context_length_exceeded',
+          `input[${index}]`,
+        );
+      }
+      return referenced.item;
     });
   }
 }

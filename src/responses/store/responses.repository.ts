@@ -251,18 +251,18 @@ export class ResponsesRepository {
     return keys.map((key) => byRoot.get(key.id) ?? null);
   }
 
-  /** Output items of the tenant's stored responses, by item id (an id not found is left out). */
-  async findOutputItems(tenantId: string, itemIds: string[]): Promise<Map<string, InputItem>> {
+  /** Output items of the tenant's stored responses, by item id, with their size as JSON (an id not found is left out). */
+  async findOutputItems(tenantId: string, itemIds: string[]): Promise<Map<string, { item: InputItem; size: number }>> {
     // responses_output_item_ids_idx finds the one row holding each id. OFFSET 0 keeps the tenant's test out of that
     // scan: otherwise the planner may AND in the tenant's index, a bitmap of every response of the tenant.
-    const rows: Array<{ id: string; item: InputItem }> = await this.dataSource.query(
-      `SELECT ref.id, item FROM unnest($2::text[]) AS ref(id)
+    const rows: Array<{ id: string; item: InputItem; size: number }> = await this.dataSource.query(
+      `SELECT ref.id, item, octet_length(item::text) AS size FROM unnest($2::text[]) AS ref(id)
        CROSS JOIN LATERAL (SELECT tenant_id, output FROM responses WHERE jsonb_path_query_array(output, '$[*].id') ? ref.id OFFSET 0) AS r
        CROSS JOIN LATERAL jsonb_array_elements(r.output) AS item
        WHERE r.tenant_id = $1 AND item->>'id' = ref.id`,
-      [tenantId, itemIds],
+      [tenantId, [...new Set(itemIds)]],
     );
-    return new Map(rows.map((row) => [row.id, row.item]));
+    return new Map(rows.map(({ id, item, size }) => [id, { item, size }]));
   }
 
   /** One page of a response's input items; the cursor is an item id. */
