@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { writeEndlessAnswer } from './endless-answer';
+
 /**
  * An MCP server (streamable HTTP, JSON-RPC written by hand) that misbehaves as its path says:
  * - `/huge-listing/json`, `/huge-listing/sse`: lists one tool whose description never ends (600 MB), as a JSON answer
@@ -20,25 +22,12 @@ export interface HostileMcpServer {
 }
 
 const ENDLESS_BYTES = 600 * 1024 * 1024;
-const BLOCK = 'x'.repeat(64 * 1024);
 
 export async function startHostileMcpServer(): Promise<HostileMcpServer> {
   const state = { bytesSent: 0, pages: 0 };
 
-  /** Writes `head`, then blocks of 'x' up to 600 MB (as fast as the reader takes them), then `tail`. */
-  const endless = (res: ServerResponse, head: string, tail: string) => {
-    res.write(head);
-    let sent = 0;
-    const push = () => {
-      while (sent < ENDLESS_BYTES && !res.destroyed) {
-        sent += BLOCK.length;
-        state.bytesSent += BLOCK.length;
-        if (!res.write(BLOCK)) return void res.once('drain', push);
-      }
-      res.end(tail);
-    };
-    push();
-  };
+  const endless = (res: ServerResponse, head: string, tail: string) =>
+    writeEndlessAnswer(res, head, tail, ENDLESS_BYTES, (bytes) => (state.bytesSent += bytes));
 
   const answer = (res: ServerResponse, id: unknown, result: unknown) =>
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, result }));

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { writeEndlessAnswer } from './endless-answer';
+
 /**
  * A small OpenAI-compatible Chat Completions server: the test double for a model backend. What it does is scripted
  * by the last message it receives:
@@ -202,18 +204,13 @@ const ENDLESS_BYTES = 256 * 1024 * 1024;
 function endless(res: ServerResponse, stream: boolean, state: StubState): void {
   const head = '{"id":"chatcmpl-endless","created":1,"model":"m","choices":[{"index":0,';
   res.writeHead(200, { 'Content-Type': stream ? 'text/event-stream' : 'application/json' });
-  res.write(stream ? `data: ${head}"delta":{"content":"` : `${head}"message":{"role":"assistant","content":"`);
-  const block = 'x'.repeat(65_536);
-  let sent = 0;
-  const push = () => {
-    while (sent < ENDLESS_BYTES && !res.destroyed) {
-      sent += block.length;
-      state.endlessBytes += block.length;
-      if (!res.write(block)) return void res.once('drain', push);
-    }
-    res.end(stream ? '"}}]}\n\ndata: [DONE]\n\n' : '"},"finish_reason":"stop"}]}');
-  };
-  push();
+  writeEndlessAnswer(
+    res,
+    stream ? `data: ${head}"delta":{"content":"` : `${head}"message":{"role":"assistant","content":"`,
+    stream ? '"}}]}\n\ndata: [DONE]\n\n' : '"},"finish_reason":"stop"}]}',
+    ENDLESS_BYTES,
+    (bytes) => (state.endlessBytes += bytes),
+  );
 }
 
 interface Plan {
