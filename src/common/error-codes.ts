@@ -25,7 +25,8 @@ export const ERROR_CODES = {
   mcp_server_not_allowed: "An mcp tool's `server_url` is on a host MCP_ALLOWED_HOSTS does not allow.",
   nesting_too_deep: 'The body is nested more than 64 levels deep.',
   too_many_keys: 'An object of the body has more than 5,000 keys, or the body more than 100,000.',
-  context_length_exceeded: "The conversation, or the chain of previous responses, holds more than MAX_CONTEXT_BYTES of items, and `truncation` is not 'auto'.",
+  context_length_exceeded:
+    "The conversation or the chain of previous responses holds more than MAX_CONTEXT_BYTES of items (and `truncation` is not 'auto'), or the stored items the input references do.",
   // 401 / 403
   invalid_api_key: 'No API key, or one this server does not know (or has revoked).',
   invalid_project: "`OpenAI-Project` names another tenant than the key's.",
