@@ -161,3 +161,41 @@ describe('WebSocket mode with API keys', () => {
     }
   });
 });
+
+describe('WebSocket mode with a connection whose chain outgrows MAX_CONTEXT_BYTES', () => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer({ MAX_CONTEXT_BYTES: String(1024 * 1024) })));
+  afterAll(() => server.close());
+
+  /** A connection that went through two turns of 300 KB each (and the stub's echo of each): its last response's id. */
+  const twoLargeTurns = async () => {
+    const ws = await connect(server.url);
+    let previous: string | undefined;
+    for (const mark of ['turn-1', 'turn-2']) {
+      ws.send({ type: 'response.create', model: 'm', input: `${mark} ${'x'.repeat(300 * 1024)}`, store: false, previous_response_id: previous });
+      const turn = await ws.turn();
+      expect(turn.at(-1)!.type).toBe('response.completed');
+      previous = turn.at(-1)!.response!.id;
+    }
+    return { ws, previous };
+  };
+
+  it('answers a 400 context_length_exceeded to the turn that would continue it', async () => {
+    const { ws, previous } = await twoLargeTurns();
+    ws.send({ type: 'response.create', model: 'm', input: 'Hello', store: false, previous_response_id: previous });
+    expect((await ws.turn()).at(-1)).toMatchObject({ type: 'error', status: 400, error: { code: 'context_length_exceeded', param: 'previous_response_id' } });
+    ws.socket.close();
+  });
+
+  it("gives the model the newest items that fit with truncation 'auto'", async () => {
+    const { ws, previous } = await twoLargeTurns();
+    ws.send({ type: 'response.create', model: 'm', input: 'Hello', store: false, previous_response_id: previous, truncation: 'auto' });
+    expect((await ws.turn()).at(-1)!.type).toBe('response.completed');
+    // The user messages the backend was sent, by their marks: the oldest one is left out.
+    const marks = (server.stub.requests.at(-1)!.messages as Array<{ role: string; content: unknown }>)
+      .filter((message) => message.role === 'user')
+      .map((message) => /turn-\d|Hello/.exec(JSON.stringify(message.content))?.[0]);
+    expect(marks).toEqual(['turn-2', 'Hello']);
+    ws.socket.close();
+  });
+});

@@ -30,6 +30,8 @@ import { ResponsesRepository } from './store/responses.repository';
 export interface EarlierResponse {
   id: string;
   items: InputItem[];
+  /** About how much its items hold as JSON: the messages that made them and the responses that answered them. */
+  bytes: number;
 }
 
 /** The Responses API use cases. */
@@ -78,7 +80,7 @@ export class ResponsesService {
     const backend = this.models.backendFor(dto.model);
     const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? []));
     const continuesEarlier = earlier !== undefined && !dto.conversation && dto.previous_response_id === earlier.id;
-    const history = continuesEarlier ? earlier.items : await this.inputs.history(tenantId, dto);
+    const history = continuesEarlier ? this.inputs.earlierHistory(earlier, dto.truncation) : await this.inputs.history(tenantId, dto);
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);

@@ -42,6 +42,20 @@ export class ResponseInputs {
     private readonly config: AppConfig,
   ) {}
 
+  /**
+   * The items of a response its caller holds whole (a WebSocket connection's last, which grows by every turn that
+   * continues it), as `history` gives a stored one's: beyond MAX_CONTEXT_BYTES, its newest items that fit with
+   * `truncation: 'auto'`, otherwise a 400. Items are measured one by one only then.
+   */
+  earlierHistory(earlier: { items: InputItem[]; bytes: number }, truncation: string | null | undefined): InputItem[] {
+    const maxBytes = this.config.MAX_CONTEXT_BYTES;
+    if (earlier.bytes <= maxBytes) return earlier.items;
+    let held = 0;
+    let from = earlier.items.length;
+    while (from > 0 && (held += JSON.stringify(earlier.items[from - 1]).length) <= maxBytes) from -= 1;
+    return fittingItems({ items: earlier.items.slice(from), cut: from > 0 }, truncation, 'previous_response_id');
+  }
+
   /** The chain of a response (see ResponsesRepository.chain), null when the tenant has no such response. */
   chain(tenantId: string, id: string): Promise<History | null> {
     return this.repository.chain(tenantId, id, this.config.MAX_CONTEXT_BYTES);

@@ -80,7 +80,7 @@ export class ResponsesSocketSession {
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
       if (earlier) this.last = undefined;
       const result = await this.context.responses.create(this.caller.tenant, dto, this.cancellation, { earlier, keyId: this.caller.keyId });
-      await this.relay(result);
+      await this.relay(result, (earlier?.bytes ?? 0) + text.length);
     } catch (error) {
       const apiError = toApiError(error);
       if (apiError.status >= 500) this.logger.error(errorForLog(error));
@@ -110,10 +110,11 @@ export class ResponsesSocketSession {
   }
 
   /**
-   * Sends the run's events until its end; keeps the response if it completed (or ended incomplete). Closing the
-   * connection stops the run, as a client leaving an HTTP stream does, and ends the turn.
+   * Sends the run's events until its end; keeps the response if it completed (or ended incomplete), with what it
+   * holds: `bytesBefore` (the response it continued, and the request) and its own. Closing the connection stops the
+   * run, as a client leaving an HTTP stream does, and ends the turn.
    */
-  private relay(result: CreateResult): Promise<void> {
+  private relay(result: CreateResult, bytesBefore: number): Promise<void> {
     if (result.kind !== 'stream') return Promise.resolve();
     const context = result.context ?? [];
     const closed = this.closed.signal;
@@ -123,7 +124,9 @@ export class ResponsesSocketSession {
           this.send(event.json);
           if (!TERMINAL_EVENT_TYPES.has(event.type)) return;
           const { response } = JSON.parse(event.json) as { response: { id: string; status: string; output: InputItem[] } };
-          if (response.status === 'completed' || response.status === 'incomplete') this.last = { id: response.id, items: [...context, ...response.output] };
+          if (response.status === 'completed' || response.status === 'incomplete') {
+            this.last = { id: response.id, items: [...context, ...response.output], bytes: bytesBefore + event.json.length };
+          }
         },
         error: (error: unknown) => {
           closed.removeEventListener('abort', stop);
