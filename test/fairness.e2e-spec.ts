@@ -47,3 +47,31 @@ describe('Background jobs are shared fairly between tenants', () => {
     expect(statuses.filter((status) => status === 'queued').length).toBeGreaterThanOrEqual(15);
   });
 });
+
+describe("A tenant's long background jobs", () => {
+  let db: FreshDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    db = await createFreshDatabase();
+    server = await startTestServer({ API_KEYS: 'key-a=tenant-a,key-b=tenant-b', JOB_CONCURRENCY: '3', SHUTDOWN_GRACE_MS: '0' }, db.url);
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.drop();
+  });
+
+  it("leave a place for another tenant's job, which starts at once rather than after one of them", async () => {
+    const a = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
+    const b = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
+    const long = await Promise.all(Array.from({ length: 4 }, () => a.responses.create({ model: 'm', input: 'WAIT 4000 long', background: true })));
+    const statusesOfA = () => Promise.all(long.map(async (job) => (await a.responses.retrieve(job.id)).status));
+    await waitFor(async () => ((await statusesOfA()).filter((status) => status === 'in_progress').length === 2 ? true : undefined));
+
+    const started = Date.now();
+    const quick = await b.responses.create({ model: 'm', input: 'quick', background: true });
+    await waitFor(async () => ((await b.responses.retrieve(quick.id)).status === 'completed' ? true : undefined));
+    // Before any of A's jobs (4 s each) could have ended and freed a place.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await statusesOfA()).sort()).toEqual(['in_progress', 'in_progress', 'queued', 'queued']);
+  });
+});

@@ -121,9 +121,12 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   private async claimLoop(): Promise<void> {
     do {
       this.claimAgain = false;
-      const room = Math.min(CLAIM_BATCH, this.config.JOB_CONCURRENCY - this.running.size);
+      const free = this.config.JOB_CONCURRENCY - this.running.size;
+      const room = Math.min(CLAIM_BATCH, free);
       if (room <= 0 || this.stopping) return;
-      const jobs = await this.repository.claim(this.owner, room, this.config.JOB_LEASE_MS);
+      // One place stays for the job of a tenant with none running (see JobsRepository.claim), unless there is one only.
+      const openToAll = Math.min(room, free - (this.config.JOB_CONCURRENCY > 1 ? 1 : 0));
+      const jobs = await this.repository.claim(this.owner, room, this.config.JOB_LEASE_MS, openToAll);
       for (const job of jobs) this.run(job);
       if (jobs.length === room) this.claimAgain = true;
     } while (this.claimAgain);

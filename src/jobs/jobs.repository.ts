@@ -73,9 +73,12 @@ export class JobsRepository {
    * Takes up to `limit` jobs: running ones whose lease ran out (their worker died) first, then queued ones, fairly
    * across tenants: a queued job's turn is its rank among its tenant's queued jobs plus the jobs its tenant already
    * has running, so one tenant's backlog never makes another's job wait behind all of it. Jobs of equal turns go
-   * oldest first. Expired leases are read in order from their partial index; the queue from its per-tenant index.
+   * oldest first. Only the first `openToAll` may be any job; the rest only a job of turn 1 (of a tenant with none
+   * running): the worker keeps a place for such a job, which would otherwise wait for one of the others to end, and
+   * those may run for many minutes. Expired leases are read in order from their partial index; the queue from its
+   * per-tenant index.
    */
-  async claim(owner: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+  async claim(owner: string, limit: number, leaseMs: number, openToAll = limit): Promise<ClaimedJob[]> {
     // TypeORM answers an UPDATE with [rows, affected count].
     const [rows]: [ClaimedRow[], number] = await this.dataSource.query(
       `WITH expired AS (
@@ -87,17 +90,19 @@ export class JobsRepository {
          SELECT q.response_id, q.created_at, row_number() OVER (PARTITION BY q.tenant_id ORDER BY q.created_at) + coalesce(r.n, 0) AS turn
          FROM jobs q LEFT JOIN running r USING (tenant_id) WHERE q.state = 'queued'
        ),
-       candidates AS (SELECT response_id, turn, created_at FROM turns ORDER BY turn, created_at LIMIT $2 * 4),
+       candidates AS (
+         SELECT response_id, turn, created_at, row_number() OVER (ORDER BY turn, created_at) AS place FROM turns ORDER BY turn, created_at LIMIT $2 * 4
+       ),
        queued AS (
          SELECT j.response_id FROM jobs j JOIN candidates c USING (response_id)
-         WHERE j.state = 'queued' ORDER BY c.turn, c.created_at LIMIT $2 FOR UPDATE OF j SKIP LOCKED
+         WHERE j.state = 'queued' AND (c.place <= $4 OR c.turn = 1) ORDER BY c.turn, c.created_at LIMIT $2 FOR UPDATE OF j SKIP LOCKED
        ),
        next AS (SELECT response_id FROM expired UNION ALL SELECT response_id FROM queued LIMIT $2)
        UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = now() + make_interval(secs => $3::float / 1000),
                        attempts = jobs.attempts + 1, updated_at = now()
        FROM next WHERE jobs.response_id = next.response_id
        RETURNING jobs.response_id, jobs.tenant_id, jobs.attempts, jobs.cancel_requested, jobs.sealed_credentials, jobs.api_key_id, jobs.trace_context`,
-      [owner, limit, leaseMs],
+      [owner, limit, leaseMs, openToAll],
     );
     return rows.map((row) => ({
       responseId: row.response_id,
