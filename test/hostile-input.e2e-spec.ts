@@ -200,6 +200,31 @@ describe('A model backend that sends without end', () => {
   });
 });
 
+describe('A model backend that generates without end', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ MAX_OUTPUT_CHARS: '4096' });
+  });
+  afterAll(() => server.close());
+
+  it('is stopped at MAX_OUTPUT_CHARS: the response ends incomplete, as at its token limit, and is stored so', async () => {
+    const abortedBefore = server.stub.aborted;
+    const stream = await server.client.responses.create({ model: 'm', input: 'TOKENS 5000 1', stream: true });
+    let text = '';
+    let last: any;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      last = event;
+    }
+    expect(last.type).toBe('response.incomplete');
+    expect(last.response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(text.length).toBeGreaterThan(4096);
+    expect(text.length).toBeLessThan(4096 + 16);
+    expect(await server.client.responses.retrieve(last.response.id)).toMatchObject({ status: 'incomplete', output_text: text });
+    await waitFor(async () => (server.stub.aborted > abortedBefore ? true : undefined));
+  });
+});
+
 describe('A history larger than MAX_CONTEXT_BYTES', () => {
   let server: TestServer;
   beforeAll(async () => {

@@ -170,6 +170,16 @@ export class AppConfig {
   MAX_TOOL_ROUNDS = 8;
 
   /**
+   * Where a model backend's streamed answer is cut short (text, reasoning and tool arguments together, in characters):
+   * the response ends `incomplete` (`max_output_tokens`), as at its token limit, and the backend is stopped. Far above
+   * any model's output; it stops a backend that would go on for ever from growing the response without end.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
+
+  /**
    * The most a request's history may hold (a conversation's items, or a chain's of previous responses), as JSON, in
    * bytes: no model's context takes more, and a larger one would be read, held and sent upstream for nothing. Beyond
    * it, the oldest items are left out with `truncation: 'auto'`; otherwise the request is a 400.

@@ -54,6 +54,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
         apiKey: config.UPSTREAM_API_KEY,
         timeoutMs: config.UPSTREAM_TIMEOUT_MS,
         maxRetries: config.UPSTREAM_MAX_RETRIES,
+        maxOutputChars: config.MAX_OUTPUT_CHARS,
       });
     } else if (config.MODEL_PATH || !config.MODELS_FILE) {
       this.fallback = new EmbeddedBackend(this.llamaEngine(), config.MODEL_PATH ?? DEFAULT_MODEL);
@@ -106,6 +107,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
       upstreamModel: route.upstream_model,
       timeoutMs: route.timeout_ms ?? this.config.UPSTREAM_TIMEOUT_MS,
       maxRetries: this.config.UPSTREAM_MAX_RETRIES,
+      maxOutputChars: this.config.MAX_OUTPUT_CHARS,
     });
   }
 

@@ -22,6 +22,8 @@ export interface UpstreamOptions {
   upstreamModel?: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Where a streamed answer is cut short, as if it had reached its token limit (MAX_OUTPUT_CHARS). */
+  maxOutputChars: number;
 }
 
 /** Any OpenAI-compatible Chat Completions server (vLLM, Ollama, llama.cpp, LM Studio, OpenAI, Azure…). */
@@ -71,6 +73,7 @@ export class OpenAICompatibleBackend implements ModelBackend {
         stop();
         subscriber.error(new GenerationFailure('upstream_timeout', `The model backend sent nothing for ${this.options.timeoutMs} ms.`));
       });
+      let outputChars = 0;
       const stop = readEventData(res, {
         data: (payload) => {
           silence.touch();
@@ -83,7 +86,18 @@ export class OpenAICompatibleBackend implements ModelBackend {
           }
           if (chunk.error)
             return subscriber.error(new GenerationFailure('server_error', `The model backend failed mid-response: ${chunk.error.message ?? 'unknown error'}`));
-          for (const piece of fromChatChunk(chunk)) subscriber.next(piece);
+          for (const piece of fromChatChunk(chunk)) {
+            outputChars += charsOf(piece);
+            subscriber.next(piece);
+          }
+          if (outputChars > this.options.maxOutputChars) {
+            // A backend that would go on for ever (one told no limit, or a loop that ignores it): the response ends
+            // incomplete, as at its token limit, and the backend is stopped.
+            silence.stop();
+            stop();
+            subscriber.next({ type: 'finish', reason: 'length' });
+            subscriber.complete();
+          }
         },
         end: () => subscriber.complete(),
         error: (error) => subscriber.error(midStreamFailure(error, model)),
@@ -240,6 +254,12 @@ function piecesOf(content: ChoiceContent, finishReason: string | null | undefine
 export function fromChatChunk(chunk: ChatCompletionChunk): GenerationChunk[] {
   const choice = chunk.choices?.[0];
   return piecesOf(choice?.delta ?? {}, choice?.finish_reason, chunk.usage ?? undefined);
+}
+
+/** The characters a piece adds to the output. */
+function charsOf(piece: GenerationChunk): number {
+  if (piece.type === 'tool_call') return piece.argumentsDelta.length;
+  return piece.type === 'text' || piece.type === 'refusal' || piece.type === 'reasoning' ? piece.delta.length : 0;
 }
 
 /** A whole (non-streamed) Chat Completions answer as generation chunks. */
