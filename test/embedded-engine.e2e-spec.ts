@@ -190,6 +190,45 @@ describe('Embedded engine', () => {
   });
 });
 
+describe('Embedded engine with a model that never stops', () => {
+  jest.setTimeout(60_000);
+  let db: FreshDatabase;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'tiny-models-'));
+    const models = [
+      { name: 'tiny-endless', type: 'embedded', model_path: writeTinyModel(join(dir, 'endless.gguf'), { reply: ['la', ' di', ' da'], loop: true }) },
+    ];
+    const modelsFile = join(dir, 'models.json');
+    writeFileSync(modelsFile, JSON.stringify({ models }));
+    server = await spawnServer({
+      DATABASE_URL: db.url,
+      MODELS_FILE: modelsFile,
+      LLAMA_GPU: 'false',
+      LLAMA_THREADS: '1',
+      LLAMA_SEQUENCES: '1',
+      LLAMA_CONTEXT_SIZE: '512',
+      MAX_OUTPUT_CHARS: '2048',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+  });
+  afterAll(async () => {
+    server?.kill('SIGTERM');
+    await server?.exited;
+    await db.drop();
+  });
+
+  it('stops it at MAX_OUTPUT_CHARS, past its context (which it shifts), with status incomplete', async () => {
+    const response = await server.client.responses.create({ model: 'tiny-endless', input: 'Sing' });
+    expect(response.status).toBe('incomplete');
+    expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(response.output_text.length).toBeGreaterThan(2048);
+    expect(response.output_text.length).toBeLessThan(2048 + 16);
+  });
+});
+
 describe('Embedded engine with nothing configured and no network', () => {
   it('fails fast at start-up, saying what to set instead', async () => {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {

@@ -57,7 +57,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
         maxOutputChars: config.MAX_OUTPUT_CHARS,
       });
     } else if (config.MODEL_PATH || !config.MODELS_FILE) {
-      this.fallback = new EmbeddedBackend(this.llamaEngine(), config.MODEL_PATH ?? DEFAULT_MODEL);
+      this.fallback = new EmbeddedBackend(this.llamaEngine(), config.MODEL_PATH ?? DEFAULT_MODEL, config.MAX_OUTPUT_CHARS);
     }
   }
 
@@ -100,7 +100,7 @@ export class ModelRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   private backendOf(route: ModelRoute): ModelBackend {
-    if (route.type === 'embedded') return new EmbeddedBackend(this.llamaEngine(), route.model_path!);
+    if (route.type === 'embedded') return new EmbeddedBackend(this.llamaEngine(), route.model_path!, this.config.MAX_OUTPUT_CHARS);
     return new OpenAICompatibleBackend({
       baseURL: route.base_url,
       apiKey: route.api_key ?? (route.api_key_env ? process.env[route.api_key_env] : undefined),

@@ -18,6 +18,8 @@ export class EmbeddedBackend implements ModelBackend {
   constructor(
     private readonly engine: LlamaEngine,
     readonly source: string,
+    /** Where an answer is cut short, as at its token limit (MAX_OUTPUT_CHARS): the engine shifts its context, and could go on. */
+    private readonly maxOutputChars: number,
   ) {
     this.name = `embedded:${source}`;
   }
@@ -46,6 +48,8 @@ export class EmbeddedBackend implements ModelBackend {
         try {
           const inputTokens = promptTokens(loaded, conversation);
           let outputTokens = 0;
+          let outputChars = 0;
+          let cut = false;
           let calls = 0;
           const common = {
             signal: abort.signal,
@@ -59,7 +63,12 @@ export class EmbeddedBackend implements ModelBackend {
                 : undefined,
             onToken: (tokens: unknown[]) => (outputTokens += tokens.length),
             onTextChunk: (text: string) => {
-              if (text) subscriber.next({ type: 'text', delta: text });
+              if (!text || cut) return;
+              subscriber.next({ type: 'text', delta: text });
+              outputChars += text.length;
+              if (outputChars <= this.maxOutputChars) return;
+              cut = true;
+              abort.abort();
             },
           };
           const result: LlamaChatResponse<never> = conversation.functions
@@ -83,7 +92,7 @@ export class EmbeddedBackend implements ModelBackend {
               total_tokens: inputTokens + outputTokens,
             },
           });
-          subscriber.next({ type: 'finish', reason: finishReason(result.metadata.stopReason, calls) });
+          subscriber.next({ type: 'finish', reason: cut ? 'length' : finishReason(result.metadata.stopReason, calls) });
           subscriber.complete();
         } finally {
           chat.dispose({ disposeSequence: false });
