@@ -23,6 +23,13 @@ const GET_TIME = {
   strict: false,
 };
 
+/** A server process on `db` whose MODELS_FILE routes these tiny models (written into `dir`) to the embedded engine. */
+async function startEmbeddedServer(db: FreshDatabase, dir: string, models: Array<{ name: string; model_path: string }>, env: Record<string, string>) {
+  const modelsFile = join(dir, 'models.json');
+  writeFileSync(modelsFile, JSON.stringify({ models: models.map((model) => ({ type: 'embedded', ...model })) }));
+  return spawnServer({ DATABASE_URL: db.url, MODELS_FILE: modelsFile, LLAMA_GPU: 'false', LLAMA_THREADS: '1', SHUTDOWN_GRACE_MS: '0', ...env });
+}
+
 /**
  * The embedded engine (node-llama-cpp, prebuilt CPU binary) on tiny GGUF models built by the test: each answers a
  * scripted reply, so that what the API returns can be checked exactly. The server runs as its own process, as
@@ -36,31 +43,24 @@ describe('Embedded engine', () => {
 
   beforeAll(async () => {
     db = await createFreshDatabase();
-    const models = [
-      { name: 'tiny-chat', type: 'embedded', model_path: writeTinyModel(join(dir, 'chat.gguf'), { reply: ['Hi', ' there', ',', ' friend', '!'] }) },
-      {
-        name: 'tiny-tools',
-        type: 'embedded',
-        model_path: writeTinyModel(join(dir, 'tools.gguf'), {
-          firstTurn: ['||call: ', 'get_time', '(', '{"timezone":"UTC"}', ')'],
-          reply: ['It', ' is', ' 18:42', ' UTC.'],
-          signal: '0123456789',
-        }),
-      },
-      { name: 'tiny-json', type: 'embedded', model_path: writeTinyModel(join(dir, 'json.gguf'), { reply: ['{"answer":', '"ok"', '}'] }) },
-      { name: 'tiny-endless', type: 'embedded', model_path: writeTinyModel(join(dir, 'endless.gguf'), { reply: ['la', ' di', ' da'], loop: true }) },
-    ];
-    const modelsFile = join(dir, 'models.json');
-    writeFileSync(modelsFile, JSON.stringify({ models }));
-    server = await spawnServer({
-      DATABASE_URL: db.url,
-      MODELS_FILE: modelsFile,
-      LLAMA_GPU: 'false',
-      LLAMA_THREADS: '1',
-      LLAMA_SEQUENCES: '2',
-      LLAMA_CONTEXT_SIZE: '2048',
-      SHUTDOWN_GRACE_MS: '0',
-    });
+    server = await startEmbeddedServer(
+      db,
+      dir,
+      [
+        { name: 'tiny-chat', model_path: writeTinyModel(join(dir, 'chat.gguf'), { reply: ['Hi', ' there', ',', ' friend', '!'] }) },
+        {
+          name: 'tiny-tools',
+          model_path: writeTinyModel(join(dir, 'tools.gguf'), {
+            firstTurn: ['||call: ', 'get_time', '(', '{"timezone":"UTC"}', ')'],
+            reply: ['It', ' is', ' 18:42', ' UTC.'],
+            signal: '0123456789',
+          }),
+        },
+        { name: 'tiny-json', model_path: writeTinyModel(join(dir, 'json.gguf'), { reply: ['{"answer":', '"ok"', '}'] }) },
+        { name: 'tiny-endless', model_path: writeTinyModel(join(dir, 'endless.gguf'), { reply: ['la', ' di', ' da'], loop: true }) },
+      ],
+      { LLAMA_SEQUENCES: '2', LLAMA_CONTEXT_SIZE: '2048' },
+    );
   });
   afterAll(async () => {
     server?.kill('SIGTERM');
@@ -198,20 +198,11 @@ describe('Embedded engine with a model that never stops', () => {
   beforeAll(async () => {
     db = await createFreshDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'tiny-models-'));
-    const models = [
-      { name: 'tiny-endless', type: 'embedded', model_path: writeTinyModel(join(dir, 'endless.gguf'), { reply: ['la', ' di', ' da'], loop: true }) },
-    ];
-    const modelsFile = join(dir, 'models.json');
-    writeFileSync(modelsFile, JSON.stringify({ models }));
-    server = await spawnServer({
-      DATABASE_URL: db.url,
-      MODELS_FILE: modelsFile,
-      LLAMA_GPU: 'false',
-      LLAMA_THREADS: '1',
+    const endless = writeTinyModel(join(dir, 'endless.gguf'), { reply: ['la', ' di', ' da'], loop: true });
+    server = await startEmbeddedServer(db, dir, [{ name: 'tiny-endless', model_path: endless }], {
       LLAMA_SEQUENCES: '1',
       LLAMA_CONTEXT_SIZE: '512',
       MAX_OUTPUT_CHARS: '2048',
-      SHUTDOWN_GRACE_MS: '0',
     });
   });
   afterAll(async () => {
