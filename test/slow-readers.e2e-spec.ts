@@ -35,7 +35,8 @@ function stuckReader(url: string, input: string): Promise<{ id: string; readRest
 describe('Slow readers', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ STREAM_MAX_BUFFER_BYTES: '262144' });
+    // Outputs of 40 MB: beyond MAX_OUTPUT_CHARS' default, which would end them before the reader is cut off.
+    server = await startTestServer({ STREAM_MAX_BUFFER_BYTES: '262144', MAX_OUTPUT_CHARS: String(64 * 1024 * 1024) });
   });
   afterAll(() => server.close());
 
