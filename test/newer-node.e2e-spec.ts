@@ -57,6 +57,22 @@ describe.each(['node22', 'node24', 'node26'])('The server on %s', (release) => {
     expect(metrics).toContain(`nodejs_version_info{version="${version}"`);
   });
 
+  it("reads zstd bodies with Node's own zstd, off the event loop, within the body limit", async () => {
+    const post = (name: string) =>
+      fetch(`${server.url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'zstd' },
+        body: readFileSync(join(__dirname, 'fixtures', name)),
+      });
+    const read = await post('create-body.json.zst');
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ status: 'completed', output: [{ content: [{ text: 'Hello! You said: compressed with zstd' }] }] });
+    // A kilobyte that would be 30 MB.
+    const tooLarge = await post('zeros-30mb.zst');
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { code: 'request_too_large' } });
+  });
+
   it('streams a response to its terminal event, and its kept-alive connection serves the next one', async () => {
     const stream = client.responses.stream({ model: 'm', input: 'stream me' });
     const types: string[] = [];
