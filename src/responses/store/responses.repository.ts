@@ -224,21 +224,21 @@ export class ResponsesRepository {
   async chains(keys: ResponseKey[], maxBytes: number): Promise<Array<History | null>> {
     const rows: Array<{ root: string; kept: boolean; input: InputItem[] | null; output: InputItem[] | null }> = await this.dataSource.query(
       `WITH RECURSIVE chain AS (
-         SELECT k.root, r.tenant_id, r.id, r.previous_response_id, 0 AS depth
+         SELECT k.root, r.tenant_id, r.id, r.previous_response_id, r.output, 0 AS depth
          FROM unnest($1::text[], $2::text[]) AS k(root, tenant_id) JOIN responses r ON r.id = k.root AND r.tenant_id = k.tenant_id
          UNION ALL
-         SELECT chain.root, chain.tenant_id, r.id, r.previous_response_id, chain.depth + 1
+         SELECT chain.root, chain.tenant_id, r.id, r.previous_response_id, r.output, chain.depth + 1
          FROM responses r JOIN chain ON r.id = chain.previous_response_id
          WHERE r.tenant_id = chain.tenant_id
        ), sized AS (
-         SELECT chain.root, chain.id, chain.depth,
-                sum(octet_length(r.output::text) + COALESCE((SELECT sum(octet_length(i.item::text)) FROM response_input_items i WHERE i.response_id = chain.id), 0))
+         SELECT chain.root, chain.id, chain.depth, chain.output,
+                sum(octet_length(chain.output::text) + COALESCE((SELECT sum(octet_length(i.item::text)) FROM response_input_items i WHERE i.response_id = chain.id), 0))
                   OVER (PARTITION BY chain.root ORDER BY chain.depth) <= $3 AS kept
-         FROM chain JOIN responses r ON r.id = chain.id
+         FROM chain
        )
-       SELECT sized.root, sized.kept, CASE WHEN sized.kept THEN r.output END AS output,
+       SELECT sized.root, sized.kept, CASE WHEN sized.kept THEN sized.output END AS output,
               CASE WHEN sized.kept THEN COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM response_input_items i WHERE i.response_id = sized.id), '[]') END AS input
-       FROM sized JOIN responses r ON r.id = sized.id ORDER BY sized.root, sized.depth DESC`,
+       FROM sized ORDER BY sized.root, sized.depth DESC`,
       [keys.map((key) => key.id), keys.map((key) => key.tenantId), maxBytes],
     );
     const byRoot = new Map<string, History>();
