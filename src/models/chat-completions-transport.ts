@@ -115,7 +115,7 @@ export class ChatCompletionsTransport {
 }
 
 /** The most a whole answer may hold (in characters): a completion of 128k tokens, with log probabilities, is far less. */
-export const MAX_ANSWER_CHARS = 64 * 1024 * 1024;
+const MAX_ANSWER_CHARS = 64 * 1024 * 1024;
 
 /**
  * Reads a whole answer body, failing on a cut connection, when it takes longer than `timeoutMs`, or when it is
@@ -148,7 +148,7 @@ export function readBody(res: IncomingMessage, timeoutMs: number): Promise<strin
 }
 
 /** The most one event of a stream may hold (its data, in characters): a chunk of a completion is a few hundred. */
-export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 /**
  * Reads the `data:` payloads of a server-sent event stream as they arrive. Returns the function that stops reading
