@@ -1,23 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { writeEndlessAnswer } from '../../test/support/endless-answer';
 import { loadConfig } from '../config/app-config';
 import { SearchFailure, searchProviderOf } from './web-search';
 
-/** Answers a JSON document that never ends, and counts what the reader let it write. */
+/** What the never-ending answer managed to write before the reader stopped reading. */
 let endlessBytes = 0;
-function endless(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/json' }).write('{"results":[{"title":"');
-  const block = 'x'.repeat(65_536);
-  const push = () => {
-    while (!res.destroyed && endlessBytes < 600 * 1024 * 1024) {
-      endlessBytes += block.length;
-      if (!res.write(block)) return void res.once('drain', push);
-    }
-    res.end();
-  };
-  push();
-}
+const endless = (res: ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  writeEndlessAnswer(res, '{"results":[{"title":"', '"}]}', 600 * 1024 * 1024, (bytes) => (endlessBytes += bytes));
+};
 
 describe('searchProviderOf', () => {
   let server: Server;
