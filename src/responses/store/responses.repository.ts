@@ -219,26 +219,24 @@ export class ResponsesRepository {
 
   /**
    * The chains of many responses in one statement, one per key, in order (null for a response not found). Sizes are
-   * measured in Postgres, so that what is left out is never read here.
+   * measured in Postgres as the chain is walked, newest first, and the walk stops at the first response past
+   * `maxBytes`: what is left out is never read here, and older responses are not visited at all, however long the
+   * chain (an agent's session may run to many thousands of turns).
    */
   async chains(keys: ResponseKey[], maxBytes: number): Promise<Array<History | null>> {
+    const size = `octet_length(r.output::text) + COALESCE((SELECT sum(octet_length(i.item::text)) FROM response_input_items i WHERE i.response_id = r.id), 0)`;
     const rows: Array<{ root: string; kept: boolean; input: InputItem[] | null; output: InputItem[] | null }> = await this.dataSource.query(
       `WITH RECURSIVE chain AS (
-         SELECT k.root, r.tenant_id, r.id, r.previous_response_id, r.output, 0 AS depth
+         SELECT k.root, r.tenant_id, r.id, r.previous_response_id, r.output, 0 AS depth, ${size} AS held
          FROM unnest($1::text[], $2::text[]) AS k(root, tenant_id) JOIN responses r ON r.id = k.root AND r.tenant_id = k.tenant_id
          UNION ALL
-         SELECT chain.root, chain.tenant_id, r.id, r.previous_response_id, r.output, chain.depth + 1
+         SELECT chain.root, chain.tenant_id, r.id, r.previous_response_id, r.output, chain.depth + 1, chain.held + ${size}
          FROM responses r JOIN chain ON r.id = chain.previous_response_id
-         WHERE r.tenant_id = chain.tenant_id
-       ), sized AS (
-         SELECT chain.root, chain.id, chain.depth, chain.output,
-                sum(octet_length(chain.output::text) + COALESCE((SELECT sum(octet_length(i.item::text)) FROM response_input_items i WHERE i.response_id = chain.id), 0))
-                  OVER (PARTITION BY chain.root ORDER BY chain.depth) <= $3 AS kept
-         FROM chain
+         WHERE r.tenant_id = chain.tenant_id AND chain.held <= $3
        )
-       SELECT sized.root, sized.kept, CASE WHEN sized.kept THEN sized.output END AS output,
-              CASE WHEN sized.kept THEN COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM response_input_items i WHERE i.response_id = sized.id), '[]') END AS input
-       FROM sized ORDER BY sized.root, sized.depth DESC`,
+       SELECT chain.root, chain.held <= $3 AS kept, CASE WHEN chain.held <= $3 THEN chain.output END AS output,
+              CASE WHEN chain.held <= $3 THEN COALESCE((SELECT jsonb_agg(i.item ORDER BY i.position) FROM response_input_items i WHERE i.response_id = chain.id), '[]') END AS input
+       FROM chain ORDER BY chain.root, chain.depth DESC`,
       [keys.map((key) => key.id), keys.map((key) => key.tenantId), maxBytes],
     );
     const byRoot = new Map<string, History>();
