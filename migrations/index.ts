@@ -15,6 +15,7 @@ import { ApiKeys1797100000000 } from './1797100000000-ApiKeys';
 import { UsageDaily1797200000000 } from './1797200000000-UsageDaily';
 import { Retention1797300000000 } from './1797300000000-Retention';
 import { ApiKeyHashKinds1797400000000 } from './1797400000000-ApiKeyHashKinds';
+import { ConversationItemSizes1797500000000 } from './1797500000000-ConversationItemSizes';
 
 /** Every migration, oldest first. A new migration is added here as well as in this folder. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   UsageDaily1797200000000,
   Retention1797300000000,
   ApiKeyHashKinds1797400000000,
+  ConversationItemSizes1797500000000,
 ];

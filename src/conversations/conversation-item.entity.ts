@@ -21,6 +21,10 @@ export class ConversationItemEntity {
   @Column({ type: 'jsonb' })
   item: Record<string, unknown>;
 
+  /** The item's size as JSON text (`octet_length(item::text)`): what a history's bound counts, without reading the item. */
+  @Column({ type: 'integer' })
+  size: number;
+
   /** When it was added: a conversation expires RETENTION_DAYS after its last item (see the Retention migration). */
   @Column({ name: 'added_at', type: 'timestamptz', default: () => 'now()' })
   addedAt: Date;

@@ -26,6 +26,10 @@ export interface ItemsPageOptions {
   maxBytes: number;
 }
 
+/** Places (addition, position) before and after every item's: additions and positions count from 1. */
+const MIN_PLACE = { addition: '-1', position: '-1' };
+const MAX_PLACE = { addition: '9223372036854775807', position: '2147483647' };
+
 /** SQL for conversations and their items. Every read and write of a conversation is scoped to its tenant. */
 @Injectable()
 export class ConversationsRepository {
@@ -80,32 +84,47 @@ export class ConversationsRepository {
          FROM jsonb_array_elements($1::jsonb) AS a(value)
          WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.value->>'conversation_id' FOR KEY SHARE)
        )
-       INSERT INTO conversation_items (conversation_id, addition, position, item_id, item)
-       SELECT additions.conversation_id, additions.addition, item.ordinality, item.value->>'id', item.value
+       INSERT INTO conversation_items (conversation_id, addition, position, item_id, item, size)
+       SELECT additions.conversation_id, additions.addition, item.ordinality, item.value->>'id', item.value, octet_length(item.value::text)
        FROM additions, jsonb_array_elements(additions.items) WITH ORDINALITY AS item(value, ordinality)`,
       [JSON.stringify(rows)],
     );
   }
 
   /**
-   * A conversation's items, oldest first: the newest that hold at most `maxBytes` of JSON together (see History),
-   * measured in Postgres so that what is left out is never read here. Null when the tenant has no such conversation.
+   * A conversation's items, oldest first: the newest that hold at most `maxBytes` of JSON together (see History).
+   * How far back that goes is found from the items' sizes, newest first, a chunk at a time (8 items, then twice as many
+   * each time, up to 4,096), until the bound is passed or the items run out; then only the items kept are read. So a
+   * turn reads what it keeps, and sizes of at most one chunk more, however many items the conversation holds. Null when
+   * the tenant has no such conversation.
    */
   async history(tenantId: string, id: string, maxBytes: number): Promise<History | null> {
-    const rows: Array<{ kept: boolean | null; item: InputItem | null }> = await this.dataSource.query(
-      `SELECT s.kept, CASE WHEN s.kept THEN s.item END AS item
-       FROM conversations c
-       LEFT JOIN LATERAL (
-         SELECT i.item, i.addition, i.position,
-                sum(octet_length(i.item::text)) OVER (ORDER BY i.addition DESC, i.position DESC) <= $3 AS kept
-         FROM conversation_items i WHERE i.conversation_id = c.id
-       ) s ON true
-       WHERE c.id = $1 AND c.tenant_id = $2
-       ORDER BY s.addition, s.position`,
+    const chunk = 'least(8 << least(walk.step, 9), 4096)';
+    const rows: Array<{ cut: boolean; item: InputItem | null }> = await this.dataSource.query(
+      `WITH RECURSIVE walk AS (
+         SELECT 0::bigint AS held, ${MAX_PLACE.addition}::bigint AS addition, ${MAX_PLACE.position} AS position, 0 AS step, true AS more, false AS cut
+         FROM conversations c WHERE c.id = $1 AND c.tenant_id = $2
+         UNION ALL
+         SELECT coalesce(chunk.held, walk.held), coalesce(chunk.addition, walk.addition), coalesce(chunk.position, walk.position), walk.step + 1,
+                chunk.more, coalesce(chunk.cut, false)
+         FROM walk CROSS JOIN LATERAL (
+           SELECT max(held) FILTER (WHERE held <= $3) AS held,
+                  (array_agg(addition ORDER BY addition, position) FILTER (WHERE held <= $3))[1] AS addition,
+                  (array_agg(position ORDER BY addition, position) FILTER (WHERE held <= $3))[1] AS position,
+                  count(*) = ${chunk} AND max(held) <= $3 AS more, max(held) > $3 AS cut
+           FROM (SELECT i.addition, i.position, walk.held + sum(i.size) OVER (ORDER BY i.addition DESC, i.position DESC) AS held
+                 FROM conversation_items i WHERE i.conversation_id = $1 AND (i.addition, i.position) < (walk.addition, walk.position)
+                 ORDER BY i.addition DESC, i.position DESC LIMIT ${chunk}) sizes
+         ) chunk
+         WHERE walk.more
+       ), oldest AS (SELECT addition, position, cut FROM walk ORDER BY step DESC LIMIT 1)
+       SELECT oldest.cut, i.item
+       FROM oldest LEFT JOIN conversation_items i ON i.conversation_id = $1 AND (i.addition, i.position) >= (oldest.addition, oldest.position)
+       ORDER BY i.addition, i.position`,
       [id, tenantId, maxBytes],
     );
     if (rows.length === 0) return null;
-    return { items: rows.flatMap((row) => (row.kept ? [row.item!] : [])), cut: rows.some((row) => row.kept === false) };
+    return { items: rows.flatMap((row) => (row.item === null ? [] : [row.item])), cut: rows[0].cut };
   }
 
   /**
@@ -115,15 +134,17 @@ export class ConversationsRepository {
   async itemsPage(id: string, options: ItemsPageOptions): Promise<{ items: InputItem[]; hasMore: boolean }> {
     const direction = options.order === 'asc' ? 'ASC' : 'DESC';
     // After the cursor's place; an id no longer there (deleted) lists from the start, as for a response's input items.
+    // The place is a bound of the primary key's range, so that a page is read from the index wherever it starts.
+    const start = options.order === 'asc' ? MIN_PLACE : MAX_PLACE;
     const after = options.after
-      ? `AND (NOT EXISTS (SELECT 1 FROM cursor) OR (i.addition, i.position) ${options.order === 'asc' ? '>' : '<'} (SELECT addition, position FROM cursor))`
+      ? `AND (i.addition, i.position) ${options.order === 'asc' ? '>' : '<'} (COALESCE((SELECT addition FROM cursor), ${start.addition}), COALESCE((SELECT position FROM cursor), ${start.position}))`
       : '';
     const rows: Array<{ item: InputItem | null }> = await this.dataSource.query(
       `WITH cursor AS (
          SELECT addition, position FROM conversation_items WHERE conversation_id = $1 AND item_id = $3 ORDER BY addition, position LIMIT 1
        ), page AS (
          SELECT i.item, i.addition, i.position,
-                row_number() OVER w AS place, sum(octet_length(i.item::text)) OVER w AS held
+                row_number() OVER w AS place, sum(i.size) OVER w AS held
          FROM conversation_items i WHERE i.conversation_id = $1 ${after}
          WINDOW w AS (ORDER BY i.addition ${direction}, i.position ${direction})
          ORDER BY i.addition ${direction}, i.position ${direction} LIMIT $2
