@@ -1,5 +1,8 @@
+import OpenAI from 'openai';
+import { Client } from 'pg';
 import WebSocket from 'ws';
 
+import { createFreshDatabase, type FreshDatabase } from './support/fresh-database';
 import { streamStored, waitFor } from './support/sse';
 import { tokensReply } from './support/stub-upstream';
 import { startTestServer, type TestServer } from './support/test-server';
@@ -286,6 +289,49 @@ describe('A history larger than MAX_CONTEXT_BYTES', () => {
     const truncated = await server.client.responses.create({ model: 'm', input: 'Hello', previous_response_id: previous, truncation: 'auto' });
     expect(truncated.status).toBe('completed');
     expect(marksSent()).toEqual(['item-2', 'item-3']);
+  });
+});
+
+describe("One tenant's turns of long histories", () => {
+  let db: FreshDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    // A database of its own: the test locks a table of it. A pool of 4 runs at most 2 such reads, 1 a tenant.
+    db = await createFreshDatabase();
+    server = await startTestServer({ API_KEYS: 'key-a=tenant-a,key-b=tenant-b', DATABASE_POOL_SIZE: '4' }, db.url);
+  });
+  afterAll(async () => {
+    await server.close();
+    await db.drop();
+  });
+
+  it('leave the database pool to other tenants while they wait, and are all answered', async () => {
+    const [a, b] = ['key-a', 'key-b'].map((apiKey) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0 }));
+    const conversation = await a.conversations.create({ items: [{ type: 'message', role: 'user', content: 'My name is Ada.' }] });
+    // Reading a conversation's items now waits for as long as the test wants: as a history of MAX_CONTEXT_BYTES read
+    // by a busy process holds its connection.
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE conversation_items IN ACCESS EXCLUSIVE MODE');
+    const waitingForTheLock = async () =>
+      (await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]
+        .n as number;
+    const turns = Array.from({ length: 6 }, (_, index) => a.responses.create({ model: 'm', input: `Turn ${index}`, conversation: conversation.id }));
+    try {
+      await waitFor(async () => ((await waitingForTheLock()) > 0 ? true : undefined));
+      // Another tenant's request needs a connection: it gets one at once, where those turns held the whole pool.
+      const other = await b.responses.create({ model: 'm', input: 'Hello' });
+      expect(other.status).toBe('completed');
+      expect(await waitingForTheLock()).toBe(1);
+    } finally {
+      await locker.query('COMMIT');
+      await locker.end();
+    }
+    const answered = await Promise.all(turns);
+    expect(answered.map((turn) => turn.status)).toEqual(Array(6).fill('completed'));
+    const items = await a.conversations.items.list(conversation.id, { limit: 100, order: 'asc' });
+    expect(items.data).toHaveLength(1 + 6 * 2);
   });
 });
 

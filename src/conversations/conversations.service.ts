@@ -7,6 +7,7 @@ import { withIds } from '../common/openai/input-items';
 import { itemList, type ItemsPageQuery } from '../common/openai/item-lists';
 import type { InputItem } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
+import { HeavyReads } from '../database/heavy-reads';
 import type { Transaction } from '../database/transaction';
 import { type ConversationAppend, type ConversationRow, ConversationsRepository } from './conversations.repository';
 
@@ -25,6 +26,7 @@ export type { ConversationAppend };
 export class ConversationsService {
   constructor(
     private readonly repository: ConversationsRepository,
+    private readonly heavyReads: HeavyReads,
     private readonly config: AppConfig,
   ) {}
 
@@ -54,12 +56,9 @@ export class ConversationsService {
 
   async listItems(tenantId: string, id: string, query: ItemsPageQuery) {
     await this.retrieve(tenantId, id);
-    const page = await this.repository.itemsPage(id, {
-      after: query.after,
-      limit: query.limit ?? 20,
-      order: query.order ?? 'desc',
-      maxBytes: this.config.MAX_CONTEXT_BYTES,
-    });
+    const page = await this.heavyReads.run(tenantId, () =>
+      this.repository.itemsPage(id, { after: query.after, limit: query.limit ?? 20, order: query.order ?? 'desc', maxBytes: this.config.MAX_CONTEXT_BYTES }),
+    );
     return itemList(page.items, page.hasMore);
   }
 
@@ -75,13 +74,12 @@ export class ConversationsService {
     return conversation;
   }
 
-  /** What a response created with `conversation` reads before its input: every item, oldest first (404 if none such). */
   /**
    * What a response created with `conversation` reads before its input: its newest items that fit MAX_CONTEXT_BYTES,
    * oldest first (404 if none such).
    */
   async history(tenantId: string, id: string): Promise<History> {
-    return (await this.repository.history(tenantId, id, this.config.MAX_CONTEXT_BYTES)) ?? conversationNotFound(id);
+    return (await this.heavyReads.run(tenantId, () => this.repository.history(tenantId, id, this.config.MAX_CONTEXT_BYTES))) ?? conversationNotFound(id);
   }
 
   /** Adds runs' items at the end of their conversations, inside the transaction that stores the runs' ends. */

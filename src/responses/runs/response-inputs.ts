@@ -6,6 +6,7 @@ import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../
 import type { InputItem, Json } from '../../common/openai/types';
 import { AppConfig } from '../../config/app-config';
 import { ConversationsService } from '../../conversations/conversations.service';
+import { HeavyReads } from '../../database/heavy-reads';
 import { ContentSealer, REASONING_PURPOSE } from '../../secrets/content-sealer';
 import { ResponsesRepository } from '../store/responses.repository';
 
@@ -39,6 +40,7 @@ export class ResponseInputs {
     private readonly repository: ResponsesRepository,
     private readonly conversations: ConversationsService,
     private readonly sealer: ContentSealer,
+    private readonly heavyReads: HeavyReads,
     private readonly config: AppConfig,
   ) {}
 
@@ -58,7 +60,7 @@ export class ResponseInputs {
 
   /** The chain of a response (see ResponsesRepository.chain), null when the tenant has no such response. */
   chain(tenantId: string, id: string): Promise<History | null> {
-    return this.repository.chain(tenantId, id, this.config.MAX_CONTEXT_BYTES);
+    return this.heavyReads.run(tenantId, () => this.repository.chain(tenantId, id, this.config.MAX_CONTEXT_BYTES));
   }
 
   /** The conversation as a model is given it: each compaction item opened into the summary it holds. */
@@ -123,7 +125,7 @@ export class ResponseInputs {
     const opened = input.map((item, index) => this.opened(tenantId, item, index));
     const ids = opened.filter((item) => item.type === 'item_reference').map((item) => item.id!);
     if (ids.length === 0) return opened;
-    const found = await this.repository.findOutputItems(tenantId, ids);
+    const found = await this.heavyReads.run(tenantId, () => this.repository.findOutputItems(tenantId, ids));
     let referencedBytes = 0;
     return opened.map((item, index) => {
       if (item.type !== 'item_reference') return item;
