@@ -76,6 +76,29 @@ describe('A database outage', () => {
     expect((await server.client.responses.retrieve(streamedId)).status).toBe('completed');
   });
 
+  it('answers 503 with Retry-After, not a 500, when an answer could not be stored within DATABASE_OUTAGE_RETRY_MS', async () => {
+    const impatient = await startTestServer({ DATABASE_OUTAGE_RETRY_MS: '300' }, proxy.url);
+    try {
+      const requestsBefore = impatient.stub.requests.length;
+      const pending = fetch(`${impatient.url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model: 'm', input: 'TOKENS 10 50' }),
+      });
+      await waitFor(async () => (impatient.stub.requests.length > requestsBefore ? true : undefined), 5000, 10);
+      proxy.cut();
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect(await res.json()).toMatchObject({ error: { type: 'server_error', code: 'database_unavailable' } });
+    } finally {
+      proxy.restore();
+      await impatient.close();
+      // The other server's probe may have seen the cut too.
+      await server.app.get(DatabaseAvailability).probe();
+    }
+  });
+
   it('finishes a background job that was running during an outage once, without running it again', async () => {
     const job = await server.client.responses.create({ model: 'm', input: 'TOKENS 12 50 job-once', background: true });
     await waitFor(async () => ((await server.client.responses.retrieve(job.id)).status === 'in_progress' ? true : undefined), 2000, 20);

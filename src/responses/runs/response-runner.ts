@@ -4,9 +4,11 @@ import { finalize, Observable, type Subscription } from 'rxjs';
 
 import { ApiError } from '../../common/api-error';
 import { type Cancellation, CancellationSource } from '../../common/cancellation';
+import { isDatabaseUnreachable } from '../../common/database-errors';
 import type { InputItem, ResponseErrorBody, ResponseObject } from '../../common/openai/types';
 import { AppConfig } from '../../config/app-config';
 import type { ConversationAppend } from '../../conversations/conversations.service';
+import { DATABASE_RETRY_AFTER_S } from '../../database/database-availability';
 import { EventLogService, type EventLogWriter } from '../../events/event-log.service';
 import type { SerializedEvent } from '../../events/serialized-event';
 import { type McpRun, McpRuns } from '../../mcp/mcp-runs';
@@ -355,7 +357,7 @@ export class ResponseRunner {
         };
         (control.settled = this.persistEnd(spec, builder, log, terminal, deliver).finally(untrack)).catch((error: unknown) => {
           this.logger.error(`could not store the end of ${spec.response.id}: ${String(error)}`);
-          if (!delivered) subscriber.error(new ApiError(500, 'The response finished but could not be stored.', 'storage_error'));
+          if (!delivered) subscriber.error(unstored(error));
         });
       };
 
@@ -666,4 +668,14 @@ function failureBody(error: unknown): ResponseErrorBody {
   if (error instanceof GenerationFailure) return { code: error.code, message: error.message };
   if (error instanceof ApiError) return { code: error.code ?? 'server_error', message: error.message };
   return { code: 'server_error', message: 'The model backend failed while generating this response.' };
+}
+
+/**
+ * What the client of a response whose end could not be stored is told. A database out of reach for longer than the
+ * writes wait (DATABASE_OUTAGE_RETRY_MS) is a 503 with Retry-After, as a request refused for it is: the response was
+ * not stored as it ended, and the same request succeeds once the database is back. Anything else is a 500.
+ */
+function unstored(error: unknown): ApiError {
+  if (isDatabaseUnreachable(error)) return ApiError.databaseUnavailable(DATABASE_RETRY_AFTER_S);
+  return new ApiError(500, 'The response finished but could not be stored.', 'storage_error');
 }
