@@ -33,10 +33,6 @@ describe('PreparingClient', () => {
     expect(sum).toBe(42);
   });
 
-  it('runs its connection without JIT compilation, which would compile generic plans again at every run', async () => {
-    expect((await client.query('SHOW jit')).rows).toEqual([{ jit: 'off' }]);
-  });
-
   it('names equal texts equally and different texts differently', () => {
     expect(statementName('SELECT $1')).toBe(statementName('SELECT $1'));
     expect(statementName('SELECT $1')).not.toBe(statementName('SELECT $2'));

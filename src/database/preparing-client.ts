@@ -23,27 +23,8 @@ export function statementName(text: string, prefix: 's' | 'b' = 's'): string {
  * Postgres otherwise parses and plans each one again on every call, which was half of its CPU per stored response.
  * Queries without parameters (DDL, transaction control) go through unchanged. Our query texts are constants (a few
  * dozen), so the statements each connection keeps stay few.
- *
- * Its connections run without JIT compilation. A prepared statement soon runs a generic plan, whose estimated cost
- * on large tables passes `jit_above_cost`, and then every run compiles it again: a conversation's turn that takes
- * 9 ms took 450 ms so on a Postgres built with LLVM (Debian's, the official image), where `jit` is on by default.
- * Set per session rather than as a startup option, which connection poolers such as PgBouncer refuse.
  */
 export class PreparingClient extends Client {
-  override connect(): Promise<Client>;
-  override connect(callback: (error: Error | null, client?: Client) => void): void;
-  override connect(callback?: (error: Error | null, client?: Client) => void): Promise<Client> | void {
-    const connected = super.connect().then(async () => {
-      await super.query('SET jit = off');
-      return this;
-    });
-    if (callback === undefined) return connected;
-    connected.then(
-      (client) => callback(null, client),
-      (error: Error) => callback(error),
-    );
-  }
-
   // pg's typings overload query() many ways; this passes every form through and names only (text, values).
   override query(...args: any[]): any {
     const [text, values, callback] = args;
