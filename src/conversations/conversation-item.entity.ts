@@ -21,9 +21,12 @@ export class ConversationItemEntity {
   @Column({ type: 'jsonb' })
   item: Record<string, unknown>;
 
-  /** The item's size as JSON text (`octet_length(item::text)`): what a history's bound counts, without reading the item. */
-  @Column({ type: 'integer' })
-  size: number;
+  /**
+   * The item's size as JSON text (`octet_length(item::text)`): what a history's bound counts, without reading the item.
+   * Null for items added before it was kept (see the ConversationItemSizes migration).
+   */
+  @Column({ type: 'integer', nullable: true })
+  size: number | null;
 
   /** When it was added: a conversation expires RETENTION_DAYS after its last item (see the Retention migration). */
   @Column({ name: 'added_at', type: 'timestamptz', default: () => 'now()' })

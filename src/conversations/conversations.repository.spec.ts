@@ -63,6 +63,18 @@ describe('ConversationsRepository with a conversation of 20,000 items', () => {
     expect(await repository.history(tenant, 'conv_none', 1000)).toBeNull();
   });
 
+  it('measures the items added before sizes were kept as it reads them', async () => {
+    const old = `conv_old_${Date.now()}`;
+    const oldItem = (n: number): InputItem => ({ ...item(n), id: `msg_${old}_${n}` });
+    const writer = new ConversationsRepository(dataSource);
+    await writer.insert(tenant, old, {}, [oldItem(10_001), oldItem(10_002)]);
+    await dataSource.query('UPDATE conversation_items SET size = NULL WHERE conversation_id = $1', [old]);
+    await writer.append([{ conversationId: old, items: [oldItem(10_003)] }]);
+    const [{ size }] = await dataSource.query(`SELECT octet_length($1::jsonb::text) AS size`, [JSON.stringify(oldItem(10_001))]);
+    expect(await repository.history(tenant, old, size * 2 + 1)).toEqual({ items: [oldItem(10_002), oldItem(10_003)], cut: true });
+    await dataSource.query('DELETE FROM conversations WHERE id = $1', [old]);
+  });
+
   it.each(['asc', 'desc'] as const)('reads a page (%s) after an item in the middle from the index: the page and its cursor', async (order) => {
     const cursor = item(10_000 + ITEMS / 2).id!;
     const { result: page, rowsRead } = await counted.reading('conversation_items', () =>

@@ -29,6 +29,8 @@ export interface ItemsPageOptions {
 /** Places (addition, position) before and after every item's: additions and positions count from 1. */
 const MIN_PLACE = { addition: '-1', position: '-1' };
 const MAX_PLACE = { addition: '9223372036854775807', position: '2147483647' };
+/** An item's size as a history's bound counts it: kept with the item, or measured for one added before sizes were kept. */
+const ITEM_SIZE = 'coalesce(i.size, octet_length(i.item::text))';
 
 /** SQL for conversations and their items. Every read and write of a conversation is scoped to its tenant. */
 @Injectable()
@@ -112,7 +114,7 @@ export class ConversationsRepository {
                   (array_agg(addition ORDER BY addition, position) FILTER (WHERE held <= $3))[1] AS addition,
                   (array_agg(position ORDER BY addition, position) FILTER (WHERE held <= $3))[1] AS position,
                   count(*) = ${chunk} AND max(held) <= $3 AS more, max(held) > $3 AS cut
-           FROM (SELECT i.addition, i.position, walk.held + sum(i.size) OVER (ORDER BY i.addition DESC, i.position DESC) AS held
+           FROM (SELECT i.addition, i.position, walk.held + sum(${ITEM_SIZE}) OVER (ORDER BY i.addition DESC, i.position DESC) AS held
                  FROM conversation_items i WHERE i.conversation_id = $1 AND (i.addition, i.position) < (walk.addition, walk.position)
                  ORDER BY i.addition DESC, i.position DESC LIMIT ${chunk}) sizes
          ) chunk
@@ -144,7 +146,7 @@ export class ConversationsRepository {
          SELECT addition, position FROM conversation_items WHERE conversation_id = $1 AND item_id = $3 ORDER BY addition, position LIMIT 1
        ), page AS (
          SELECT i.item, i.addition, i.position,
-                row_number() OVER w AS place, sum(i.size) OVER w AS held
+                row_number() OVER w AS place, sum(${ITEM_SIZE}) OVER w AS held
          FROM conversation_items i WHERE i.conversation_id = $1 ${after}
          WINDOW w AS (ORDER BY i.addition ${direction}, i.position ${direction})
          ORDER BY i.addition ${direction}, i.position ${direction} LIMIT $2
