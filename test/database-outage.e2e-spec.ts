@@ -77,7 +77,9 @@ describe('A database outage', () => {
   });
 
   it('answers 503 with Retry-After, not a 500, when an answer could not be stored within DATABASE_OUTAGE_RETRY_MS', async () => {
-    const impatient = await startTestServer({ DATABASE_OUTAGE_RETRY_MS: '300' }, proxy.url);
+    // A proxy of its own: the other server sees no outage.
+    const ownProxy = await startCuttableProxy(db.url);
+    const impatient = await startTestServer({ DATABASE_OUTAGE_RETRY_MS: '300' }, ownProxy.url);
     try {
       const requestsBefore = impatient.stub.requests.length;
       const pending = fetch(`${impatient.url}/v1/responses`, {
@@ -86,16 +88,15 @@ describe('A database outage', () => {
         body: JSON.stringify({ model: 'm', input: 'TOKENS 10 50' }),
       });
       await waitFor(async () => (impatient.stub.requests.length > requestsBefore ? true : undefined), 5000, 10);
-      proxy.cut();
+      ownProxy.cut();
       const res = await pending;
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('2');
       expect(await res.json()).toMatchObject({ error: { type: 'server_error', code: 'database_unavailable' } });
     } finally {
-      proxy.restore();
+      ownProxy.restore();
       await impatient.close();
-      // The other server's probe may have seen the cut too.
-      await server.app.get(DatabaseAvailability).probe();
+      await ownProxy.close();
     }
   });
 
