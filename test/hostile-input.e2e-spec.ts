@@ -296,9 +296,10 @@ describe("One tenant's turns of long histories", () => {
   let db: FreshDatabase;
   let server: TestServer;
   beforeAll(async () => {
-    // A database of its own: the test locks a table of it. A pool of 4 runs at most 2 such reads, 1 a tenant.
+    // A database of its own: the test locks a table of it (and no retention purge reads it meanwhile). A pool of 4 runs
+    // at most 2 such reads, 1 a tenant.
     db = await createFreshDatabase();
-    server = await startTestServer({ API_KEYS: 'key-a=tenant-a,key-b=tenant-b', DATABASE_POOL_SIZE: '4' }, db.url);
+    server = await startTestServer({ API_KEYS: 'key-a=tenant-a,key-b=tenant-b', DATABASE_POOL_SIZE: '4', RETENTION_DAYS: '0' }, db.url);
   });
   afterAll(async () => {
     await server.close();
