@@ -21,6 +21,19 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 }
 
 /**
+ * Whether the error is the pool's wait for a free connection running out: every connection was busy for that long.
+ * The database may be answering all of them; this process is overloaded, which a request is told as an outage is (503,
+ * Retry-After) but which does not mean the database is down. (A new connection that does not open in time fails
+ * otherwise: "connection timeout".)
+ */
+export function isPoolExhausted(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { message, driverError } = error as { message?: unknown; driverError?: unknown };
+  if (message === 'timeout exceeded when trying to connect') return true;
+  return driverError !== undefined && driverError !== error && isPoolExhausted(driverError);
+}
+
+/**
  * Runs a write, and runs it again while the database cannot be reached, for at most `budgetMs` (backing off from
  * 250 ms to 2 s): a result the model already produced waits out a short outage instead of being thrown away. With
  * `duplicateMeansDone`, a unique violation on a later attempt means an earlier one committed before its answer was

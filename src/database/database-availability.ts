@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { Client } from 'pg';
 
 import { ApiError } from '../common/api-error';
-import { isDatabaseUnreachable } from '../common/database-errors';
+import { isDatabaseUnreachable, isPoolExhausted } from '../common/database-errors';
 import { DATABASE_URL } from './pg-notifications';
 
 const PROBE_EVERY_MS = 1000;
@@ -56,9 +56,13 @@ export class DatabaseAvailability implements OnApplicationBootstrap, OnModuleDes
     if (!this.reachable) throw ApiError.databaseUnavailable(DATABASE_RETRY_AFTER_S);
   }
 
-  /** Takes note of an error some request met: a connection failure marks the database down until the probe answers. */
+  /**
+   * Takes note of an error some request met: a connection failure marks the database down until the probe answers.
+   * A pool with no free connection does not: under load, that would refuse every request and fail /ready while the
+   * database answers (the probe, on its own connection, finds a database that has stopped answering).
+   */
   observe(error: unknown): void {
-    if (isDatabaseUnreachable(error)) this.setReachable(false);
+    if (isDatabaseUnreachable(error) && !isPoolExhausted(error)) this.setReachable(false);
   }
 
   /** Takes note of a write that committed: the database answers again (no need to wait for the probe). */
