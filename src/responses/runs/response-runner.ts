@@ -6,9 +6,9 @@ import { ApiError } from '../../common/api-error';
 import { type Cancellation, CancellationSource } from '../../common/cancellation';
 import { isDatabaseUnreachable } from '../../common/database-errors';
 import type { InputItem, ResponseErrorBody, ResponseObject } from '../../common/openai/types';
+import { toApiError } from '../../common/to-api-error';
 import { AppConfig } from '../../config/app-config';
 import type { ConversationAppend } from '../../conversations/conversations.service';
-import { DATABASE_RETRY_AFTER_S } from '../../database/database-availability';
 import { EventLogService, type EventLogWriter } from '../../events/event-log.service';
 import type { SerializedEvent } from '../../events/serialized-event';
 import { type McpRun, McpRuns } from '../../mcp/mcp-runs';
@@ -676,6 +676,6 @@ function failureBody(error: unknown): ResponseErrorBody {
  * not stored as it ended, and the same request succeeds once the database is back. Anything else is a 500.
  */
 function unstored(error: unknown): ApiError {
-  if (isDatabaseUnreachable(error)) return ApiError.databaseUnavailable(DATABASE_RETRY_AFTER_S);
+  if (isDatabaseUnreachable(error)) return toApiError(error);
   return new ApiError(500, 'The response finished but could not be stored.', 'storage_error');
 }
