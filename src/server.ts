@@ -4,19 +4,20 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { ADMIN_PATH_PREFIX, checkAdminKey } from './auth/admin.guard';
 import { ApiKeys } from './auth/api-keys.service';
 import { ApiError } from './common/api-error';
-import { checkJsonBounds } from './common/json-bounds';
 import { errorForLog } from './common/log-redaction';
 import { toApiError } from './common/to-api-error';
 import { apiValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
+import { BodyBuffers } from './http/body-buffers';
 import { FairAdmission, fairAdmission } from './http/fair-admission';
+import { JSON_CONTENT_TYPE, jsonBodies } from './http/json-bodies';
 import { openApiDocument } from './http/openapi';
 import { writeRawError } from './http/raw-error-response';
 import { requestIds } from './http/request-ids';
@@ -24,11 +25,7 @@ import { createRootLogger, requestLogging } from './http/request-logging';
 import { requestMetrics } from './http/request-metrics';
 import { traceRequests } from './http/request-tracing';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
-import { zstdBodies } from './http/zstd-bodies';
 import { isTracing } from './tracing/tracing';
-
-/** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
-const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
 /** Builds the HTTP application (not yet listening): shared by main.ts and the end-to-end tests. */
 export async function createServer(config: AppConfig, databaseUrl: string): Promise<NestExpressApplication> {
@@ -44,6 +41,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   // parser as an unknown `include[]`.
   app.set('query parser', 'extended');
   const keys = app.get(ApiKeys);
+  const callerOf = (req: Request) => keys.admissionLine(req.headers.authorization);
   app.use(
     requestIds(),
     requestLogging(logger),
@@ -51,11 +49,10 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
     // Spans of requests only where they are recorded (startTracing runs before the server is built).
     ...(isTracing() ? [traceRequests()] : []),
     // After the request's clocks start (its duration and openai-processing-ms include its wait), before its body is read.
-    fairAdmission(app.get(FairAdmission), (req) => keys.admissionLine(req.headers.authorization)),
+    fairAdmission(app.get(FairAdmission), callerOf),
     authenticateBodies(keys, config.ADMIN_API_KEY),
     requireJsonBody,
-    zstdBodies(config.bodyLimitBytes),
-    json({ limit: config.BODY_LIMIT, type: (req) => JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? ''), verify: checkBodyBounds }),
+    jsonBodies({ limitBytes: config.bodyLimitBytes, buffers: app.get(BodyBuffers), callerOf }),
     bodyErrors,
   );
   app.useGlobalPipes(apiValidationPipe());
@@ -112,12 +109,6 @@ function hasBody(req: Request): boolean {
 
 function setupSwagger(app: NestExpressApplication): void {
   SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
-}
-
-/** Nesting and keys are bounded on the raw bytes, before JSON.parse builds a million-key object (see json-bounds.ts). */
-function checkBodyBounds(_req: unknown, _res: unknown, bytes: Buffer): void {
-  const problem = checkJsonBounds(bytes);
-  if (problem) throw ApiError.badRequest(problem.message, problem.param || null, problem.code);
 }
 
 /** A body that is not JSON is refused before it is parsed. */

@@ -289,10 +289,22 @@ export class AppConfig {
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 20mb' })
   BODY_LIMIT = '20mb';
 
-  /** BODY_LIMIT in bytes (for what Express's parser does not read: WebSocket messages). */
+  /** BODY_LIMIT in bytes. */
   get bodyLimitBytes(): number {
-    const [, count, unit] = /^(\d+)(b|kb|mb)$/i.exec(this.BODY_LIMIT)!;
-    return Number(count) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+    return bytesOf(this.BODY_LIMIT);
+  }
+
+  /**
+   * The most bytes of request bodies (HTTP bodies as they decompress, WebSocket messages) a process holds while they
+   * arrive, until each is parsed; one caller (a tenant) holds at most a quarter of it, or BODY_LIMIT if that is more.
+   * Beyond it a body is refused with 503 (429 beyond the caller's share), so that clients that stall mid-body cannot
+   * fill the memory.
+   */
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_BUFFER_LIMIT must look like 256mb' })
+  BODY_BUFFER_LIMIT = '256mb';
+
+  get bodyBufferLimitBytes(): number {
+    return bytesOf(this.BODY_BUFFER_LIMIT);
   }
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -442,6 +454,12 @@ const SECRET_VARIABLES = new Set([
   'ADMIN_API_KEY',
 ]);
 
+/** A size as BODY_LIMIT writes it (`512kb`, `20mb`), in bytes. */
+function bytesOf(size: string): number {
+  const [, count, unit] = /^(\d+)(b|kb|mb)$/i.exec(size)!;
+  return Number(count) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
+}
+
 /** Builds the configuration from the environment; a bad value throws a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config = plainToInstance(AppConfig, { ...env }, { exposeDefaultValues: true });
@@ -454,6 +472,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  if (config.bodyBufferLimitBytes < config.bodyLimitBytes)
+    throw new ConfigError(
+      `Invalid configuration:\n  BODY_BUFFER_LIMIT=${config.BODY_BUFFER_LIMIT} is less than BODY_LIMIT=${config.BODY_LIMIT}: no body that large could ever be read`,
+    );
   if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET)
     throw new ConfigError(
       'Invalid configuration:\n  WEBHOOK_URL needs WEBHOOK_SECRET (whsec_ and the base64 of a random key, e.g. whsec_$(openssl rand -base64 32))',

@@ -12,14 +12,18 @@ import { ApiError } from '../../common/api-error';
 import { toApiError } from '../../common/to-api-error';
 import { apiValidationPipe } from '../../common/validation';
 import { AppConfig } from '../../config/app-config';
+import { BodyBuffers } from '../../http/body-buffers';
 import { FairAdmission } from '../../http/fair-admission';
 import { writeRawError } from '../../http/raw-error-response';
 import { RateLimiter } from '../../rate-limits/rate-limiter';
 import { ResponsesService } from '../responses.service';
+import { MessageHold } from './message-hold';
 import { ResponsesSocketSession } from './responses-socket-session';
 
 const PATH = '/v1/responses';
 const CLOSE_WAIT_MS = 1000;
+/** The close code for a connection whose messages found no room in the body buffers: try again later. */
+const TRY_AGAIN_LATER = 1013;
 
 /**
  * WebSocket mode on the API's own port: an upgrade of GET /v1/responses, authenticated like any request (a refused
@@ -39,6 +43,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
     private readonly rateLimiter: RateLimiter,
     private readonly keys: ApiKeys,
     private readonly admission: FairAdmission,
+    private readonly buffers: BodyBuffers,
     config: AppConfig,
   ) {
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: config.bodyLimitBytes });
@@ -83,12 +88,26 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
       };
       const line = this.keys.admissionLine(request.headers.authorization);
       const turn = () => this.admission.admitted(line);
+      const messages = new MessageHold(this.buffers.holdFor(line));
+      // Counted before the WebSocket reads them. Past the caller's share, the connection reads no more (what it sends
+      // stays in the kernel's buffers, not in this process) and closes: the client has a second to read why.
+      const count = (chunk: Buffer) => {
+        const refused = messages.received(chunk.length);
+        if (!refused) return;
+        socket.off('data', count);
+        socket.pause();
+        client.close(TRY_AGAIN_LATER, refused.code === 'too_many_uploads' ? 'too many messages still arriving' : 'server busy');
+        setTimeout(() => client.terminate(), CLOSE_WAIT_MS).unref();
+      };
+      socket.prependListener('data', count);
+      client.once('close', () => messages.closed());
       const session = new ResponsesSocketSession(client, caller, {
         responses: this.responses,
         validation: this.validation,
         maxBufferedBytes: this.maxBufferedBytes,
         admit,
         turn,
+        messages,
       });
       this.sessions.add(session);
       client.once('close', () => this.sessions.delete(session));

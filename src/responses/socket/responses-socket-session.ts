@@ -13,6 +13,7 @@ import { METRICS } from '../../metrics/metrics';
 import type { CreateResult } from '../create-result';
 import { CreateResponseDto } from '../dto/create-response.dto';
 import type { EarlierResponse, ResponsesService } from '../responses.service';
+import type { MessageHold } from './message-hold';
 
 /** What a session is given by the server that accepted it: the use cases, and its caller's limits and turns. */
 export interface SessionContext {
@@ -24,6 +25,8 @@ export interface SessionContext {
   admit: () => void;
   /** Resolves at the request's turn when requests arrive in a burst (FairAdmission), as for HTTP requests. */
   turn: () => Promise<void>;
+  /** What the connection's messages hold of the body buffers until each is parsed. */
+  messages: MessageHold;
 }
 
 /**
@@ -48,7 +51,8 @@ export class ResponsesSocketSession {
     private readonly context: SessionContext,
   ) {
     socket.on('message', (data: RawData) => {
-      this.queue = this.queue.then(context.turn).then(() => this.handle(data.toString()));
+      const bytes = context.messages.completed();
+      this.queue = this.queue.then(context.turn).then(() => this.handle(data.toString(), bytes));
     });
     METRICS.openStreams.inc({ transport: 'websocket' });
     socket.on('close', () => {
@@ -63,9 +67,11 @@ export class ResponsesSocketSession {
     return this.queue;
   }
 
-  private async handle(text: string): Promise<void> {
+  /** Runs one message, which held `bytes` of the body buffers until it is parsed. */
+  private async handle(text: string, bytes: number): Promise<void> {
     if (this.closed.signal.aborted) return;
     try {
+      const dto = await this.createRequest(text).finally(() => this.context.messages.parsed(bytes));
       if (this.draining)
         throw new ApiError(
           503,
@@ -75,7 +81,6 @@ export class ResponsesSocketSession {
           'server_error',
           1,
         );
-      const dto = await this.createRequest(text);
       this.context.admit();
       const earlier = dto.previous_response_id === this.last?.id ? this.last : undefined;
       if (earlier) this.last = undefined;

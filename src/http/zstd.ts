@@ -1,10 +1,8 @@
 import * as zlib from 'node:zlib';
 
-import type { NextFunction, Request, Response } from 'express';
 import { Decompress } from 'fzstd';
 
 import { ApiError } from '../common/api-error';
-import { checkJsonBounds } from '../common/json-bounds';
 
 const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -18,43 +16,18 @@ const nativeZstd = (
 ).zstdDecompress;
 
 /**
- * Request bodies compressed with zstd (`Content-Encoding: zstd`, as Codex CLI may send them), which Express's parser
- * leaves out. Read here with the same rules as gzip, deflate and br bodies: the body limit applies to what the body
- * decompresses to, and the result is bounded and parsed like any JSON body. Every frame header is checked first,
+ * A zstd body (`Content-Encoding: zstd`, as Codex CLI may send it), decompressed under the same rules as gzip,
+ * deflate and br bodies: the body limit applies to what it decompresses to. Every frame header is checked first,
  * since a decompressor allocates what a frame declares (a 20-byte frame may declare 2 GB). Then Node's own zstd
  * decompresses it off the event loop, or, on Node 20, whose zlib has none, fzstd (pure JavaScript) on it: some 70 ms
  * for 10 MB of varied JSON.
  */
-export function zstdBodies(limitBytes: number) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if ((req.headers['content-encoding'] ?? '').trim().toLowerCase() !== 'zstd') return next();
-    const compressed: Buffer[] = [];
-    let received = 0;
-    let failed = false;
-    const fail = (error: ApiError) => {
-      if (failed) return;
-      failed = true;
-      req.resume();
-      next(error);
-    };
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limitBytes) fail(tooLarge(limitBytes));
-      else if (!failed) compressed.push(chunk);
-    });
-    req.on('error', () => fail(ApiError.badRequest('The request body could not be read.', null, 'invalid_request')));
-    req.on('end', () => {
-      if (failed) return;
-      decompress(Buffer.concat(compressed), limitBytes)
-        .then((bytes) => {
-          req.body = parse(bytes);
-          next();
-        })
-        .catch((error: unknown) =>
-          fail(error instanceof ApiError ? error : ApiError.badRequest('The request body is not valid zstd.', null, 'invalid_encoding')),
-        );
-    });
-  };
+export async function decompressZstd(compressed: Buffer, limitBytes: number): Promise<Buffer> {
+  try {
+    return await decompress(compressed, limitBytes);
+  } catch (error) {
+    throw error instanceof ApiError ? error : ApiError.badRequest('The request body is not valid zstd.', null, 'invalid_encoding');
+  }
 }
 
 async function decompress(compressed: Buffer, limitBytes: number): Promise<Buffer> {
@@ -79,18 +52,9 @@ async function decompress(compressed: Buffer, limitBytes: number): Promise<Buffe
   return Buffer.concat(parts);
 }
 
-function parse(bytes: Buffer): unknown {
-  const bounds = checkJsonBounds(bytes);
-  if (bounds) throw ApiError.badRequest(bounds.message, bounds.param || null, bounds.code);
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new ApiError(400, `We could not parse the JSON body of your request: ${(error as Error).message}`, 'invalid_json');
-  }
-}
-
-function tooLarge(limitBytes: number): ApiError {
-  return new ApiError(413, `The request body is larger than the limit of ${limitBytes} bytes (after decompression).`, 'request_too_large');
+export function tooLarge(limitBytes: number, decompressed = true): ApiError {
+  const what = `The request body is larger than the limit of ${limitBytes} bytes`;
+  return new ApiError(413, decompressed ? `${what} (after decompression).` : `${what}.`, 'request_too_large');
 }
 
 /**
