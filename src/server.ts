@@ -15,7 +15,7 @@ import { errorForLog } from './common/log-redaction';
 import { toApiError } from './common/to-api-error';
 import { apiValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
-import { BodyBuffers } from './http/body-buffers';
+import { ClientBuffers } from './http/client-buffers';
 import { FairAdmission, fairAdmission } from './http/fair-admission';
 import { JSON_CONTENT_TYPE, jsonBodies } from './http/json-bodies';
 import { openApiDocument } from './http/openapi';
@@ -25,6 +25,7 @@ import { createRootLogger, requestLogging } from './http/request-logging';
 import { requestMetrics } from './http/request-metrics';
 import { traceRequests } from './http/request-tracing';
 import { StableShapeExpressAdapter } from './http/stable-shape-express-adapter';
+import { unreadAnswers } from './http/unread-answers';
 import { isTracing } from './tracing/tracing';
 
 /** Builds the HTTP application (not yet listening): shared by main.ts and the end-to-end tests. */
@@ -42,6 +43,7 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
   app.set('query parser', 'extended');
   const keys = app.get(ApiKeys);
   const callerOf = (req: Request) => keys.admissionLine(req.headers.authorization);
+  const buffers = app.get(ClientBuffers);
   app.use(
     requestIds(),
     requestLogging(logger),
@@ -52,7 +54,8 @@ export async function createServer(config: AppConfig, databaseUrl: string): Prom
     fairAdmission(app.get(FairAdmission), callerOf),
     authenticateBodies(keys, config.ADMIN_API_KEY),
     requireJsonBody,
-    jsonBodies({ limitBytes: config.bodyLimitBytes, buffers: app.get(BodyBuffers), callerOf }),
+    unreadAnswers(buffers, callerOf),
+    jsonBodies({ limitBytes: config.bodyLimitBytes, buffers, callerOf }),
     bodyErrors,
   );
   app.useGlobalPipes(apiValidationPipe());

@@ -334,6 +334,28 @@ describe("One tenant's turns of long histories", () => {
     const items = await a.conversations.items.list(conversation.id, { limit: 100, order: 'asc' });
     expect(items.data).toHaveLength(1 + 6 * 2);
   });
+
+  it("leave it too while they read pages of a response's input items, which may hold a whole request's", async () => {
+    const [a, b] = ['key-a', 'key-b'].map((apiKey) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0 }));
+    const [asked, answered] = await Promise.all([a, b].map((client) => client.responses.create({ model: 'm', input: 'Hello' })));
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE response_input_items IN ACCESS EXCLUSIVE MODE');
+    const waitingForTheLock = async () =>
+      (await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]
+        .n as number;
+    const pages = Array.from({ length: 6 }, () => a.responses.inputItems.list(asked.id));
+    try {
+      await waitFor(async () => ((await waitingForTheLock()) > 0 ? true : undefined));
+      expect((await b.responses.retrieve(answered.id)).status).toBe('completed');
+      expect(await waitingForTheLock()).toBe(1);
+    } finally {
+      await locker.query('COMMIT');
+      await locker.end();
+    }
+    for (const page of await Promise.all(pages)) expect(page.data).toMatchObject([{ role: 'user', content: [{ type: 'input_text', text: 'Hello' }] }]);
+  });
 });
 
 describe('A response deleted while it streams harms no other stream', () => {

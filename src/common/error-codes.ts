@@ -51,14 +51,14 @@ export const ERROR_CODES = {
   // 429
   rate_limit_exceeded: "The tenant's requests or tokens per minute are used up (Retry-After says for how long).",
   queue_full: "Too many background responses wait (MAX_QUEUED_JOBS, or the tenant's share).",
-  too_many_uploads: "The caller's request bodies still arriving hold its share of BODY_BUFFER_LIMIT (Retry-After).",
+  too_many_uploads: "The caller's request bodies still arriving (and answers not yet read) hold its share of CLIENT_BUFFER_LIMIT (Retry-After).",
   // 499 / 5xx
   client_closed_request: 'The client went away before its answer (nobody reads this one).',
   internal_error: 'A defect of the server (logged).',
   server_error: 'The model backend failed, or the server could not finish the response.',
   storage_error: 'The response finished but could not be stored.',
   database_unavailable: 'The database cannot be reached right now (Retry-After).',
-  server_overloaded: 'The request bodies still arriving hold BODY_BUFFER_LIMIT (Retry-After).',
+  server_overloaded: 'What the server holds for slow clients (bodies still arriving, answers not yet read) has reached CLIENT_BUFFER_LIMIT (Retry-After).',
   server_shutting_down: 'This replica is shutting down; another takes the request.',
   upstream_auth_error: "The model backend refused this server's credentials (UPSTREAM_API_KEY).",
   upstream_timeout: "The model backend sent nothing for UPSTREAM_TIMEOUT_MS (in a failed response's `error`).",

@@ -295,16 +295,17 @@ export class AppConfig {
   }
 
   /**
-   * The most bytes of request bodies (HTTP bodies as they decompress, WebSocket messages) a process holds while they
-   * arrive, until each is parsed; one caller (a tenant) holds at most a quarter of it, or BODY_LIMIT if that is more.
-   * Beyond it a body is refused with 503 (429 beyond the caller's share), so that clients that stall mid-body cannot
-   * fill the memory.
+   * The most bytes a process holds for clients that send or read slowly: request bodies as they arrive, until each
+   * is parsed (HTTP bodies as they decompress, WebSocket messages), and answers written but not yet read. One caller
+   * (a tenant) holds at most a quarter of it, or BODY_LIMIT if that is more. Past it, a body is refused (429 past the
+   * caller's share, 503 past the whole) and an answer's connection is closed, so that clients that stall cannot fill
+   * the memory.
    */
-  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_BUFFER_LIMIT must look like 256mb' })
-  BODY_BUFFER_LIMIT = '256mb';
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'CLIENT_BUFFER_LIMIT must look like 256mb' })
+  CLIENT_BUFFER_LIMIT = '256mb';
 
-  get bodyBufferLimitBytes(): number {
-    return bytesOf(this.BODY_BUFFER_LIMIT);
+  get clientBufferLimitBytes(): number {
+    return bytesOf(this.CLIENT_BUFFER_LIMIT);
   }
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -472,9 +473,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  if (config.bodyBufferLimitBytes < config.bodyLimitBytes)
+  if (config.clientBufferLimitBytes < config.bodyLimitBytes)
     throw new ConfigError(
-      `Invalid configuration:\n  BODY_BUFFER_LIMIT=${config.BODY_BUFFER_LIMIT} is less than BODY_LIMIT=${config.BODY_LIMIT}: no body that large could ever be read`,
+      `Invalid configuration:\n  CLIENT_BUFFER_LIMIT=${config.CLIENT_BUFFER_LIMIT} is less than BODY_LIMIT=${config.BODY_LIMIT}: no body that large could ever be read`,
     );
   if (config.WEBHOOK_URL && !config.WEBHOOK_SECRET)
     throw new ConfigError(

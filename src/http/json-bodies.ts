@@ -5,11 +5,14 @@ import type { Request, RequestHandler } from 'express';
 
 import { ApiError } from '../common/api-error';
 import { checkJsonBounds } from '../common/json-bounds';
-import type { BodyBuffers, BodyHold } from './body-buffers';
+import type { ClientBuffers, ClientHold, Refusal } from './client-buffers';
 import { decompressZstd, tooLarge } from './zstd';
 
 /** `application/json` and its structured-syntax kin (`application/vnd.api+json`): what is parsed as JSON. */
 export const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+
+/** What a refused client is told to wait: bodies arrive in milliseconds on a working network. */
+const RETRY_AFTER_S = 1;
 
 /** Decoders that run as the body arrives, in the thread pool. zstd is decompressed whole, after its frames are checked. */
 const STREAM_DECODERS: Record<string, () => Transform> = {
@@ -21,7 +24,7 @@ const STREAM_DECODERS: Record<string, () => Transform> = {
 export interface JsonBodyOptions {
   /** BODY_LIMIT: the most a body may decompress to. */
   limitBytes: number;
-  buffers: BodyBuffers;
+  buffers: ClientBuffers;
   /** Whose share of `buffers` a request's body takes (its tenant, as ApiKeys.admissionLine names it). */
   callerOf(req: Request): string;
 }
@@ -39,8 +42,8 @@ export function jsonBodies(options: JsonBodyOptions): RequestHandler {
     const refusal = checkHeaders(req, options.limitBytes);
     if (refusal) return dropBody(req, () => next(refusal));
     const encoding = contentEncoding(req);
-    const hold = options.buffers.holdFor(options.callerOf(req));
-    readBody(req, encoding, options.limitBytes, hold)
+    const hold = options.buffers.holdFor(options.callerOf(req), 'body');
+    readBody(req, encoding, options.limitBytes, hold, options.buffers.perCallerBytes)
       .then(parseJsonBody)
       .finally(() => hold.give())
       .then(
@@ -69,6 +72,25 @@ export function parseJsonBody(bytes: Buffer): unknown {
   } catch (error) {
     throw unparsable((error as Error).message);
   }
+}
+
+/** A body that found no room in the client buffers: 429 past its caller's share, 503 past the process's whole. */
+export function bodyRefused(refusal: Refusal, shareBytes: number): ApiError {
+  if (refusal === 'caller') {
+    return ApiError.tooManyRequests(
+      `Your request bodies still arriving (and answers not yet read) hold your share (${shareBytes} bytes) of what this server buffers; retry once they have arrived.`,
+      RETRY_AFTER_S,
+      'too_many_uploads',
+    );
+  }
+  return new ApiError(
+    503,
+    'The server holds as many bytes for slow clients as it may (CLIENT_BUFFER_LIMIT); retry shortly.',
+    'server_overloaded',
+    null,
+    'server_error',
+    RETRY_AFTER_S,
+  );
 }
 
 function unparsable(reason: string): ApiError {
@@ -102,7 +124,7 @@ function checkHeaders(req: Request, limitBytes: number): ApiError | undefined {
  * The body's bytes, decoded, each chunk taken from `hold` as it arrives. Rejects with the first problem: too large, no
  * room in the buffers, not decodable, or the client gone.
  */
-function readBody(req: Request, encoding: string, limitBytes: number, hold: BodyHold): Promise<Buffer> {
+function readBody(req: Request, encoding: string, limitBytes: number, hold: ClientHold, shareBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const decoder = STREAM_DECODERS[encoding]?.();
     const source = decoder ?? req;
@@ -124,7 +146,7 @@ function readBody(req: Request, encoding: string, limitBytes: number, hold: Body
       size += chunk.length;
       if (size > limitBytes) return fail(tooLarge(limitBytes, encoding !== 'identity'));
       const refused = hold.take(chunk.length);
-      if (refused) return fail(refused);
+      if (refused) return fail(bodyRefused(refused, shareBytes));
       chunks.push(chunk);
     });
     source.on('end', () => {
@@ -135,7 +157,7 @@ function readBody(req: Request, encoding: string, limitBytes: number, hold: Body
       decompressZstd(bytes, limitBytes).then((decompressed) => {
         // The compressed bytes are let go for what they decompress to.
         const refused = hold.take(decompressed.length);
-        if (refused) return reject(refused);
+        if (refused) return reject(bodyRefused(refused, shareBytes));
         hold.give(bytes.length);
         resolve(decompressed);
       }, reject);

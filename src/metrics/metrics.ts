@@ -23,7 +23,11 @@ export const METRICS = {
     'status',
   ]),
   tokens: tallied('responses_server_tokens_total', 'Tokens used, by tenant, model and kind (input, output, cached, reasoning).', ['tenant', 'model', 'kind']),
-  bodyBuffers: gauge('responses_server_body_buffer_bytes', 'Bytes of request bodies held as they arrive, until parsed (at most BODY_BUFFER_LIMIT).', []),
+  clientBuffers: gauge(
+    'responses_server_client_buffer_bytes',
+    "Bytes held for clients' slow I/O (at most CLIENT_BUFFER_LIMIT), by what for: bodies still arriving (body), answers not yet read (answer).",
+    ['held_for'],
+  ),
   openStreams: gauge('responses_server_open_streams', 'Streams open to clients, by transport (sse, websocket).', ['transport']),
   webhookDeliveries: counter('responses_server_webhook_deliveries_total', 'Webhook delivery attempts, by outcome (delivered, failed, given_up).', ['outcome']),
   mcpOperations: counter('responses_server_mcp_operations_total', 'Remote MCP operations, by kind (list, call) and outcome (completed, failed).', [

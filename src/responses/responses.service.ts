@@ -7,6 +7,7 @@ import { withIds } from '../common/openai/input-items';
 import { itemList } from '../common/openai/item-lists';
 import type { InputItem, ResponseObject } from '../common/openai/types';
 import { AppConfig } from '../config/app-config';
+import { HeavyReads } from '../database/heavy-reads';
 import { EventLogService } from '../events/event-log.service';
 import { paced } from '../events/paced';
 import type { SerializedEvent } from '../events/serialized-event';
@@ -49,6 +50,7 @@ export class ResponsesService {
     private readonly config: AppConfig,
     private readonly toolOffers: ToolOffers,
     private readonly mcp: McpRuns,
+    private readonly heavyReads: HeavyReads,
   ) {}
 
   /**
@@ -162,7 +164,10 @@ export class ResponsesService {
 
   async listInputItems(tenantId: string, id: string, query: ListInputItemsQuery) {
     if (!(await this.repository.find(tenantId, id))) throw ApiError.responseNotFound(id);
-    const page = await this.repository.listInputItems(id, { after: query.after, before: query.before, limit: query.limit ?? 20, order: query.order ?? 'desc' });
+    // A page may hold a whole request's input (BODY_LIMIT): read within the bulkhead, as a conversation's pages are.
+    const page = await this.heavyReads.run(tenantId, () =>
+      this.repository.listInputItems(id, { after: query.after, before: query.before, limit: query.limit ?? 20, order: query.order ?? 'desc' }),
+    );
     return itemList(page.items, page.hasMore);
   }
 

@@ -1,8 +1,7 @@
-import type { ApiError } from '../../common/api-error';
-import type { BodyHold } from '../../http/body-buffers';
+import type { ClientHold, Refusal } from '../../http/client-buffers';
 
 /**
- * What a WebSocket connection's messages hold of the body buffers (see BodyBuffers), as an HTTP body does: from their
+ * What a WebSocket connection's messages hold of the body buffers (see ClientBuffers), as an HTTP body does: from their
  * first byte on the socket until each is parsed, so the message still arriving and those waiting their turn behind
  * a running one.
  */
@@ -10,10 +9,10 @@ export class MessageHold {
   /** Bytes received since the last message was complete: the next message's. */
   private arriving = 0;
 
-  constructor(private readonly hold: BodyHold) {}
+  constructor(private readonly hold: ClientHold) {}
 
   /** Takes bytes as they arrive on the socket, before the WebSocket reads them; answers the refusal when they do not fit. */
-  received(bytes: number): ApiError | undefined {
+  received(bytes: number): Refusal | undefined {
     const refused = this.hold.take(bytes);
     if (!refused) this.arriving += bytes;
     return refused;

@@ -12,7 +12,7 @@ import { ApiError } from '../../common/api-error';
 import { toApiError } from '../../common/to-api-error';
 import { apiValidationPipe } from '../../common/validation';
 import { AppConfig } from '../../config/app-config';
-import { BodyBuffers } from '../../http/body-buffers';
+import { ClientBuffers } from '../../http/client-buffers';
 import { FairAdmission } from '../../http/fair-admission';
 import { writeRawError } from '../../http/raw-error-response';
 import { RateLimiter } from '../../rate-limits/rate-limiter';
@@ -43,7 +43,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
     private readonly rateLimiter: RateLimiter,
     private readonly keys: ApiKeys,
     private readonly admission: FairAdmission,
-    private readonly buffers: BodyBuffers,
+    private readonly buffers: ClientBuffers,
     config: AppConfig,
   ) {
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: config.bodyLimitBytes });
@@ -88,7 +88,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
       };
       const line = this.keys.admissionLine(request.headers.authorization);
       const turn = () => this.admission.admitted(line);
-      const messages = new MessageHold(this.buffers.holdFor(line));
+      const messages = new MessageHold(this.buffers.holdFor(line, 'body'));
       // Counted before the WebSocket reads them. Past the caller's share, the connection reads no more (what it sends
       // stays in the kernel's buffers, not in this process) and closes: the client has a second to read why.
       const count = (chunk: Buffer) => {
@@ -96,7 +96,7 @@ export class ResponsesSocketServer implements OnApplicationBootstrap, BeforeAppl
         if (!refused) return;
         socket.off('data', count);
         socket.pause();
-        client.close(TRY_AGAIN_LATER, refused.code === 'too_many_uploads' ? 'too many messages still arriving' : 'server busy');
+        client.close(TRY_AGAIN_LATER, refused === 'caller' ? 'too many messages still arriving' : 'server busy');
         setTimeout(() => client.terminate(), CLOSE_WAIT_MS).unref();
       };
       socket.prependListener('data', count);

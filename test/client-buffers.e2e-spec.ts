@@ -8,8 +8,8 @@ import { waitFor } from './support/sse';
 import { startTestServer, type TestServer } from './support/test-server';
 
 const KB = 1024;
-/** BODY_LIMIT 1mb and BODY_BUFFER_LIMIT 3mb: each tenant may hold 1 MB of bodies still arriving, all of them 3 MB. */
-const ENV = { BODY_LIMIT: '1mb', BODY_BUFFER_LIMIT: '3mb', API_KEYS: 'key-a=a,key-b=b,key-c=c,key-d=d,key-e=e' };
+/** BODY_LIMIT 1mb and CLIENT_BUFFER_LIMIT 3mb: each tenant may hold 1 MB for its slow I/O, all of them 3 MB. */
+const ENV = { BODY_LIMIT: '1mb', CLIENT_BUFFER_LIMIT: '3mb', API_KEYS: 'key-a=a,key-b=b,key-c=c,key-d=d,key-e=e' };
 
 /** A create whose body is about `bytes` long. */
 const createOf = (bytes: number) => ({ model: 'stub-model', input: `echo ${'x'.repeat(bytes)}` });
@@ -30,7 +30,7 @@ describe('Clients that stall in the middle of their bodies', () => {
   /** What /metrics says the process holds of bodies still arriving. */
   const heldBytes = async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    return Number(/^responses_server_body_buffer_bytes (\d+)/m.exec(text)?.[1]);
+    return Number(/^responses_server_client_buffer_bytes\{held_for="body"\} (\d+)/m.exec(text)?.[1] ?? 0);
   };
   /** Waits until what the process holds meets `check`. */
   const heldUntil = (check: (held: number) => boolean) => waitFor(async () => (check(await heldBytes()) ? true : undefined));
@@ -80,7 +80,7 @@ describe('Clients that stall in the middle of their bodies', () => {
     expect((await clientOf('key-c').responses.create(createOf(300 * KB))).status).toBe('completed');
   });
 
-  it("hold at most BODY_BUFFER_LIMIT in all: past it, a body of any tenant's is a 503 with Retry-After", async () => {
+  it("hold at most CLIENT_BUFFER_LIMIT in all: past it, a body of any tenant's is a 503 with Retry-After", async () => {
     for (const key of ['key-a', 'key-c', 'key-d']) stall(key, bodyOf(950 * KB), 900 * KB);
     await heldUntil((held) => held >= 3 * 900 * KB);
     const refused = await clientOf('key-e')
@@ -127,5 +127,65 @@ describe('Clients that stall in the middle of their bodies', () => {
     expect(events.at(-1)?.type).toBe('response.completed');
 
     for (const ws of [stalled, second, other]) ws.terminate();
+  });
+});
+
+describe('Clients that do not read their answers', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // Each tenant may leave 20 MB unread (BODY_LIMIT's), all of them 40 MB.
+    server = await startTestServer({ CLIENT_BUFFER_LIMIT: '40mb', API_KEYS: 'key-a=a,key-b=b' });
+  });
+  afterAll(() => server.close());
+
+  const unreadBytes = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return Number(/^responses_server_client_buffer_bytes\{held_for="answer"\} (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  /** Asks for `path` as `key` and reads nothing until told to: then answers how many body bytes came, and how many were due. */
+  const unreadAnswer = (path: string, key: string) => {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.pause();
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n\r\n`);
+    return {
+      readAll: () =>
+        new Promise<{ received: number; due: number }>((resolve) => {
+          const chunks: Buffer[] = [];
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+          // The answer ends there: the server closes the connection only when it cuts the reader off.
+          const timer = setTimeout(() => socket.destroy(), 3_000);
+          socket.on('close', () => {
+            clearTimeout(timer);
+            const raw = Buffer.concat(chunks);
+            const headerEnd = raw.indexOf('\r\n\r\n');
+            const due = Number(/content-length: (\d+)/i.exec(raw.subarray(0, headerEnd).toString())?.[1]);
+            resolve({ received: raw.length - headerEnd - 4, due });
+          });
+          socket.resume();
+        }),
+    };
+  };
+
+  it("hold at most their tenant's share: past it a reader is cut off, and another tenant's large answers are read whole", async () => {
+    const client = (key: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
+    const [a, b] = await Promise.all(
+      ['key-a', 'key-b'].map((key) => client(key).responses.create({ model: 'stub-model', input: 'x'.repeat(15 * 1024 * 1024) })),
+    );
+    const readers = Array.from({ length: 8 }, () => unreadAnswer(`/v1/responses/${a.id}/input_items`, 'key-a'));
+    await waitFor(async () => ((await unreadBytes()) > 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Eight answers of 15 MB wait for readers that read nothing; the process keeps at most the tenant's share of them.
+    expect(await unreadBytes()).toBeLessThanOrEqual(20 * 1024 * 1024);
+
+    const page = await client('key-b').responses.inputItems.list(b.id);
+    expect(JSON.stringify(page.data).length).toBeGreaterThan(15 * 1024 * 1024);
+
+    const answers = await Promise.all(readers.map((reader) => reader.readAll()));
+    const whole = answers.filter(({ received, due }) => received === due);
+    expect(whole.length).toBeGreaterThan(0);
+    expect(whole.length).toBeLessThan(answers.length);
+    await waitFor(async () => ((await unreadBytes()) === 0 ? true : undefined));
   });
 });
