@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 
 import { Tenant } from '../auth/tenant.guard';
+import { cancellationOfResponse } from '../common/cancellation';
 import { ErrorDto } from '../common/error.dto';
 import { ItemListDto } from '../common/openai/item-lists';
 import { ConversationsService } from './conversations.service';
@@ -66,8 +68,8 @@ export class ConversationsController {
   @Get(':id/items')
   @ApiOperation({ summary: "List a conversation's items", description: 'Newest first unless `order=asc`.' })
   @ApiOkResponse({ type: ItemListDto })
-  listItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListConversationItemsQuery) {
-    return this.conversations.listItems(tenant, id, query);
+  listItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListConversationItemsQuery, @Res({ passthrough: true }) res: Response) {
+    return this.conversations.listItems(tenant, id, query, cancellationOfResponse(res));
   }
 
   @Get(':id/items/:itemId')

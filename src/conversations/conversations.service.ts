@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { ApiError } from '../common/api-error';
+import type { Cancellation } from '../common/cancellation';
 import type { History } from '../common/history';
 import { newId } from '../common/ids';
 import { withIds } from '../common/openai/input-items';
@@ -54,10 +55,13 @@ export class ConversationsService {
     return itemList(added, false);
   }
 
-  async listItems(tenantId: string, id: string, query: ItemsPageQuery) {
+  async listItems(tenantId: string, id: string, query: ItemsPageQuery, cancellation?: Cancellation) {
     await this.retrieve(tenantId, id);
-    const page = await this.heavyReads.run(tenantId, () =>
-      this.repository.itemsPage(id, { after: query.after, limit: query.limit ?? 20, order: query.order ?? 'desc', maxBytes: this.config.MAX_CONTEXT_BYTES }),
+    const page = await this.heavyReads.run(
+      tenantId,
+      () =>
+        this.repository.itemsPage(id, { after: query.after, limit: query.limit ?? 20, order: query.order ?? 'desc', maxBytes: this.config.MAX_CONTEXT_BYTES }),
+      cancellation,
     );
     return itemList(page.items, page.hasMore);
   }
@@ -78,8 +82,11 @@ export class ConversationsService {
    * What a response created with `conversation` reads before its input: its newest items that fit MAX_CONTEXT_BYTES,
    * oldest first (404 if none such).
    */
-  async history(tenantId: string, id: string): Promise<History> {
-    return (await this.heavyReads.run(tenantId, () => this.repository.history(tenantId, id, this.config.MAX_CONTEXT_BYTES))) ?? conversationNotFound(id);
+  async history(tenantId: string, id: string, cancellation?: Cancellation): Promise<History> {
+    return (
+      (await this.heavyReads.run(tenantId, () => this.repository.history(tenantId, id, this.config.MAX_CONTEXT_BYTES), cancellation)) ??
+      conversationNotFound(id)
+    );
   }
 
   /** Adds runs' items at the end of their conversations, inside the transaction that stores the runs' ends. */

@@ -1,3 +1,4 @@
+import { CancellationSource } from '../common/cancellation';
 import type { AppConfig } from '../config/app-config';
 import { HeavyReads } from './heavy-reads';
 
@@ -56,5 +57,23 @@ describe('HeavyReads', () => {
     const reads = new HeavyReads({ DATABASE_POOL_SIZE: 2 } as AppConfig);
     await expect(reads.run('a', () => Promise.reject(new Error('gone')))).rejects.toThrow('gone');
     expect(await reads.run('a', async () => 'next')).toBe('next');
+  });
+
+  it('drops a waiting read whose client went away, and never starts it', async () => {
+    const reads = new HeavyReads({ DATABASE_POOL_SIZE: 2 } as AppConfig);
+    const started: string[] = [];
+    const [first, gone, next] = ['first', 'gone', 'next'].map((name) => pending(started, name));
+    const clientLeft = new CancellationSource();
+    const runs = [reads.run('a', first.read), reads.run('a', gone.read, clientLeft), reads.run('a', next.read)];
+    await settle();
+    clientLeft.request();
+    await expect(runs[1]).rejects.toMatchObject({ status: 499, code: 'client_closed_request' });
+    first.finish();
+    await settle();
+    expect(started).toEqual(['first', 'next']);
+    next.finish();
+    expect(await Promise.all([runs[0], runs[2]])).toEqual(['first', 'next']);
+    // A read whose client had already left does not wait at all.
+    await expect(reads.run('a', first.read, clientLeft)).rejects.toMatchObject({ status: 499 });
   });
 });

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
+import { ApiError } from '../common/api-error';
+import type { Cancellation } from '../common/cancellation';
 import { AppConfig } from '../config/app-config';
 
 interface Waiter {
@@ -13,7 +15,8 @@ interface Waiter {
  * and this process parses row by row. At most half the pool runs such reads at once, and one tenant at most a quarter
  * of those: without it, one tenant's dozens of turns of long conversations took every connection, and every other
  * request, whatever it needed, waited for one until it failed with a 503. Reads beyond either bound wait here, in
- * order, skipping those of a tenant at its bound.
+ * order, skipping those of a tenant at its bound. A read whose client goes away while it waits leaves the line: a
+ * client that gives up and retries does not leave its earlier reads to run for nobody.
  */
 @Injectable()
 export class HeavyReads {
@@ -28,15 +31,35 @@ export class HeavyReads {
     this.perTenant = Math.max(1, Math.ceil(this.limit / 4));
   }
 
-  async run<T>(tenantId: string, read: () => Promise<T>): Promise<T> {
+  async run<T>(tenantId: string, read: () => Promise<T>, cancellation?: Cancellation): Promise<T> {
+    if (cancellation?.requested) throw ApiError.clientClosedRequest();
     // A waiter is started with its place already taken (see release).
     if (this.hasRoom(tenantId)) this.take(tenantId);
-    else await new Promise<void>((start) => this.waiting.push({ tenantId, start }));
+    else await this.waitInLine(tenantId, cancellation);
     try {
       return await read();
     } finally {
       this.release(tenantId);
     }
+  }
+
+  private waitInLine(tenantId: string, cancellation: Cancellation | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const stopListening = cancellation?.onRequest(() => {
+        const index = this.waiting.indexOf(waiter);
+        if (index < 0) return;
+        this.waiting.splice(index, 1);
+        reject(ApiError.clientClosedRequest());
+      });
+      const waiter: Waiter = {
+        tenantId,
+        start: () => {
+          stopListening?.();
+          resolve();
+        },
+      };
+      this.waiting.push(waiter);
+    });
   }
 
   private hasRoom(tenantId: string): boolean {

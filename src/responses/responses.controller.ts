@@ -162,8 +162,8 @@ export class ResponsesController {
   @ApiOperation({ summary: 'List the input items of a response' })
   @ApiOkResponse({ type: ItemListDto })
   @ApiResponse({ status: 404, type: ErrorDto })
-  listInputItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListInputItemsQuery) {
-    return this.responses.listInputItems(tenant, id, query);
+  listInputItems(@Tenant() tenant: string, @Param('id') id: string, @Query() query: ListInputItemsQuery, @Res({ passthrough: true }) res: Response) {
+    return this.responses.listInputItems(tenant, id, query, cancellationOfResponse(res));
   }
 
   private send(req: Request, res: Response, result: CreateResult): void {

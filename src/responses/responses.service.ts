@@ -80,9 +80,9 @@ export class ResponsesService {
     this.checkToolsOffered(dto);
     this.mcp.checkTools(dto.tools ?? []);
     const backend = this.models.backendFor(dto.model);
-    const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? []));
+    const inputItems = withIds(await this.inputs.resolveReferences(tenantId, dto.input ?? [], cancellation));
     const continuesEarlier = earlier !== undefined && !dto.conversation && dto.previous_response_id === earlier.id;
-    const history = continuesEarlier ? this.inputs.earlierHistory(earlier, dto.truncation) : await this.inputs.history(tenantId, dto);
+    const history = continuesEarlier ? this.inputs.earlierHistory(earlier, dto.truncation) : await this.inputs.history(tenantId, dto, cancellation);
     checkCallOutputs(history, inputItems);
     const response = newResponse(dto, store);
     const sampling = samplingOf(dto);
@@ -162,11 +162,13 @@ export class ResponsesService {
     return { id, object: 'response', deleted: true };
   }
 
-  async listInputItems(tenantId: string, id: string, query: ListInputItemsQuery) {
+  async listInputItems(tenantId: string, id: string, query: ListInputItemsQuery, cancellation?: Cancellation) {
     if (!(await this.repository.find(tenantId, id))) throw ApiError.responseNotFound(id);
     // A page may hold a whole request's input (BODY_LIMIT): read within the bulkhead, as a conversation's pages are.
-    const page = await this.heavyReads.run(tenantId, () =>
-      this.repository.listInputItems(id, { after: query.after, before: query.before, limit: query.limit ?? 20, order: query.order ?? 'desc' }),
+    const page = await this.heavyReads.run(
+      tenantId,
+      () => this.repository.listInputItems(id, { after: query.after, before: query.before, limit: query.limit ?? 20, order: query.order ?? 'desc' }),
+      cancellation,
     );
     return itemList(page.items, page.hasMore);
   }

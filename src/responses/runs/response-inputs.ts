@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { ApiError } from '../../common/api-error';
+import type { Cancellation } from '../../common/cancellation';
 import type { History } from '../../common/history';
 import { COMPACTION_PURPOSE, expandCompactions, fromLatestCompaction } from '../../common/openai/compaction';
 import type { InputItem, Json } from '../../common/openai/types';
@@ -59,8 +60,8 @@ export class ResponseInputs {
   }
 
   /** The chain of a response (see ResponsesRepository.chain), null when the tenant has no such response. */
-  chain(tenantId: string, id: string): Promise<History | null> {
-    return this.heavyReads.run(tenantId, () => this.repository.chain(tenantId, id, this.config.MAX_CONTEXT_BYTES));
+  chain(tenantId: string, id: string, cancellation?: Cancellation): Promise<History | null> {
+    return this.heavyReads.run(tenantId, () => this.repository.chain(tenantId, id, this.config.MAX_CONTEXT_BYTES), cancellation);
   }
 
   /** The conversation as a model is given it: each compaction item opened into the summary it holds. */
@@ -100,15 +101,17 @@ export class ResponseInputs {
    * What comes before the input: the conversation's items, or the items of the previous response's chain, from their
    * latest compaction item on (it carries what came before it, as OpenAI's chains do: clients do not prune them).
    */
-  async history(tenantId: string, params: ContextParams): Promise<InputItem[]> {
+  async history(tenantId: string, params: ContextParams, cancellation?: Cancellation): Promise<InputItem[]> {
     if (params.conversation && params.previous_response_id) {
       throw ApiError.badRequest("Use either 'previous_response_id' or 'conversation', not both.", 'conversation', 'mutually_exclusive_parameters');
     }
     if (params.conversation) {
-      return fromLatestCompaction(fittingItems(await this.conversations.history(tenantId, params.conversation), params.truncation, 'conversation'));
+      return fromLatestCompaction(
+        fittingItems(await this.conversations.history(tenantId, params.conversation, cancellation), params.truncation, 'conversation'),
+      );
     }
     if (!params.previous_response_id) return [];
-    const chain = await this.chain(tenantId, params.previous_response_id);
+    const chain = await this.chain(tenantId, params.previous_response_id, cancellation);
     if (!chain) {
       throw ApiError.badRequest(`Previous response with id '${params.previous_response_id}' not found.`, 'previous_response_id', 'previous_response_not_found');
     }
@@ -121,11 +124,11 @@ export class ResponseInputs {
    * The items referenced hold at most MAX_CONTEXT_BYTES together (a 400 beyond): a reference is 60 bytes of a body
    * and may name an item of megabytes, as many times as the body has room for.
    */
-  async resolveReferences(tenantId: string, input: InputItem[]): Promise<InputItem[]> {
+  async resolveReferences(tenantId: string, input: InputItem[], cancellation?: Cancellation): Promise<InputItem[]> {
     const opened = input.map((item, index) => this.opened(tenantId, item, index));
     const ids = opened.filter((item) => item.type === 'item_reference').map((item) => item.id!);
     if (ids.length === 0) return opened;
-    const found = await this.heavyReads.run(tenantId, () => this.repository.findOutputItems(tenantId, ids));
+    const found = await this.heavyReads.run(tenantId, () => this.repository.findOutputItems(tenantId, ids), cancellation);
     let referencedBytes = 0;
     return opened.map((item, index) => {
       if (item.type !== 'item_reference') return item;
