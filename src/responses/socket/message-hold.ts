@@ -1,7 +1,7 @@
 import type { ClientHold, Refusal } from '../../http/client-buffers';
 
 /**
- * What a WebSocket connection's messages hold of the body buffers (see ClientBuffers), as an HTTP body does: from their
+ * What a WebSocket connection's messages hold of the client buffers (see ClientBuffers), as an HTTP body does: from their
  * first byte on the socket until each is parsed, so the message still arriving and those waiting their turn behind
  * a running one.
  */

@@ -22,7 +22,7 @@ import { ResponsesSocketSession } from './responses-socket-session';
 
 const PATH = '/v1/responses';
 const CLOSE_WAIT_MS = 1000;
-/** The close code for a connection whose messages found no room in the body buffers: try again later. */
+/** The close code for a connection whose messages found no room in the client buffers: try again later. */
 const TRY_AGAIN_LATER = 1013;
 
 /**

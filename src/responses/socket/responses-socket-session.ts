@@ -25,7 +25,7 @@ export interface SessionContext {
   admit: () => void;
   /** Resolves at the request's turn when requests arrive in a burst (FairAdmission), as for HTTP requests. */
   turn: () => Promise<void>;
-  /** What the connection's messages hold of the body buffers until each is parsed. */
+  /** What the connection's messages hold of the client buffers until each is parsed. */
   messages: MessageHold;
 }
 
@@ -67,7 +67,7 @@ export class ResponsesSocketSession {
     return this.queue;
   }
 
-  /** Runs one message, which held `bytes` of the body buffers until it is parsed. */
+  /** Runs one message, which held `bytes` of the client buffers until it is parsed. */
   private async handle(text: string, bytes: number): Promise<void> {
     if (this.closed.signal.aborted) return;
     try {
