@@ -306,18 +306,29 @@ describe("One tenant's turns of long histories", () => {
     await db.drop();
   });
 
-  it('leave the database pool to other tenants while they wait, and are all answered', async () => {
-    const [a, b] = ['key-a', 'key-b'].map((apiKey) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0 }));
-    const conversation = await a.conversations.create({ items: [{ type: 'message', role: 'user', content: 'My name is Ada.' }] });
-    // Reading a conversation's items now waits for as long as the test wants: as a history of MAX_CONTEXT_BYTES read
-    // by a busy process holds its connection.
+  /**
+   * Locks `table` until `release`: reading it then waits for as long as the test wants, as a history of
+   * MAX_CONTEXT_BYTES read by a busy process holds its connection. `waitingForTheLock` counts the backends waiting.
+   */
+  const lockTable = async (table: string) => {
     const locker = new Client({ connectionString: db.url });
     await locker.connect();
     await locker.query('BEGIN');
-    await locker.query('LOCK TABLE conversation_items IN ACCESS EXCLUSIVE MODE');
+    await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
     const waitingForTheLock = async () =>
       (await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]
         .n as number;
+    const release = async () => {
+      await locker.query('COMMIT');
+      await locker.end();
+    };
+    return { waitingForTheLock, release };
+  };
+
+  it('leave the database pool to other tenants while they wait, and are all answered', async () => {
+    const [a, b] = ['key-a', 'key-b'].map((apiKey) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0 }));
+    const conversation = await a.conversations.create({ items: [{ type: 'message', role: 'user', content: 'My name is Ada.' }] });
+    const { waitingForTheLock, release } = await lockTable('conversation_items');
     const turns = Array.from({ length: 6 }, (_, index) => a.responses.create({ model: 'm', input: `Turn ${index}`, conversation: conversation.id }));
     try {
       await waitFor(async () => ((await waitingForTheLock()) > 0 ? true : undefined));
@@ -326,8 +337,7 @@ describe("One tenant's turns of long histories", () => {
       expect(other.status).toBe('completed');
       expect(await waitingForTheLock()).toBe(1);
     } finally {
-      await locker.query('COMMIT');
-      await locker.end();
+      await release();
     }
     const answered = await Promise.all(turns);
     expect(answered.map((turn) => turn.status)).toEqual(Array(6).fill('completed'));
@@ -338,21 +348,14 @@ describe("One tenant's turns of long histories", () => {
   it("leave it too while they read pages of a response's input items, which may hold a whole request's", async () => {
     const [a, b] = ['key-a', 'key-b'].map((apiKey) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0 }));
     const [asked, answered] = await Promise.all([a, b].map((client) => client.responses.create({ model: 'm', input: 'Hello' })));
-    const locker = new Client({ connectionString: db.url });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE response_input_items IN ACCESS EXCLUSIVE MODE');
-    const waitingForTheLock = async () =>
-      (await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]
-        .n as number;
+    const { waitingForTheLock, release } = await lockTable('response_input_items');
     const pages = Array.from({ length: 6 }, () => a.responses.inputItems.list(asked.id));
     try {
       await waitFor(async () => ((await waitingForTheLock()) > 0 ? true : undefined));
       expect((await b.responses.retrieve(answered.id)).status).toBe('completed');
       expect(await waitingForTheLock()).toBe(1);
     } finally {
-      await locker.query('COMMIT');
-      await locker.end();
+      await release();
     }
     for (const page of await Promise.all(pages)) expect(page.data).toMatchObject([{ role: 'user', content: [{ type: 'input_text', text: 'Hello' }] }]);
   });
