@@ -280,7 +280,9 @@ describe('Remote MCP tools', () => {
 
 /** A request's MCP server is the client's choice: what it sends must harm nothing but the calls made to it. */
 describe('A hostile MCP server', () => {
-  const MAX_ANSWER_BYTES = 65_536;
+  // Small enough that the endless listing reaches it in a few hundred pages (a round trip each) well within
+  // MCP_TIMEOUT_MS, even on a busy machine: at 64 KiB it took over 10 s while other processes held both cores.
+  const MAX_ANSWER_BYTES = 16_384;
   let hostile: HostileMcpServer;
   let mcp: TestMcpServer;
   let server: TestServer;
