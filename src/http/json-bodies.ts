@@ -38,7 +38,7 @@ export interface JsonBodyOptions {
  */
 export function jsonBodies(options: JsonBodyOptions): RequestHandler {
   return (req, _res, next) => {
-    if (!hasBody(req) || !JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? '')) return next();
+    if (!declaresBody(req) || !JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? '')) return next();
     const refusal = checkHeaders(req, options.limitBytes);
     if (refusal) return dropBody(req, () => next(refusal));
     const encoding = contentEncoding(req);
@@ -97,8 +97,11 @@ function unparsable(reason: string): ApiError {
   return new ApiError(400, `We could not parse the JSON body of your request: ${reason}`, 'invalid_json');
 }
 
-/** Whether a request has a body, as Express's parser judged it (a `Content-Length: 0` body is an empty one). */
-function hasBody(req: Request): boolean {
+/**
+ * Whether a request declares a body, as Express's parser judged it: a `Content-Length: 0` body is an empty one, parsed
+ * as `{}` (server.ts's `hasBody`, which decides whether to authenticate or refuse a body first, counts it as none).
+ */
+function declaresBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length'] ?? NaN));
 }
 
