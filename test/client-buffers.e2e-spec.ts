@@ -11,6 +11,12 @@ const KB = 1024;
 /** BODY_LIMIT 1mb and CLIENT_BUFFER_LIMIT 3mb: each tenant may hold 1 MB for its slow I/O, all of them 3 MB. */
 const ENV = { BODY_LIMIT: '1mb', CLIENT_BUFFER_LIMIT: '3mb', API_KEYS: 'key-a=a,key-b=b,key-c=c,key-d=d,key-e=e' };
 
+/** What `/metrics` says the server at `url` holds for its clients, for bodies still arriving or answers not yet read. */
+async function bufferedBytes(url: string, heldFor: 'body' | 'answer'): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^responses_server_client_buffer_bytes\\{held_for="${heldFor}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+}
+
 /** A create whose body is about `bytes` long. */
 const createOf = (bytes: number) => ({ model: 'stub-model', input: `echo ${'x'.repeat(bytes)}` });
 
@@ -27,11 +33,7 @@ describe('Clients that stall in the middle of their bodies', () => {
   afterAll(() => server.close());
 
   const clientOf = (key: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0 });
-  /** What /metrics says the process holds of bodies still arriving. */
-  const heldBytes = async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    return Number(/^responses_server_client_buffer_bytes\{held_for="body"\} (\d+)/m.exec(text)?.[1] ?? 0);
-  };
+  const heldBytes = () => bufferedBytes(server.url, 'body');
   /** Waits until what the process holds meets `check`. */
   const heldUntil = (check: (held: number) => boolean) => waitFor(async () => (check(await heldBytes()) ? true : undefined));
   /** Sends `sent` bytes of `body` as a create of `key`'s, and no more. */
@@ -138,10 +140,7 @@ describe('Clients that do not read their answers', () => {
   });
   afterAll(() => server.close());
 
-  const unreadBytes = async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    return Number(/^responses_server_client_buffer_bytes\{held_for="answer"\} (\d+)/m.exec(text)?.[1] ?? 0);
-  };
+  const unreadBytes = () => bufferedBytes(server.url, 'answer');
   /** Asks for `path` as `key` and reads nothing until told to: then answers how many body bytes came, and how many were due. */
   const unreadAnswer = (path: string, key: string) => {
     const { port } = new URL(server.url);
